@@ -1,0 +1,277 @@
+//! The `facesym` command line.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use image::RgbImage;
+use serde::Serialize;
+
+use facesym::landmarks::{
+    Face, FaceLandmarker, ModelPaths, Tracker, TrackerOptions, rgb_from_dynamic,
+};
+use facesym::{bench, overlay, synthetic};
+
+/// Live left/right facial symmetry feedback for facial-palsy exercises.
+#[derive(Parser)]
+#[command(name = "facesym", version, about)]
+struct Cli {
+    /// Folder holding the ONNX models [default: $FACESYM_MODELS, else models/ beside the
+    /// executable, else the source tree's models/].
+    #[arg(long, global = true, value_name = "DIR")]
+    models: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Find faces and their 468 landmarks in still images.
+    Landmarks {
+        /// Images to read (PNG or JPEG).
+        #[arg(required = true, value_name = "IMAGE")]
+        images: Vec<PathBuf>,
+        /// Print JSON: one object per image, an array when several are given.
+        #[arg(long)]
+        json: bool,
+        /// Write the image with boxes and landmarks drawn on it. With several images, a folder
+        /// that receives NAME.overlay.png for each.
+        #[arg(long, value_name = "OUT.png")]
+        overlay: Option<PathBuf>,
+    },
+    /// Time the landmark path stage by stage (medians and 95th percentiles).
+    Bench {
+        /// A folder of frames (read in name order), or one image that is moved and rolled
+        /// frame by frame into a synthetic sequence.
+        #[arg(value_name = "IMAGE|DIR")]
+        input: PathBuf,
+        /// Frames in the synthetic sequence made from one image.
+        #[arg(long, default_value_t = 300)]
+        frames: usize,
+        /// Print the machine-readable report.
+        #[arg(long)]
+        json: bool,
+        /// Also write the frames as PNGs into this folder (for timing other tools on them).
+        #[arg(long, value_name = "DIR")]
+        save_frames: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("facesym: internal error: {info}");
+        eprintln!("This is a bug in facesym; please report it with the command you ran.");
+    }));
+    match run() {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    let models = ModelPaths::in_dir(&cli.models.unwrap_or_else(ModelPaths::default_dir));
+    match cli.command {
+        Command::Landmarks {
+            images,
+            json,
+            overlay,
+        } => landmarks(&models, &images, json, overlay.as_deref()),
+        Command::Bench {
+            input,
+            frames,
+            json,
+            save_frames,
+        } => bench_command(&models, &input, frames, json, save_frames.as_deref()),
+    }
+}
+
+/// `facesym landmarks --json` output for one image; other tools read it, keep it stable.
+#[derive(Serialize)]
+struct ImageFaces {
+    image: String,
+    width: u32,
+    height: u32,
+    faces: Vec<FaceJson>,
+}
+
+#[derive(Serialize)]
+struct FaceJson {
+    score: f32,
+    #[serde(rename = "box")]
+    bbox: [f32; 4],
+    landmarks: Vec<[f32; 3]>,
+}
+
+impl From<&Face> for FaceJson {
+    fn from(face: &Face) -> Self {
+        Self {
+            score: face.score(),
+            bbox: face.bounding_box(),
+            landmarks: face.landmarks.points().to_vec(),
+        }
+    }
+}
+
+fn landmarks(
+    models: &ModelPaths,
+    images: &[PathBuf],
+    json: bool,
+    overlay_out: Option<&Path>,
+) -> Result<ExitCode> {
+    let mut landmarker = FaceLandmarker::new(models).context("cannot load the face models")?;
+    let overlay_dir = overlay_out.filter(|p| images.len() > 1 || p.is_dir());
+    if let Some(dir) = overlay_dir {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create folder {}", dir.display()))?;
+    }
+    let mut results = Vec::with_capacity(images.len());
+    for path in images {
+        let image = read_rgb(path)?;
+        let faces = landmarker
+            .faces(&image)
+            .with_context(|| format!("cannot analyse {}", path.display()))?;
+        if let Some(out) = overlay_out {
+            let out = match overlay_dir {
+                Some(dir) => dir.join(format!("{}.overlay.png", file_stem(path))),
+                None => out.to_owned(),
+            };
+            overlay::draw_faces(&image, &faces)
+                .save(&out)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+        }
+        if !json {
+            print_summary(path, &faces);
+        }
+        results.push(ImageFaces {
+            image: path.display().to_string(),
+            width: image.width(),
+            height: image.height(),
+            faces: faces.iter().map(FaceJson::from).collect(),
+        });
+    }
+    if json {
+        let text = if results.len() == 1 {
+            serde_json::to_string(&results[0])?
+        } else {
+            serde_json::to_string(&results)?
+        };
+        println!("{text}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_summary(path: &Path, faces: &[Face]) {
+    match faces.len() {
+        0 => println!("{}: no face found", path.display()),
+        n => {
+            println!(
+                "{}: {n} face{}",
+                path.display(),
+                if n == 1 { "" } else { "s" }
+            );
+            for (i, face) in faces.iter().enumerate() {
+                let [x0, y0, x1, y1] = face.bounding_box();
+                println!(
+                    "  face {}: score {:.3}, box ({x0:.0}, {y0:.0})-({x1:.0}, {y1:.0}), 468 landmarks",
+                    i + 1,
+                    face.score()
+                );
+            }
+        }
+    }
+}
+
+fn bench_command(
+    models: &ModelPaths,
+    input: &Path,
+    count: usize,
+    json: bool,
+    save_to: Option<&Path>,
+) -> Result<ExitCode> {
+    let frames = if input.is_dir() {
+        read_folder(input)?
+    } else {
+        if count == 0 {
+            bail!("--frames must be at least 1");
+        }
+        let still = read_rgb(input)?;
+        (0..count)
+            .map(|i| synthetic::moving_frame(&still, i, count, synthetic::Motion::default()))
+            .collect()
+    };
+    if frames.is_empty() {
+        bail!("no images (.png, .jpg, .jpeg) in {}", input.display());
+    }
+    if let Some(dir) = save_to {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create folder {}", dir.display()))?;
+        for (i, frame) in frames.iter().enumerate() {
+            let out = dir.join(format!("frame_{i:05}.png"));
+            frame
+                .save(&out)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+        }
+    }
+    let mut tracker =
+        Tracker::new(models, TrackerOptions::default()).context("cannot load the face models")?;
+    let total = frames.len();
+    let report = bench::run(&mut tracker, &frames, |done| {
+        if !json && (done % 50 == 0 || done == total) {
+            eprint!("\rtiming frame {done}/{total}");
+            if done == total {
+                eprintln!();
+            }
+        }
+    })?;
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!(
+            "{} frames, detector ran on {}",
+            report.frames, report.detector_runs
+        );
+        println!("{:<14} {:>10} {:>10}", "stage", "median ms", "p95 ms");
+        for name in bench::STAGES {
+            if let Some(t) = report.stages.get(name) {
+                println!("{name:<14} {:>10.3} {:>10.3}", t.median_ms, t.p95_ms);
+            }
+        }
+        println!("tracked path: {:.1} frames/s", report.fps);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_rgb(path: &Path) -> Result<RgbImage> {
+    let reader = image::ImageReader::open(path)
+        .with_context(|| format!("cannot open image {}", path.display()))?
+        .with_guessed_format()
+        .with_context(|| format!("cannot read image {}", path.display()))?;
+    let image = reader
+        .decode()
+        .with_context(|| format!("cannot decode image {}", path.display()))?;
+    Ok(rgb_from_dynamic(image))
+}
+
+fn read_folder(dir: &Path) -> Result<Vec<RgbImage>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot list {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "png" | "jpg" | "jpeg"))
+        })
+        .collect();
+    paths.sort();
+    paths.iter().map(|p| read_rgb(p)).collect()
+}
+
+fn file_stem(path: &Path) -> String {
+    path.file_stem()
+        .map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned())
+}

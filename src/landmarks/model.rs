@@ -1,0 +1,139 @@
+//! Loading the ONNX models into tract and running them.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tract_onnx::prelude::*;
+
+use super::LandmarkError;
+
+/// Environment variable naming the folder that holds the models.
+pub const MODELS_DIR_ENV: &str = "FACESYM_MODELS";
+
+/// File names inside the models folder.
+const DETECTOR_FILE: &str = "face_detection_short_range.onnx";
+const FACE_MESH_FILE: &str = "face_landmark.onnx";
+
+/// Where the model files are.
+#[derive(Clone, Debug)]
+pub struct ModelPaths {
+    /// BlazeFace short-range detector.
+    pub detector: PathBuf,
+    /// 468-point face mesh.
+    pub face_mesh: PathBuf,
+}
+
+impl ModelPaths {
+    /// The models inside `dir`.
+    pub fn in_dir(dir: &Path) -> Self {
+        Self {
+            detector: dir.join(DETECTOR_FILE),
+            face_mesh: dir.join(FACE_MESH_FILE),
+        }
+    }
+
+    /// The default models folder: `$FACESYM_MODELS` if set, else `models/` beside the
+    /// executable if it exists, else the `models/` folder of this source tree.
+    pub fn default_dir() -> PathBuf {
+        if let Some(dir) = std::env::var_os(MODELS_DIR_ENV) {
+            return PathBuf::from(dir);
+        }
+        let beside_exe = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(|dir| dir.join("models")))
+            .filter(|dir| dir.is_dir());
+        beside_exe.unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("models"))
+    }
+
+    /// [`Self::in_dir`] of [`Self::default_dir`].
+    pub fn default_paths() -> Self {
+        Self::in_dir(&Self::default_dir())
+    }
+}
+
+/// A model optimised for one fixed NCHW input shape, with its run state kept between frames.
+pub(crate) struct OnnxModel {
+    name: &'static str,
+    state: TypedSimpleState,
+    input_shape: [usize; 4],
+}
+
+impl OnnxModel {
+    /// Loads `path`, fixes the input to `[1, 3, size, size]` and checks that the outputs have
+    /// `output_lens` elements each, in order.
+    pub(crate) fn load(
+        name: &'static str,
+        path: &Path,
+        size: usize,
+        output_lens: &[usize],
+    ) -> Result<Self, LandmarkError> {
+        let bytes = std::fs::read(path).map_err(|source| LandmarkError::ModelMissing {
+            path: path.to_owned(),
+            source,
+        })?;
+        let invalid = |e: TractError| LandmarkError::ModelInvalid {
+            path: path.to_owned(),
+            reason: format!("{e:#}"),
+        };
+        let input_shape = [1, 3, size, size];
+        let model = tract_onnx::onnx()
+            .model_for_read(&mut bytes.as_slice())
+            .and_then(|m| m.with_input_fact(0, f32::fact(input_shape).into()))
+            .and_then(|m| m.into_optimized())
+            .map_err(invalid)?;
+        let outputs: Vec<usize> = (0..model.outputs.len())
+            .map(|i| {
+                let fact = model.output_fact(i)?;
+                Ok(fact.shape.as_concrete().map_or(0, |s| s.iter().product()))
+            })
+            .collect::<TractResult<_>>()
+            .map_err(invalid)?;
+        if outputs != output_lens {
+            return Err(LandmarkError::ModelInvalid {
+                path: path.to_owned(),
+                reason: format!("outputs have {outputs:?} elements, expected {output_lens:?}"),
+            });
+        }
+        let plan = model.into_runnable().map_err(invalid)?;
+        let state = TypedSimpleState::new(&Arc::clone(&plan)).map_err(invalid)?;
+        Ok(Self {
+            name,
+            state,
+            input_shape,
+        })
+    }
+
+    /// Runs on an NCHW input of the loaded shape; returns each output as a flat vector.
+    pub(crate) fn run(&mut self, input: &[f32]) -> Result<TVec<TValue>, LandmarkError> {
+        let failed = |e: TractError| LandmarkError::Inference {
+            model: self.name,
+            reason: format!("{e:#}"),
+        };
+        let tensor = Tensor::from_shape(&self.input_shape, input).map_err(failed)?;
+        self.state
+            .run(tvec!(tensor.into()))
+            .map_err(|e| LandmarkError::Inference {
+                model: self.name,
+                reason: format!("{e:#}"),
+            })
+    }
+}
+
+/// The f32 elements of a model output.
+pub(crate) fn floats<'a>(
+    model: &'static str,
+    value: &'a TValue,
+) -> Result<&'a [f32], LandmarkError> {
+    value
+        .try_as_plain_ram()
+        .and_then(|ram| ram.as_slice::<f32>())
+        .map_err(|e| LandmarkError::Inference {
+            model,
+            reason: format!("{e:#}"),
+        })
+}
+
+/// The logistic function, turning a model's logit into a probability.
+pub(crate) fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}

@@ -1,0 +1,410 @@
+//! Bilinear resampling that reproduces OpenCV's `warpPerspective(INTER_LINEAR)` on 8-bit
+//! images, which is how MediaPipe's CPU graph cuts the detector's and the face mesh's inputs.
+//!
+//! MediaPipe (0.10.14, with OpenCV 3.4) builds a perspective matrix from the crop's four
+//! corners (`getPerspectiveTransform`, an 8×8 LU solve), inverts it, maps each destination
+//! pixel to a source position rounded to 1/32 pixel (`INTER_BITS = 5`), weighs the four
+//! neighbours with integer weights that sum to 32 768 and rounds back to 8 bits. Doing each of
+//! these steps in the same order and precision keeps our model inputs bit-identical to
+//! MediaPipe's: when the source position falls exactly half-way between two 1/32 steps (common
+//! when an image side is a multiple of the crop side), the last bits of the solved matrix
+//! decide the rounding, and a plain affine map picks the other neighbour.
+
+use image::RgbImage;
+
+/// Sub-pixel positions per pixel (OpenCV's `INTER_TAB_SIZE`).
+const SUBPIXELS: i64 = 32;
+/// log2 of [`SUBPIXELS`].
+const SUBPIXEL_BITS: u32 = 5;
+
+/// What a sample outside the source image reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Border {
+    /// Black (OpenCV `BORDER_CONSTANT` with 0): the detector's letterbox.
+    Zero,
+    /// The nearest edge pixel (OpenCV `BORDER_REPLICATE`): the face-mesh crop.
+    Replicate,
+}
+
+/// A 2-D affine map `p ↦ [m0·x + m1·y + m2, m3·x + m4·y + m5]`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Affine(pub [f64; 6]);
+
+impl Affine {
+    /// Applies the map.
+    pub fn apply(&self, x: f64, y: f64) -> [f64; 2] {
+        let m = &self.0;
+        [m[0] * x + m[1] * y + m[2], m[3] * x + m[4] * y + m[5]]
+    }
+
+    /// The inverse map; `None` when the map is singular.
+    pub fn inverse(&self) -> Option<Affine> {
+        let [a, b, c, d, e, f] = self.0;
+        let det = a * e - b * d;
+        if det == 0.0 || !det.is_finite() {
+            return None;
+        }
+        let (ia, ib, id, ie) = (e / det, -b / det, -d / det, a / det);
+        Some(Affine([
+            ia,
+            ib,
+            -(ia * c + ib * f),
+            id,
+            ie,
+            -(id * c + ie * f),
+        ]))
+    }
+}
+
+/// A projective map from destination pixels to source positions, 3×3 row-major, used the way
+/// OpenCV's `warpPerspective` uses its inverted matrix.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SourceMap(pub [f64; 9]);
+
+impl SourceMap {
+    /// OpenCV's `getPerspectiveTransform(corners → dst_corners)` followed by `invert`, where
+    /// the destination corners are those of a `width`×`height` image in the order
+    /// bottom-left, top-left, top-right, bottom-right (the order of `RotatedRect::points`).
+    /// `None` when the corners are degenerate.
+    pub fn from_corners(corners: [[f32; 2]; 4], width: usize, height: usize) -> Option<Self> {
+        let (w, h) = (width as f32, height as f32);
+        let dst = [[0.0, h], [0.0, 0.0], [w, 0.0], [w, h]];
+        let forward = perspective_transform(&corners, &dst)?;
+        invert3(&forward).map(SourceMap)
+    }
+
+    /// The affine map as a projective one.
+    pub fn from_affine(a: &Affine) -> Self {
+        let m = a.0;
+        SourceMap([m[0], m[1], m[2], m[3], m[4], m[5], 0.0, 0.0, 1.0])
+    }
+
+    /// Source position of destination pixel `(u, v)` in 1/32 pixel, as OpenCV 3.4 computes
+    /// it in a destination block starting at column `block_start`.
+    #[inline]
+    fn fixed_position(&self, u: usize, v: usize, block_start: usize) -> (i64, i64) {
+        let m = &self.0;
+        let (xb, y, x1) = (block_start as f64, v as f64, (u - block_start) as f64);
+        let x0 = m[0] * xb + m[1] * y + m[2];
+        let y0 = m[3] * xb + m[4] * y + m[5];
+        let w0 = m[6] * xb + m[7] * y + m[8];
+        let w = w0 + m[6] * x1;
+        let w = if w != 0.0 { SUBPIXELS as f64 / w } else { 0.0 };
+        (
+            saturate_round((x0 + m[0] * x1) * w),
+            saturate_round((y0 + m[3] * x1) * w),
+        )
+    }
+}
+
+/// Columns per block in OpenCV's `WarpPerspectiveInvoker` for a `width`×`height` output.
+fn block_width(width: usize, height: usize) -> usize {
+    const BLOCK: usize = 32;
+    let rows = (BLOCK / 2).min(height).max(1);
+    (BLOCK * BLOCK / rows).min(width).max(1)
+}
+
+/// OpenCV's `getPerspectiveTransform` with `DECOMP_LU`: the 3×3 matrix taking `src[i]` to
+/// `dst[i]`, solved in double precision from single-precision points.
+fn perspective_transform(src: &[[f32; 2]; 4], dst: &[[f32; 2]; 4]) -> Option<[f64; 9]> {
+    let mut a = [[0.0f64; 8]; 8];
+    let mut b = [0.0f64; 8];
+    for i in 0..4 {
+        let ([sx, sy], [dx, dy]) = (src[i], dst[i]);
+        a[i][0] = f64::from(sx);
+        a[i + 4][3] = f64::from(sx);
+        a[i][1] = f64::from(sy);
+        a[i + 4][4] = f64::from(sy);
+        a[i][2] = 1.0;
+        a[i + 4][5] = 1.0;
+        // These products are single precision in OpenCV (float * float).
+        a[i][6] = f64::from(-sx * dx);
+        a[i][7] = f64::from(-sy * dx);
+        a[i + 4][6] = f64::from(-sx * dy);
+        a[i + 4][7] = f64::from(-sy * dy);
+        b[i] = f64::from(dx);
+        b[i + 4] = f64::from(dy);
+    }
+    lu_solve(&mut a, &mut b)?;
+    Some([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], 1.0])
+}
+
+/// OpenCV's `hal::LU64f`: Gaussian elimination with partial pivoting, storing reciprocal
+/// pivots, then back substitution; the same operations in the same order.
+fn lu_solve(a: &mut [[f64; 8]; 8], b: &mut [f64; 8]) -> Option<()> {
+    const EPS: f64 = f64::EPSILON * 100.0;
+    let m = 8;
+    for i in 0..m {
+        let mut k = i;
+        for j in i + 1..m {
+            if a[j][i].abs() > a[k][i].abs() {
+                k = j;
+            }
+        }
+        if a[k][i].abs() < EPS {
+            return None;
+        }
+        if k != i {
+            for j in i..m {
+                let t = a[i][j];
+                a[i][j] = a[k][j];
+                a[k][j] = t;
+            }
+            b.swap(i, k);
+        }
+        let d = -1.0 / a[i][i];
+        for j in i + 1..m {
+            let alpha = a[j][i] * d;
+            for k in i + 1..m {
+                a[j][k] += alpha * a[i][k];
+            }
+            b[j] += alpha * b[i];
+        }
+        a[i][i] = -d;
+    }
+    for i in (0..m).rev() {
+        let mut s = b[i];
+        for k in i + 1..m {
+            s -= a[i][k] * b[k];
+        }
+        b[i] = s * a[i][i];
+    }
+    Some(())
+}
+
+/// OpenCV's `invert` of a 3×3 double matrix (`DECOMP_LU` takes the cofactor formula).
+fn invert3(m: &[f64; 9]) -> Option<[f64; 9]> {
+    let s = |r: usize, c: usize| m[r * 3 + c];
+    let det = s(0, 0) * (s(1, 1) * s(2, 2) - s(1, 2) * s(2, 1))
+        - s(0, 1) * (s(1, 0) * s(2, 2) - s(1, 2) * s(2, 0))
+        + s(0, 2) * (s(1, 0) * s(2, 1) - s(1, 1) * s(2, 0));
+    if det == 0.0 || !det.is_finite() {
+        return None;
+    }
+    let d = 1.0 / det;
+    Some([
+        (s(1, 1) * s(2, 2) - s(1, 2) * s(2, 1)) * d,
+        (s(0, 2) * s(2, 1) - s(0, 1) * s(2, 2)) * d,
+        (s(0, 1) * s(1, 2) - s(0, 2) * s(1, 1)) * d,
+        (s(1, 2) * s(2, 0) - s(1, 0) * s(2, 2)) * d,
+        (s(0, 0) * s(2, 2) - s(0, 2) * s(2, 0)) * d,
+        (s(0, 2) * s(1, 0) - s(0, 0) * s(1, 2)) * d,
+        (s(1, 0) * s(2, 1) - s(1, 1) * s(2, 0)) * d,
+        (s(0, 1) * s(2, 0) - s(0, 0) * s(2, 1)) * d,
+        (s(0, 0) * s(1, 1) - s(0, 1) * s(1, 0)) * d,
+    ])
+}
+
+/// Per-channel value map applied after sampling: `value = pixel · scale + offset`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ValueRange {
+    /// Multiplier on the 0–255 pixel value.
+    pub scale: f32,
+    /// Added after scaling.
+    pub offset: f32,
+}
+
+impl ValueRange {
+    /// Maps 0–255 onto `min..=max` (MediaPipe's `GetValueRangeTransformation`).
+    pub fn new(min: f32, max: f32) -> Self {
+        let scale = (max - min) / 255.0;
+        Self { scale, offset: min }
+    }
+}
+
+/// Samples `size`×`size` pixels, destination pixel `(u, v)` reading the source position
+/// `source_from_crop` gives it, into `dst` as three planes (NCHW, RGB), each value mapped
+/// through `range`. `dst` must hold `3·size·size` values.
+pub fn crop_to_planes(
+    image: &RgbImage,
+    source_from_crop: &SourceMap,
+    size: usize,
+    border: Border,
+    range: ValueRange,
+    dst: &mut [f32],
+) {
+    let plane = size * size;
+    assert_eq!(
+        dst.len(),
+        3 * plane,
+        "destination holds three {size}x{size} planes"
+    );
+    let (r, rest) = dst.split_at_mut(plane);
+    let (g, b) = rest.split_at_mut(plane);
+    let block = block_width(size, size);
+    for v in 0..size {
+        for u in 0..size {
+            let px = sample(
+                image,
+                source_from_crop.fixed_position(u, v, u - u % block),
+                border,
+            );
+            let i = v * size + u;
+            r[i] = f32::from(px[0]) * range.scale + range.offset;
+            g[i] = f32::from(px[1]) * range.scale + range.offset;
+            b[i] = f32::from(px[2]) * range.scale + range.offset;
+        }
+    }
+}
+
+/// A `width`×`height` RGB image whose pixel `(u, v)` samples `source_from_dst.apply(u, v)`.
+pub fn warp_rgb(
+    image: &RgbImage,
+    source_from_dst: &Affine,
+    width: u32,
+    height: u32,
+    border: Border,
+) -> RgbImage {
+    let map = SourceMap::from_affine(source_from_dst);
+    let block = block_width(width as usize, height as usize);
+    let mut out = RgbImage::new(width, height);
+    for (u, v, px) in out.enumerate_pixels_mut() {
+        let u = u as usize;
+        px.0 = sample(
+            image,
+            map.fixed_position(u, v as usize, u - u % block),
+            border,
+        );
+    }
+    out
+}
+
+/// One destination pixel reading source position `(fx, fy)` (1/32 pixel), exactly as
+/// OpenCV's fixed-point bilinear remap computes it.
+#[inline]
+fn sample(image: &RgbImage, (fx, fy): (i64, i64), border: Border) -> [u8; 3] {
+    let sx = fx >> SUBPIXEL_BITS;
+    let sy = fy >> SUBPIXEL_BITS;
+    let ax = fx & (SUBPIXELS - 1);
+    let ay = fy & (SUBPIXELS - 1);
+    let (w, h) = (i64::from(image.width()), i64::from(image.height()));
+    if w == 0 || h == 0 {
+        return [0; 3];
+    }
+    if border == Border::Zero && (sx >= w || sx + 1 < 0 || sy >= h || sy + 1 < 0) {
+        return [0; 3];
+    }
+    // Weights in 1/1024: OpenCV's 1/32768 table entries are exactly 32 times these.
+    let weights = [
+        (SUBPIXELS - ax) * (SUBPIXELS - ay),
+        ax * (SUBPIXELS - ay),
+        (SUBPIXELS - ax) * ay,
+        ax * ay,
+    ];
+    let neighbours = [(sx, sy), (sx + 1, sy), (sx, sy + 1), (sx + 1, sy + 1)];
+    let mut acc = [0i64; 3];
+    for ((nx, ny), weight) in neighbours.into_iter().zip(weights) {
+        let pixel = match border {
+            Border::Replicate => Some((nx.clamp(0, w - 1), ny.clamp(0, h - 1))),
+            Border::Zero => ((0..w).contains(&nx) && (0..h).contains(&ny)).then_some((nx, ny)),
+        };
+        if let Some((px, py)) = pixel {
+            let p = image.get_pixel(px as u32, py as u32).0;
+            for c in 0..3 {
+                acc[c] += weight * i64::from(p[c]);
+            }
+        }
+    }
+    // (Σ w·p + 2^14) >> 15 in OpenCV's units is (Σ w·p + 512) >> 10 in ours.
+    acc.map(|a| ((a + 512) >> 10).clamp(0, 255) as u8)
+}
+
+/// OpenCV's clamp to the `int` range followed by `saturate_cast<int>` (round half to even).
+#[inline]
+fn saturate_round(x: f64) -> i64 {
+    if x.is_nan() {
+        return i64::from(i32::MAX);
+    }
+    x.clamp(f64::from(i32::MIN), f64::from(i32::MAX))
+        .round_ties_even() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ramp() -> RgbImage {
+        RgbImage::from_fn(8, 6, |x, y| {
+            image::Rgb([(x * 30) as u8, (y * 40) as u8, 200])
+        })
+    }
+
+    /// The identity map reproduces the image exactly.
+    #[test]
+    fn identity_is_exact() {
+        let img = ramp();
+        let out = warp_rgb(
+            &img,
+            &Affine([1.0, 0.0, 0.0, 0.0, 1.0, 0.0]),
+            8,
+            6,
+            Border::Zero,
+        );
+        assert_eq!(out, img);
+    }
+
+    /// Half a pixel right averages neighbours, rounding half up as OpenCV does.
+    #[test]
+    fn half_pixel_shift_averages() {
+        let img = ramp();
+        let out = warp_rgb(
+            &img,
+            &Affine([1.0, 0.0, 0.5, 0.0, 1.0, 0.0]),
+            7,
+            6,
+            Border::Zero,
+        );
+        // (0 + 30) / 2 = 15, (30 + 60) / 2 = 45.
+        assert_eq!(out.get_pixel(0, 0).0[0], 15);
+        assert_eq!(out.get_pixel(1, 0).0[0], 45);
+    }
+
+    /// Outside the image: zero border gives black, replicate gives the edge.
+    #[test]
+    fn borders() {
+        let img = ramp();
+        let far = Affine([1.0, 0.0, -100.0, 0.0, 1.0, 0.0]);
+        assert_eq!(
+            warp_rgb(&img, &far, 1, 1, Border::Zero).get_pixel(0, 0).0,
+            [0, 0, 0]
+        );
+        assert_eq!(
+            warp_rgb(&img, &far, 1, 1, Border::Replicate)
+                .get_pixel(0, 0)
+                .0,
+            [0, 0, 200]
+        );
+        // Half a pixel outside the left edge, zero border: half of the edge value.
+        let half_out = Affine([1.0, 0.0, -0.5, 0.0, 1.0, 2.0]);
+        assert_eq!(
+            warp_rgb(&img, &half_out, 1, 1, Border::Zero)
+                .get_pixel(0, 0)
+                .0,
+            [0, 40, 100]
+        );
+    }
+
+    /// The solved perspective map of an axis-aligned square is the expected scale and shift.
+    #[test]
+    fn corners_give_the_scaling_map() {
+        // A 256-px square with its top-left corner at (10, 20), sampled into 128 pixels.
+        let corners = [[10.0, 276.0], [10.0, 20.0], [266.0, 20.0], [266.0, 276.0]];
+        let map = SourceMap::from_corners(corners, 128, 128).unwrap();
+        let expected = [2.0, 0.0, 10.0, 0.0, 2.0, 20.0, 0.0, 0.0, 1.0];
+        for (m, e) in map.0.iter().zip(expected) {
+            assert!((m - e).abs() < 1e-12, "{:?}", map.0);
+        }
+        // Pixel (3, 5) reads (16, 30): 512 and 960 in 1/32 pixel.
+        assert_eq!(map.fixed_position(3, 5, 0), (512, 960));
+        assert!(SourceMap::from_corners([[0.0; 2]; 4], 8, 8).is_none());
+    }
+
+    #[test]
+    fn affine_inverse_round_trips() {
+        let a = Affine([0.8, -0.6, 10.0, 0.6, 0.8, -4.0]);
+        let inv = a.inverse().unwrap();
+        let [x, y] = inv.apply(a.apply(3.0, 7.0)[0], a.apply(3.0, 7.0)[1]);
+        assert!((x - 3.0).abs() < 1e-12 && (y - 7.0).abs() < 1e-12);
+        assert!(Affine([0.0; 6]).inverse().is_none());
+    }
+}

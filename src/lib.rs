@@ -1,0 +1,12 @@
+//! facesym: live left/right facial symmetry feedback for facial-palsy exercises.
+//!
+//! The crate is laid out as the data flows: [`landmarks`] turns an RGB frame into faces with
+//! MediaPipe's 468 face-mesh landmarks; [`bench`] times that path stage by stage;
+//! [`synthetic`] makes test sequences from a still image.
+
+pub mod bench;
+pub mod landmarks;
+pub mod overlay;
+pub mod synthetic;
+
+pub use landmarks::{Face, FaceLandmarker, LandmarkError, Landmarks, ModelPaths, Tracker};
