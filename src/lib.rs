@@ -5,6 +5,7 @@
 //! [`synthetic`] makes test sequences from a still image.
 
 pub mod bench;
+pub mod io;
 pub mod landmarks;
 pub mod overlay;
 pub mod synthetic;

@@ -1,1 +1,5 @@
+//! facesym's integration tests: one binary (see Cargo.toml), one module per area.
 
+mod cli;
+mod common;
+mod landmarks;

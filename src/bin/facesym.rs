@@ -8,10 +8,8 @@ use clap::{Parser, Subcommand};
 use image::RgbImage;
 use serde::Serialize;
 
-use facesym::landmarks::{
-    Face, FaceLandmarker, ModelPaths, Tracker, TrackerOptions, rgb_from_dynamic,
-};
-use facesym::{bench, overlay, synthetic};
+use facesym::landmarks::{Face, FaceLandmarker, ModelPaths, Tracker, TrackerOptions};
+use facesym::{bench, io, overlay, synthetic};
 
 /// Live left/right facial symmetry feedback for facial-palsy exercises.
 #[derive(Parser)]
@@ -247,27 +245,11 @@ fn bench_command(
 }
 
 fn read_rgb(path: &Path) -> Result<RgbImage> {
-    let reader = image::ImageReader::open(path)
-        .with_context(|| format!("cannot open image {}", path.display()))?
-        .with_guessed_format()
-        .with_context(|| format!("cannot read image {}", path.display()))?;
-    let image = reader
-        .decode()
-        .with_context(|| format!("cannot decode image {}", path.display()))?;
-    Ok(rgb_from_dynamic(image))
+    Ok(io::read_rgb(path)?)
 }
 
 fn read_folder(dir: &Path) -> Result<Vec<RgbImage>> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot list {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "png" | "jpg" | "jpeg"))
-        })
-        .collect();
-    paths.sort();
+    let paths = io::image_files(dir).with_context(|| format!("cannot list {}", dir.display()))?;
     paths.iter().map(|p| read_rgb(p)).collect()
 }
 

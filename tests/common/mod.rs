@@ -1,0 +1,88 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+
+use facesym::landmarks::{FaceLandmarker, ModelPaths};
+use serde::Deserialize;
+
+/// The repository's models folder.
+pub fn models() -> ModelPaths {
+    ModelPaths::in_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models"))
+}
+
+/// A loaded landmarker (detector + face mesh).
+pub fn landmarker() -> FaceLandmarker {
+    FaceLandmarker::new(&models()).expect("models load")
+}
+
+/// tests/data/faces/NAME.
+pub fn face_image(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/faces")
+        .join(name)
+}
+
+/// A fresh scratch folder for one test.
+pub fn scratch(test: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(test);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    dir
+}
+
+/// One image of tests/data/faces/reference.json (made by generate_reference.py).
+#[derive(Deserialize)]
+pub struct Reference {
+    pub image: String,
+    pub width: u32,
+    pub height: u32,
+    pub faces: Vec<ReferenceFace>,
+    pub detections: Vec<ReferenceDetection>,
+}
+
+/// MediaPipe FaceMesh's landmarks for one face, image pixels.
+#[derive(Deserialize)]
+pub struct ReferenceFace {
+    pub landmarks: Vec<[f32; 3]>,
+}
+
+/// MediaPipe FaceDetection's result for one face, image pixels.
+#[derive(Deserialize)]
+pub struct ReferenceDetection {
+    pub score: f32,
+    #[serde(rename = "box")]
+    pub bbox: [f32; 4],
+    pub keypoints: Vec<[f32; 2]>,
+}
+
+/// Every entry of reference.json.
+pub fn references() -> Vec<Reference> {
+    let text = std::fs::read_to_string(face_image("reference.json")).expect("reference.json");
+    serde_json::from_str(&text).expect("reference.json parses")
+}
+
+/// The reference entry for one image.
+pub fn reference(image: &str) -> Reference {
+    references()
+        .into_iter()
+        .find(|r| r.image == image)
+        .expect("image in reference.json")
+}
+
+/// Largest |Δx| or |Δy| between two landmark sets.
+pub fn max_xy_error(a: &[[f32; 3]], b: &[[f32; 3]]) -> f32 {
+    a.iter()
+        .zip(b)
+        .map(|(p, q)| (p[0] - q[0]).abs().max((p[1] - q[1]).abs()))
+        .fold(0.0, f32::max)
+}
+
+/// Mean Euclidean x-y distance between two landmark sets.
+pub fn mean_xy_distance(a: &[[f32; 3]], b: &[[f32; 3]]) -> f32 {
+    let sum: f32 = a
+        .iter()
+        .zip(b)
+        .map(|(p, q)| (p[0] - q[0]).hypot(p[1] - q[1]))
+        .sum();
+    sum / a.len() as f32
+}

@@ -1,0 +1,4 @@
+mod golden;
+mod models;
+mod odd_input;
+mod tracking;

@@ -1,0 +1,46 @@
+//! Missing and corrupt model files: clear errors naming the file.
+
+use facesym::landmarks::{FaceLandmarker, LandmarkError, ModelPaths};
+
+use crate::common::{models, scratch};
+
+#[test]
+fn missing_model_names_the_path() {
+    let dir = scratch("missing_model");
+    let Err(err) = FaceLandmarker::new(&ModelPaths::in_dir(&dir)) else {
+        panic!("loaded nothing")
+    };
+    assert!(matches!(err, LandmarkError::ModelMissing { .. }));
+    let text = err.to_string();
+    assert!(
+        text.contains("face_detection_short_range.onnx") && text.contains(&*dir.to_string_lossy()),
+        "{text}"
+    );
+}
+
+#[test]
+fn corrupt_model_names_the_path() {
+    let dir = scratch("corrupt_model");
+    let good = models();
+    std::fs::copy(&good.detector, dir.join("face_detection_short_range.onnx")).unwrap();
+    let bytes = std::fs::read(&good.face_mesh).unwrap();
+    std::fs::write(dir.join("face_landmark.onnx"), &bytes[..bytes.len() / 2]).unwrap();
+    let Err(err) = FaceLandmarker::new(&ModelPaths::in_dir(&dir)) else {
+        panic!("loaded half a model")
+    };
+    assert!(matches!(err, LandmarkError::ModelInvalid { .. }), "{err}");
+    assert!(err.to_string().contains("face_landmark.onnx"), "{err}");
+}
+
+/// The face mesh where the detector should be: caught by the output check.
+#[test]
+fn wrong_model_is_rejected() {
+    let dir = scratch("wrong_model");
+    let good = models();
+    std::fs::copy(&good.face_mesh, dir.join("face_detection_short_range.onnx")).unwrap();
+    std::fs::copy(&good.face_mesh, dir.join("face_landmark.onnx")).unwrap();
+    let Err(err) = FaceLandmarker::new(&ModelPaths::in_dir(&dir)) else {
+        panic!("accepted the wrong model")
+    };
+    assert!(matches!(err, LandmarkError::ModelInvalid { .. }), "{err}");
+}
