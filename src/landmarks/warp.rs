@@ -79,21 +79,35 @@ impl SourceMap {
         SourceMap([m[0], m[1], m[2], m[3], m[4], m[5], 0.0, 0.0, 1.0])
     }
 
-    /// Source position of destination pixel `(u, v)` in 1/32 pixel, as OpenCV 3.4 computes
-    /// it in a destination block starting at column `block_start`.
+    /// Calls `f(u, v, (fx, fy))` for every pixel of a `width`×`height` destination, with the
+    /// source position in 1/32 pixel computed as OpenCV 3.4's `WarpPerspectiveInvoker` does:
+    /// per block of columns, `X0 = M0·x_block + M1·y + M2`, then `(X0 + M0·x1) · 32/W`.
     #[inline]
-    fn fixed_position(&self, u: usize, v: usize, block_start: usize) -> (i64, i64) {
+    fn for_each_position(
+        &self,
+        width: usize,
+        height: usize,
+        mut f: impl FnMut(usize, usize, (i64, i64)),
+    ) {
         let m = &self.0;
-        let (xb, y, x1) = (block_start as f64, v as f64, (u - block_start) as f64);
-        let x0 = m[0] * xb + m[1] * y + m[2];
-        let y0 = m[3] * xb + m[4] * y + m[5];
-        let w0 = m[6] * xb + m[7] * y + m[8];
-        let w = w0 + m[6] * x1;
-        let w = if w != 0.0 { SUBPIXELS as f64 / w } else { 0.0 };
-        (
-            saturate_round((x0 + m[0] * x1) * w),
-            saturate_round((y0 + m[3] * x1) * w),
-        )
+        let block = block_width(width, height);
+        for v in 0..height {
+            let y = v as f64;
+            for block_start in (0..width).step_by(block) {
+                let xb = block_start as f64;
+                let x0 = m[0] * xb + m[1] * y + m[2];
+                let y0 = m[3] * xb + m[4] * y + m[5];
+                let w0 = m[6] * xb + m[7] * y + m[8];
+                for u in block_start..(block_start + block).min(width) {
+                    let x1 = (u - block_start) as f64;
+                    let w = w0 + m[6] * x1;
+                    let w = if w != 0.0 { SUBPIXELS as f64 / w } else { 0.0 };
+                    let fx = saturate_round((x0 + m[0] * x1) * w);
+                    let fy = saturate_round((y0 + m[3] * x1) * w);
+                    f(u, v, (fx, fy));
+                }
+            }
+        }
     }
 }
 
@@ -231,20 +245,13 @@ pub fn crop_to_planes(
     );
     let (r, rest) = dst.split_at_mut(plane);
     let (g, b) = rest.split_at_mut(plane);
-    let block = block_width(size, size);
-    for v in 0..size {
-        for u in 0..size {
-            let px = sample(
-                image,
-                source_from_crop.fixed_position(u, v, u - u % block),
-                border,
-            );
-            let i = v * size + u;
-            r[i] = f32::from(px[0]) * range.scale + range.offset;
-            g[i] = f32::from(px[1]) * range.scale + range.offset;
-            b[i] = f32::from(px[2]) * range.scale + range.offset;
-        }
-    }
+    source_from_crop.for_each_position(size, size, |u, v, position| {
+        let px = sample(image, position, border);
+        let i = v * size + u;
+        r[i] = f32::from(px[0]) * range.scale + range.offset;
+        g[i] = f32::from(px[1]) * range.scale + range.offset;
+        b[i] = f32::from(px[2]) * range.scale + range.offset;
+    });
 }
 
 /// A `width`×`height` RGB image whose pixel `(u, v)` samples `source_from_dst.apply(u, v)`.
@@ -255,17 +262,15 @@ pub fn warp_rgb(
     height: u32,
     border: Border,
 ) -> RgbImage {
-    let map = SourceMap::from_affine(source_from_dst);
-    let block = block_width(width as usize, height as usize);
     let mut out = RgbImage::new(width, height);
-    for (u, v, px) in out.enumerate_pixels_mut() {
-        let u = u as usize;
-        px.0 = sample(
-            image,
-            map.fixed_position(u, v as usize, u - u % block),
-            border,
+    let map = SourceMap::from_affine(source_from_dst);
+    map.for_each_position(width as usize, height as usize, |u, v, position| {
+        out.put_pixel(
+            u as u32,
+            v as u32,
+            image::Rgb(sample(image, position, border)),
         );
-    }
+    });
     out
 }
 
@@ -273,50 +278,65 @@ pub fn warp_rgb(
 /// OpenCV's fixed-point bilinear remap computes it.
 #[inline]
 fn sample(image: &RgbImage, (fx, fy): (i64, i64), border: Border) -> [u8; 3] {
+    let (w, h) = (i64::from(image.width()), i64::from(image.height()));
     let sx = fx >> SUBPIXEL_BITS;
     let sy = fy >> SUBPIXEL_BITS;
-    let ax = fx & (SUBPIXELS - 1);
-    let ay = fy & (SUBPIXELS - 1);
-    let (w, h) = (i64::from(image.width()), i64::from(image.height()));
-    if w == 0 || h == 0 {
-        return [0; 3];
-    }
-    if border == Border::Zero && (sx >= w || sx + 1 < 0 || sy >= h || sy + 1 < 0) {
-        return [0; 3];
-    }
+    let ax = (fx & (SUBPIXELS - 1)) as u32;
+    let ay = (fy & (SUBPIXELS - 1)) as u32;
     // Weights in 1/1024: OpenCV's 1/32768 table entries are exactly 32 times these.
-    let weights = [
-        (SUBPIXELS - ax) * (SUBPIXELS - ay),
-        ax * (SUBPIXELS - ay),
-        (SUBPIXELS - ax) * ay,
-        ax * ay,
-    ];
+    let s = SUBPIXELS as u32;
+    let weights = [(s - ax) * (s - ay), ax * (s - ay), (s - ax) * ay, ax * ay];
+    let pixels: &[u8] = image.as_raw();
+    if sx >= 0 && sy >= 0 && sx + 1 < w && sy + 1 < h {
+        // All four neighbours inside: the common case, read straight from the buffer.
+        let top = ((sy * w + sx) * 3) as usize;
+        let bottom = top + (w * 3) as usize;
+        let (t, b) = (&pixels[top..top + 6], &pixels[bottom..bottom + 6]);
+        let channel = |c: usize| {
+            let sum = weights[0] * u32::from(t[c])
+                + weights[1] * u32::from(t[c + 3])
+                + weights[2] * u32::from(b[c])
+                + weights[3] * u32::from(b[c + 3]);
+            // (Σ w·p + 2^14) >> 15 in OpenCV's units is (Σ w·p + 512) >> 10 in ours.
+            ((sum + 512) >> 10).min(255) as u8
+        };
+        return [channel(0), channel(1), channel(2)];
+    }
+    if w == 0
+        || h == 0
+        || (border == Border::Zero && (sx >= w || sx + 1 < 0 || sy >= h || sy + 1 < 0))
+    {
+        return [0; 3];
+    }
     let neighbours = [(sx, sy), (sx + 1, sy), (sx, sy + 1), (sx + 1, sy + 1)];
-    let mut acc = [0i64; 3];
+    let mut acc = [0u32; 3];
     for ((nx, ny), weight) in neighbours.into_iter().zip(weights) {
-        let pixel = match border {
+        let inside = match border {
             Border::Replicate => Some((nx.clamp(0, w - 1), ny.clamp(0, h - 1))),
             Border::Zero => ((0..w).contains(&nx) && (0..h).contains(&ny)).then_some((nx, ny)),
         };
-        if let Some((px, py)) = pixel {
-            let p = image.get_pixel(px as u32, py as u32).0;
+        if let Some((px, py)) = inside {
+            let i = ((py * w + px) * 3) as usize;
             for c in 0..3 {
-                acc[c] += weight * i64::from(p[c]);
+                acc[c] += weight * u32::from(pixels[i + c]);
             }
         }
     }
-    // (Σ w·p + 2^14) >> 15 in OpenCV's units is (Σ w·p + 512) >> 10 in ours.
-    acc.map(|a| ((a + 512) >> 10).clamp(0, 255) as u8)
+    acc.map(|a| ((a + 512) >> 10).min(255) as u8)
 }
 
 /// OpenCV's clamp to the `int` range followed by `saturate_cast<int>` (round half to even).
 #[inline]
 fn saturate_round(x: f64) -> i64 {
+    // Adding and subtracting 1.5·2^52 rounds half to even for |x| < 2^51, without a call to
+    // libm's `rint` (x86-64 has no rounding instruction before SSE4.1); the int range is well
+    // inside that.
+    const ROUNDER: f64 = 6_755_399_441_055_744.0;
     if x.is_nan() {
         return i64::from(i32::MAX);
     }
-    x.clamp(f64::from(i32::MIN), f64::from(i32::MAX))
-        .round_ties_even() as i64
+    let clamped = x.clamp(f64::from(i32::MIN), f64::from(i32::MAX));
+    ((clamped + ROUNDER) - ROUNDER) as i64
 }
 
 #[cfg(test)]
@@ -395,8 +415,33 @@ mod tests {
             assert!((m - e).abs() < 1e-12, "{:?}", map.0);
         }
         // Pixel (3, 5) reads (16, 30): 512 and 960 in 1/32 pixel.
-        assert_eq!(map.fixed_position(3, 5, 0), (512, 960));
+        let mut seen = None;
+        map.for_each_position(128, 128, |u, v, p| {
+            if (u, v) == (3, 5) {
+                seen = Some(p);
+            }
+        });
+        assert_eq!(seen, Some((512, 960)));
         assert!(SourceMap::from_corners([[0.0; 2]; 4], 8, 8).is_none());
+    }
+
+    /// Rounding is half to even, like `cvRound`, and saturates like `saturate_cast<int>`.
+    #[test]
+    fn rounds_half_to_even() {
+        for (x, r) in [
+            (0.5, 0),
+            (1.5, 2),
+            (2.5, 2),
+            (-0.5, 0),
+            (-1.5, -2),
+            (2.4999, 2),
+            (-7.6, -8),
+        ] {
+            assert_eq!(saturate_round(x), r, "{x}");
+        }
+        assert_eq!(saturate_round(1e300), i64::from(i32::MAX));
+        assert_eq!(saturate_round(-1e300), i64::from(i32::MIN));
+        assert_eq!(saturate_round(f64::NAN), i64::from(i32::MAX));
     }
 
     #[test]

@@ -11,9 +11,12 @@ use crate::common::{self, face_image, mean_xy_distance};
 /// rolls up to 1.6° between frames, about what a person drifts at 30 fps.
 const FRAMES: usize = 60;
 /// Tracked landmarks agree with per-frame detection within this mean distance, as a fraction
-/// of the inter-ocular distance (IOD). The two differ only by the crop the mesh sees.
-const TRACKED_VS_DETECTED_MAX_MEAN_IOD: f32 = 0.02;
-/// Tracked landmarks follow the known motion of the face within this mean distance (IOD).
+/// of the inter-ocular distance (IOD, outer eye corners; about 100 px here). The two differ
+/// only by the crop the mesh sees (from the last landmarks vs from the detection box), which
+/// moves the mesh by about 2 % of IOD: measured worst frame 0.019.
+const TRACKED_VS_DETECTED_MAX_MEAN_IOD: f32 = 0.03;
+/// Tracked landmarks follow the known motion of the face (frame 0's landmarks moved by the
+/// frame's exact transform) within this mean distance (IOD): measured worst frame 0.018.
 const TRACKED_VS_TRUTH_MAX_MEAN_IOD: f32 = 0.03;
 
 /// Inter-ocular distance: outer eye corners (33, 263).
