@@ -18,6 +18,7 @@ Rewrites, each exact in IEEE arithmetic and each covered by the golden test agai
   x < 0 it is 0 + a*x = a*x, bit for bit. tract runs the rewritten form faster.
 """
 
+import argparse
 import hashlib
 import pathlib
 import sys
@@ -106,15 +107,22 @@ def sort_tensor_lists(model):
 
 
 def main():
+    parser = argparse.ArgumentParser(description="Convert MediaPipe's face models to ONNX.")
+    parser.add_argument("--out", type=pathlib.Path, default=MODELS_DIR,
+                        help="output folder (default: this models/ folder)")
+    parser.add_argument("--keep-prelu", action="store_true",
+                        help="skip the PReLU rewrite (only to measure what it gains)")
+    args = parser.parse_args()
     if mediapipe.__version__ != "0.10.14":
         sys.exit(f"expected mediapipe 0.10.14, found {mediapipe.__version__}")
+    args.out.mkdir(parents=True, exist_ok=True)
     sums = []
     for source, name in MODELS:
         src = MEDIAPIPE_MODULES / source
-        dst = MODELS_DIR / name
+        dst = args.out / name
         tflite2onnx.convert(str(src), str(dst))
         model = onnx.load(str(dst))
-        rewritten = rewrite_prelu(model)
+        rewritten = 0 if args.keep_prelu else rewrite_prelu(model)
         sort_tensor_lists(model)
         onnx.checker.check_model(model)
         onnx.save(model, str(dst))
@@ -122,7 +130,7 @@ def main():
         src_digest = hashlib.sha256(src.read_bytes()).hexdigest()
         print(f"{name}: {rewritten} PReLU rewritten; source sha256 {src_digest}")
         sums.append(f"{digest}  {name}\n")
-    (MODELS_DIR / "SHA256SUMS").write_text("".join(sums))
+    (args.out / "SHA256SUMS").write_text("".join(sums))
 
 
 if __name__ == "__main__":
