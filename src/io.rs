@@ -10,7 +10,7 @@ use crate::landmarks::rgb_from_dynamic;
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// The file could not be opened.
-    #[error("cannot open image {path}: {source}")]
+    #[error("cannot open image {path}")]
     Open {
         /// The file.
         path: PathBuf,
@@ -18,7 +18,7 @@ pub enum ReadError {
         source: std::io::Error,
     },
     /// The file is not an image we can decode, or it is damaged.
-    #[error("cannot decode image {path}: {source}")]
+    #[error("cannot decode image {path}")]
     Decode {
         /// The file.
         path: PathBuf,

@@ -139,3 +139,29 @@ fn bench_json_report() {
     assert!(v["fps"].as_f64().unwrap() > 0.0);
     assert_eq!(v["detector_runs"], 1);
 }
+
+/// One unreadable image among several: the others are still analysed and printed, the bad
+/// one is named on stderr, and the exit code says something failed.
+#[test]
+fn one_bad_image_loses_nothing_else() {
+    let dir = scratch("cli_one_bad");
+    let bad = dir.join("bad.jpg");
+    std::fs::write(&bad, b"not a jpeg").unwrap();
+    let good = face_image("tiny_face.png");
+    let out = facesym(&[
+        "landmarks",
+        "--json",
+        good.to_str().unwrap(),
+        bad.to_str().unwrap(),
+        good.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("bad.jpg"), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = v.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert!(
+        list.iter()
+            .all(|e| e["faces"].as_array().unwrap().len() == 1)
+    );
+}

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use image::RgbImage;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use facesym::landmarks::{Face, FaceLandmarker, ModelPaths, Tracker, TrackerOptions};
@@ -121,46 +122,78 @@ fn landmarks(
     json: bool,
     overlay_out: Option<&Path>,
 ) -> Result<ExitCode> {
-    let mut landmarker = FaceLandmarker::new(models).context("cannot load the face models")?;
+    let landmarker = FaceLandmarker::new(models).context("cannot load the face models")?;
     let overlay_dir = overlay_out.filter(|p| images.len() > 1 || p.is_dir());
     if let Some(dir) = overlay_dir {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create folder {}", dir.display()))?;
     }
+    // Images are independent: analyse them in parallel, one landmarker per worker thread,
+    // each cloned from the loaded one (the models are shared, not reloaded).
+    let prototype = std::sync::Mutex::new(landmarker);
+    let outcomes: Vec<Result<(ImageFaces, Vec<Face>)>> = images
+        .par_iter()
+        .map_init(
+            || {
+                prototype
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .clone()
+            },
+            |landmarker, path| {
+                let image = read_rgb(path)?;
+                let faces = landmarker
+                    .faces(&image)
+                    .with_context(|| format!("cannot analyse {}", path.display()))?;
+                if let Some(out) = overlay_out {
+                    let out = match overlay_dir {
+                        Some(dir) => dir.join(format!("{}.overlay.png", file_stem(path))),
+                        None => out.to_owned(),
+                    };
+                    overlay::draw_faces(&image, &faces)
+                        .save(&out)
+                        .with_context(|| format!("cannot write {}", out.display()))?;
+                }
+                let summary = ImageFaces {
+                    image: path.display().to_string(),
+                    width: image.width(),
+                    height: image.height(),
+                    faces: faces.iter().map(FaceJson::from).collect(),
+                };
+                Ok((summary, faces))
+            },
+        )
+        .collect();
+    // One unreadable image does not lose the others: report it, go on, exit 1 at the end.
     let mut results = Vec::with_capacity(images.len());
-    for path in images {
-        let image = read_rgb(path)?;
-        let faces = landmarker
-            .faces(&image)
-            .with_context(|| format!("cannot analyse {}", path.display()))?;
-        if let Some(out) = overlay_out {
-            let out = match overlay_dir {
-                Some(dir) => dir.join(format!("{}.overlay.png", file_stem(path))),
-                None => out.to_owned(),
-            };
-            overlay::draw_faces(&image, &faces)
-                .save(&out)
-                .with_context(|| format!("cannot write {}", out.display()))?;
+    let mut failed = 0;
+    for (path, outcome) in images.iter().zip(outcomes) {
+        match outcome {
+            Ok((summary, faces)) => {
+                if !json {
+                    print_summary(path, &faces);
+                }
+                results.push(summary);
+            }
+            Err(err) => {
+                eprintln!("error: {err:#}");
+                failed += 1;
+            }
         }
-        if !json {
-            print_summary(path, &faces);
-        }
-        results.push(ImageFaces {
-            image: path.display().to_string(),
-            width: image.width(),
-            height: image.height(),
-            faces: faces.iter().map(FaceJson::from).collect(),
-        });
     }
-    if json {
-        let text = if results.len() == 1 {
+    if json && !results.is_empty() {
+        let text = if images.len() == 1 {
             serde_json::to_string(&results[0])?
         } else {
             serde_json::to_string(&results)?
         };
         println!("{text}");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn print_summary(path: &Path, faces: &[Face]) {

@@ -42,6 +42,7 @@ pub struct Detection {
 }
 
 /// The detector with its anchors and buffers.
+#[derive(Clone)]
 pub struct Detector {
     model: OnnxModel,
     anchors: Vec<[f32; 2]>,

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum LandmarkError {
     /// A model file is missing or cannot be read.
-    #[error("cannot read model file {path}: {source}")]
+    #[error("cannot read model file {path}")]
     ModelMissing {
         /// The file that was tried.
         path: PathBuf,

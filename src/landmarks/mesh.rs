@@ -17,6 +17,7 @@ pub const NUM_LANDMARKS: usize = 468;
 pub const MIN_FACE_PRESENCE: f32 = 0.5;
 
 /// The face mesh with its input buffer.
+#[derive(Clone)]
 pub struct FaceMesh {
     model: OnnxModel,
     input: Vec<f32>,
@@ -72,7 +73,7 @@ impl FaceMesh {
         let outputs = self.model.run(&self.input)?;
         let raw = floats("face mesh", &outputs[0])?;
         let presence = sigmoid(floats("face mesh", &outputs[1])?[0]);
-        if !(presence >= MIN_FACE_PRESENCE) {
+        if presence.is_nan() || presence < MIN_FACE_PRESENCE {
             return Ok(None);
         }
         let size = MESH_INPUT_SIZE as f32;

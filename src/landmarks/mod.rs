@@ -101,7 +101,8 @@ impl Face {
 }
 
 /// Detector and face mesh for single images: every frame runs the detector (MediaPipe's
-/// `static_image_mode`).
+/// `static_image_mode`). Clones share the loaded models; give each thread its own clone.
+#[derive(Clone)]
 pub struct FaceLandmarker {
     detector: Detector,
     mesh: FaceMesh,

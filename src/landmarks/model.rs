@@ -52,6 +52,8 @@ impl ModelPaths {
 }
 
 /// A model optimised for one fixed NCHW input shape, with its run state kept between frames.
+/// Clones share the optimised plan and get their own state (one per thread).
+#[derive(Clone)]
 pub(crate) struct OnnxModel {
     name: &'static str,
     state: TypedSimpleState,

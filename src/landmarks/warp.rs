@@ -159,18 +159,17 @@ fn lu_solve(a: &mut [[f64; 8]; 8], b: &mut [f64; 8]) -> Option<()> {
             return None;
         }
         if k != i {
-            for j in i..m {
-                let t = a[i][j];
-                a[i][j] = a[k][j];
-                a[k][j] = t;
-            }
+            // OpenCV swaps columns i.. only; the columns before i are never read again.
+            a.swap(i, k);
             b.swap(i, k);
         }
         let d = -1.0 / a[i][i];
         for j in i + 1..m {
-            let alpha = a[j][i] * d;
-            for k in i + 1..m {
-                a[j][k] += alpha * a[i][k];
+            let (upper, lower) = a.split_at_mut(j);
+            let (pivot_row, row) = (&upper[i], &mut lower[0]);
+            let alpha = row[i] * d;
+            for (x, p) in row[i + 1..].iter_mut().zip(&pivot_row[i + 1..]) {
+                *x += alpha * p;
             }
             b[j] += alpha * b[i];
         }
