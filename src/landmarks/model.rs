@@ -1,7 +1,6 @@
 //! Loading the ONNX models into tract and running them.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use tract_onnx::prelude::*;
 
@@ -97,7 +96,7 @@ impl OnnxModel {
             });
         }
         let plan = model.into_runnable().map_err(invalid)?;
-        let state = TypedSimpleState::new(&Arc::clone(&plan)).map_err(invalid)?;
+        let state = TypedSimpleState::new(&plan).map_err(invalid)?;
         Ok(Self {
             name,
             state,
@@ -105,19 +104,15 @@ impl OnnxModel {
         })
     }
 
-    /// Runs on an NCHW input of the loaded shape; returns each output as a flat vector.
+    /// Runs on an NCHW input of the loaded shape (read it back with [`floats`]).
     pub(crate) fn run(&mut self, input: &[f32]) -> Result<TVec<TValue>, LandmarkError> {
+        let name = self.name;
         let failed = |e: TractError| LandmarkError::Inference {
-            model: self.name,
+            model: name,
             reason: format!("{e:#}"),
         };
         let tensor = Tensor::from_shape(&self.input_shape, input).map_err(failed)?;
-        self.state
-            .run(tvec!(tensor.into()))
-            .map_err(|e| LandmarkError::Inference {
-                model: self.name,
-                reason: format!("{e:#}"),
-            })
+        self.state.run(tvec!(tensor.into())).map_err(failed)
     }
 }
 

@@ -69,6 +69,34 @@ pub fn reference(image: &str) -> Reference {
         .expect("image in reference.json")
 }
 
+/// Every landmark's x, y and z within this many pixels of MediaPipe 0.10.14's FaceMesh
+/// (static_image_mode=True, refine_landmarks=False). Measured worst case: 0.0094 px; the
+/// margin covers tract vs TFLite float differences on other CPUs.
+pub const LANDMARK_TOLERANCE_PX: f32 = 0.05;
+
+/// Largest |Δz| between two landmark sets.
+pub fn max_z_error(a: &[[f32; 3]], b: &[[f32; 3]]) -> f32 {
+    a.iter()
+        .zip(b)
+        .map(|(p, q)| (p[2] - q[2]).abs())
+        .fold(0.0, f32::max)
+}
+
+/// Asserts that the image at `path` has exactly one face, within
+/// [`LANDMARK_TOLERANCE_PX`] of MediaPipe's landmarks for reference image `reference`.
+pub fn assert_single_face_matches(path: &Path, reference: &str) {
+    let image = facesym::io::read_rgb(path).expect("image reads");
+    let faces = landmarker().faces(&image).expect("landmarks run");
+    let expected = &self::reference(reference).faces[0].landmarks;
+    assert_eq!(faces.len(), 1, "{}", path.display());
+    let error = max_xy_error(faces[0].landmarks.points(), expected);
+    assert!(
+        error <= LANDMARK_TOLERANCE_PX,
+        "{}: off by {error} px",
+        path.display()
+    );
+}
+
 /// Largest |Δx| or |Δy| between two landmark sets.
 pub fn max_xy_error(a: &[[f32; 3]], b: &[[f32; 3]]) -> f32 {
     a.iter()

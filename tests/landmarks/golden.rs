@@ -2,12 +2,8 @@
 
 use facesym::io::read_rgb;
 
-use crate::common::{self, face_image, max_xy_error};
+use crate::common::{self, LANDMARK_TOLERANCE_PX, face_image, max_xy_error, max_z_error};
 
-/// Every landmark's x and y within this many pixels of MediaPipe 0.10.14's FaceMesh
-/// (static_image_mode=True, refine_landmarks=False), z within the same. Measured worst case:
-/// 0.01 px; the margin covers tract vs TFLite float differences on other CPUs.
-const LANDMARK_TOLERANCE_PX: f32 = 0.05;
 /// Detection boxes and keypoints within this many pixels of MediaPipe's FaceDetection.
 const DETECTION_TOLERANCE_PX: f32 = 0.05;
 /// Detection scores within this of MediaPipe's.
@@ -50,14 +46,7 @@ fn landmarks_match_mediapipe() {
             worst = worst.max(error);
             let z_error = faces
                 .iter()
-                .map(|f| {
-                    f.landmarks
-                        .points()
-                        .iter()
-                        .zip(&expected.landmarks)
-                        .map(|(p, q)| (p[2] - q[2]).abs())
-                        .fold(0.0, f32::max)
-                })
+                .map(|f| max_z_error(f.landmarks.points(), &expected.landmarks))
                 .fold(f32::INFINITY, f32::min);
             assert!(
                 z_error <= LANDMARK_TOLERANCE_PX,

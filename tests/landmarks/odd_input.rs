@@ -4,7 +4,7 @@ use facesym::io::read_rgb;
 use facesym::landmarks::LandmarkError;
 use image::{DynamicImage, Rgb, RgbImage, Rgba, RgbaImage};
 
-use crate::common::{self, face_image, max_xy_error, scratch};
+use crate::common::{self, face_image, scratch};
 
 /// Blank, dark, bright and noise frames have no faces, and that is not an error.
 #[test]
@@ -66,12 +66,7 @@ fn grayscale_input() {
         matches!(decoded, DynamicImage::ImageLuma8(_)),
         "fixture is single-channel"
     );
-    let faces = common::landmarker()
-        .faces(&read_rgb(&path).unwrap())
-        .unwrap();
-    let reference = common::reference("astronaut_gray.png");
-    assert_eq!(faces.len(), 1);
-    assert!(max_xy_error(faces[0].landmarks.points(), &reference.faces[0].landmarks) <= 0.05);
+    common::assert_single_face_matches(&path, "astronaut_gray.png");
 }
 
 /// RGBA input (half-transparent): alpha is ignored, the result is MediaPipe's for the RGB
@@ -85,12 +80,7 @@ fn rgba_input() {
     });
     let path = scratch("rgba_input").join("astronaut_rgba.png");
     rgba.save(&path).unwrap();
-    let faces = common::landmarker()
-        .faces(&read_rgb(&path).unwrap())
-        .unwrap();
-    let reference = common::reference("astronaut.png");
-    assert_eq!(faces.len(), 1);
-    assert!(max_xy_error(faces[0].landmarks.points(), &reference.faces[0].landmarks) <= 0.05);
+    common::assert_single_face_matches(&path, "astronaut.png");
 }
 
 /// Corrupt, truncated, mislabelled and missing image files: errors that name the file.
