@@ -8,6 +8,7 @@ pub mod bench;
 pub mod io;
 pub mod landmarks;
 pub mod overlay;
+pub mod symmetry;
 pub mod synthetic;
 
 pub use landmarks::{Face, FaceLandmarker, LandmarkError, Landmarks, ModelPaths, Tracker};

@@ -1,0 +1,16 @@
+//! The symmetry core: landmarks in a head-pose-free face frame, each side's movement against
+//! the person's neutral face, and the scores people act on.
+//!
+//! Formulas: docs/metrics.md. Validation: docs/validation.md.
+
+pub mod frame;
+pub mod landmarks_map;
+pub mod movements;
+pub mod score;
+
+pub use frame::{FaceFrame, FrameFlag, HeadPose};
+pub use landmarks_map::Side;
+pub use movements::{CORE_MOVEMENTS, Measure, Movement};
+pub use score::{
+    FrameScore, MovementScore, Neutral, RestingSymmetry, ScoreStatus, score_frame, score_frames,
+};

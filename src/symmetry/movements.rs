@@ -1,0 +1,192 @@
+//! The movement catalogue: each movement is a definition (landmarks, measure, instruction),
+//! not a branch of code. Formulas are written out in docs/metrics.md.
+
+use super::frame::{Vec3, dot, sub};
+use super::landmarks_map::{
+    BROW_UPPER_RIGHT, CHEEK_RIGHT, EYELID_PAIRS_RIGHT, INNER_EYE_CORNER_RIGHT, LIP_LATERAL_RIGHT,
+    MOUTH_CORNER_RIGHT, NASAL_ALA_RIGHT, Side, on_side,
+};
+
+/// How one side's excursion is computed from its neutral and current landmarks (face
+/// coordinates, IOD). Landmarks are named for the subject's right side; the left side uses
+/// their mirror partners and mirrored directions.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Measure {
+    /// Mean upward displacement of `points`: `mean(−Δy)`.
+    Lift {
+        /// Points that rise.
+        points: &'static [usize],
+    },
+    /// Fraction of the neutral aperture closed: `1 − aperture / aperture_neutral`, aperture
+    /// the mean distance between facing lid points.
+    Closure {
+        /// (upper, lower) lid points.
+        lid_pairs: &'static [(usize, usize)],
+    },
+    /// Shortening of the mean distance from `points` to `anchor`: `d_neutral − d`.
+    Approach {
+        /// Points pulled towards the anchor.
+        points: &'static [usize],
+        /// The point they move towards.
+        anchor: usize,
+    },
+    /// Displacement of `point` in the face plane: `|Δ(x, y)|`.
+    Excursion {
+        /// The point that moves.
+        point: usize,
+    },
+    /// Movement of `corner` towards the midline plus forward movement of `lips`:
+    /// `−Δ|x|(corner) + mean(−Δz(lips))`.
+    Pucker {
+        /// The mouth corner.
+        corner: usize,
+        /// Lip points that push forward.
+        lips: &'static [usize],
+    },
+    /// Outward movement of `points`, away from the midline and towards the camera:
+    /// `mean(Δ|x|) + mean(−Δz)`.
+    Outward {
+        /// Points that bulge.
+        points: &'static [usize],
+    },
+}
+
+/// One movement of the catalogue.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Movement {
+    /// Stable identifier, used in JSON and files.
+    pub id: &'static str,
+    /// Name shown to people.
+    pub name: &'static str,
+    /// What to do, in plain words.
+    pub instruction: &'static str,
+    /// How each side is measured.
+    pub measure: Measure,
+    /// Below this excursion on the stronger side (IOD, or fraction for eye closure) the
+    /// movement is "not enough movement", not a score.
+    pub min_excursion: f64,
+}
+
+/// Excursions below 0.03 IOD (3 px at a typical 100-px IOD) are within the mesh's jitter
+/// between a face's tracked and freshly detected landmarks (mean 0.019 IOD, see
+/// docs/landmarks.md): a ratio of two such numbers means nothing.
+const MIN_DISTANCE_EXCURSION_IOD: f64 = 0.03;
+/// Eye closure is a fraction of the neutral aperture; a tenth of it closed is the least that
+/// is distinguishable from blinking noise in the lid landmarks.
+const MIN_CLOSURE_FRACTION: f64 = 0.10;
+
+/// The six core movements, in exercise order.
+pub const CORE_MOVEMENTS: [Movement; 6] = [
+    Movement {
+        id: "brow_lift",
+        name: "Brow lift",
+        instruction: "Raise both eyebrows as if surprised, evenly on both sides.",
+        measure: Measure::Lift {
+            points: &BROW_UPPER_RIGHT,
+        },
+        min_excursion: MIN_DISTANCE_EXCURSION_IOD,
+    },
+    Movement {
+        id: "eye_closure",
+        name: "Eye closure",
+        instruction: "Close both eyes gently, as in sleep, without squeezing.",
+        measure: Measure::Closure {
+            lid_pairs: &EYELID_PAIRS_RIGHT,
+        },
+        min_excursion: MIN_CLOSURE_FRACTION,
+    },
+    Movement {
+        id: "nose_wrinkle",
+        name: "Nose wrinkle",
+        instruction: "Wrinkle your nose as if at a bad smell, pulling both nostrils up.",
+        measure: Measure::Approach {
+            points: &NASAL_ALA_RIGHT,
+            anchor: INNER_EYE_CORNER_RIGHT,
+        },
+        min_excursion: MIN_DISTANCE_EXCURSION_IOD,
+    },
+    Movement {
+        id: "smile",
+        name: "Smile",
+        instruction: "Smile broadly with closed lips, moving both mouth corners evenly.",
+        measure: Measure::Excursion {
+            point: MOUTH_CORNER_RIGHT,
+        },
+        min_excursion: MIN_DISTANCE_EXCURSION_IOD,
+    },
+    Movement {
+        id: "pucker",
+        name: "Pucker",
+        instruction: "Push your lips forward as if saying 'oo', keeping both sides even.",
+        measure: Measure::Pucker {
+            corner: MOUTH_CORNER_RIGHT,
+            lips: &LIP_LATERAL_RIGHT,
+        },
+        min_excursion: MIN_DISTANCE_EXCURSION_IOD,
+    },
+    Movement {
+        id: "cheek_puff",
+        name: "Cheek puff",
+        instruction: "Fill your cheeks with air and hold, keeping your lips sealed.",
+        measure: Measure::Outward {
+            points: &CHEEK_RIGHT,
+        },
+        min_excursion: MIN_DISTANCE_EXCURSION_IOD,
+    },
+];
+
+/// A movement of [`CORE_MOVEMENTS`] by id.
+pub fn movement(id: &str) -> Option<&'static Movement> {
+    CORE_MOVEMENTS.iter().find(|m| m.id == id)
+}
+
+impl Measure {
+    /// This side's excursion from `neutral` to `current` (face coordinates, all 468 points).
+    pub fn excursion(&self, side: Side, neutral: &[Vec3], current: &[Vec3]) -> f64 {
+        let at = |i: usize| on_side(i, side);
+        let mean = |points: &[usize], f: &dyn Fn(usize) -> f64| {
+            points.iter().map(|&i| f(at(i))).sum::<f64>() / points.len() as f64
+        };
+        // Distance from the midline grows outwards on either side.
+        let lateral = |p: Vec3| p[0] * side.sign();
+        match *self {
+            Measure::Lift { points } => mean(points, &|i| neutral[i][1] - current[i][1]),
+            Measure::Closure { lid_pairs } => {
+                let aperture = |pts: &[Vec3]| {
+                    lid_pairs
+                        .iter()
+                        .map(|&(u, l)| distance(pts[at(u)], pts[at(l)]))
+                        .sum::<f64>()
+                        / lid_pairs.len() as f64
+                };
+                let open = aperture(neutral);
+                if open > 0.0 {
+                    1.0 - aperture(current) / open
+                } else {
+                    0.0
+                }
+            }
+            Measure::Approach { points, anchor } => mean(points, &|i| {
+                distance(neutral[i], neutral[at(anchor)])
+                    - distance(current[i], current[at(anchor)])
+            }),
+            Measure::Excursion { point } => {
+                let (n, c) = (neutral[at(point)], current[at(point)]);
+                (c[0] - n[0]).hypot(c[1] - n[1])
+            }
+            Measure::Pucker { corner, lips } => {
+                let medial = lateral(neutral[at(corner)]) - lateral(current[at(corner)]);
+                medial + mean(lips, &|i| neutral[i][2] - current[i][2])
+            }
+            Measure::Outward { points } => {
+                mean(points, &|i| lateral(current[i]) - lateral(neutral[i]))
+                    + mean(points, &|i| neutral[i][2] - current[i][2])
+            }
+        }
+    }
+}
+
+fn distance(a: Vec3, b: Vec3) -> f64 {
+    let d = sub(a, b);
+    dot(d, d).sqrt()
+}

@@ -1,0 +1,257 @@
+//! Scores: per movement, each side's excursion against the neutral face, their ratio and the
+//! weaker side; resting symmetry from the neutral face.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::landmarks::Landmarks;
+
+use super::frame::{FaceFrame, FrameFlag, HeadPose, Vec3};
+use super::landmarks_map::{
+    BROW_UPPER_RIGHT, EYELID_PAIRS_RIGHT, INNER_EYE_CORNER_RIGHT, MOUTH_CORNER_RIGHT,
+    OUTER_EYE_CORNER_RIGHT, Side, on_side,
+};
+use super::movements::{CORE_MOVEMENTS, Measure, Movement};
+
+/// A person's neutral face, the reference every movement is measured against.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Neutral {
+    /// Landmarks in face coordinates (IOD): the per-coordinate median over the frames given.
+    pub landmarks: Vec<Vec3>,
+    /// Left vs right at rest.
+    pub resting: RestingSymmetry,
+}
+
+/// Why no neutral face could be made.
+#[derive(Debug, thiserror::Error)]
+pub enum NeutralError {
+    /// No frame was given.
+    #[error("no neutral frame was given")]
+    NoFrames,
+    /// A neutral frame cannot be used.
+    #[error("the neutral frame cannot be used: {0}")]
+    Unusable(FrameFlag),
+}
+
+impl Neutral {
+    /// From one or more still frames of the relaxed face (their face frames). Several frames
+    /// are combined by the per-coordinate median, which a single blink or twitch cannot move.
+    pub fn from_frames(frames: &[FaceFrame]) -> Result<Neutral, NeutralError> {
+        if frames.is_empty() {
+            return Err(NeutralError::NoFrames);
+        }
+        if let Some(flag) = frames.iter().flat_map(|f| f.flags()).next() {
+            return Err(NeutralError::Unusable(flag));
+        }
+        let n = frames[0].landmarks.len();
+        let landmarks: Vec<Vec3> = (0..n)
+            .map(|i| [0, 1, 2].map(|axis| median(frames.iter().map(|f| f.landmarks[i][axis]))))
+            .collect();
+        let resting = RestingSymmetry::of(&landmarks);
+        Ok(Neutral { landmarks, resting })
+    }
+
+    /// From one set of landmarks.
+    pub fn from_landmarks(landmarks: &Landmarks) -> Result<Neutral, NeutralError> {
+        let frame = FaceFrame::fit(landmarks).map_err(NeutralError::Unusable)?;
+        Self::from_frames(&[frame])
+    }
+}
+
+/// One resting measurement on both sides, IOD.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct SidePair {
+    /// Subject's left.
+    pub left: f64,
+    /// Subject's right.
+    pub right: f64,
+}
+
+impl SidePair {
+    fn of(f: impl Fn(Side) -> f64) -> Self {
+        Self {
+            left: f(Side::Left),
+            right: f(Side::Right),
+        }
+    }
+
+    /// `left − right`.
+    pub fn difference(&self) -> f64 {
+        self.left - self.right
+    }
+}
+
+/// The Sunnybrook resting items, measured on the neutral face (IOD): positive differences
+/// mean the left side is higher (brow, mouth corner) or more open (eye).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct RestingSymmetry {
+    /// Height of the upper brow above the line through the eye corners.
+    pub brow_height: SidePair,
+    /// Mean distance between facing upper and lower lid points.
+    pub eye_aperture: SidePair,
+    /// Height of the mouth corner relative to the line through the eye corners (less
+    /// negative is higher).
+    pub mouth_corner_height: SidePair,
+}
+
+impl RestingSymmetry {
+    /// Measured on landmarks in face coordinates.
+    pub fn of(face: &[Vec3]) -> Self {
+        // The eye line: mean height of both corners of this side's eye.
+        let eye_line = |side: Side| {
+            (face[on_side(INNER_EYE_CORNER_RIGHT, side)][1]
+                + face[on_side(OUTER_EYE_CORNER_RIGHT, side)][1])
+                / 2.0
+        };
+        RestingSymmetry {
+            brow_height: SidePair::of(|side| {
+                let brow = BROW_UPPER_RIGHT
+                    .iter()
+                    .map(|&i| face[on_side(i, side)][1])
+                    .sum::<f64>()
+                    / BROW_UPPER_RIGHT.len() as f64;
+                eye_line(side) - brow
+            }),
+            eye_aperture: SidePair::of(|side| {
+                EYELID_PAIRS_RIGHT
+                    .iter()
+                    .map(|&(u, l)| {
+                        let (a, b) = (face[on_side(u, side)], face[on_side(l, side)]);
+                        ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2))
+                            .sqrt()
+                    })
+                    .sum::<f64>()
+                    / EYELID_PAIRS_RIGHT.len() as f64
+            }),
+            mouth_corner_height: SidePair::of(|side| {
+                eye_line(side) - face[on_side(MOUTH_CORNER_RIGHT, side)][1]
+            }),
+        }
+    }
+}
+
+/// Whether a movement could be scored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScoreStatus {
+    /// Both sides measured; the ratio means something.
+    Scored,
+    /// Neither side moved more than the movement's threshold.
+    NotEnoughMovement,
+}
+
+/// One movement, both sides.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MovementScore {
+    /// Movement id.
+    pub movement: &'static str,
+    /// Subject's left excursion (IOD, or fraction for eye closure).
+    pub left: f64,
+    /// Subject's right excursion.
+    pub right: f64,
+    /// Weaker over stronger, 0–1; `None` when not enough movement.
+    pub ratio: Option<f64>,
+    /// The side that moved less; `None` when not enough movement.
+    pub weaker: Option<Side>,
+    /// Scored or not.
+    pub status: ScoreStatus,
+}
+
+impl MovementScore {
+    /// Scores one movement of `current` against `neutral` (face coordinates).
+    pub fn of(movement: &Movement, neutral: &[Vec3], current: &[Vec3]) -> Self {
+        let left = movement.measure.excursion(Side::Left, neutral, current);
+        let right = movement.measure.excursion(Side::Right, neutral, current);
+        Self::from_excursions(movement, left, right)
+    }
+
+    /// The score from two excursions: a movement the wrong way counts as none.
+    pub fn from_excursions(movement: &Movement, left: f64, right: f64) -> Self {
+        let (l, r) = (left.max(0.0), right.max(0.0));
+        let stronger = l.max(r);
+        if !(stronger >= movement.min_excursion) {
+            return Self {
+                movement: movement.id,
+                left,
+                right,
+                ratio: None,
+                weaker: None,
+                status: ScoreStatus::NotEnoughMovement,
+            };
+        }
+        let weaker = if l < r { Side::Left } else { Side::Right };
+        Self {
+            movement: movement.id,
+            left,
+            right,
+            ratio: Some(l.min(r) / stronger),
+            weaker: Some(weaker),
+            status: ScoreStatus::Scored,
+        }
+    }
+}
+
+/// Everything measured on one frame.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FrameScore {
+    /// Head pose, when the landmarks could be put in a face frame.
+    pub pose: Option<HeadPose>,
+    /// Why the frame is not scored; empty when it is.
+    pub flags: Vec<FrameFlag>,
+    /// Each core movement, in catalogue order; empty when flagged.
+    pub movements: Vec<MovementScore>,
+}
+
+/// Scores `landmarks` against `neutral` for every core movement.
+pub fn score_frame(neutral: &Neutral, landmarks: &Landmarks) -> FrameScore {
+    match FaceFrame::fit(landmarks) {
+        Err(flag) => FrameScore {
+            pose: None,
+            flags: vec![flag],
+            movements: Vec::new(),
+        },
+        Ok(frame) => score_face_frame(neutral, &frame),
+    }
+}
+
+/// [`score_frame`] on an already fitted face frame.
+pub fn score_face_frame(neutral: &Neutral, frame: &FaceFrame) -> FrameScore {
+    let flags = frame.flags();
+    let movements = if flags.is_empty() {
+        CORE_MOVEMENTS
+            .iter()
+            .map(|m| MovementScore::of(m, &neutral.landmarks, &frame.landmarks))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    FrameScore {
+        pose: Some(frame.pose),
+        flags,
+        movements,
+    }
+}
+
+/// [`score_frame`] over many frames, in parallel; results in input order.
+pub fn score_frames(neutral: &Neutral, frames: &[Landmarks]) -> Vec<FrameScore> {
+    frames.par_iter().map(|l| score_frame(neutral, l)).collect()
+}
+
+/// The excursion of one movement on one side (a shortcut for tests and tools).
+pub fn excursion(measure: &Measure, side: Side, neutral: &Neutral, frame: &FaceFrame) -> f64 {
+    measure.excursion(side, &neutral.landmarks, &frame.landmarks)
+}
+
+fn median(values: impl Iterator<Item = f64>) -> f64 {
+    let mut v: Vec<f64> = values.collect();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
