@@ -169,7 +169,7 @@ impl MovementScore {
     pub fn from_excursions(movement: &Movement, left: f64, right: f64) -> Self {
         let (l, r) = (left.max(0.0), right.max(0.0));
         let stronger = l.max(r);
-        if !(stronger >= movement.min_excursion) {
+        if stronger.is_nan() || stronger < movement.min_excursion {
             return Self {
                 movement: movement.id,
                 left,

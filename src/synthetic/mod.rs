@@ -1,5 +1,8 @@
-//! Test sequences made from a still image: the face moves and rolls frame by frame along a
-//! smooth path, with the exact transform of every frame known.
+//! Synthetic input with known answers: [`deform`] moves parts of a real face, and the
+//! functions here make test sequences from a still image, the face moving and rolling frame by
+//! frame along a smooth path, with the exact transform of every frame known.
+
+pub mod deform;
 
 use std::f64::consts::TAU;
 

@@ -1,0 +1,339 @@
+//! The face-warping tool: move chosen landmark groups of a real face, on each side with its
+//! own strength, and warp the image piecewise-affinely over a triangulation of the landmarks,
+//! so that a movement with a known answer can be shown to the whole pipeline.
+
+use image::{Rgb, RgbImage};
+
+use crate::landmarks::Landmarks;
+use crate::symmetry::FaceFrame;
+use crate::symmetry::frame::Vec3;
+use crate::symmetry::landmarks_map::{Side, on_side};
+
+/// A 2-D point, image pixels.
+pub type Point = [f64; 2];
+
+/// Fixed anchors around the face, as a multiple of the landmarks' half-extent from their
+/// centre: everything outside this ring stays where it is.
+const ANCHOR_RING_SCALE: f64 = 1.6;
+/// Anchors on the ring.
+const ANCHOR_RING_POINTS: usize = 24;
+
+/// A movement to apply: control landmarks (named for the subject's right side) that move by
+/// `displacement_iod` (face coordinates, right side; mirrored for the left), every other
+/// landmark following with weight `exp(−(d/σ)²)` of its distance `d` to the nearest control.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SyntheticMovement {
+    /// Landmarks that move fully.
+    pub controls: &'static [usize],
+    /// Their displacement on the subject's right side, IOD (x towards the subject's left,
+    /// y down, z away from the camera).
+    pub displacement_iod: Vec3,
+    /// Fall-off distance σ, IOD.
+    pub falloff_iod: f64,
+}
+
+impl SyntheticMovement {
+    /// Where each landmark goes (face coordinates, IOD) when the left side moves with strength
+    /// `left` and the right side with `right` (1 = fully, 0 = not at all).
+    pub fn displaced(&self, face: &[Vec3], left: f64, right: f64) -> Vec<Vec3> {
+        face.iter()
+            .map(|p| {
+                let mut moved = *p;
+                for (side, strength) in [(Side::Left, left), (Side::Right, right)] {
+                    let weight = self
+                        .controls
+                        .iter()
+                        .map(|&c| {
+                            let q = face[on_side(c, side)];
+                            let d2: f64 = (0..3).map(|k| (p[k] - q[k]).powi(2)).sum();
+                            (-d2 / self.falloff_iod.powi(2)).exp()
+                        })
+                        .fold(0.0, f64::max);
+                    let mut d = self.displacement_iod;
+                    if side == Side::Left {
+                        d[0] = -d[0];
+                    }
+                    for k in 0..3 {
+                        moved[k] += strength * weight * d[k];
+                    }
+                }
+                moved
+            })
+            .collect()
+    }
+}
+
+/// `image` with the face's landmarks moved by `movement` (strengths per side); also returns
+/// the moved landmarks in image pixels (x, y).
+pub fn apply_movement(
+    image: &RgbImage,
+    landmarks: &Landmarks,
+    frame: &FaceFrame,
+    movement: &SyntheticMovement,
+    left: f64,
+    right: f64,
+) -> (RgbImage, Vec<Point>) {
+    let from: Vec<Point> = landmarks
+        .points()
+        .iter()
+        .map(|p| [f64::from(p[0]), f64::from(p[1])])
+        .collect();
+    let to: Vec<Point> = movement
+        .displaced(&frame.landmarks, left, right)
+        .into_iter()
+        .map(|q| {
+            let p = frame.image_from_face(q);
+            [p[0], p[1]]
+        })
+        .collect();
+    (warp_landmarks(image, &from, &to), to)
+}
+
+/// Warps `image` so that each point of `from` lands on the same point of `to`, affinely inside
+/// each triangle of a Delaunay triangulation of `from` plus fixed anchors (a ring around the
+/// points and the image corners).
+pub fn warp_landmarks(image: &RgbImage, from: &[Point], to: &[Point]) -> RgbImage {
+    let anchors = anchors(from, image.width(), image.height());
+    let src: Vec<Point> = from.iter().chain(&anchors).copied().collect();
+    let dst: Vec<Point> = to.iter().chain(&anchors).copied().collect();
+    let triangles = delaunay(&src);
+    let mut out = image.clone();
+    for t in &triangles {
+        warp_triangle(
+            image,
+            &mut out,
+            [src[t[0]], src[t[1]], src[t[2]]],
+            [dst[t[0]], dst[t[1]], dst[t[2]]],
+        );
+    }
+    out
+}
+
+fn anchors(points: &[Point], width: u32, height: u32) -> Vec<Point> {
+    let (w, h) = (f64::from(width), f64::from(height));
+    let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+    for p in points {
+        for k in 0..2 {
+            lo[k] = lo[k].min(p[k]);
+            hi[k] = hi[k].max(p[k]);
+        }
+    }
+    let centre = [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0];
+    let half = [
+        (hi[0] - lo[0]) / 2.0 * ANCHOR_RING_SCALE,
+        (hi[1] - lo[1]) / 2.0 * ANCHOR_RING_SCALE,
+    ];
+    let mut out: Vec<Point> = (0..ANCHOR_RING_POINTS)
+        .map(|i| {
+            let a = i as f64 / ANCHOR_RING_POINTS as f64 * std::f64::consts::TAU;
+            [centre[0] + half[0] * a.cos(), centre[1] + half[1] * a.sin()]
+        })
+        .collect();
+    // Image corners, pushed out a little so every pixel centre is inside the hull.
+    let m = 2.0;
+    out.extend([[-m, -m], [w + m, -m], [w + m, h + m], [-m, h + m]]);
+    out
+}
+
+/// Fills the pixels of destination triangle `dst` from source triangle `src` (bilinear).
+fn warp_triangle(image: &RgbImage, out: &mut RgbImage, src: [Point; 3], dst: [Point; 3]) {
+    let [a, b, c] = dst;
+    let det = (b[0] - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (b[1] - a[1]);
+    if det.abs() < 1e-12 {
+        return;
+    }
+    let (w, h) = (out.width() as i64, out.height() as i64);
+    let x0 = (a[0].min(b[0]).min(c[0]).floor() as i64).max(0);
+    let x1 = (a[0].max(b[0]).max(c[0]).ceil() as i64).min(w - 1);
+    let y0 = (a[1].min(b[1]).min(c[1]).floor() as i64).max(0);
+    let y1 = (a[1].max(b[1]).max(c[1]).ceil() as i64).min(h - 1);
+    const EDGE: f64 = -1e-9;
+    for y in y0..=y1 {
+        for x in x0..=x1 {
+            let (px, py) = (x as f64, y as f64);
+            let l1 = ((px - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (py - a[1])) / det;
+            let l2 = ((b[0] - a[0]) * (py - a[1]) - (px - a[0]) * (b[1] - a[1])) / det;
+            let l0 = 1.0 - l1 - l2;
+            if l0 < EDGE || l1 < EDGE || l2 < EDGE {
+                continue;
+            }
+            let sx = l0 * src[0][0] + l1 * src[1][0] + l2 * src[2][0];
+            let sy = l0 * src[0][1] + l1 * src[1][1] + l2 * src[2][1];
+            out.put_pixel(x as u32, y as u32, bilinear(image, sx, sy));
+        }
+    }
+}
+
+fn bilinear(image: &RgbImage, x: f64, y: f64) -> Rgb<u8> {
+    let (w, h) = (image.width() as i64, image.height() as i64);
+    let (fx, fy) = (x.floor(), y.floor());
+    let (ax, ay) = (x - fx, y - fy);
+    let px = |xi: i64, yi: i64| {
+        image
+            .get_pixel(xi.clamp(0, w - 1) as u32, yi.clamp(0, h - 1) as u32)
+            .0
+    };
+    let (x0, y0) = (fx as i64, fy as i64);
+    let (p00, p10, p01, p11) = (
+        px(x0, y0),
+        px(x0 + 1, y0),
+        px(x0, y0 + 1),
+        px(x0 + 1, y0 + 1),
+    );
+    Rgb(std::array::from_fn(|c| {
+        let top = f64::from(p00[c]) * (1.0 - ax) + f64::from(p10[c]) * ax;
+        let bottom = f64::from(p01[c]) * (1.0 - ax) + f64::from(p11[c]) * ax;
+        (top * (1.0 - ay) + bottom * ay).round().clamp(0.0, 255.0) as u8
+    }))
+}
+
+/// Delaunay triangulation (Bowyer–Watson): triangles as indices into `points`.
+pub fn delaunay(points: &[Point]) -> Vec<[usize; 3]> {
+    let n = points.len();
+    if n < 3 {
+        return Vec::new();
+    }
+    let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+    for p in points {
+        for k in 0..2 {
+            lo[k] = lo[k].min(p[k]);
+            hi[k] = hi[k].max(p[k]);
+        }
+    }
+    let span = (hi[0] - lo[0]).max(hi[1] - lo[1]).max(1.0) * 20.0;
+    let mid = [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0];
+    let mut all = points.to_vec();
+    all.extend([
+        [mid[0] - span, mid[1] - span],
+        [mid[0] + span, mid[1] - span],
+        [mid[0], mid[1] + span],
+    ]);
+    let mut triangles: Vec<([usize; 3], Point, f64)> = vec![circumscribed([n, n + 1, n + 2], &all)];
+    for i in 0..n {
+        let p = all[i];
+        let (bad, good): (Vec<_>, Vec<_>) = triangles
+            .into_iter()
+            .partition(|(_, c, r2)| (p[0] - c[0]).powi(2) + (p[1] - c[1]).powi(2) < *r2);
+        triangles = good;
+        // Edges of the cavity: those belonging to exactly one bad triangle.
+        let mut edges: Vec<[usize; 2]> = Vec::new();
+        for (t, _, _) in &bad {
+            for e in [[t[0], t[1]], [t[1], t[2]], [t[2], t[0]]] {
+                let key = if e[0] < e[1] { e } else { [e[1], e[0]] };
+                if let Some(pos) = edges.iter().position(|x| *x == key) {
+                    edges.swap_remove(pos);
+                } else {
+                    edges.push(key);
+                }
+            }
+        }
+        triangles.extend(
+            edges
+                .into_iter()
+                .map(|[a, b]| circumscribed([a, b, i], &all)),
+        );
+    }
+    triangles
+        .into_iter()
+        .map(|(t, _, _)| t)
+        .filter(|t| t.iter().all(|&v| v < n))
+        .collect()
+}
+
+fn circumscribed(t: [usize; 3], p: &[Point]) -> ([usize; 3], Point, f64) {
+    let ([ax, ay], [bx, by], [cx, cy]) = (p[t[0]], p[t[1]], p[t[2]]);
+    let d = 2.0 * (ax * (by - cy) + bx * (cy - ay) + cx * (ay - by));
+    if d.abs() < 1e-12 {
+        // Collinear: a circle that contains nothing, so the triangle is never split.
+        return (t, [0.0, 0.0], -1.0);
+    }
+    let (a2, b2, c2) = (ax * ax + ay * ay, bx * bx + by * by, cx * cx + cy * cy);
+    let ux = (a2 * (by - cy) + b2 * (cy - ay) + c2 * (ay - by)) / d;
+    let uy = (a2 * (cx - bx) + b2 * (ax - cx) + c2 * (bx - ax)) / d;
+    (t, [ux, uy], (ax - ux).powi(2) + (ay - uy).powi(2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A square grid triangulates into two triangles per cell, covering its area exactly.
+    #[test]
+    fn delaunay_of_a_grid() {
+        let pts: Vec<Point> = (0..5)
+            .flat_map(|y| (0..5).map(move |x| [f64::from(x), f64::from(y)]))
+            .collect();
+        // Jitter breaks the grid's co-circular ties without changing the area.
+        let pts: Vec<Point> = pts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| [p[0] + 1e-7 * (i % 3) as f64, p[1] + 1e-7 * (i % 5) as f64])
+            .collect();
+        let tris = delaunay(&pts);
+        assert_eq!(tris.len(), 32);
+        let area: f64 = tris
+            .iter()
+            .map(|t| {
+                let (a, b, c) = (pts[t[0]], pts[t[1]], pts[t[2]]);
+                ((b[0] - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (b[1] - a[1])).abs() / 2.0
+            })
+            .sum();
+        assert!((area - 16.0).abs() < 1e-5, "{area}");
+    }
+
+    /// Points that do not move leave the image unchanged.
+    #[test]
+    fn identity_warp_keeps_the_image() {
+        let img = RgbImage::from_fn(40, 30, |x, y| Rgb([(x * 6) as u8, (y * 8) as u8, 90]));
+        let pts = vec![[10.0, 10.0], [30.0, 8.0], [20.0, 22.0], [14.0, 18.0]];
+        assert_eq!(warp_landmarks(&img, &pts, &pts), img);
+    }
+
+    /// Moving one point drags the pixels next to it and leaves far pixels alone.
+    #[test]
+    fn moved_point_drags_its_pixels() {
+        let img = RgbImage::from_fn(60, 60, |x, y| Rgb([(x * 4) as u8, (y * 4) as u8, 0]));
+        let from = vec![
+            [20.0, 20.0],
+            [40.0, 20.0],
+            [30.0, 30.0],
+            [20.0, 40.0],
+            [40.0, 40.0],
+        ];
+        let mut to = from.clone();
+        to[2] = [33.0, 30.0];
+        let out = warp_landmarks(&img, &from, &to);
+        // The pixel now at (33, 30) came from (30, 30): red 120.
+        assert_eq!(out.get_pixel(33, 30).0[0], 120);
+        assert_eq!(out.get_pixel(2, 2), img.get_pixel(2, 2));
+    }
+}
+
+/// Synthetic movements with a known answer, by movement id: what the validation warps and
+/// the built-in demo apply. Only in-plane movements can be faked honestly with a 2-D warp.
+pub const SYNTHETIC_MOVEMENTS: [(&str, SyntheticMovement); 3] = [
+    (
+        "brow_lift",
+        SyntheticMovement {
+            controls: &[70, 63, 105, 66, 107, 46, 53, 52, 65, 55],
+            displacement_iod: [0.0, -0.15, 0.0],
+            falloff_iod: 0.12,
+        },
+    ),
+    (
+        "smile",
+        SyntheticMovement {
+            controls: &[61, 78],
+            displacement_iod: [-0.10, -0.10, 0.0],
+            falloff_iod: 0.15,
+        },
+    ),
+    (
+        "cheek_puff",
+        SyntheticMovement {
+            controls: &[50, 205, 187, 147, 207],
+            displacement_iod: [-0.08, 0.0, 0.0],
+            falloff_iod: 0.15,
+        },
+    ),
+];

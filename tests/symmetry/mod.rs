@@ -1,0 +1,1 @@
+mod known_movement;
