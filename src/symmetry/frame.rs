@@ -178,6 +178,13 @@ impl FaceFrame {
         flags
     }
 
+    /// Face coordinates of an image position (x, y in pixels, z on x's scale).
+    pub fn face_from_image(&self, p: Vec3) -> Vec3 {
+        let d = sub(p, self.origin);
+        let r = self.rotation;
+        [0, 1, 2].map(|axis| (0..3).map(|k| r[k][axis] * d[k]).sum::<f64>() / self.scale)
+    }
+
     /// Image position of a point given in face coordinates.
     pub fn image_from_face(&self, q: Vec3) -> Vec3 {
         let r = self.rotation;

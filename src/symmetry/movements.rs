@@ -141,6 +141,25 @@ pub fn movement(id: &str) -> Option<&'static Movement> {
 }
 
 impl Measure {
+    /// The landmarks this measure reads (named for the subject's right side).
+    pub fn points(&self) -> Vec<usize> {
+        match *self {
+            Measure::Lift { points } | Measure::Outward { points } => points.to_vec(),
+            Measure::Closure { lid_pairs } => lid_pairs.iter().flat_map(|&(u, l)| [u, l]).collect(),
+            Measure::Approach { points, anchor } => {
+                points.iter().copied().chain([anchor]).collect()
+            }
+            Measure::Excursion { point } => vec![point],
+            Measure::Pucker { corner, lips } => lips.iter().copied().chain([corner]).collect(),
+        }
+    }
+
+    /// Whether the skin's own motion (image flow) can stand in for the mesh here: not for
+    /// eye closure, where the lid covers the eye instead of moving over it.
+    pub fn follows_skin_motion(&self) -> bool {
+        !matches!(self, Measure::Closure { .. })
+    }
+
     /// This side's excursion from `neutral` to `current` (face coordinates, all 468 points).
     pub fn excursion(&self, side: Side, neutral: &[Vec3], current: &[Vec3]) -> f64 {
         let at = |i: usize| on_side(i, side);

@@ -4,7 +4,11 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
+use image::RgbImage;
+
 use crate::landmarks::Landmarks;
+
+use super::flow::NeutralImage;
 
 use super::frame::{FaceFrame, FrameFlag, HeadPose, Vec3};
 use super::landmarks_map::{
@@ -225,6 +229,45 @@ pub fn score_face_frame(neutral: &Neutral, frame: &FaceFrame) -> FrameScore {
     } else {
         Vec::new()
     };
+    FrameScore {
+        pose: Some(frame.pose),
+        flags,
+        movements,
+    }
+}
+
+/// [`score_frame`], with the points that skin motion measures followed by optical flow from
+/// the neutral image (see [`super::flow`]): slower (a few milliseconds), not pulled toward
+/// symmetry by the mesh.
+pub fn score_frame_with_flow(
+    neutral: &Neutral,
+    neutral_image: &NeutralImage,
+    image: &RgbImage,
+    landmarks: &Landmarks,
+) -> FrameScore {
+    let frame = match FaceFrame::fit(landmarks) {
+        Err(flag) => {
+            return FrameScore {
+                pose: None,
+                flags: vec![flag],
+                movements: Vec::new(),
+            };
+        }
+        Ok(frame) => frame,
+    };
+    let flags = frame.flags();
+    if !flags.is_empty() {
+        return FrameScore {
+            pose: Some(frame.pose),
+            flags,
+            movements: Vec::new(),
+        };
+    }
+    let current = neutral_image.follow(image, &frame);
+    let movements = CORE_MOVEMENTS
+        .iter()
+        .map(|m| MovementScore::of(m, &neutral.landmarks, &current))
+        .collect();
     FrameScore {
         pose: Some(frame.pose),
         flags,

@@ -253,6 +253,35 @@ fn circumscribed(t: [usize; 3], p: &[Point]) -> ([usize; 3], Point, f64) {
     (t, [ux, uy], (ax - ux).powi(2) + (ay - uy).powi(2))
 }
 
+/// Synthetic movements with a known answer, by movement id: what the validation warps and
+/// the built-in demo apply. Only in-plane movements can be faked honestly with a 2-D warp.
+pub const SYNTHETIC_MOVEMENTS: [(&str, SyntheticMovement); 3] = [
+    (
+        "brow_lift",
+        SyntheticMovement {
+            controls: &[70, 63, 105, 66, 107, 46, 53, 52, 65, 55],
+            displacement_iod: [0.0, -0.15, 0.0],
+            falloff_iod: 0.12,
+        },
+    ),
+    (
+        "smile",
+        SyntheticMovement {
+            controls: &[61, 78],
+            displacement_iod: [-0.10, -0.10, 0.0],
+            falloff_iod: 0.15,
+        },
+    ),
+    (
+        "cheek_puff",
+        SyntheticMovement {
+            controls: &[50, 205, 187, 147, 207],
+            displacement_iod: [-0.08, 0.0, 0.0],
+            falloff_iod: 0.15,
+        },
+    ),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,32 +337,3 @@ mod tests {
         assert_eq!(out.get_pixel(2, 2), img.get_pixel(2, 2));
     }
 }
-
-/// Synthetic movements with a known answer, by movement id: what the validation warps and
-/// the built-in demo apply. Only in-plane movements can be faked honestly with a 2-D warp.
-pub const SYNTHETIC_MOVEMENTS: [(&str, SyntheticMovement); 3] = [
-    (
-        "brow_lift",
-        SyntheticMovement {
-            controls: &[70, 63, 105, 66, 107, 46, 53, 52, 65, 55],
-            displacement_iod: [0.0, -0.15, 0.0],
-            falloff_iod: 0.12,
-        },
-    ),
-    (
-        "smile",
-        SyntheticMovement {
-            controls: &[61, 78],
-            displacement_iod: [-0.10, -0.10, 0.0],
-            falloff_iod: 0.15,
-        },
-    ),
-    (
-        "cheek_puff",
-        SyntheticMovement {
-            controls: &[50, 205, 187, 147, 207],
-            displacement_iod: [-0.08, 0.0, 0.0],
-            falloff_iod: 0.15,
-        },
-    ),
-];

@@ -2,6 +2,8 @@
 //! with strength r; the whole pipeline (model included) must recover r.
 
 use facesym::io::read_rgb;
+use facesym::symmetry::flow::NeutralImage;
+use facesym::symmetry::score::score_frame_with_flow;
 use facesym::symmetry::{FaceFrame, Neutral, score_frame};
 use facesym::synthetic::deform::{SYNTHETIC_MOVEMENTS, apply_movement};
 
@@ -19,6 +21,7 @@ fn table() {
         let landmarks = &found[0].landmarks;
         let frame = FaceFrame::fit(landmarks).unwrap();
         let neutral = Neutral::from_landmarks(landmarks).unwrap();
+        let neutral_image = NeutralImage::new(&image, &frame);
         for (id, movement) in SYNTHETIC_MOVEMENTS {
             for r in STRENGTHS {
                 // The subject's left is the healthy side, the right moves with strength r.
@@ -26,11 +29,18 @@ fn table() {
                 let faces = landmarker.faces(&warped).unwrap();
                 let score = score_frame(&neutral, &faces[0].landmarks);
                 let m = score.movements.iter().find(|m| m.movement == id).unwrap();
+                let flow =
+                    score_frame_with_flow(&neutral, &neutral_image, &warped, &faces[0].landmarks);
+                let f = flow.movements.iter().find(|m| m.movement == id).unwrap();
+                let round = |x: Option<f64>| x.map(|x| (x * 100.0).round() / 100.0);
                 eprintln!(
-                    "{face:20} {id:12} r={r:.2} left {:.3} right {:.3} ratio {:?}",
+                    "{face:18} {id:11} r={r:.2} mesh L {:.3} R {:.3} ratio {:?} | flow L {:.3} R {:.3} ratio {:?}",
                     m.left,
                     m.right,
-                    m.ratio.map(|x| (x * 100.0).round() / 100.0)
+                    round(m.ratio),
+                    f.left,
+                    f.right,
+                    round(f.ratio)
                 );
             }
         }
