@@ -45,17 +45,13 @@ fn stages(c: &mut Criterion) {
     let mut tracker = Tracker::with_landmarker(landmarker, TrackerOptions::default());
     let mut group = c.benchmark_group("tracked_sequence");
     group.throughput(Throughput::Elements(frames.len() as u64));
-    group.bench_with_input(
-        BenchmarkId::from_parameter(frames.len()),
-        &frames,
-        |b, frames| {
-            b.iter(|| {
-                for frame in frames {
-                    black_box(tracker.track(frame).unwrap());
-                }
-            })
-        },
-    );
+    group.bench_with_input(BenchmarkId::from_parameter(frames.len()), &frames, |b, frames| {
+        b.iter(|| {
+            for frame in frames {
+                black_box(tracker.track(frame).unwrap());
+            }
+        })
+    });
     group.finish();
 }
 

@@ -20,10 +20,7 @@ pub struct StageTiming {
 impl StageTiming {
     /// From samples in milliseconds; `None` when there are none.
     pub fn from_samples(samples: &[f64]) -> Option<Self> {
-        Some(Self {
-            median_ms: percentile(samples, 0.5)?,
-            p95_ms: percentile(samples, 0.95)?,
-        })
+        Some(Self { median_ms: percentile(samples, 0.5)?, p95_ms: percentile(samples, 0.95)? })
     }
 }
 

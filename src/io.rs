@@ -29,18 +29,11 @@ pub enum ReadError {
 
 /// Reads a PNG or JPEG (format taken from the contents, not the name) as 8-bit RGB.
 pub fn read_rgb(path: &Path) -> Result<RgbImage, ReadError> {
-    let open = |source| ReadError::Open {
-        path: path.to_owned(),
-        source,
-    };
-    let reader = image::ImageReader::open(path)
-        .map_err(open)?
-        .with_guessed_format()
-        .map_err(open)?;
-    let image = reader.decode().map_err(|source| ReadError::Decode {
-        path: path.to_owned(),
-        source,
-    })?;
+    let open = |source| ReadError::Open { path: path.to_owned(), source };
+    let reader =
+        image::ImageReader::open(path).map_err(open)?.with_guessed_format().map_err(open)?;
+    let image =
+        reader.decode().map_err(|source| ReadError::Decode { path: path.to_owned(), source })?;
     Ok(rgb_from_dynamic(image))
 }
 

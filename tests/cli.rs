@@ -9,10 +9,7 @@ use crate::common::{face_image, scratch};
 fn facesym(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_facesym"))
         .args(args)
-        .env(
-            "FACESYM_MODELS",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/models"),
-        )
+        .env("FACESYM_MODELS", concat!(env!("CARGO_MANIFEST_DIR"), "/models"))
         .output()
         .expect("facesym runs")
 }
@@ -30,10 +27,7 @@ fn landmarks_json_schema() {
     assert!(out.status.success(), "{}", stderr(&out));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["image"], one.to_str().unwrap());
-    assert_eq!(
-        (v["width"].as_u64(), v["height"].as_u64()),
-        (Some(512), Some(512))
-    );
+    assert_eq!((v["width"].as_u64(), v["height"].as_u64()), (Some(512), Some(512)));
     let face = &v["faces"][0];
     assert!(face["score"].as_f64().unwrap() > 0.5);
     assert_eq!(face["box"].as_array().unwrap().len(), 4);
@@ -41,12 +35,7 @@ fn landmarks_json_schema() {
     assert_eq!(landmarks.len(), 468);
     assert!(landmarks.iter().all(|p| p.as_array().unwrap().len() == 3));
 
-    let out = facesym(&[
-        "landmarks",
-        "--json",
-        one.to_str().unwrap(),
-        two.to_str().unwrap(),
-    ]);
+    let out = facesym(&["landmarks", "--json", one.to_str().unwrap(), two.to_str().unwrap()]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let list = v.as_array().unwrap();
     assert_eq!(list.len(), 2);
@@ -59,22 +48,14 @@ fn landmarks_overlay() {
     let dir = scratch("cli_overlay");
     let out_png = dir.join("out.png");
     let input = face_image("grace_hopper.png");
-    let out = facesym(&[
-        "landmarks",
-        input.to_str().unwrap(),
-        "--overlay",
-        out_png.to_str().unwrap(),
-    ]);
+    let out =
+        facesym(&["landmarks", input.to_str().unwrap(), "--overlay", out_png.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 face"));
     let drawn = image::open(&out_png).unwrap().to_rgb8();
     let original = image::open(&input).unwrap().to_rgb8();
     assert_eq!(drawn.dimensions(), original.dimensions());
-    let changed = drawn
-        .pixels()
-        .zip(original.pixels())
-        .filter(|(a, b)| a != b)
-        .count();
+    let changed = drawn.pixels().zip(original.pixels()).filter(|(a, b)| a != b).count();
     assert!(changed > 468, "landmarks drawn ({changed} pixels changed)");
 }
 
@@ -87,14 +68,8 @@ fn corrupt_image_is_a_clear_error() {
     let out = facesym(&["landmarks", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(
-        err.starts_with("error: cannot decode image") && err.contains("broken.png"),
-        "{err}"
-    );
-    assert!(
-        !err.contains("panicked") && !err.contains("backtrace"),
-        "{err}"
-    );
+    assert!(err.starts_with("error: cannot decode image") && err.contains("broken.png"), "{err}");
+    assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
 }
 
 /// A models folder without models: exit code 1 and the missing path.
@@ -102,12 +77,7 @@ fn corrupt_image_is_a_clear_error() {
 fn missing_models_is_a_clear_error() {
     let dir = scratch("cli_no_models");
     let input = face_image("astronaut.png");
-    let out = facesym(&[
-        "landmarks",
-        "--models",
-        dir.to_str().unwrap(),
-        input.to_str().unwrap(),
-    ]);
+    let out = facesym(&["landmarks", "--models", dir.to_str().unwrap(), input.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
@@ -130,10 +100,7 @@ fn bench_json_report() {
         v["per_frame_ms"]["p95"].as_f64().unwrap() >= v["per_frame_ms"]["median"].as_f64().unwrap()
     );
     for stage in ["detect", "crop", "face_mesh", "tracked_frame"] {
-        assert!(
-            v["stages"][stage]["median_ms"].as_f64().unwrap() > 0.0,
-            "{stage}"
-        );
+        assert!(v["stages"][stage]["median_ms"].as_f64().unwrap() > 0.0, "{stage}");
         assert!(v["stages"][stage]["p95_ms"].is_number(), "{stage}");
     }
     assert!(v["fps"].as_f64().unwrap() > 0.0);
@@ -160,8 +127,5 @@ fn one_bad_image_loses_nothing_else() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let list = v.as_array().unwrap();
     assert_eq!(list.len(), 2);
-    assert!(
-        list.iter()
-            .all(|e| e["faces"].as_array().unwrap().len() == 1)
-    );
+    assert!(list.iter().all(|e| e["faces"].as_array().unwrap().len() == 1));
 }

@@ -75,17 +75,12 @@ fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     let models = ModelPaths::in_dir(&cli.models.unwrap_or_else(ModelPaths::default_dir));
     match cli.command {
-        Command::Landmarks {
-            images,
-            json,
-            overlay,
-        } => landmarks(&models, &images, json, overlay.as_deref()),
-        Command::Bench {
-            input,
-            frames,
-            json,
-            save_frames,
-        } => bench_command(&models, &input, frames, json, save_frames.as_deref()),
+        Command::Landmarks { images, json, overlay } => {
+            landmarks(&models, &images, json, overlay.as_deref())
+        }
+        Command::Bench { input, frames, json, save_frames } => {
+            bench_command(&models, &input, frames, json, save_frames.as_deref())
+        }
     }
 }
 
@@ -134,12 +129,7 @@ fn landmarks(
     let outcomes: Vec<Result<(ImageFaces, Vec<Face>)>> = images
         .par_iter()
         .map_init(
-            || {
-                prototype
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .clone()
-            },
+            || prototype.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone(),
             |landmarker, path| {
                 let image = read_rgb(path)?;
                 let faces = landmarker
@@ -189,22 +179,14 @@ fn landmarks(
         };
         println!("{text}");
     }
-    Ok(if failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 fn print_summary(path: &Path, faces: &[Face]) {
     match faces.len() {
         0 => println!("{}: no face found", path.display()),
         n => {
-            println!(
-                "{}: {n} face{}",
-                path.display(),
-                if n == 1 { "" } else { "s" }
-            );
+            println!("{}: {n} face{}", path.display(), if n == 1 { "" } else { "s" });
             for (i, face) in faces.iter().enumerate() {
                 let [x0, y0, x1, y1] = face.bounding_box();
                 println!(
@@ -243,9 +225,7 @@ fn bench_command(
             .with_context(|| format!("cannot create folder {}", dir.display()))?;
         for (i, frame) in frames.iter().enumerate() {
             let out = dir.join(format!("frame_{i:05}.png"));
-            frame
-                .save(&out)
-                .with_context(|| format!("cannot write {}", out.display()))?;
+            frame.save(&out).with_context(|| format!("cannot write {}", out.display()))?;
         }
     }
     let mut tracker =
@@ -262,10 +242,7 @@ fn bench_command(
     if json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
-        println!(
-            "{} frames, detector ran on {}",
-            report.frames, report.detector_runs
-        );
+        println!("{} frames, detector ran on {}", report.frames, report.detector_runs);
         println!("{:<14} {:>10} {:>10}", "stage", "median ms", "p95 ms");
         for name in bench::STAGES {
             if let Some(t) = report.stages.get(name) {
@@ -287,6 +264,5 @@ fn read_folder(dir: &Path) -> Result<Vec<RgbImage>> {
 }
 
 fn file_stem(path: &Path) -> String {
-    path.file_stem()
-        .map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned())
+    path.file_stem().map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned())
 }

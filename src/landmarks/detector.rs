@@ -111,17 +111,11 @@ fn ssd_anchors() -> Vec<[f32; 2]> {
     let mut layer = 0;
     while layer < ANCHOR_STRIDES.len() {
         let stride = ANCHOR_STRIDES[layer];
-        let same = ANCHOR_STRIDES[layer..]
-            .iter()
-            .take_while(|&&s| s == stride)
-            .count();
+        let same = ANCHOR_STRIDES[layer..].iter().take_while(|&&s| s == stride).count();
         let cells = DETECTOR_INPUT_SIZE.div_ceil(stride);
         for y in 0..cells {
             for x in 0..cells {
-                let centre = [
-                    (x as f32 + 0.5) / cells as f32,
-                    (y as f32 + 0.5) / cells as f32,
-                ];
+                let centre = [(x as f32 + 0.5) / cells as f32, (y as f32 + 0.5) / cells as f32];
                 anchors.extend(std::iter::repeat_n(centre, same * ANCHORS_PER_LAYER));
             }
         }
@@ -142,11 +136,7 @@ fn decode(boxes: &[f32], logits: &[f32], anchors: &[[f32; 2]], letterbox: &Roi) 
         ]
     };
     let mut out = Vec::new();
-    for (i, (anchor, raw)) in anchors
-        .iter()
-        .zip(boxes.chunks_exact(NUM_COORDS))
-        .enumerate()
-    {
+    for (i, (anchor, raw)) in anchors.iter().zip(boxes.chunks_exact(NUM_COORDS)).enumerate() {
         let score = sigmoid(logits[i].clamp(-SCORE_CLIP, SCORE_CLIP));
         if score < MIN_DETECTION_SCORE {
             continue;
@@ -166,11 +156,7 @@ fn decode(boxes: &[f32], logits: &[f32], anchors: &[[f32; 2]], letterbox: &Roi) 
             let ky = raw[5 + 2 * k] / scale + anchor[1];
             to_image(kx, ky)
         });
-        out.push(Detection {
-            score,
-            bbox: [x0, y0, x1, y1],
-            keypoints,
-        });
+        out.push(Detection { score, bbox: [x0, y0, x1, y1], keypoints });
     }
     out
 }
@@ -181,9 +167,8 @@ fn weighted_nms(mut candidates: Vec<Detection>) -> Vec<Detection> {
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
     let mut kept = Vec::new();
     while let Some(best) = candidates.first().cloned() {
-        let (absorbed, rest): (Vec<_>, Vec<_>) = candidates
-            .into_iter()
-            .partition(|c| iou(c.bbox, best.bbox) > NMS_MIN_IOU);
+        let (absorbed, rest): (Vec<_>, Vec<_>) =
+            candidates.into_iter().partition(|c| iou(c.bbox, best.bbox) > NMS_MIN_IOU);
         if absorbed.is_empty() {
             // A degenerate (zero-area) best box overlaps nothing, not even itself: MediaPipe
             // keeps it as it is and stops.
@@ -191,11 +176,8 @@ fn weighted_nms(mut candidates: Vec<Detection>) -> Vec<Detection> {
             break;
         }
         let total: f32 = absorbed.iter().map(|c| c.score).sum();
-        let mut merged = Detection {
-            score: best.score,
-            bbox: [0.0; 4],
-            keypoints: [[0.0; 2]; NUM_KEYPOINTS],
-        };
+        let mut merged =
+            Detection { score: best.score, bbox: [0.0; 4], keypoints: [[0.0; 2]; NUM_KEYPOINTS] };
         for c in &absorbed {
             for (m, v) in merged.bbox.iter_mut().zip(c.bbox) {
                 *m += v * c.score;
@@ -234,11 +216,7 @@ mod tests {
     }
 
     fn det(score: f32, x0: f32) -> Detection {
-        Detection {
-            score,
-            bbox: [x0, 0.0, x0 + 10.0, 10.0],
-            keypoints: [[x0, 5.0]; NUM_KEYPOINTS],
-        }
+        Detection { score, bbox: [x0, 0.0, x0 + 10.0, 10.0], keypoints: [[x0, 5.0]; NUM_KEYPOINTS] }
     }
 
     /// Overlapping boxes merge into their score-weighted mean; a distant one stays apart.

@@ -27,10 +27,7 @@ impl FaceMesh {
     /// Loads the face-mesh model.
     pub fn new(path: &Path) -> Result<Self, LandmarkError> {
         let model = OnnxModel::load("face mesh", path, MESH_INPUT_SIZE, &[NUM_LANDMARKS * 3, 1])?;
-        Ok(Self {
-            model,
-            input: vec![0.0; 3 * MESH_INPUT_SIZE * MESH_INPUT_SIZE],
-        })
+        Ok(Self { model, input: vec![0.0; 3 * MESH_INPUT_SIZE * MESH_INPUT_SIZE] })
     }
 
     /// The landmarks inside `roi` and the face-presence probability, or `None` when the model

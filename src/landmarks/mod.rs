@@ -48,12 +48,7 @@ impl Landmarks {
     /// Axis-aligned bounds of x and y: `[x0, y0, x1, y1]`.
     pub fn bounds(&self) -> [f32; 4] {
         self.0.iter().fold(
-            [
-                f32::INFINITY,
-                f32::INFINITY,
-                f32::NEG_INFINITY,
-                f32::NEG_INFINITY,
-            ],
+            [f32::INFINITY, f32::INFINITY, f32::NEG_INFINITY, f32::NEG_INFINITY],
             |[x0, y0, x1, y1], p| [x0.min(p[0]), y0.min(p[1]), x1.max(p[0]), y1.max(p[1])],
         )
     }
@@ -88,9 +83,7 @@ impl Face {
 
     /// `[x0, y0, x1, y1]`: the detection box, or the landmarks' bounds when tracked.
     pub fn bounding_box(&self) -> [f32; 4] {
-        self.detection
-            .as_ref()
-            .map_or_else(|| self.landmarks.bounds(), |d| d.bbox)
+        self.detection.as_ref().map_or_else(|| self.landmarks.bounds(), |d| d.bbox)
     }
 
     /// Area of the bounding box in square pixels (the live app follows the largest face).
@@ -124,12 +117,7 @@ impl FaceLandmarker {
         for detection in detections {
             let roi = Roi::from_detection(&detection);
             if let Some((landmarks, presence)) = self.mesh.landmarks(image, &roi)? {
-                faces.push(Face {
-                    detection: Some(detection),
-                    roi,
-                    presence,
-                    landmarks,
-                });
+                faces.push(Face { detection: Some(detection), roi, presence, landmarks });
             }
         }
         Ok(faces)

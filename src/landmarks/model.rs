@@ -25,10 +25,7 @@ pub struct ModelPaths {
 impl ModelPaths {
     /// The models inside `dir`.
     pub fn in_dir(dir: &Path) -> Self {
-        Self {
-            detector: dir.join(DETECTOR_FILE),
-            face_mesh: dir.join(FACE_MESH_FILE),
-        }
+        Self { detector: dir.join(DETECTOR_FILE), face_mesh: dir.join(FACE_MESH_FILE) }
     }
 
     /// The default models folder: `$FACESYM_MODELS` if set, else `models/` beside the
@@ -68,10 +65,8 @@ impl OnnxModel {
         size: usize,
         output_lens: &[usize],
     ) -> Result<Self, LandmarkError> {
-        let bytes = std::fs::read(path).map_err(|source| LandmarkError::ModelMissing {
-            path: path.to_owned(),
-            source,
-        })?;
+        let bytes = std::fs::read(path)
+            .map_err(|source| LandmarkError::ModelMissing { path: path.to_owned(), source })?;
         let invalid = |e: TractError| LandmarkError::ModelInvalid {
             path: path.to_owned(),
             reason: format!("{e:#}"),
@@ -97,20 +92,14 @@ impl OnnxModel {
         }
         let plan = model.into_runnable().map_err(invalid)?;
         let state = TypedSimpleState::new(&plan).map_err(invalid)?;
-        Ok(Self {
-            name,
-            state,
-            input_shape,
-        })
+        Ok(Self { name, state, input_shape })
     }
 
     /// Runs on an NCHW input of the loaded shape (read it back with [`floats`]).
     pub(crate) fn run(&mut self, input: &[f32]) -> Result<TVec<TValue>, LandmarkError> {
         let name = self.name;
-        let failed = |e: TractError| LandmarkError::Inference {
-            model: name,
-            reason: format!("{e:#}"),
-        };
+        let failed =
+            |e: TractError| LandmarkError::Inference { model: name, reason: format!("{e:#}") };
         let tensor = Tensor::from_shape(&self.input_shape, input).map_err(failed)?;
         self.state.run(tvec!(tensor.into())).map_err(failed)
     }
@@ -124,10 +113,7 @@ pub(crate) fn floats<'a>(
     value
         .try_as_plain_ram()
         .and_then(|ram| ram.as_slice::<f32>())
-        .map_err(|e| LandmarkError::Inference {
-            model,
-            reason: format!("{e:#}"),
-        })
+        .map_err(|e| LandmarkError::Inference { model, reason: format!("{e:#}") })
 }
 
 /// The logistic function, turning a model's logit into a probability.

@@ -28,11 +28,7 @@ impl Roi {
     /// are level, made square on its long side and scaled 1.5×.
     pub fn from_detection(detection: &Detection) -> Self {
         let (a, b) = DETECTION_ROTATION_KEYPOINTS;
-        Self::from_box_and_axis(
-            detection.bbox,
-            detection.keypoints[a],
-            detection.keypoints[b],
-        )
+        Self::from_box_and_axis(detection.bbox, detection.keypoints[a], detection.keypoints[b])
     }
 
     /// MediaPipe's `FaceLandmarkLandmarksToRoi`: the landmarks' bounds, turned so the outer eye
@@ -54,11 +50,7 @@ impl Roi {
     /// The whole image, letterboxed into a square (the detector's input).
     pub fn letterbox(width: u32, height: u32) -> Self {
         let (w, h) = (width as f32, height as f32);
-        Self {
-            center: [w / 2.0, h / 2.0],
-            size: w.max(h),
-            rotation_rad: 0.0,
-        }
+        Self { center: [w / 2.0, h / 2.0], size: w.max(h), rotation_rad: 0.0 }
     }
 
     fn from_box_and_axis(bbox: [f32; 4], from: [f32; 2], to: [f32; 2]) -> Self {
@@ -113,12 +105,7 @@ impl Roi {
     pub fn iou(&self, other: &Roi) -> f32 {
         let bounds = |r: &Roi| {
             let h = r.size / 2.0;
-            [
-                r.center[0] - h,
-                r.center[1] - h,
-                r.center[0] + h,
-                r.center[1] + h,
-            ]
+            [r.center[0] - h, r.center[1] - h, r.center[0] + h, r.center[1] + h]
         };
         iou(bounds(self), bounds(other))
     }
@@ -146,11 +133,7 @@ mod tests {
     /// The crop map and the landmark projection are the same map (up to rounding).
     #[test]
     fn crop_map_matches_projection() {
-        let roi = Roi {
-            center: [200.0, 150.0],
-            size: 120.0,
-            rotation_rad: 0.4,
-        };
+        let roi = Roi { center: [200.0, 150.0], size: 120.0, rotation_rad: 0.4 };
         let m = roi.image_from_crop(192).unwrap().0;
         for (u, v) in [(0.0, 0.0), (96.0, 50.0), (192.0, 192.0)] {
             let w = m[6] * u + m[7] * v + m[8];

@@ -41,13 +41,7 @@ impl Tracker {
 
     /// Tracks with already loaded models.
     pub fn with_landmarker(landmarker: FaceLandmarker, options: TrackerOptions) -> Self {
-        Self {
-            landmarker,
-            options,
-            tracked: Vec::new(),
-            frames: 0,
-            detector_runs: 0,
-        }
+        Self { landmarker, options, tracked: Vec::new(), frames: 0, detector_runs: 0 }
     }
 
     /// The faces in the next frame of the sequence.
@@ -69,18 +63,10 @@ impl Tracker {
         let mut faces = Vec::with_capacity(crops.len());
         for (roi, detection) in crops {
             if let Some((landmarks, presence)) = self.landmarker.mesh().landmarks(image, &roi)? {
-                faces.push(Face {
-                    detection,
-                    roi,
-                    presence,
-                    landmarks,
-                });
+                faces.push(Face { detection, roi, presence, landmarks });
             }
         }
-        self.tracked = faces
-            .iter()
-            .map(|f| Roi::from_landmarks(&f.landmarks))
-            .collect();
+        self.tracked = faces.iter().map(|f| Roi::from_landmarks(&f.landmarks)).collect();
         Ok(faces)
     }
 

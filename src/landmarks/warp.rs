@@ -45,14 +45,7 @@ impl Affine {
             return None;
         }
         let (ia, ib, id, ie) = (e / det, -b / det, -d / det, a / det);
-        Some(Affine([
-            ia,
-            ib,
-            -(ia * c + ib * f),
-            id,
-            ie,
-            -(id * c + ie * f),
-        ]))
+        Some(Affine([ia, ib, -(ia * c + ib * f), id, ie, -(id * c + ie * f)]))
     }
 }
 
@@ -237,11 +230,7 @@ pub fn crop_to_planes(
     dst: &mut [f32],
 ) {
     let plane = size * size;
-    assert_eq!(
-        dst.len(),
-        3 * plane,
-        "destination holds three {size}x{size} planes"
-    );
+    assert_eq!(dst.len(), 3 * plane, "destination holds three {size}x{size} planes");
     let (r, rest) = dst.split_at_mut(plane);
     let (g, b) = rest.split_at_mut(plane);
     source_from_crop.for_each_position(size, size, |u, v, position| {
@@ -264,11 +253,7 @@ pub fn warp_rgb(
     let mut out = RgbImage::new(width, height);
     let map = SourceMap::from_affine(source_from_dst);
     map.for_each_position(width as usize, height as usize, |u, v, position| {
-        out.put_pixel(
-            u as u32,
-            v as u32,
-            image::Rgb(sample(image, position, border)),
-        );
+        out.put_pixel(u as u32, v as u32, image::Rgb(sample(image, position, border)));
     });
     out
 }
@@ -343,22 +328,14 @@ mod tests {
     use super::*;
 
     fn ramp() -> RgbImage {
-        RgbImage::from_fn(8, 6, |x, y| {
-            image::Rgb([(x * 30) as u8, (y * 40) as u8, 200])
-        })
+        RgbImage::from_fn(8, 6, |x, y| image::Rgb([(x * 30) as u8, (y * 40) as u8, 200]))
     }
 
     /// The identity map reproduces the image exactly.
     #[test]
     fn identity_is_exact() {
         let img = ramp();
-        let out = warp_rgb(
-            &img,
-            &Affine([1.0, 0.0, 0.0, 0.0, 1.0, 0.0]),
-            8,
-            6,
-            Border::Zero,
-        );
+        let out = warp_rgb(&img, &Affine([1.0, 0.0, 0.0, 0.0, 1.0, 0.0]), 8, 6, Border::Zero);
         assert_eq!(out, img);
     }
 
@@ -366,13 +343,7 @@ mod tests {
     #[test]
     fn half_pixel_shift_averages() {
         let img = ramp();
-        let out = warp_rgb(
-            &img,
-            &Affine([1.0, 0.0, 0.5, 0.0, 1.0, 0.0]),
-            7,
-            6,
-            Border::Zero,
-        );
+        let out = warp_rgb(&img, &Affine([1.0, 0.0, 0.5, 0.0, 1.0, 0.0]), 7, 6, Border::Zero);
         // (0 + 30) / 2 = 15, (30 + 60) / 2 = 45.
         assert_eq!(out.get_pixel(0, 0).0[0], 15);
         assert_eq!(out.get_pixel(1, 0).0[0], 45);
@@ -383,24 +354,11 @@ mod tests {
     fn borders() {
         let img = ramp();
         let far = Affine([1.0, 0.0, -100.0, 0.0, 1.0, 0.0]);
-        assert_eq!(
-            warp_rgb(&img, &far, 1, 1, Border::Zero).get_pixel(0, 0).0,
-            [0, 0, 0]
-        );
-        assert_eq!(
-            warp_rgb(&img, &far, 1, 1, Border::Replicate)
-                .get_pixel(0, 0)
-                .0,
-            [0, 0, 200]
-        );
+        assert_eq!(warp_rgb(&img, &far, 1, 1, Border::Zero).get_pixel(0, 0).0, [0, 0, 0]);
+        assert_eq!(warp_rgb(&img, &far, 1, 1, Border::Replicate).get_pixel(0, 0).0, [0, 0, 200]);
         // Half a pixel outside the left edge, zero border: half of the edge value.
         let half_out = Affine([1.0, 0.0, -0.5, 0.0, 1.0, 2.0]);
-        assert_eq!(
-            warp_rgb(&img, &half_out, 1, 1, Border::Zero)
-                .get_pixel(0, 0)
-                .0,
-            [0, 40, 100]
-        );
+        assert_eq!(warp_rgb(&img, &half_out, 1, 1, Border::Zero).get_pixel(0, 0).0, [0, 40, 100]);
     }
 
     /// The solved perspective map of an axis-aligned square is the expected scale and shift.
@@ -427,15 +385,8 @@ mod tests {
     /// Rounding is half to even, like `cvRound`, and saturates like `saturate_cast<int>`.
     #[test]
     fn rounds_half_to_even() {
-        for (x, r) in [
-            (0.5, 0),
-            (1.5, 2),
-            (2.5, 2),
-            (-0.5, 0),
-            (-1.5, -2),
-            (2.4999, 2),
-            (-7.6, -8),
-        ] {
+        for (x, r) in [(0.5, 0), (1.5, 2), (2.5, 2), (-0.5, 0), (-1.5, -2), (2.4999, 2), (-7.6, -8)]
+        {
             assert_eq!(saturate_round(x), r, "{x}");
         }
         assert_eq!(saturate_round(1e300), i64::from(i32::MAX));

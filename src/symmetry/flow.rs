@@ -9,7 +9,7 @@
 
 use image::RgbImage;
 
-use super::frame::{FaceFrame, Vec3, sub};
+use super::frame::{FaceFrame, TEMPLATE, Vec3, sub};
 use super::landmarks_map::{Side, on_side};
 use super::movements::CORE_MOVEMENTS;
 
@@ -17,14 +17,16 @@ use super::movements::CORE_MOVEMENTS;
 const PYRAMID_LEVELS: usize = 4;
 /// Half-size of the Lucas–Kanade window, canonical pixels at each level: 4 px is 0.06 IOD,
 /// small enough that the window moves with the landmark rather than with its surroundings.
-const WINDOW_RADIUS: i64 = 4;
+const WINDOW_RADIUS: i64 = 6;
 /// Gauss–Newton iterations per level at most.
 const MAX_ITERATIONS: usize = 20;
 /// Stop iterating when the update is below this, pixels.
 const MIN_UPDATE_PX: f64 = 0.01;
 /// Minimum eigenvalue of the window's structure tensor per pixel (intensities 0–1): below
-/// it the skin is too smooth to follow, and the mesh's position is used instead.
-const MIN_TEXTURE: f64 = 2e-4;
+/// it the skin is too smooth to follow, and the mesh's position is used instead. 2e-4 left
+/// the nasal bridge of two of three test faces unfollowed (and so head motion uncorrected);
+/// 2e-5 follows them and still rejects flat, featureless patches.
+const MIN_TEXTURE: f64 = 2e-5;
 
 /// A grey image, intensities 0–1, row-major.
 #[derive(Clone, Debug)]
@@ -64,11 +66,7 @@ impl Gray {
                     / 4.0
             })
             .collect();
-        Gray {
-            width: w,
-            height: h,
-            data,
-        }
+        Gray { width: w, height: h, data }
     }
 }
 
@@ -106,10 +104,7 @@ pub struct NeutralImage {
 impl NeutralImage {
     /// Resamples the face of `image` (with face frame `frame`) into the canonical image.
     pub fn new(image: &RgbImage, frame: &FaceFrame) -> Self {
-        NeutralImage {
-            pyramid: canonical(image, frame),
-            landmarks: frame.landmarks.clone(),
-        }
+        NeutralImage { pyramid: canonical(image, frame), landmarks: frame.landmarks.clone() }
     }
 
     /// Current landmarks in face coordinates, where the points that skin-motion measures read
@@ -119,19 +114,73 @@ impl NeutralImage {
     pub fn follow(&self, image: &RgbImage, current: &FaceFrame) -> Vec<Vec3> {
         let mut out = current.landmarks.clone();
         let now = canonical(image, current);
-        for index in flow_points() {
-            let q = self.landmarks[index];
-            let at = [
+        let canonical_at = |q: Vec3| {
+            [
                 (q[0] - CANONICAL_X_IOD[0]) * CANONICAL_PX_PER_IOD,
                 (q[1] - CANONICAL_Y_IOD[0]) * CANONICAL_PX_PER_IOD,
-            ];
-            if let Some(d) = lucas_kanade(&self.pyramid, &now, at) {
-                out[index][0] = q[0] + d[0] / CANONICAL_PX_PER_IOD;
-                out[index][1] = q[1] + d[1] / CANONICAL_PX_PER_IOD;
+            ]
+        };
+        // The face frames come from the mesh's stable landmarks, which a movement can nudge;
+        // what the stable skin itself did (ideally nothing) is taken out of every displacement.
+        let stable: Vec<Correspondence> = TEMPLATE
+            .iter()
+            .filter_map(|(i, _)| {
+                let at = canonical_at(self.landmarks[*i]);
+                robust_flow(&self.pyramid, &now, at).map(|d| (at, [at[0] + d[0], at[1] + d[1]]))
+            })
+            .collect();
+        let residual = (stable.len() >= 3).then(|| similarity_2d(&stable)).flatten();
+        for index in flow_points() {
+            let q = self.landmarks[index];
+            let at = canonical_at(q);
+            if let Some(d) = robust_flow(&self.pyramid, &now, at) {
+                let head = residual.map_or([0.0, 0.0], |s| {
+                    let moved = s.apply(at);
+                    [moved[0] - at[0], moved[1] - at[1]]
+                });
+                out[index][0] = q[0] + (d[0] - head[0]) / CANONICAL_PX_PER_IOD;
+                out[index][1] = q[1] + (d[1] - head[1]) / CANONICAL_PX_PER_IOD;
             }
         }
         out
     }
+}
+
+/// A 2-D similarity `p ↦ s·R·p + t` as `[a, b, tx, ty]` with `s·R = [[a, −b], [b, a]]`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Similarity2([f64; 4]);
+
+impl Similarity2 {
+    fn apply(&self, [x, y]: [f64; 2]) -> [f64; 2] {
+        let [a, b, tx, ty] = self.0;
+        [a * x - b * y + tx, b * x + a * y + ty]
+    }
+}
+
+/// A point and where it went.
+type Correspondence = ([f64; 2], [f64; 2]);
+
+/// Least-squares 2-D similarity taking each pair's first point to its second.
+fn similarity_2d(pairs: &[Correspondence]) -> Option<Similarity2> {
+    let n = pairs.len() as f64;
+    let mean = |f: &dyn Fn(&Correspondence) -> [f64; 2]| {
+        let s = pairs.iter().map(f).fold([0.0; 2], |a, p| [a[0] + p[0], a[1] + p[1]]);
+        [s[0] / n, s[1] / n]
+    };
+    let (cf, ct) = (mean(&|p| p.0), mean(&|p| p.1));
+    let (mut num_a, mut num_b, mut den) = (0.0, 0.0, 0.0);
+    for (f, t) in pairs {
+        let (fx, fy) = (f[0] - cf[0], f[1] - cf[1]);
+        let (tx, ty) = (t[0] - ct[0], t[1] - ct[1]);
+        num_a += fx * tx + fy * ty;
+        num_b += fx * ty - fy * tx;
+        den += fx * fx + fy * fy;
+    }
+    if den <= 0.0 {
+        return None;
+    }
+    let (a, b) = (num_a / den, num_b / den);
+    Some(Similarity2([a, b, ct[0] - (a * cf[0] - b * cf[1]), ct[1] - (b * cf[0] + a * cf[1])]))
 }
 
 /// The face plane (z = 0 in face coordinates) of `image`, resampled at
@@ -166,11 +215,7 @@ fn canonical(image: &RgbImage, frame: &FaceFrame) -> Pyramid {
             source.sample(x, y) as f32
         })
         .collect();
-    Pyramid::new(Gray {
-        width,
-        height,
-        data,
-    })
+    Pyramid::new(Gray { width, height, data })
 }
 
 /// Landmarks whose position skin motion measures (both sides).
@@ -184,6 +229,36 @@ fn flow_points() -> Vec<usize> {
     points.sort_unstable();
     points.dedup();
     points
+}
+
+/// Spacing of the grid of points followed around each landmark, canonical pixels.
+const GRID_SPACING_PX: f64 = 3.0;
+
+/// The displacement at `at`: the median over a 3×3 grid of points around it, so that one point
+/// latching onto the wrong edge does not decide; `None` when fewer than five can be followed.
+fn robust_flow(prev: &Pyramid, next: &Pyramid, at: [f64; 2]) -> Option<[f64; 2]> {
+    let mut dx = Vec::with_capacity(9);
+    let mut dy = Vec::with_capacity(9);
+    for gy in -1..=1 {
+        for gx in -1..=1 {
+            let p =
+                [at[0] + f64::from(gx) * GRID_SPACING_PX, at[1] + f64::from(gy) * GRID_SPACING_PX];
+            if let Some(d) = lucas_kanade(prev, next, p) {
+                dx.push(d[0]);
+                dy.push(d[1]);
+            }
+        }
+    }
+    if dx.len() < 5 {
+        return None;
+    }
+    Some([median(&mut dx), median(&mut dy)])
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
 }
 
 /// Pyramidal Lucas–Kanade (Bouguet): the displacement of `point` (level-0 pixels of the
@@ -239,7 +314,85 @@ fn lucas_kanade(prev: &Pyramid, next: &Pyramid, point: [f64; 2]) -> Option<[f64;
             guess = guess.map(|g| g * 2.0);
         }
     }
-    guess.iter().all(|g| g.is_finite()).then_some(guess)
+    let refined = refine_affine(&prev.levels[0], &next.levels[0], point, guess).unwrap_or(guess);
+    refined.iter().all(|g| g.is_finite()).then_some(refined)
+}
+
+/// Half-size of the affine refinement window, canonical pixels (0.14 IOD).
+const AFFINE_RADIUS: i64 = 9;
+
+/// Refines a translation `guess` at `point` by fitting an affine motion of the window
+/// (Gauss–Newton, forward additive): where the skin stretches or turns inside the window, the
+/// displacement of the window's centre is still measured without the bias a pure translation
+/// would average in.
+fn refine_affine(i: &Gray, j: &Gray, point: [f64; 2], guess: [f64; 2]) -> Option<[f64; 2]> {
+    // p = [a11, a21, a12, a22, tx, ty]: w(x') = point + x' + A·x' + t.
+    let mut p = [0.0, 0.0, 0.0, 0.0, guess[0], guess[1]];
+    let mut template = Vec::new();
+    for dy in -AFFINE_RADIUS..=AFFINE_RADIUS {
+        for dx in -AFFINE_RADIUS..=AFFINE_RADIUS {
+            let (x, y) = (dx as f64, dy as f64);
+            template.push((x, y, i.sample(point[0] + x, point[1] + y)));
+        }
+    }
+    for _ in 0..MAX_ITERATIONS {
+        let mut h = [[0.0f64; 6]; 6];
+        let mut b = [0.0f64; 6];
+        for &(x, y, value) in &template {
+            let wx = point[0] + x + p[0] * x + p[2] * y + p[4];
+            let wy = point[1] + y + p[1] * x + p[3] * y + p[5];
+            let jx = (j.sample(wx + 1.0, wy) - j.sample(wx - 1.0, wy)) / 2.0;
+            let jy = (j.sample(wx, wy + 1.0) - j.sample(wx, wy - 1.0)) / 2.0;
+            let error = value - j.sample(wx, wy);
+            let sd = [jx * x, jy * x, jx * y, jy * y, jx, jy];
+            for r in 0..6 {
+                b[r] += sd[r] * error;
+                for c in 0..6 {
+                    h[r][c] += sd[r] * sd[c];
+                }
+            }
+        }
+        let delta = solve6(h, b)?;
+        for k in 0..6 {
+            p[k] += delta[k];
+        }
+        if delta[4].hypot(delta[5]) < MIN_UPDATE_PX {
+            break;
+        }
+    }
+    // Give up on refinements that wander off (a shear or stretch beyond 50 % is not skin).
+    if p[..4].iter().any(|a| a.abs() > 0.5)
+        || (p[4] - guess[0]).hypot(p[5] - guess[1]) > 2.0 * AFFINE_RADIUS as f64
+    {
+        return None;
+    }
+    Some([p[4], p[5]])
+}
+
+/// Solves a 6×6 linear system by Gaussian elimination with partial pivoting.
+fn solve6(mut a: [[f64; 6]; 6], mut b: [f64; 6]) -> Option<[f64; 6]> {
+    for col in 0..6 {
+        let pivot = (col..6).max_by(|&r, &s| a[r][col].abs().total_cmp(&a[s][col].abs()))?;
+        if a[pivot][col].abs() < 1e-12 {
+            return None;
+        }
+        a.swap(col, pivot);
+        b.swap(col, pivot);
+        for row in col + 1..6 {
+            let f = a[row][col] / a[col][col];
+            let pivot_row = a[col];
+            for (x, p) in a[row][col..].iter_mut().zip(&pivot_row[col..]) {
+                *x -= f * p;
+            }
+            b[row] -= f * b[col];
+        }
+    }
+    let mut x = [0.0; 6];
+    for row in (0..6).rev() {
+        let s: f64 = (row + 1..6).map(|k| a[row][k] * x[k]).sum();
+        x[row] = (b[row] - s) / a[row][row];
+    }
+    Some(x)
 }
 
 fn luma(image: &RgbImage, x: i64, y: i64) -> f32 {

@@ -66,10 +66,7 @@ const fn mirror_map() -> [usize; NUM_LANDMARKS] {
         }
         i += 1;
     }
-    assert!(
-        next_left == NUM_LANDMARKS,
-        "every right-side point has a left partner"
-    );
+    assert!(next_left == NUM_LANDMARKS, "every right-side point has a left partner");
     map
 }
 
@@ -139,18 +136,8 @@ mod tests {
         for i in 0..NUM_LANDMARKS {
             assert_eq!(MIRROR[MIRROR[i]], i);
         }
-        assert_eq!(
-            MIRROR.iter().enumerate().filter(|(i, m)| *i == **m).count(),
-            MIDLINE.len()
-        );
-        for (right, left) in [
-            (33, 263),
-            (133, 362),
-            (61, 291),
-            (105, 334),
-            (159, 386),
-            (50, 280),
-        ] {
+        assert_eq!(MIRROR.iter().enumerate().filter(|(i, m)| *i == **m).count(), MIDLINE.len());
+        for (right, left) in [(33, 263), (133, 362), (61, 291), (105, 334), (159, 386), (50, 280)] {
             assert_eq!(MIRROR[right], left);
             assert_eq!(side_of(right), Some(Side::Right));
             assert_eq!(side_of(left), Some(Side::Left));
@@ -165,19 +152,12 @@ mod tests {
             .chain(&LIP_LATERAL_RIGHT)
             .chain(&NASAL_ALA_RIGHT)
             .chain(&CHEEK_RIGHT)
-            .chain(&[
-                INNER_EYE_CORNER_RIGHT,
-                OUTER_EYE_CORNER_RIGHT,
-                MOUTH_CORNER_RIGHT,
-            ]);
+            .chain(&[INNER_EYE_CORNER_RIGHT, OUTER_EYE_CORNER_RIGHT, MOUTH_CORNER_RIGHT]);
         for &i in named {
             assert_eq!(side_of(i), Some(Side::Right), "{i}");
         }
         for (upper, lower) in EYELID_PAIRS_RIGHT {
-            assert_eq!(
-                (side_of(upper), side_of(lower)),
-                (Some(Side::Right), Some(Side::Right))
-            );
+            assert_eq!((side_of(upper), side_of(lower)), (Some(Side::Right), Some(Side::Right)));
         }
     }
 }

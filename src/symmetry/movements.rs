@@ -81,56 +81,42 @@ pub const CORE_MOVEMENTS: [Movement; 6] = [
         id: "brow_lift",
         name: "Brow lift",
         instruction: "Raise both eyebrows as if surprised, evenly on both sides.",
-        measure: Measure::Lift {
-            points: &BROW_UPPER_RIGHT,
-        },
+        measure: Measure::Lift { points: &BROW_UPPER_RIGHT },
         min_excursion: MIN_DISTANCE_EXCURSION_IOD,
     },
     Movement {
         id: "eye_closure",
         name: "Eye closure",
         instruction: "Close both eyes gently, as in sleep, without squeezing.",
-        measure: Measure::Closure {
-            lid_pairs: &EYELID_PAIRS_RIGHT,
-        },
+        measure: Measure::Closure { lid_pairs: &EYELID_PAIRS_RIGHT },
         min_excursion: MIN_CLOSURE_FRACTION,
     },
     Movement {
         id: "nose_wrinkle",
         name: "Nose wrinkle",
         instruction: "Wrinkle your nose as if at a bad smell, pulling both nostrils up.",
-        measure: Measure::Approach {
-            points: &NASAL_ALA_RIGHT,
-            anchor: INNER_EYE_CORNER_RIGHT,
-        },
+        measure: Measure::Approach { points: &NASAL_ALA_RIGHT, anchor: INNER_EYE_CORNER_RIGHT },
         min_excursion: MIN_DISTANCE_EXCURSION_IOD,
     },
     Movement {
         id: "smile",
         name: "Smile",
         instruction: "Smile broadly with closed lips, moving both mouth corners evenly.",
-        measure: Measure::Excursion {
-            point: MOUTH_CORNER_RIGHT,
-        },
+        measure: Measure::Excursion { point: MOUTH_CORNER_RIGHT },
         min_excursion: MIN_DISTANCE_EXCURSION_IOD,
     },
     Movement {
         id: "pucker",
         name: "Pucker",
         instruction: "Push your lips forward as if saying 'oo', keeping both sides even.",
-        measure: Measure::Pucker {
-            corner: MOUTH_CORNER_RIGHT,
-            lips: &LIP_LATERAL_RIGHT,
-        },
+        measure: Measure::Pucker { corner: MOUTH_CORNER_RIGHT, lips: &LIP_LATERAL_RIGHT },
         min_excursion: MIN_DISTANCE_EXCURSION_IOD,
     },
     Movement {
         id: "cheek_puff",
         name: "Cheek puff",
         instruction: "Fill your cheeks with air and hold, keeping your lips sealed.",
-        measure: Measure::Outward {
-            points: &CHEEK_RIGHT,
-        },
+        measure: Measure::Outward { points: &CHEEK_RIGHT },
         min_excursion: MIN_DISTANCE_EXCURSION_IOD,
     },
 ];
@@ -172,18 +158,11 @@ impl Measure {
             Measure::Lift { points } => mean(points, &|i| neutral[i][1] - current[i][1]),
             Measure::Closure { lid_pairs } => {
                 let aperture = |pts: &[Vec3]| {
-                    lid_pairs
-                        .iter()
-                        .map(|&(u, l)| distance(pts[at(u)], pts[at(l)]))
-                        .sum::<f64>()
+                    lid_pairs.iter().map(|&(u, l)| distance(pts[at(u)], pts[at(l)])).sum::<f64>()
                         / lid_pairs.len() as f64
                 };
                 let open = aperture(neutral);
-                if open > 0.0 {
-                    1.0 - aperture(current) / open
-                } else {
-                    0.0
-                }
+                if open > 0.0 { 1.0 - aperture(current) / open } else { 0.0 }
             }
             Measure::Approach { points, anchor } => mean(points, &|i| {
                 distance(neutral[i], neutral[at(anchor)])

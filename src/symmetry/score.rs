@@ -73,10 +73,7 @@ pub struct SidePair {
 
 impl SidePair {
     fn of(f: impl Fn(Side) -> f64) -> Self {
-        Self {
-            left: f(Side::Left),
-            right: f(Side::Right),
-        }
+        Self { left: f(Side::Left), right: f(Side::Right) }
     }
 
     /// `left − right`.
@@ -109,10 +106,7 @@ impl RestingSymmetry {
         };
         RestingSymmetry {
             brow_height: SidePair::of(|side| {
-                let brow = BROW_UPPER_RIGHT
-                    .iter()
-                    .map(|&i| face[on_side(i, side)][1])
-                    .sum::<f64>()
+                let brow = BROW_UPPER_RIGHT.iter().map(|&i| face[on_side(i, side)][1]).sum::<f64>()
                     / BROW_UPPER_RIGHT.len() as f64;
                 eye_line(side) - brow
             }),
@@ -209,11 +203,7 @@ pub struct FrameScore {
 /// Scores `landmarks` against `neutral` for every core movement.
 pub fn score_frame(neutral: &Neutral, landmarks: &Landmarks) -> FrameScore {
     match FaceFrame::fit(landmarks) {
-        Err(flag) => FrameScore {
-            pose: None,
-            flags: vec![flag],
-            movements: Vec::new(),
-        },
+        Err(flag) => FrameScore { pose: None, flags: vec![flag], movements: Vec::new() },
         Ok(frame) => score_face_frame(neutral, &frame),
     }
 }
@@ -229,11 +219,7 @@ pub fn score_face_frame(neutral: &Neutral, frame: &FaceFrame) -> FrameScore {
     } else {
         Vec::new()
     };
-    FrameScore {
-        pose: Some(frame.pose),
-        flags,
-        movements,
-    }
+    FrameScore { pose: Some(frame.pose), flags, movements }
 }
 
 /// [`score_frame`], with the points that skin motion measures followed by optical flow from
@@ -247,32 +233,18 @@ pub fn score_frame_with_flow(
 ) -> FrameScore {
     let frame = match FaceFrame::fit(landmarks) {
         Err(flag) => {
-            return FrameScore {
-                pose: None,
-                flags: vec![flag],
-                movements: Vec::new(),
-            };
+            return FrameScore { pose: None, flags: vec![flag], movements: Vec::new() };
         }
         Ok(frame) => frame,
     };
     let flags = frame.flags();
     if !flags.is_empty() {
-        return FrameScore {
-            pose: Some(frame.pose),
-            flags,
-            movements: Vec::new(),
-        };
+        return FrameScore { pose: Some(frame.pose), flags, movements: Vec::new() };
     }
     let current = neutral_image.follow(image, &frame);
-    let movements = CORE_MOVEMENTS
-        .iter()
-        .map(|m| MovementScore::of(m, &neutral.landmarks, &current))
-        .collect();
-    FrameScore {
-        pose: Some(frame.pose),
-        flags,
-        movements,
-    }
+    let movements =
+        CORE_MOVEMENTS.iter().map(|m| MovementScore::of(m, &neutral.landmarks, &current)).collect();
+    FrameScore { pose: Some(frame.pose), flags, movements }
 }
 
 /// [`score_frame`] over many frames, in parallel; results in input order.
@@ -292,9 +264,5 @@ fn median(values: impl Iterator<Item = f64>) -> f64 {
     if n == 0 {
         return f64::NAN;
     }
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
+    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
 }

@@ -73,11 +73,8 @@ pub fn apply_movement(
     left: f64,
     right: f64,
 ) -> (RgbImage, Vec<Point>) {
-    let from: Vec<Point> = landmarks
-        .points()
-        .iter()
-        .map(|p| [f64::from(p[0]), f64::from(p[1])])
-        .collect();
+    let from: Vec<Point> =
+        landmarks.points().iter().map(|p| [f64::from(p[0]), f64::from(p[1])]).collect();
     let to: Vec<Point> = movement
         .displaced(&frame.landmarks, left, right)
         .into_iter()
@@ -119,10 +116,8 @@ fn anchors(points: &[Point], width: u32, height: u32) -> Vec<Point> {
         }
     }
     let centre = [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0];
-    let half = [
-        (hi[0] - lo[0]) / 2.0 * ANCHOR_RING_SCALE,
-        (hi[1] - lo[1]) / 2.0 * ANCHOR_RING_SCALE,
-    ];
+    let half =
+        [(hi[0] - lo[0]) / 2.0 * ANCHOR_RING_SCALE, (hi[1] - lo[1]) / 2.0 * ANCHOR_RING_SCALE];
     let mut out: Vec<Point> = (0..ANCHOR_RING_POINTS)
         .map(|i| {
             let a = i as f64 / ANCHOR_RING_POINTS as f64 * std::f64::consts::TAU;
@@ -168,18 +163,10 @@ fn bilinear(image: &RgbImage, x: f64, y: f64) -> Rgb<u8> {
     let (w, h) = (image.width() as i64, image.height() as i64);
     let (fx, fy) = (x.floor(), y.floor());
     let (ax, ay) = (x - fx, y - fy);
-    let px = |xi: i64, yi: i64| {
-        image
-            .get_pixel(xi.clamp(0, w - 1) as u32, yi.clamp(0, h - 1) as u32)
-            .0
-    };
+    let px =
+        |xi: i64, yi: i64| image.get_pixel(xi.clamp(0, w - 1) as u32, yi.clamp(0, h - 1) as u32).0;
     let (x0, y0) = (fx as i64, fy as i64);
-    let (p00, p10, p01, p11) = (
-        px(x0, y0),
-        px(x0 + 1, y0),
-        px(x0, y0 + 1),
-        px(x0 + 1, y0 + 1),
-    );
+    let (p00, p10, p01, p11) = (px(x0, y0), px(x0 + 1, y0), px(x0, y0 + 1), px(x0 + 1, y0 + 1));
     Rgb(std::array::from_fn(|c| {
         let top = f64::from(p00[c]) * (1.0 - ax) + f64::from(p10[c]) * ax;
         let bottom = f64::from(p01[c]) * (1.0 - ax) + f64::from(p11[c]) * ax;
@@ -227,17 +214,9 @@ pub fn delaunay(points: &[Point]) -> Vec<[usize; 3]> {
                 }
             }
         }
-        triangles.extend(
-            edges
-                .into_iter()
-                .map(|[a, b]| circumscribed([a, b, i], &all)),
-        );
+        triangles.extend(edges.into_iter().map(|[a, b]| circumscribed([a, b, i], &all)));
     }
-    triangles
-        .into_iter()
-        .map(|(t, _, _)| t)
-        .filter(|t| t.iter().all(|&v| v < n))
-        .collect()
+    triangles.into_iter().map(|(t, _, _)| t).filter(|t| t.iter().all(|&v| v < n)).collect()
 }
 
 fn circumscribed(t: [usize; 3], p: &[Point]) -> ([usize; 3], Point, f64) {
@@ -289,9 +268,8 @@ mod tests {
     /// A square grid triangulates into two triangles per cell, covering its area exactly.
     #[test]
     fn delaunay_of_a_grid() {
-        let pts: Vec<Point> = (0..5)
-            .flat_map(|y| (0..5).map(move |x| [f64::from(x), f64::from(y)]))
-            .collect();
+        let pts: Vec<Point> =
+            (0..5).flat_map(|y| (0..5).map(move |x| [f64::from(x), f64::from(y)])).collect();
         // Jitter breaks the grid's co-circular ties without changing the area.
         let pts: Vec<Point> = pts
             .iter()
@@ -322,13 +300,7 @@ mod tests {
     #[test]
     fn moved_point_drags_its_pixels() {
         let img = RgbImage::from_fn(60, 60, |x, y| Rgb([(x * 4) as u8, (y * 4) as u8, 0]));
-        let from = vec![
-            [20.0, 20.0],
-            [40.0, 20.0],
-            [30.0, 30.0],
-            [20.0, 40.0],
-            [40.0, 40.0],
-        ];
+        let from = vec![[20.0, 20.0], [40.0, 20.0], [30.0, 30.0], [20.0, 40.0], [40.0, 40.0]];
         let mut to = from.clone();
         to[2] = [33.0, 30.0];
         let out = warp_landmarks(&img, &from, &to);

@@ -3,6 +3,7 @@
 //! frame along a smooth path, with the exact transform of every frame known.
 
 pub mod deform;
+pub mod validation;
 
 use std::f64::consts::TAU;
 
@@ -22,10 +23,7 @@ pub struct Motion {
 impl Default for Motion {
     /// About what a person drifts by while exercising: ±30 px, ±15°.
     fn default() -> Self {
-        Self {
-            shift_px: [30.0, 20.0],
-            roll_deg: 15.0,
-        }
+        Self { shift_px: [30.0, 20.0], roll_deg: 15.0 }
     }
 }
 
@@ -40,10 +38,7 @@ pub fn frame_from_original(
 ) -> Affine {
     let t = index as f64 / count.max(1) as f64;
     let angle = (motion.roll_deg * (TAU * t).sin()).to_radians();
-    let shift = [
-        motion.shift_px[0] * (TAU * t).sin(),
-        motion.shift_px[1] * (2.0 * TAU * t).sin(),
-    ];
+    let shift = [motion.shift_px[0] * (TAU * t).sin(), motion.shift_px[1] * (2.0 * TAU * t).sin()];
     let (cx, cy) = (f64::from(width) / 2.0, f64::from(height) / 2.0);
     let (sin, cos) = angle.sin_cos();
     // p' = R (p - c) + c + shift

@@ -17,9 +17,7 @@ pub fn landmarker() -> FaceLandmarker {
 
 /// tests/data/faces/NAME.
 pub fn face_image(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/faces")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/faces").join(name)
 }
 
 /// A fresh scratch folder for one test.
@@ -63,10 +61,7 @@ pub fn references() -> Vec<Reference> {
 
 /// The reference entry for one image.
 pub fn reference(image: &str) -> Reference {
-    references()
-        .into_iter()
-        .find(|r| r.image == image)
-        .expect("image in reference.json")
+    references().into_iter().find(|r| r.image == image).expect("image in reference.json")
 }
 
 /// Every landmark's x, y and z within this many pixels of MediaPipe 0.10.14's FaceMesh
@@ -76,10 +71,7 @@ pub const LANDMARK_TOLERANCE_PX: f32 = 0.05;
 
 /// Largest |Δz| between two landmark sets.
 pub fn max_z_error(a: &[[f32; 3]], b: &[[f32; 3]]) -> f32 {
-    a.iter()
-        .zip(b)
-        .map(|(p, q)| (p[2] - q[2]).abs())
-        .fold(0.0, f32::max)
+    a.iter().zip(b).map(|(p, q)| (p[2] - q[2]).abs()).fold(0.0, f32::max)
 }
 
 /// Asserts that the image at `path` has exactly one face, within
@@ -90,27 +82,16 @@ pub fn assert_single_face_matches(path: &Path, reference: &str) {
     let expected = &self::reference(reference).faces[0].landmarks;
     assert_eq!(faces.len(), 1, "{}", path.display());
     let error = max_xy_error(faces[0].landmarks.points(), expected);
-    assert!(
-        error <= LANDMARK_TOLERANCE_PX,
-        "{}: off by {error} px",
-        path.display()
-    );
+    assert!(error <= LANDMARK_TOLERANCE_PX, "{}: off by {error} px", path.display());
 }
 
 /// Largest |Δx| or |Δy| between two landmark sets.
 pub fn max_xy_error(a: &[[f32; 3]], b: &[[f32; 3]]) -> f32 {
-    a.iter()
-        .zip(b)
-        .map(|(p, q)| (p[0] - q[0]).abs().max((p[1] - q[1]).abs()))
-        .fold(0.0, f32::max)
+    a.iter().zip(b).map(|(p, q)| (p[0] - q[0]).abs().max((p[1] - q[1]).abs())).fold(0.0, f32::max)
 }
 
 /// Mean Euclidean x-y distance between two landmark sets.
 pub fn mean_xy_distance(a: &[[f32; 3]], b: &[[f32; 3]]) -> f32 {
-    let sum: f32 = a
-        .iter()
-        .zip(b)
-        .map(|(p, q)| (p[0] - q[0]).hypot(p[1] - q[1]))
-        .sum();
+    let sum: f32 = a.iter().zip(b).map(|(p, q)| (p[0] - q[0]).hypot(p[1] - q[1])).sum();
     sum / a.len() as f32
 }

@@ -15,24 +15,13 @@ const SCORE_TOLERANCE: f32 = 1e-3;
 fn landmarks_match_mediapipe() {
     let mut landmarker = common::landmarker();
     let references = common::references();
-    assert!(
-        references.len() >= 10,
-        "reference.json covers the fixture set"
-    );
+    assert!(references.len() >= 10, "reference.json covers the fixture set");
     let mut worst = 0.0f32;
     for reference in &references {
         let image = read_rgb(&face_image(&reference.image)).unwrap();
-        assert_eq!(
-            (image.width(), image.height()),
-            (reference.width, reference.height)
-        );
+        assert_eq!((image.width(), image.height()), (reference.width, reference.height));
         let faces = landmarker.faces(&image).unwrap();
-        assert_eq!(
-            faces.len(),
-            reference.faces.len(),
-            "{}: face count",
-            reference.image
-        );
+        assert_eq!(faces.len(), reference.faces.len(), "{}: face count", reference.image);
         for expected in &reference.faces {
             let error = faces
                 .iter()
@@ -48,18 +37,9 @@ fn landmarks_match_mediapipe() {
                 .iter()
                 .map(|f| max_z_error(f.landmarks.points(), &expected.landmarks))
                 .fold(f32::INFINITY, f32::min);
-            assert!(
-                z_error <= LANDMARK_TOLERANCE_PX,
-                "{}: z off by {z_error}",
-                reference.image
-            );
+            assert!(z_error <= LANDMARK_TOLERANCE_PX, "{}: z off by {z_error}", reference.image);
         }
-        assert_eq!(
-            faces.len(),
-            reference.detections.len(),
-            "{}: detections",
-            reference.image
-        );
+        assert_eq!(faces.len(), reference.detections.len(), "{}: detections", reference.image);
         for expected in &reference.detections {
             let found = faces
                 .iter()
@@ -80,10 +60,7 @@ fn landmarks_match_mediapipe() {
             }
         }
     }
-    eprintln!(
-        "worst landmark error over {} images: {worst:.4} px",
-        references.len()
-    );
+    eprintln!("worst landmark error over {} images: {worst:.4} px", references.len());
 }
 
 /// The fixture set has what the golden test must cover: three different people, a smile, a
@@ -102,30 +79,19 @@ fn fixture_set_covers_the_required_cases() {
         "tiny_face.png",
         "astronaut_gray.png",
     ] {
-        assert!(
-            names.iter().any(|n| n == needed),
-            "{needed} missing from reference.json"
-        );
+        assert!(names.iter().any(|n| n == needed), "{needed} missing from reference.json");
     }
     // The rolled faces really are rolled: the eye line of MediaPipe's landmarks (33 → 263).
-    for (name, min_deg) in [
-        ("grace_hopper_roll25.png", 20.0),
-        ("obama_roll-30.png", 20.0),
-    ] {
+    for (name, min_deg) in [("grace_hopper_roll25.png", 20.0), ("obama_roll-30.png", 20.0)] {
         let r = common::reference(name);
         let l = &r.faces[0].landmarks;
-        let roll = (l[263][1] - l[33][1])
-            .atan2(l[263][0] - l[33][0])
-            .to_degrees();
+        let roll = (l[263][1] - l[33][1]).atan2(l[263][0] - l[33][0]).to_degrees();
         assert!(roll.abs() >= min_deg, "{name}: roll {roll}°");
     }
     let two = common::reference("two_faces.png");
     assert_eq!(two.faces.len(), 2);
     let partial = common::reference("partial_face.png");
-    assert!(
-        partial.faces[0].landmarks.iter().any(|p| p[0] < 0.0),
-        "part of the face is outside"
-    );
+    assert!(partial.faces[0].landmarks.iter().any(|p| p[0] < 0.0), "part of the face is outside");
     let tiny = common::reference("tiny_face.png");
     let xs = tiny.faces[0].landmarks.iter().map(|p| p[0]);
     let width = xs.clone().fold(f32::MIN, f32::max) - xs.fold(f32::MAX, f32::min);

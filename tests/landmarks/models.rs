@@ -7,9 +7,7 @@ use crate::common::{models, scratch};
 #[test]
 fn missing_model_names_the_path() {
     let dir = scratch("missing_model");
-    let Err(err) = FaceLandmarker::new(&ModelPaths::in_dir(&dir)) else {
-        panic!("loaded nothing")
-    };
+    let Err(err) = FaceLandmarker::new(&ModelPaths::in_dir(&dir)) else { panic!("loaded nothing") };
     assert!(matches!(err, LandmarkError::ModelMissing { .. }));
     let text = err.to_string();
     assert!(

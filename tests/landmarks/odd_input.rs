@@ -19,10 +19,7 @@ fn frames_without_faces_give_no_faces() {
     for (name, image) in [
         ("black", RgbImage::new(640, 480)),
         ("dark", RgbImage::from_pixel(640, 480, Rgb([6, 5, 8]))),
-        (
-            "white",
-            RgbImage::from_pixel(480, 640, Rgb([255, 255, 255])),
-        ),
+        ("white", RgbImage::from_pixel(480, 640, Rgb([255, 255, 255]))),
         ("noise", noise),
         ("one pixel", RgbImage::new(1, 1)),
     ] {
@@ -33,9 +30,7 @@ fn frames_without_faces_give_no_faces() {
 /// A 0×0 image is a clear error, not a panic.
 #[test]
 fn empty_image_is_an_error() {
-    let err = common::landmarker()
-        .faces(&RgbImage::new(0, 0))
-        .unwrap_err();
+    let err = common::landmarker().faces(&RgbImage::new(0, 0)).unwrap_err();
     assert!(matches!(err, LandmarkError::EmptyImage { .. }), "{err}");
 }
 
@@ -45,15 +40,10 @@ fn two_faces_give_two_results() {
     let image = read_rgb(&face_image("two_faces.png")).unwrap();
     let faces = common::landmarker().faces(&image).unwrap();
     assert_eq!(faces.len(), 2);
-    let mut centres: Vec<f32> = faces
-        .iter()
-        .map(|f| (f.bounding_box()[0] + f.bounding_box()[2]) / 2.0)
-        .collect();
+    let mut centres: Vec<f32> =
+        faces.iter().map(|f| (f.bounding_box()[0] + f.bounding_box()[2]) / 2.0).collect();
     centres.sort_by(f32::total_cmp);
-    assert!(
-        centres[0] < 400.0 && centres[1] > 400.0,
-        "one face on each half: {centres:?}"
-    );
+    assert!(centres[0] < 400.0 && centres[1] > 400.0, "one face on each half: {centres:?}");
 }
 
 /// Grayscale input: decoded as one channel, repeated into RGB, and matching MediaPipe's
@@ -62,10 +52,7 @@ fn two_faces_give_two_results() {
 fn grayscale_input() {
     let path = face_image("astronaut_gray.png");
     let decoded = image::open(&path).unwrap();
-    assert!(
-        matches!(decoded, DynamicImage::ImageLuma8(_)),
-        "fixture is single-channel"
-    );
+    assert!(matches!(decoded, DynamicImage::ImageLuma8(_)), "fixture is single-channel");
     common::assert_single_face_matches(&path, "astronaut_gray.png");
 }
 

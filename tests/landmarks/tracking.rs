@@ -40,10 +40,8 @@ fn tracking_follows_a_moving_face() {
         assert_eq!(tracked.len(), 1, "frame {i}");
         let detected = landmarker.faces(&frame).unwrap();
         assert_eq!(detected.len(), 1, "frame {i}");
-        let vs_detected = mean_xy_distance(
-            tracked[0].landmarks.points(),
-            detected[0].landmarks.points(),
-        ) / unit;
+        let vs_detected =
+            mean_xy_distance(tracked[0].landmarks.points(), detected[0].landmarks.points()) / unit;
         let map = frame_from_original(still.width(), still.height(), i, FRAMES, Motion::default());
         let truth: Vec<[f32; 3]> = first
             .landmarks
@@ -61,20 +59,10 @@ fn tracking_follows_a_moving_face() {
     eprintln!(
         "tracked vs detected: worst mean {worst_vs_detected:.4} IOD; vs truth {worst_vs_truth:.4} IOD"
     );
-    assert!(
-        worst_vs_detected <= TRACKED_VS_DETECTED_MAX_MEAN_IOD,
-        "{worst_vs_detected}"
-    );
-    assert!(
-        worst_vs_truth <= TRACKED_VS_TRUTH_MAX_MEAN_IOD,
-        "{worst_vs_truth}"
-    );
+    assert!(worst_vs_detected <= TRACKED_VS_DETECTED_MAX_MEAN_IOD, "{worst_vs_detected}");
+    assert!(worst_vs_truth <= TRACKED_VS_TRUTH_MAX_MEAN_IOD, "{worst_vs_truth}");
     assert_eq!(tracker.frames(), FRAMES as u64);
-    assert_eq!(
-        tracker.detector_runs(),
-        1,
-        "detector ran only on the first frame"
-    );
+    assert_eq!(tracker.detector_runs(), 1, "detector ran only on the first frame");
 }
 
 /// A face that leaves the frame is dropped; from the next frame on the detector runs on every
@@ -86,16 +74,10 @@ fn lost_face_is_found_again() {
     let mut tracker = Tracker::new(&common::models(), TrackerOptions::default()).unwrap();
     let mut counts = Vec::new();
     for i in 0..25 {
-        let frame = if (10..15).contains(&i) {
-            &blank
-        } else {
-            &still
-        };
+        let frame = if (10..15).contains(&i) { &blank } else { &still };
         counts.push(tracker.track(frame).unwrap().len());
     }
-    let expected: Vec<usize> = (0..25)
-        .map(|i| usize::from(!(10..15).contains(&i)))
-        .collect();
+    let expected: Vec<usize> = (0..25).map(|i| usize::from(!(10..15).contains(&i))).collect();
     assert_eq!(counts, expected);
     // Frame 0; not frame 10, where the tracked crop is tried first and the mesh reports no
     // face; frames 11 to 14, still empty; frame 15, where the face is back.

@@ -1,61 +1,75 @@
-//! Known one-sided movements: real faces warped so that one side moves fully and the other
-//! with strength r; the whole pipeline (model included) must recover r.
+//! Known one-sided movements: real faces warped so that the subject's left side moves fully
+//! and the right side with strength r; the whole pipeline (model included) must recover r.
+//! The full table, mesh beside skin motion, is in docs/validation.md
+//! (`cargo run --release --example validation_table`).
 
 use facesym::io::read_rgb;
-use facesym::symmetry::flow::NeutralImage;
-use facesym::symmetry::score::score_frame_with_flow;
-use facesym::symmetry::{FaceFrame, Neutral, score_frame};
-use facesym::synthetic::deform::{SYNTHETIC_MOVEMENTS, apply_movement};
+use facesym::symmetry::FrameFlag;
+use facesym::synthetic::validation::{ValidationError, known_movements};
 
 use crate::common::{self, face_image};
 
-const FACES: [&str; 3] = ["grace_hopper.png", "astronaut.png", "obama.png"];
 const STRENGTHS: [f64; 5] = [0.0, 0.25, 0.5, 0.75, 1.0];
+/// The tolerance on the recovered r.
+const RATIO_TOLERANCE: f64 = 0.10;
 
+/// Scored from skin motion, on both faces large enough to score (IOD ≥ 60 px): smile
+/// recovers r within ±0.10 for every r; brow lift for every r below 1 (at r = 1 Grace
+/// Hopper's affected side reads 0.89 of the healthy one). Cheek puff is not yet within it.
+/// docs/validation.md has the numbers; this test guards what holds.
 #[test]
-fn table() {
+fn brow_lift_and_smile_recover_the_one_sided_strength() {
     let mut landmarker = common::landmarker();
-    for face in FACES {
+    for face in ["grace_hopper.png", "obama.png"] {
         let image = read_rgb(&face_image(face)).unwrap();
-        let found = landmarker.faces(&image).unwrap();
-        let landmarks = &found[0].landmarks;
-        let frame = FaceFrame::fit(landmarks).unwrap();
-        let neutral = Neutral::from_landmarks(landmarks).unwrap();
-        let neutral_image = NeutralImage::new(&image, &frame);
-        for (id, movement) in SYNTHETIC_MOVEMENTS {
-            for r in STRENGTHS {
-                // The subject's left is the healthy side, the right moves with strength r.
-                let (warped, _) = apply_movement(&image, landmarks, &frame, &movement, 1.0, r);
-                let faces = landmarker.faces(&warped).unwrap();
-                let score = score_frame(&neutral, &faces[0].landmarks);
-                let m = score.movements.iter().find(|m| m.movement == id).unwrap();
-                let flow =
-                    score_frame_with_flow(&neutral, &neutral_image, &warped, &faces[0].landmarks);
-                let f = flow.movements.iter().find(|m| m.movement == id).unwrap();
-                let round = |x: Option<f64>| x.map(|x| (x * 100.0).round() / 100.0);
-                eprintln!(
-                    "{face:18} {id:11} r={r:.2} mesh L {:.3} R {:.3} ratio {:?} | flow L {:.3} R {:.3} ratio {:?}",
-                    m.left,
-                    m.right,
-                    round(m.ratio),
-                    f.left,
-                    f.right,
-                    round(f.ratio)
-                );
+        let results = known_movements(&mut landmarker, &image, &STRENGTHS).unwrap();
+        let checked = results
+            .iter()
+            .filter(|k| k.movement == "smile" || (k.movement == "brow_lift" && k.strength < 1.0));
+        for k in checked {
+            let ratio = k
+                .flow
+                .ratio
+                .unwrap_or_else(|| panic!("{face} {} r={}: not scored", k.movement, k.strength));
+            assert!(
+                (ratio - k.strength).abs() <= RATIO_TOLERANCE,
+                "{face} {} r={}: measured {ratio:.2}",
+                k.movement,
+                k.strength
+            );
+            // The healthy side is the stronger one whenever the other is weakened.
+            if k.strength <= 0.5 {
+                assert_eq!(k.flow.weaker, Some(facesym::symmetry::Side::Right));
             }
         }
     }
 }
 
+/// The mesh alone pulls one-sided movements toward symmetry: a fully one-sided smile (r = 0)
+/// reads as a ratio of 0.3 or more, or not at all. This is why skin motion is measured.
 #[test]
-fn dump() {
+fn the_mesh_alone_reads_one_sided_smiles_as_partly_symmetric() {
     let mut landmarker = common::landmarker();
     let image = read_rgb(&face_image("grace_hopper.png")).unwrap();
-    let found = landmarker.faces(&image).unwrap();
-    let landmarks = &found[0].landmarks;
-    let frame = FaceFrame::fit(landmarks).unwrap();
-    for (id, movement) in SYNTHETIC_MOVEMENTS {
-        let (warped, _) = apply_movement(&image, landmarks, &frame, &movement, 1.0, 0.0);
-        warped.save(format!("/tmp/warp_{id}.png")).unwrap();
-    }
+    let results = known_movements(&mut landmarker, &image, &[0.0]).unwrap();
+    let smile = results.iter().find(|k| k.movement == "smile").unwrap();
+    assert!(smile.mesh.ratio.is_none_or(|r| r >= 0.3), "{:?}", smile.mesh);
+    assert!(smile.flow.ratio.is_some_and(|r| r <= RATIO_TOLERANCE), "{:?}", smile.flow);
+}
+
+/// A face too small to measure (the 43-px astronaut) is refused with a reason, not scored.
+#[test]
+fn small_faces_are_flagged_not_scored() {
+    let mut landmarker = common::landmarker();
+    let image = read_rgb(&face_image("astronaut.png")).unwrap();
+    let err = known_movements(&mut landmarker, &image, &[0.0]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ValidationError::Neutral(facesym::symmetry::score::NeutralError::Unusable(
+                FrameFlag::FaceTooSmall { .. }
+            ))
+        ),
+        "{err}"
+    );
 }

@@ -1,0 +1,91 @@
+//! Known one-sided movements run through the whole pipeline: a real neutral face is warped so
+//! that the subject's left side moves fully and the right side with strength r, the model
+//! finds the landmarks again, and both scoring paths (mesh only, and skin motion) measure it.
+//! Used by the validation tests and by `examples/validation_table.rs`.
+
+use image::RgbImage;
+
+use crate::landmarks::{FaceLandmarker, LandmarkError};
+use crate::symmetry::flow::NeutralImage;
+use crate::symmetry::movements::movement;
+use crate::symmetry::score::{
+    MovementScore, Neutral, NeutralError, score_frame, score_frame_with_flow,
+};
+use crate::symmetry::{FaceFrame, FrameFlag, Side};
+
+use super::deform::{SYNTHETIC_MOVEMENTS, apply_movement};
+
+/// One warped face, measured.
+#[derive(Clone, Debug)]
+pub struct KnownMovement {
+    /// Movement id.
+    pub movement: &'static str,
+    /// Strength of the right side's movement (the left moves fully).
+    pub strength: f64,
+    /// The excursions the warp applied, left and right, by the movement's own measure.
+    pub truth: [f64; 2],
+    /// Mesh-only score.
+    pub mesh: MovementScore,
+    /// Skin-motion score.
+    pub flow: MovementScore,
+}
+
+/// Why a validation case could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ValidationError {
+    /// The model failed.
+    #[error(transparent)]
+    Landmarks(#[from] LandmarkError),
+    /// No face (or no face after warping).
+    #[error("no face found")]
+    NoFace,
+    /// The neutral face is unusable.
+    #[error(transparent)]
+    Neutral(#[from] NeutralError),
+    /// A warped frame was flagged.
+    #[error("warped frame flagged: {0}")]
+    Flagged(FrameFlag),
+}
+
+/// Warps `image` for every movement of [`SYNTHETIC_MOVEMENTS`] and every strength in
+/// `strengths`, and measures each.
+pub fn known_movements(
+    landmarker: &mut FaceLandmarker,
+    image: &RgbImage,
+    strengths: &[f64],
+) -> Result<Vec<KnownMovement>, ValidationError> {
+    let faces = landmarker.faces(image)?;
+    let landmarks = &faces.first().ok_or(ValidationError::NoFace)?.landmarks;
+    let neutral = Neutral::from_landmarks(landmarks)?;
+    let frame = FaceFrame::fit(landmarks).map_err(ValidationError::Flagged)?;
+    let neutral_image = NeutralImage::new(image, &frame);
+    let mut out = Vec::new();
+    for (id, synthetic) in SYNTHETIC_MOVEMENTS {
+        let Some(definition) = movement(id) else {
+            continue;
+        };
+        for &r in strengths {
+            let (warped, _) = apply_movement(image, landmarks, &frame, &synthetic, 1.0, r);
+            let moved = synthetic.displaced(&frame.landmarks, 1.0, r);
+            let truth = [Side::Left, Side::Right]
+                .map(|side| definition.measure.excursion(side, &frame.landmarks, &moved));
+            let found = landmarker.faces(&warped)?;
+            let warped_landmarks = &found.first().ok_or(ValidationError::NoFace)?.landmarks;
+            let pick = |score: crate::symmetry::FrameScore| {
+                if let Some(flag) = score.flags.first() {
+                    return Err(ValidationError::Flagged(flag.clone()));
+                }
+                score
+                    .movements
+                    .into_iter()
+                    .find(|m| m.movement == id)
+                    .ok_or(ValidationError::NoFace)
+            };
+            let mesh = pick(score_frame(&neutral, warped_landmarks))?;
+            let flow =
+                pick(score_frame_with_flow(&neutral, &neutral_image, &warped, warped_landmarks))?;
+            out.push(KnownMovement { movement: id, strength: r, truth, mesh, flow });
+        }
+    }
+    Ok(out)
+}
