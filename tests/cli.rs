@@ -129,3 +129,46 @@ fn one_bad_image_loses_nothing_else() {
     assert_eq!(list.len(), 2);
     assert!(list.iter().all(|e| e["faces"].as_array().unwrap().len() == 1));
 }
+
+/// `facesym score --json`: every movement with left, right, ratio and weaker; a one-sided
+/// smile is scored with the right side weaker; a frame without a face is flagged, not an error.
+#[test]
+fn score_json_schema() {
+    use facesym::symmetry::FaceFrame;
+    use facesym::synthetic::deform::{SYNTHETIC_MOVEMENTS, apply_movement};
+
+    let dir = scratch("cli_score");
+    let neutral = face_image("grace_hopper.png");
+    let image = facesym::io::read_rgb(&neutral).unwrap();
+    let face = crate::common::landmarker().faces(&image).unwrap().remove(0);
+    let frame = FaceFrame::fit(&face.landmarks).unwrap();
+    let smile = SYNTHETIC_MOVEMENTS.iter().find(|(id, _)| *id == "smile").unwrap().1;
+    let (warped, _) = apply_movement(&image, &face.landmarks, &frame, &smile, 1.0, 0.0);
+    let smile_png = dir.join("left_smile.png");
+    warped.save(&smile_png).unwrap();
+    let blank = dir.join("blank.png");
+    image::RgbImage::new(64, 48).save(&blank).unwrap();
+
+    let out = facesym(&[
+        "score",
+        "--neutral",
+        neutral.to_str().unwrap(),
+        smile_png.to_str().unwrap(),
+        blank.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let frames = v.as_array().unwrap();
+    let first = &frames[0];
+    for id in ["brow_lift", "eye_closure", "nose_wrinkle", "smile", "pucker", "cheek_puff"] {
+        let m = &first["movements"][id];
+        assert!(m["left"].is_number() && m["right"].is_number(), "{id}");
+        assert!(m.get("ratio").is_some() && m.get("weaker").is_some(), "{id}");
+    }
+    assert_eq!(first["movements"]["smile"]["weaker"], "right");
+    assert!(first["movements"]["smile"]["ratio"].as_f64().unwrap() < 0.1);
+    assert!(first["pose"]["yaw_deg"].is_number());
+    assert!(first["resting"]["brow_height"]["left"].is_number());
+    assert_eq!(frames[1]["flags"][0]["flag"], "no_face");
+}

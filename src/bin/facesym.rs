@@ -1,5 +1,6 @@
 //! The `facesym` command line.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -10,7 +11,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use facesym::landmarks::{Face, FaceLandmarker, ModelPaths, Tracker, TrackerOptions};
-use facesym::{bench, io, overlay, synthetic};
+use facesym::{bench, io, overlay, symmetry, synthetic};
 
 /// Live left/right facial symmetry feedback for facial-palsy exercises.
 #[derive(Parser)]
@@ -38,6 +39,22 @@ enum Command {
         /// that receives NAME.overlay.png for each.
         #[arg(long, value_name = "OUT.png")]
         overlay: Option<PathBuf>,
+    },
+    /// Score each frame's six movements, side by side, against a neutral face.
+    Score {
+        /// An image of the relaxed face, the reference for every movement.
+        #[arg(long, value_name = "NEUTRAL.png")]
+        neutral: PathBuf,
+        /// Frames to score.
+        #[arg(required = true, value_name = "FRAME")]
+        frames: Vec<PathBuf>,
+        /// Print JSON: one object per frame, an array when several are given.
+        #[arg(long)]
+        json: bool,
+        /// Measure with the face mesh alone (fast, but pulled toward symmetry); by default the
+        /// skin's own motion is followed from the neutral image.
+        #[arg(long)]
+        mesh_only: bool,
     },
     /// Time the landmark path stage by stage (medians and 95th percentiles).
     Bench {
@@ -77,6 +94,9 @@ fn run() -> Result<ExitCode> {
     match cli.command {
         Command::Landmarks { images, json, overlay } => {
             landmarks(&models, &images, json, overlay.as_deref())
+        }
+        Command::Score { neutral, frames, json, mesh_only } => {
+            score(&models, &neutral, &frames, json, mesh_only)
         }
         Command::Bench { input, frames, json, save_frames } => {
             bench_command(&models, &input, frames, json, save_frames.as_deref())
@@ -180,6 +200,137 @@ fn landmarks(
         println!("{text}");
     }
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// `facesym score --json` output for one frame; other tools read it, keep it stable.
+#[derive(Serialize)]
+struct FrameJson {
+    image: String,
+    pose: Option<symmetry::HeadPose>,
+    flags: Vec<symmetry::FrameFlag>,
+    resting: symmetry::RestingSymmetry,
+    movements: BTreeMap<&'static str, MovementJson>,
+}
+
+#[derive(Serialize)]
+struct MovementJson {
+    left: f64,
+    right: f64,
+    ratio: Option<f64>,
+    weaker: Option<symmetry::Side>,
+    status: symmetry::ScoreStatus,
+}
+
+fn score(
+    models: &ModelPaths,
+    neutral_path: &Path,
+    frames: &[PathBuf],
+    json: bool,
+    mesh_only: bool,
+) -> Result<ExitCode> {
+    let mut landmarker = FaceLandmarker::new(models).context("cannot load the face models")?;
+    let neutral_image = read_rgb(neutral_path)?;
+    let neutral_face = largest_face(landmarker.faces(&neutral_image)?).with_context(|| {
+        format!("no face found in the neutral image {}", neutral_path.display())
+    })?;
+    let neutral = symmetry::Neutral::from_landmarks(&neutral_face.landmarks)
+        .with_context(|| format!("cannot use {} as the neutral face", neutral_path.display()))?;
+    let neutral_frame = symmetry::FaceFrame::fit(&neutral_face.landmarks).map_err(|flag| {
+        anyhow::anyhow!("cannot use {} as the neutral face: {flag}", neutral_path.display())
+    })?;
+    let skin = symmetry::flow::NeutralImage::new(&neutral_image, &neutral_frame);
+    let mut results = Vec::with_capacity(frames.len());
+    let mut failed = 0;
+    for path in frames {
+        let outcome = read_rgb(path).and_then(|image| {
+            let faces = landmarker.faces(&image)?;
+            Ok(match largest_face(faces) {
+                None => symmetry::FrameScore {
+                    pose: None,
+                    flags: vec![symmetry::FrameFlag::NoFace],
+                    movements: Vec::new(),
+                },
+                Some(face) if mesh_only => symmetry::score_frame(&neutral, &face.landmarks),
+                Some(face) => {
+                    symmetry::score::score_frame_with_flow(&neutral, &skin, &image, &face.landmarks)
+                }
+            })
+        });
+        match outcome {
+            Ok(score) => {
+                if !json {
+                    print_score(path, &score);
+                }
+                results.push(FrameJson {
+                    image: path.display().to_string(),
+                    pose: score.pose,
+                    flags: score.flags,
+                    resting: neutral.resting,
+                    movements: score
+                        .movements
+                        .into_iter()
+                        .map(|m| {
+                            let json = MovementJson {
+                                left: m.left,
+                                right: m.right,
+                                ratio: m.ratio,
+                                weaker: m.weaker,
+                                status: m.status,
+                            };
+                            (m.movement, json)
+                        })
+                        .collect(),
+                });
+            }
+            Err(err) => {
+                eprintln!("error: {err:#}");
+                failed += 1;
+            }
+        }
+    }
+    if json && !results.is_empty() {
+        let text = if frames.len() == 1 {
+            serde_json::to_string(&results[0])?
+        } else {
+            serde_json::to_string(&results)?
+        };
+        println!("{text}");
+    }
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// The live app and the scorer follow the largest face when there are several.
+fn largest_face(faces: Vec<Face>) -> Option<Face> {
+    faces.into_iter().max_by(|a, b| a.area().total_cmp(&b.area()))
+}
+
+fn print_score(path: &Path, score: &symmetry::FrameScore) {
+    println!("{}:", path.display());
+    if let Some(pose) = score.pose {
+        println!(
+            "  head: yaw {:.0}°, pitch {:.0}°, roll {:.0}°",
+            pose.yaw_deg, pose.pitch_deg, pose.roll_deg
+        );
+    }
+    for flag in &score.flags {
+        println!("  not scored: {flag}");
+    }
+    for m in &score.movements {
+        let verdict = match (m.ratio, m.weaker) {
+            (Some(ratio), Some(weaker)) => {
+                format!("ratio {ratio:.2}, weaker side: {}", side_name(weaker))
+            }
+            _ => "not enough movement".to_string(),
+        };
+        println!("  {:<13} left {:+.3}  right {:+.3}  {verdict}", m.movement, m.left, m.right);
+    }
+}
+
+fn side_name(side: symmetry::Side) -> &'static str {
+    match side {
+        symmetry::Side::Left => "left",
+        symmetry::Side::Right => "right",
+    }
 }
 
 fn print_summary(path: &Path, faces: &[Face]) {

@@ -74,6 +74,8 @@ pub enum FrameFlag {
         /// Measured pitch.
         pitch_deg: f64,
     },
+    /// No face was found in the frame.
+    NoFace,
     /// Some landmark is NaN or infinite.
     InvalidLandmarks,
     /// The face is too small in the image (see [`MIN_IOD_PX`]).
@@ -102,6 +104,7 @@ impl std::fmt::Display for FrameFlag {
                 f,
                 "face too small ({iod_px:.0} px between the eyes, at least {MIN_IOD_PX}): come closer"
             ),
+            FrameFlag::NoFace => write!(f, "no face found"),
             FrameFlag::InvalidLandmarks => write!(f, "landmarks are not valid numbers"),
             FrameFlag::ImplausibleShape { residual_iod } => {
                 write!(f, "landmarks do not look like a face (fit residual {residual_iod:.2} IOD)")

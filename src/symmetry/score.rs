@@ -33,7 +33,7 @@ pub enum NeutralError {
     #[error("no neutral frame was given")]
     NoFrames,
     /// A neutral frame cannot be used.
-    #[error("the neutral frame cannot be used: {0}")]
+    #[error("{0}")]
     Unusable(FrameFlag),
 }
 
