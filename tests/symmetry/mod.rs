@@ -1,1 +1,2 @@
+mod frame;
 mod known_movement;
