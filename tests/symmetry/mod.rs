@@ -1,2 +1,3 @@
 mod frame;
 mod known_movement;
+mod mirror;

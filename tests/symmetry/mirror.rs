@@ -1,0 +1,52 @@
+//! Mirror: a horizontally flipped neutral and frame swap left and right.
+
+use facesym::io::read_rgb;
+use facesym::landmarks::FaceLandmarker;
+use facesym::symmetry::flow::NeutralImage;
+use facesym::symmetry::score::score_frame_with_flow;
+use facesym::symmetry::{FaceFrame, FrameScore, Neutral};
+use facesym::synthetic::deform::{SYNTHETIC_MOVEMENTS, apply_movement};
+use image::RgbImage;
+use image::imageops::flip_horizontal;
+
+use crate::common::{self, face_image};
+
+/// Largest allowed difference between a side's excursion and its mirror's (IOD).
+const MIRROR_TOLERANCE_IOD: f64 = 0.01;
+
+fn score(
+    landmarker: &mut FaceLandmarker,
+    neutral_image: &RgbImage,
+    image: &RgbImage,
+) -> FrameScore {
+    let n = landmarker.faces(neutral_image).unwrap().remove(0);
+    let frame = FaceFrame::fit(&n.landmarks).unwrap();
+    let neutral = Neutral::from_landmarks(&n.landmarks).unwrap();
+    let skin = NeutralImage::new(neutral_image, &frame);
+    let f = landmarker.faces(image).unwrap().remove(0);
+    score_frame_with_flow(&neutral, &skin, image, &f.landmarks)
+}
+
+/// Grace Hopper with a half-strength one-sided brow lift and smile, and the same pair flipped:
+/// the warped movement's left and right excursions swap within 0.01 IOD. (Through the model
+/// the mesh is not flip-equivariant: the mesh-measured eye closure of the same pair differs
+/// by up to 0.08, which is why it is not claimed here; see docs/validation.md.)
+#[test]
+fn flipped_image_swaps_sides() {
+    let mut landmarker = common::landmarker();
+    let image = read_rgb(&face_image("grace_hopper.png")).unwrap();
+    let face = landmarker.faces(&image).unwrap().remove(0);
+    let frame = FaceFrame::fit(&face.landmarks).unwrap();
+    for (id, movement) in
+        SYNTHETIC_MOVEMENTS.iter().filter(|(id, _)| matches!(*id, "brow_lift" | "smile"))
+    {
+        let (warped, _) = apply_movement(&image, &face.landmarks, &frame, movement, 1.0, 0.5);
+        let direct = score(&mut landmarker, &image, &warped);
+        let flipped = score(&mut landmarker, &flip_horizontal(&image), &flip_horizontal(&warped));
+        let find = |s: &FrameScore| s.movements.iter().find(|m| m.movement == *id).unwrap().clone();
+        let (a, b) = (find(&direct), find(&flipped));
+        assert!((a.left - b.right).abs() <= MIRROR_TOLERANCE_IOD, "{id}: {a:?} vs {b:?}");
+        assert!((a.right - b.left).abs() <= MIRROR_TOLERANCE_IOD, "{id}: {a:?} vs {b:?}");
+        assert_eq!(a.weaker.map(|s| s.other()), b.weaker, "{id}");
+    }
+}
