@@ -1,4 +1,5 @@
-//! Per-stage benches of the landmark path: detector, crop, face mesh, whole tracked frame.
+//! Per-stage benches: the landmark path (detector, crop, face mesh, whole tracked frame) and
+//! scoring (one frame from landmarks, one frame with skin motion, a batch of frames).
 //!
 //! `cargo bench` runs them; `cargo test` builds them and, in debug builds, runs each once.
 
@@ -8,6 +9,10 @@ use std::path::Path;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use facesym::io::read_rgb;
 use facesym::landmarks::{FaceLandmarker, ModelPaths, Roi, Tracker, TrackerOptions};
+use facesym::symmetry::flow::NeutralImage;
+use facesym::symmetry::score::score_frame_with_flow;
+use facesym::symmetry::{FaceFrame, Neutral, score_frame, score_frames};
+use facesym::synthetic::deform::{SYNTHETIC_MOVEMENTS, apply_movement};
 use facesym::synthetic::{Motion, moving_frame};
 use image::RgbImage;
 
@@ -55,5 +60,34 @@ fn stages(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, stages);
+/// Frames in the batch-scoring bench.
+const BATCH_FRAMES: usize = if cfg!(debug_assertions) { 64 } else { 100_000 };
+
+fn scoring(c: &mut Criterion) {
+    let (mut landmarker, image, _) = fixtures();
+    let face = landmarker.faces(&image).expect("runs").remove(0);
+    let frame = FaceFrame::fit(&face.landmarks).expect("frame");
+    let neutral = Neutral::from_landmarks(&face.landmarks).expect("neutral");
+    let smile = SYNTHETIC_MOVEMENTS[1].1;
+    let (warped, _) = apply_movement(&image, &face.landmarks, &frame, &smile, 1.0, 0.5);
+    let moved = landmarker.faces(&warped).expect("runs").remove(0).landmarks;
+    let skin = NeutralImage::new(&image, &frame);
+
+    let mut group = c.benchmark_group("symmetry");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("score_frame", |b| {
+        b.iter(|| black_box(score_frame(&neutral, black_box(&moved))))
+    });
+    group.bench_function("score_frame_with_flow", |b| {
+        b.iter(|| black_box(score_frame_with_flow(&neutral, &skin, &warped, black_box(&moved))))
+    });
+    let batch = vec![moved.clone(); BATCH_FRAMES];
+    group.throughput(Throughput::Elements(batch.len() as u64));
+    group.bench_with_input(BenchmarkId::new("score_frames", batch.len()), &batch, |b, batch| {
+        b.iter(|| black_box(score_frames(&neutral, batch)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, stages, scoring);
 criterion_main!(benches);

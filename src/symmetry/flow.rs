@@ -28,6 +28,14 @@ const MIN_UPDATE_PX: f64 = 0.01;
 /// 2e-5 follows them and still rejects flat, featureless patches.
 const MIN_TEXTURE: f64 = 2e-5;
 
+/// `x.floor()` as an integer without a libm call (x86-64 has no rounding instruction before
+/// SSE4.1); positions here are far inside the i64 range.
+#[inline]
+fn fast_floor(x: f64) -> i64 {
+    let t = x as i64;
+    if (t as f64) > x { t - 1 } else { t }
+}
+
 /// A grey image, intensities 0–1, row-major.
 #[derive(Clone, Debug)]
 struct Gray {
@@ -44,12 +52,19 @@ impl Gray {
     }
 
     fn sample(&self, x: f64, y: f64) -> f64 {
-        let (fx, fy) = (x.floor(), y.floor());
-        let (ax, ay) = (x - fx, y - fy);
-        let (x0, y0) = (fx as i64, fy as i64);
-        let top = f64::from(self.at(x0, y0)) * (1.0 - ax) + f64::from(self.at(x0 + 1, y0)) * ax;
-        let bottom =
-            f64::from(self.at(x0, y0 + 1)) * (1.0 - ax) + f64::from(self.at(x0 + 1, y0 + 1)) * ax;
+        let (x0, y0) = (fast_floor(x), fast_floor(y));
+        let (ax, ay) = (x - x0 as f64, y - y0 as f64);
+        let (w, h) = (self.width as i64, self.height as i64);
+        let (p00, p10, p01, p11) = if x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h {
+            // Inside: read the four neighbours directly.
+            let i = (y0 * w + x0) as usize;
+            let row = self.width;
+            (self.data[i], self.data[i + 1], self.data[i + row], self.data[i + row + 1])
+        } else {
+            (self.at(x0, y0), self.at(x0 + 1, y0), self.at(x0, y0 + 1), self.at(x0 + 1, y0 + 1))
+        };
+        let top = f64::from(p00) * (1.0 - ax) + f64::from(p10) * ax;
+        let bottom = f64::from(p01) * (1.0 - ax) + f64::from(p11) * ax;
         top * (1.0 - ay) + bottom * ay
     }
 
@@ -320,11 +335,15 @@ fn lucas_kanade(prev: &Pyramid, next: &Pyramid, point: [f64; 2]) -> Option<[f64;
 
 /// Half-size of the affine refinement window, canonical pixels (0.14 IOD).
 const AFFINE_RADIUS: i64 = 9;
+/// Gauss-Newton iterations of the affine refinement at most: it starts from the
+/// translational estimate and settles in a few.
+const MAX_AFFINE_ITERATIONS: usize = 8;
 
 /// Refines a translation `guess` at `point` by fitting an affine motion of the window
 /// (Gauss–Newton, forward additive): where the skin stretches or turns inside the window, the
 /// displacement of the window's centre is still measured without the bias a pure translation
 /// would average in.
+#[allow(clippy::needless_range_loop)] // Index loops read best for a symmetric 6×6 fill.
 fn refine_affine(i: &Gray, j: &Gray, point: [f64; 2], guess: [f64; 2]) -> Option<[f64; 2]> {
     // p = [a11, a21, a12, a22, tx, ty]: w(x') = point + x' + A·x' + t.
     let mut p = [0.0, 0.0, 0.0, 0.0, guess[0], guess[1]];
@@ -335,8 +354,9 @@ fn refine_affine(i: &Gray, j: &Gray, point: [f64; 2], guess: [f64; 2]) -> Option
             template.push((x, y, i.sample(point[0] + x, point[1] + y)));
         }
     }
-    for _ in 0..MAX_ITERATIONS {
-        let mut h = [[0.0f64; 6]; 6];
+    for _ in 0..MAX_AFFINE_ITERATIONS {
+        // Upper triangle of the Gauss-Newton matrix, row-major (21 entries).
+        let mut h = [0.0f64; 21];
         let mut b = [0.0f64; 6];
         for &(x, y, value) in &template {
             let wx = point[0] + x + p[0] * x + p[2] * y + p[4];
@@ -345,14 +365,25 @@ fn refine_affine(i: &Gray, j: &Gray, point: [f64; 2], guess: [f64; 2]) -> Option
             let jy = (j.sample(wx, wy + 1.0) - j.sample(wx, wy - 1.0)) / 2.0;
             let error = value - j.sample(wx, wy);
             let sd = [jx * x, jy * x, jx * y, jy * y, jx, jy];
+            let mut k = 0;
             for r in 0..6 {
                 b[r] += sd[r] * error;
-                for c in 0..6 {
-                    h[r][c] += sd[r] * sd[c];
+                for c in r..6 {
+                    h[k] += sd[r] * sd[c];
+                    k += 1;
                 }
             }
         }
-        let delta = solve6(h, b)?;
+        let mut full = [[0.0f64; 6]; 6];
+        let mut k = 0;
+        for r in 0..6 {
+            for c in r..6 {
+                full[r][c] = h[k];
+                full[c][r] = h[k];
+                k += 1;
+            }
+        }
+        let delta = solve6(full, b)?;
         for k in 0..6 {
             p[k] += delta[k];
         }
