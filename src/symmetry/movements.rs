@@ -43,8 +43,9 @@ pub enum Measure {
         /// Lip points that push forward.
         lips: &'static [usize],
     },
-    /// Outward movement of `points`, away from the midline and towards the camera:
-    /// `mean(Δ|x|) + mean(−Δz)`.
+    /// Outward movement of `points`, away from the midline: `mean(Δlateral)`. (The forward
+    /// part of a puff is left out: the mesh's depth moved by ±0.01 IOD on a cheek that did not
+    /// move, as much as a quarter-strength puff, see docs/validation.md.)
     Outward {
         /// Points that bulge.
         points: &'static [usize],
@@ -178,7 +179,6 @@ impl Measure {
             }
             Measure::Outward { points } => {
                 mean(points, &|i| lateral(current[i]) - lateral(neutral[i]))
-                    + mean(points, &|i| neutral[i][2] - current[i][2])
             }
         }
     }

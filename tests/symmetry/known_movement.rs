@@ -13,20 +13,18 @@ const STRENGTHS: [f64; 5] = [0.0, 0.25, 0.5, 0.75, 1.0];
 /// The tolerance on the recovered r.
 const RATIO_TOLERANCE: f64 = 0.10;
 
-/// Scored from skin motion, on both faces large enough to score (IOD ≥ 60 px): smile
-/// recovers r within ±0.10 for every r; brow lift for every r below 1 (at r = 1 Grace
-/// Hopper's affected side reads 0.89 of the healthy one). Cheek puff is not yet within it.
-/// docs/validation.md has the numbers; this test guards what holds.
+/// Scored from skin motion, on both faces large enough to score (IOD ≥ 60 px), brow lift,
+/// smile and cheek puff (lateral) recover every r below 1 within ±0.10. At r = 1 (both sides
+/// moving fully) Grace Hopper's brow lift and cheek puff read 0.89 and 0.90, just outside; that
+/// gap is open (docs/validation.md). This test guards what holds.
 #[test]
-fn brow_lift_and_smile_recover_the_one_sided_strength() {
+fn one_sided_strength_is_recovered() {
     let mut landmarker = common::landmarker();
     for face in ["grace_hopper.png", "obama.png"] {
         let image = read_rgb(&face_image(face)).unwrap();
-        let results = known_movements(&mut landmarker, &image, &STRENGTHS).unwrap();
-        let checked = results
-            .iter()
-            .filter(|k| k.movement == "smile" || (k.movement == "brow_lift" && k.strength < 1.0));
-        for k in checked {
+        // r = 1 is left out: see the doc comment.
+        let results = known_movements(&mut landmarker, &image, &STRENGTHS[..4]).unwrap();
+        for k in &results {
             let ratio = k
                 .flow
                 .ratio
