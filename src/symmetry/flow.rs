@@ -68,6 +68,37 @@ impl Gray {
         top * (1.0 - ay) + bottom * ay
     }
 
+    /// Bilinear samples of the (2·radius+1)² window centred on (cx, cy), row by row, into
+    /// `out`. Every sample shares the centre's sub-pixel offset, so the weights are computed
+    /// once and, inside the image, the four neighbours are read directly.
+    fn window(&self, cx: f64, cy: f64, radius: i64, out: &mut Vec<f64>) {
+        out.clear();
+        let (x0, y0) = (fast_floor(cx), fast_floor(cy));
+        let (ax, ay) = (cx - x0 as f64, cy - y0 as f64);
+        let (w, h) = (self.width as i64, self.height as i64);
+        if x0 - radius >= 0 && y0 - radius >= 0 && x0 + radius + 1 < w && y0 + radius + 1 < h {
+            let row = self.width;
+            let (w00, w10, w01, w11) =
+                ((1.0 - ax) * (1.0 - ay), ax * (1.0 - ay), (1.0 - ax) * ay, ax * ay);
+            for y in y0 - radius..=y0 + radius {
+                let base = (y * w) as usize;
+                for x in x0 - radius..=x0 + radius {
+                    let i = base + x as usize;
+                    let (p00, p10) = (f64::from(self.data[i]), f64::from(self.data[i + 1]));
+                    let (p01, p11) =
+                        (f64::from(self.data[i + row]), f64::from(self.data[i + row + 1]));
+                    out.push(w00 * p00 + w10 * p10 + w01 * p01 + w11 * p11);
+                }
+            }
+        } else {
+            for dy in -radius..=radius {
+                for dx in -radius..=radius {
+                    out.push(self.sample(cx + dx as f64, cy + dy as f64));
+                }
+            }
+        }
+    }
+
     fn half(&self) -> Gray {
         let (w, h) = ((self.width / 2).max(1), (self.height / 2).max(1));
         let data = (0..h)
@@ -89,16 +120,44 @@ impl Gray {
 #[derive(Clone, Debug)]
 struct Pyramid {
     levels: Vec<Gray>,
+    /// Level 0's value and central-difference gradients, interleaved per pixel.
+    gradients: Vec<[f32; 3]>,
 }
 
 impl Pyramid {
     fn new(base: Gray) -> Self {
+        let gradients = (0..base.height as i64)
+            .flat_map(|y| (0..base.width as i64).map(move |x| (x, y)))
+            .map(|(x, y)| {
+                let gx = (base.at(x + 1, y) - base.at(x - 1, y)) / 2.0;
+                let gy = (base.at(x, y + 1) - base.at(x, y - 1)) / 2.0;
+                [base.at(x, y), gx, gy]
+            })
+            .collect();
         let mut levels = vec![base];
         while levels.len() < PYRAMID_LEVELS {
             let next = levels[levels.len() - 1].half();
             levels.push(next);
         }
-        Pyramid { levels }
+        Pyramid { levels, gradients }
+    }
+
+    /// Bilinear value and gradients of level 0 at (x, y). Interpolating the central
+    /// differences equals differencing the interpolated image one pixel either side.
+    fn value_and_gradient(&self, x: f64, y: f64) -> [f64; 3] {
+        let base = &self.levels[0];
+        let (x0, y0) = (fast_floor(x), fast_floor(y));
+        let (ax, ay) = (x - x0 as f64, y - y0 as f64);
+        let (w, h) = (base.width as i64, base.height as i64);
+        let at = |xi: i64, yi: i64| {
+            self.gradients[(yi.clamp(0, h - 1) * w + xi.clamp(0, w - 1)) as usize]
+        };
+        let (p00, p10, p01, p11) = (at(x0, y0), at(x0 + 1, y0), at(x0, y0 + 1), at(x0 + 1, y0 + 1));
+        std::array::from_fn(|k| {
+            let top = f64::from(p00[k]) * (1.0 - ax) + f64::from(p10[k]) * ax;
+            let bottom = f64::from(p01[k]) * (1.0 - ax) + f64::from(p11[k]) * ax;
+            top * (1.0 - ay) + bottom * ay
+        })
     }
 }
 
@@ -279,27 +338,32 @@ fn median(v: &mut [f64]) -> f64 {
 /// Pyramidal Lucas–Kanade (Bouguet): the displacement of `point` (level-0 pixels of the
 /// region) from `prev` to `next`, or `None` where the skin is too smooth to follow.
 fn lucas_kanade(prev: &Pyramid, next: &Pyramid, point: [f64; 2]) -> Option<[f64; 2]> {
+    const SIDE: usize = (2 * WINDOW_RADIUS + 1) as usize;
+    const PADDED: usize = SIDE + 2;
+    let mut padded = Vec::with_capacity(PADDED * PADDED);
+    let mut moved = Vec::with_capacity(SIDE * SIDE);
+    let mut template = Vec::with_capacity(SIDE * SIDE);
     let mut guess = [0.0f64; 2];
     for level in (0..prev.levels.len()).rev() {
         let scale = (1u32 << level) as f64;
         let (i, j) = (&prev.levels[level], &next.levels[level]);
         let (px, py) = (point[0] / scale, point[1] / scale);
-        // Gradients of the neutral window and their structure tensor.
-        let mut window =
-            Vec::with_capacity(((2 * WINDOW_RADIUS + 1) * (2 * WINDOW_RADIUS + 1)) as usize);
+        // The neutral window, one pixel wider for central differences, and its structure tensor.
+        i.window(px, py, WINDOW_RADIUS + 1, &mut padded);
+        template.clear();
         let (mut gxx, mut gxy, mut gyy) = (0.0, 0.0, 0.0);
-        for dy in -WINDOW_RADIUS..=WINDOW_RADIUS {
-            for dx in -WINDOW_RADIUS..=WINDOW_RADIUS {
-                let (x, y) = (px + dx as f64, py + dy as f64);
-                let ix = (i.sample(x + 1.0, y) - i.sample(x - 1.0, y)) / 2.0;
-                let iy = (i.sample(x, y + 1.0) - i.sample(x, y - 1.0)) / 2.0;
+        for row in 1..=SIDE {
+            for col in 1..=SIDE {
+                let at = |r: usize, c: usize| padded[r * PADDED + c];
+                let ix = (at(row, col + 1) - at(row, col - 1)) / 2.0;
+                let iy = (at(row + 1, col) - at(row - 1, col)) / 2.0;
                 gxx += ix * ix;
                 gxy += ix * iy;
                 gyy += iy * iy;
-                window.push((x, y, i.sample(x, y), ix, iy));
+                template.push((at(row, col), ix, iy));
             }
         }
-        let n = window.len() as f64;
+        let n = template.len() as f64;
         let trace = gxx + gyy;
         let det = gxx * gyy - gxy * gxy;
         let min_eigen = (trace - (trace * trace - 4.0 * det).max(0.0).sqrt()) / 2.0;
@@ -312,9 +376,10 @@ fn lucas_kanade(prev: &Pyramid, next: &Pyramid, point: [f64; 2]) -> Option<[f64;
         }
         let mut v = [0.0f64; 2];
         for _ in 0..MAX_ITERATIONS {
+            j.window(px + guess[0] + v[0], py + guess[1] + v[1], WINDOW_RADIUS, &mut moved);
             let (mut bx, mut by) = (0.0, 0.0);
-            for &(x, y, value, ix, iy) in &window {
-                let diff = value - j.sample(x + guess[0] + v[0], y + guess[1] + v[1]);
+            for (&(value, ix, iy), now) in template.iter().zip(&moved) {
+                let diff = value - now;
                 bx += diff * ix;
                 by += diff * iy;
             }
@@ -329,7 +394,7 @@ fn lucas_kanade(prev: &Pyramid, next: &Pyramid, point: [f64; 2]) -> Option<[f64;
             guess = guess.map(|g| g * 2.0);
         }
     }
-    let refined = refine_affine(&prev.levels[0], &next.levels[0], point, guess).unwrap_or(guess);
+    let refined = refine_affine(&prev.levels[0], next, point, guess).unwrap_or(guess);
     refined.iter().all(|g| g.is_finite()).then_some(refined)
 }
 
@@ -344,7 +409,7 @@ const MAX_AFFINE_ITERATIONS: usize = 8;
 /// displacement of the window's centre is still measured without the bias a pure translation
 /// would average in.
 #[allow(clippy::needless_range_loop)] // Index loops read best for a symmetric 6×6 fill.
-fn refine_affine(i: &Gray, j: &Gray, point: [f64; 2], guess: [f64; 2]) -> Option<[f64; 2]> {
+fn refine_affine(i: &Gray, j: &Pyramid, point: [f64; 2], guess: [f64; 2]) -> Option<[f64; 2]> {
     // p = [a11, a21, a12, a22, tx, ty]: w(x') = point + x' + A·x' + t.
     let mut p = [0.0, 0.0, 0.0, 0.0, guess[0], guess[1]];
     let mut template = Vec::new();
@@ -361,9 +426,8 @@ fn refine_affine(i: &Gray, j: &Gray, point: [f64; 2], guess: [f64; 2]) -> Option
         for &(x, y, value) in &template {
             let wx = point[0] + x + p[0] * x + p[2] * y + p[4];
             let wy = point[1] + y + p[1] * x + p[3] * y + p[5];
-            let jx = (j.sample(wx + 1.0, wy) - j.sample(wx - 1.0, wy)) / 2.0;
-            let jy = (j.sample(wx, wy + 1.0) - j.sample(wx, wy - 1.0)) / 2.0;
-            let error = value - j.sample(wx, wy);
+            let [now, jx, jy] = j.value_and_gradient(wx, wy);
+            let error = value - now;
             let sd = [jx * x, jy * x, jx * y, jy * y, jx, jy];
             let mut k = 0;
             for r in 0..6 {
