@@ -191,15 +191,7 @@ fn landmarks(
             }
         }
     }
-    if json && !results.is_empty() {
-        let text = if images.len() == 1 {
-            serde_json::to_string(&results[0])?
-        } else {
-            serde_json::to_string(&results)?
-        };
-        println!("{text}");
-    }
-    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    finish_batch(&results, images.len(), json, failed)
 }
 
 /// `facesym score --json` output for one frame; other tools read it, keep it stable.
@@ -288,11 +280,22 @@ fn score(
             }
         }
     }
+    finish_batch(&results, frames.len(), json, failed)
+}
+
+/// Prints the JSON of a batch (one object for one input, an array for several) and gives the
+/// exit code: failure when any input failed (its error is already on stderr).
+fn finish_batch<T: Serialize>(
+    results: &[T],
+    inputs: usize,
+    json: bool,
+    failed: usize,
+) -> Result<ExitCode> {
     if json && !results.is_empty() {
-        let text = if frames.len() == 1 {
+        let text = if inputs == 1 {
             serde_json::to_string(&results[0])?
         } else {
-            serde_json::to_string(&results)?
+            serde_json::to_string(results)?
         };
         println!("{text}");
     }

@@ -15,7 +15,7 @@ use super::landmarks_map::{
     BROW_UPPER_RIGHT, EYELID_PAIRS_RIGHT, INNER_EYE_CORNER_RIGHT, MOUTH_CORNER_RIGHT,
     OUTER_EYE_CORNER_RIGHT, Side, on_side,
 };
-use super::movements::{CORE_MOVEMENTS, Measure, Movement};
+use super::movements::{CORE_MOVEMENTS, Movement};
 
 /// A person's neutral face, the reference every movement is measured against.
 #[derive(Clone, Debug, PartialEq)]
@@ -250,11 +250,6 @@ pub fn score_frame_with_flow(
 /// [`score_frame`] over many frames, in parallel; results in input order.
 pub fn score_frames(neutral: &Neutral, frames: &[Landmarks]) -> Vec<FrameScore> {
     frames.par_iter().map(|l| score_frame(neutral, l)).collect()
-}
-
-/// The excursion of one movement on one side (a shortcut for tests and tools).
-pub fn excursion(measure: &Measure, side: Side, neutral: &Neutral, frame: &FaceFrame) -> f64 {
-    measure.excursion(side, &neutral.landmarks, &frame.landmarks)
 }
 
 fn median(values: impl Iterator<Item = f64>) -> f64 {
