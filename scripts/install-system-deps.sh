@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # System packages facesym needs on Debian 12 beyond Rust and a C compiler. Safe to re-run.
-# Today the landmark engine needs none; this is where the camera (libclang-dev for nokhwa's
-# bindgen) and window (X11/GL) libraries are installed when those parts land.
+# ffmpeg: decodes video files (facesym runs the program; tests also encode clips with it).
+# The camera (libclang-dev for nokhwa's bindgen) and window (X11/GL) libraries join this list
+# when those parts land.
 set -euo pipefail
 
-packages=()
+packages=(ffmpeg)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -5,9 +5,12 @@
 //! [`synthetic`] makes test sequences from a still image.
 
 pub mod bench;
+pub mod capture;
+pub mod frame;
 pub mod io;
 pub mod landmarks;
 pub mod overlay;
+pub mod pipeline;
 pub mod symmetry;
 pub mod synthetic;
 

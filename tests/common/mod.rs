@@ -95,3 +95,38 @@ pub fn mean_xy_distance(a: &[[f32; 3]], b: &[[f32; 3]]) -> f32 {
     let sum: f32 = a.iter().zip(b).map(|(p, q)| (p[0] - q[0]).hypot(p[1] - q[1])).sum();
     sum / a.len() as f32
 }
+
+/// Encodes `frames` losslessly (FFV1 in Matroska) at `fps` with the ffmpeg program.
+pub fn make_video(frames: &[image::RgbImage], fps: u32, path: &Path) {
+    use std::io::Write;
+    let (w, h) = frames[0].dimensions();
+    let mut child = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24"])
+        .args(["-s", &format!("{w}x{h}"), "-r", &fps.to_string(), "-i", "-"])
+        .args(["-c:v", "ffv1", "-pix_fmt", "bgr0"])
+        .arg(path)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("ffmpeg runs (scripts/install-system-deps.sh installs it)");
+    let mut stdin = child.stdin.take().expect("stdin");
+    for f in frames {
+        stdin.write_all(f.as_raw()).expect("ffmpeg takes frames");
+    }
+    drop(stdin);
+    assert!(child.wait().expect("ffmpeg finishes").success(), "ffmpeg encoded {}", path.display());
+}
+
+/// Small frames with distinct, deterministic content.
+pub fn pattern_frames(count: usize, width: u32, height: u32) -> Vec<image::RgbImage> {
+    (0..count)
+        .map(|i| {
+            image::RgbImage::from_fn(width, height, |x, y| {
+                image::Rgb([
+                    (x * 3 + i as u32 * 7) as u8,
+                    (y * 5 + i as u32) as u8,
+                    ((x ^ y) + i as u32 * 13) as u8,
+                ])
+            })
+        })
+        .collect()
+}

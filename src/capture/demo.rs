@@ -1,0 +1,105 @@
+//! The built-in demo: a public-domain face (Grace Hopper, US Navy portrait; see
+//! tests/data/faces/README.md) doing the exercises with the face-warping tool, the subject's
+//! right side at half strength, so the app shows something real on a machine with no camera.
+
+use std::time::Instant;
+
+use image::RgbImage;
+
+use super::{CaptureError, FrameSource};
+use crate::frame::Frame;
+use crate::landmarks::{FaceLandmarker, LandmarkError, Landmarks};
+use crate::symmetry::FaceFrame;
+use crate::synthetic::deform::{SYNTHETIC_MOVEMENTS, apply_movement};
+
+/// The demo face, PNG.
+const FACE_PNG: &[u8] = include_bytes!("../../tests/data/faces/grace_hopper.png");
+/// Frames per second the demo is made at.
+const DEMO_FPS: f64 = 30.0;
+/// Seconds per repetition: rise, hold, relax, rest (one second each).
+const REPETITION_SECS: f64 = 4.0;
+/// Repetitions of each movement before the next.
+const REPETITIONS: u64 = 2;
+/// Strength of the subject's right side (the left moves fully).
+const WEAK_SIDE_STRENGTH: f64 = 0.5;
+
+/// Why the demo could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// The built-in face could not be decoded.
+    #[error("the demo face cannot be decoded: {0}")]
+    Face(#[from] image::ImageError),
+    /// The models failed on it.
+    #[error(transparent)]
+    Landmarks(#[from] LandmarkError),
+    /// No face was found on it.
+    #[error("no face found in the demo face")]
+    NoFace,
+}
+
+/// An endless loop of one-sided exercises on a real face.
+pub struct DemoSource {
+    face: RgbImage,
+    landmarks: Landmarks,
+    frame: FaceFrame,
+    next: u64,
+}
+
+impl DemoSource {
+    /// Finds the demo face's landmarks once (with the given models).
+    pub fn new(landmarker: &mut FaceLandmarker) -> Result<Self, DemoError> {
+        let face = image::load_from_memory(FACE_PNG)?.to_rgb8();
+        let found = landmarker.faces(&face)?;
+        let landmarks = found.into_iter().next().ok_or(DemoError::NoFace)?.landmarks;
+        let frame = FaceFrame::fit(&landmarks).map_err(|_| DemoError::NoFace)?;
+        Ok(Self { face, landmarks, frame, next: 0 })
+    }
+
+    /// The movement id and strength (0–1) shown at frame `index`.
+    pub fn phase(index: u64) -> (&'static str, f64) {
+        let per_rep = (REPETITION_SECS * DEMO_FPS) as u64;
+        let per_movement = per_rep * REPETITIONS;
+        let cycle = per_movement * SYNTHETIC_MOVEMENTS.len() as u64;
+        let at = index % cycle;
+        let (id, _) = SYNTHETIC_MOVEMENTS[(at / per_movement) as usize];
+        let t = (at % per_rep) as f64 / DEMO_FPS; // seconds into the repetition
+        let strength = match t {
+            t if t < 1.0 => t,
+            t if t < 2.0 => 1.0,
+            t if t < 3.0 => 3.0 - t,
+            _ => 0.0,
+        };
+        (id, strength)
+    }
+}
+
+impl FrameSource for DemoSource {
+    fn next_frame(&mut self) -> Result<Option<Frame>, CaptureError> {
+        let (id, strength) = Self::phase(self.next);
+        let image = match SYNTHETIC_MOVEMENTS.iter().find(|(m, _)| *m == id) {
+            Some((_, movement)) if strength > 0.0 => {
+                apply_movement(
+                    &self.face,
+                    &self.landmarks,
+                    &self.frame,
+                    movement,
+                    strength,
+                    strength * WEAK_SIDE_STRENGTH,
+                )
+                .0
+            }
+            _ => self.face.clone(),
+        };
+        let seq = self.next;
+        self.next += 1;
+        Ok(Some(Frame { image, captured_at: Instant::now(), seq }))
+    }
+
+    fn describe(&self) -> String {
+        "demo (built-in face, right side at half strength)".into()
+    }
+
+    fn frames_per_second(&self) -> Option<f64> {
+        Some(DEMO_FPS)
+    }
+}

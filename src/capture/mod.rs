@@ -1,0 +1,59 @@
+//! Where frames come from: all sources behind one trait, so the pipeline and the app never
+//! know whether a camera, a video file, an image folder or the built-in demo is feeding them.
+
+mod demo;
+mod folder;
+mod video;
+
+pub use demo::DemoSource;
+pub use folder::ImageFolderSource;
+pub use video::VideoFileSource;
+
+use std::path::PathBuf;
+
+use crate::frame::Frame;
+
+/// A source of frames.
+pub trait FrameSource: Send {
+    /// The next frame; `Ok(None)` when a finite source (file, folder) has ended.
+    fn next_frame(&mut self) -> Result<Option<Frame>, CaptureError>;
+
+    /// What this source is, for people ("video clip.mp4", "demo").
+    fn describe(&self) -> String;
+
+    /// The rate the source's frames were made at, when it has one: files and the demo are
+    /// played back at it; a camera delivers at its own pace.
+    fn frames_per_second(&self) -> Option<f64>;
+}
+
+/// What can go wrong getting frames.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    /// There is no camera on this machine.
+    #[error("no camera found: choose the demo or open a video file instead")]
+    NoCamera,
+    /// A file or folder could not be opened.
+    #[error("cannot open {path}: {reason}")]
+    Open {
+        /// The file or folder.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A video could not be decoded from this frame on; the frames before it were delivered.
+    #[error("{path} is corrupt or truncated at frame {frame}: {reason}")]
+    Corrupt {
+        /// The video.
+        path: PathBuf,
+        /// Index of the first frame that could not be decoded.
+        frame: u64,
+        /// What the decoder said.
+        reason: String,
+    },
+    /// The ffmpeg program needed to decode videos is not installed.
+    #[error("decoding videos needs the ffmpeg program (Debian: apt-get install ffmpeg)")]
+    FfmpegMissing,
+    /// An image of a folder could not be read.
+    #[error(transparent)]
+    Image(#[from] crate::io::ReadError),
+}

@@ -1,0 +1,4 @@
+//! Frame sources and the pipeline, with video files, image folders and the demo.
+
+mod pipeline;
+mod sources;

@@ -1,0 +1,52 @@
+use std::time::Duration;
+
+use facesym::capture::VideoFileSource;
+use facesym::frame::Frame;
+use facesym::pipeline::{Analyzer, Pacing, Pipeline, SourceState};
+
+use crate::common::{make_video, pattern_frames, scratch};
+
+/// An analyzer slower than capture (100 ms a frame against 30 fps).
+struct Slow;
+
+impl Analyzer for Slow {
+    type Output = u64;
+    fn analyse(&mut self, frame: &Frame) -> u64 {
+        std::thread::sleep(Duration::from_millis(100));
+        frame.seq
+    }
+}
+
+/// Analysis slower than capture on a 2-second, 30-fps video: no backlog (each result's
+/// latency stays near one analysis time), the skipped frames are counted, and every result
+/// is a newer frame than the one before.
+#[test]
+fn slow_analysis_drops_frames_instead_of_queueing() {
+    let dir = scratch("pipeline_slow");
+    let path = dir.join("clip.mkv");
+    make_video(&pattern_frames(60, 32, 24), 30, &path);
+    let source = VideoFileSource::open(&path).unwrap();
+    let pipeline = Pipeline::start(Box::new(source), Slow, Pacing::RealTime).unwrap();
+    let mut seen = Vec::new();
+    let mut worst_latency = Duration::ZERO;
+    while !pipeline.is_finished() {
+        if let Some(result) = pipeline.wait_latest(Duration::from_millis(500)) {
+            assert_eq!(result.output, result.frame.seq);
+            worst_latency = worst_latency.max(result.latency);
+            seen.push(result.frame.seq);
+        }
+    }
+    assert_eq!(pipeline.source_state(), SourceState::Ended);
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+    // About 2 s / 100 ms = 20 analyses; a queue would have analysed all 60. (Bounds are loose
+    // so that a loaded machine cannot fail the test; a backlog is far outside them.)
+    assert!(seen.len() <= 40, "{} results", seen.len());
+    assert!(pipeline.frames_dropped() >= 20, "{} dropped", pipeline.frames_dropped());
+    // Every frame was analysed and shown, or counted as skipped.
+    let shown = seen.len() as u64;
+    assert_eq!(shown + pipeline.results_dropped() + pipeline.frames_dropped(), 60);
+    // One analysis (100 ms) plus at most one frame waiting for it (33 ms); a queue would reach
+    // seconds (60 frames × 100 ms), so 1 s separates the two even on a loaded machine.
+    assert!(worst_latency < Duration::from_secs(1), "{worst_latency:?}");
+    pipeline.stop();
+}
