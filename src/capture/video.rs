@@ -8,7 +8,7 @@
 use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::Instant;
 
 use image::RgbImage;
@@ -24,7 +24,7 @@ pub struct VideoFileSource {
     fps: Option<f64>,
     child: Child,
     stdout: ChildStdout,
-    stderr: Arc<Mutex<String>>,
+    stderr: Option<JoinHandle<String>>,
     next: u64,
     finished: bool,
 }
@@ -77,16 +77,12 @@ impl VideoFileSource {
             return Err(open_error("could not connect to ffmpeg".into()));
         };
         // Drain ffmpeg's messages on the side so a chatty decoder never blocks on a full pipe.
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let sink = Arc::clone(&stderr);
-        std::thread::Builder::new()
+        let stderr = std::thread::Builder::new()
             .name("ffmpeg-stderr".into())
             .spawn(move || {
                 let mut text = String::new();
                 let _ = err_pipe.read_to_string(&mut text);
-                if let Ok(mut s) = sink.lock() {
-                    *s = text;
-                }
+                text
             })
             .map_err(|e| open_error(e.to_string()))?;
         Ok(Self {
@@ -96,7 +92,7 @@ impl VideoFileSource {
             fps,
             child,
             stdout,
-            stderr,
+            stderr: Some(stderr),
             next: 0,
             finished: false,
         })
@@ -113,18 +109,11 @@ impl VideoFileSource {
         CaptureError::Corrupt { path: self.path.clone(), frame: self.next, reason }
     }
 
+    /// What ffmpeg printed, once it has exited.
     fn decoder_messages(&mut self) -> String {
-        // The stderr thread ends when ffmpeg does; wait for ffmpeg first.
         let _ = self.child.wait();
-        for _ in 0..50 {
-            if let Ok(s) = self.stderr.lock() {
-                if !s.is_empty() {
-                    return s.trim().to_string();
-                }
-            }
-            std::thread::sleep(std::time::Duration::from_millis(2));
-        }
-        String::new()
+        let text = self.stderr.take().and_then(|t| t.join().ok()).unwrap_or_default();
+        text.trim().to_string()
     }
 }
 
