@@ -1,5 +1,6 @@
 //! Where frames come from: all sources behind one trait, so the pipeline and the app never
-//! know whether a camera, a video file, an image folder or the built-in demo is feeding them.
+//! know whether a video file, an image folder or the built-in demo (and, next, a camera) is
+//! feeding them.
 
 mod demo;
 mod folder;
@@ -29,9 +30,6 @@ pub trait FrameSource: Send {
 /// What can go wrong getting frames.
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
-    /// There is no camera on this machine.
-    #[error("no camera found: choose the demo or open a video file instead")]
-    NoCamera,
     /// A file or folder could not be opened.
     #[error("cannot open {path}: {reason}")]
     Open {
