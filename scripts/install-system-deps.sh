@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # System packages facesym needs on Debian 12 beyond Rust and a C compiler. Safe to re-run.
 # ffmpeg: decodes video files (facesym runs the program; tests also encode clips with it).
-# The camera (libclang-dev for nokhwa's bindgen) and window (X11/GL) libraries join this list
-# when those parts land.
+# libgl1, libegl1, libgl1-mesa-dri, libxkbcommon-x11-0, libxcursor1, libxrandr2, libxi6: what
+# the live window (eframe, OpenGL on X11) loads at run time, software GL included.
+# The camera (libclang-dev for nokhwa's bindgen) joins this list when the camera source lands.
 set -euo pipefail
 
-packages=(ffmpeg)
+packages=(ffmpeg libgl1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -13,5 +13,6 @@ pub mod overlay;
 pub mod pipeline;
 pub mod symmetry;
 pub mod synthetic;
+pub mod ui;
 
 pub use landmarks::{Face, FaceLandmarker, LandmarkError, Landmarks, ModelPaths, Tracker};

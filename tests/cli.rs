@@ -172,3 +172,18 @@ fn score_json_schema() {
     assert!(first["resting"]["brow_height"]["left"].is_number());
     assert_eq!(frames[1]["flags"][0]["flag"], "no_face");
 }
+
+/// With no display, `facesym` (the live app by default) exits with a message pointing to the
+/// command-line tools, not a panic.
+#[test]
+fn no_display_is_a_clear_message() {
+    let out = Command::new(env!("CARGO_BIN_EXE_facesym"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .expect("facesym runs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("no display found") && err.contains("facesym score"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -22,11 +22,17 @@ struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     models: Option<PathBuf>,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Open the live mirror window (the default when no command is given).
+    Live {
+        /// Start the built-in demo right away.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Find faces and their 468 landmarks in still images.
     Landmarks {
         /// Images to read (PNG or JPEG).
@@ -91,7 +97,11 @@ fn main() -> ExitCode {
 fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     let models = ModelPaths::in_dir(&cli.models.unwrap_or_else(ModelPaths::default_dir));
-    match cli.command {
+    match cli.command.unwrap_or(Command::Live { demo: false }) {
+        Command::Live { demo } => {
+            facesym::ui::run(models, demo)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Landmarks { images, json, overlay } => {
             landmarks(&models, &images, json, overlay.as_deref())
         }

@@ -1,0 +1,375 @@
+//! The live mirror app (eframe/egui): the face as in a mirror, the landmarks over it, and a
+//! left/right bar pair and symmetry ratio for each of the six movements.
+//!
+//! The UI only reads published results: it takes the newest [`Analysis`] from the pipeline
+//! when there is one and never waits for it; the analysis thread wakes it.
+
+mod analysis;
+
+pub use analysis::{LiveAnalyzer, LiveResult};
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use egui::{Color32, ColorImage, TextureHandle, TextureOptions};
+
+use crate::capture::{DemoSource, FrameSource, ImageFolderSource, VideoFileSource};
+use crate::landmarks::{FaceLandmarker, ModelPaths, Tracker, TrackerOptions};
+use crate::pipeline::{Analysis, Pacing, Pipeline, SourceState};
+use crate::symmetry::{CORE_MOVEMENTS, MovementScore, ScoreStatus, Side};
+
+/// Ratios at or above this are shown green: the sides move within about 15 % of each other.
+const GOOD_RATIO: f64 = 0.85;
+/// Ratios at or above this (and below [`GOOD_RATIO`]) are shown amber; below, red.
+const FAIR_RATIO: f64 = 0.60;
+/// Weight of the newest sample in the smoothed FPS and latency readouts.
+const READOUT_SMOOTHING: f64 = 0.1;
+
+/// Which frame source the person chose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceKind {
+    /// The built-in demo face.
+    Demo,
+    /// A video file.
+    Video,
+    /// A folder of images.
+    Folder,
+}
+
+/// The app's state.
+pub struct LiveApp {
+    models: ModelPaths,
+    pipeline: Option<Pipeline<LiveResult>>,
+    calibrate: Arc<AtomicBool>,
+    shown: Option<Analysis<LiveResult>>,
+    texture: Option<TextureHandle>,
+    /// Draw the landmarks over the mirror.
+    pub show_landmarks: bool,
+    /// Keep showing the current frame.
+    pub paused: bool,
+    source_kind: SourceKind,
+    path_input: String,
+    status: String,
+    fps: f64,
+    latency_ms: f64,
+    last_shown_at: Option<Instant>,
+    texture_dirty: bool,
+}
+
+impl LiveApp {
+    /// An app with no source yet.
+    pub fn new(models: ModelPaths) -> Self {
+        Self {
+            models,
+            pipeline: None,
+            calibrate: Arc::new(AtomicBool::new(false)),
+            shown: None,
+            texture: None,
+            show_landmarks: true,
+            paused: false,
+            source_kind: SourceKind::Demo,
+            path_input: String::new(),
+            status: "Choose a source: there is no camera support yet, so try the demo or a video."
+                .into(),
+            fps: 0.0,
+            latency_ms: 0.0,
+            last_shown_at: None,
+            texture_dirty: false,
+        }
+    }
+
+    /// Starts the chosen source (stopping any running one).
+    pub fn start(&mut self, kind: SourceKind, ctx: &egui::Context) {
+        self.pipeline = None;
+        self.shown = None;
+        match self.open_source(kind) {
+            Ok((source, landmarker)) => {
+                self.status = format!("Showing {}", source.describe());
+                let tracker = Tracker::with_landmarker(landmarker, TrackerOptions::default());
+                let analyzer = LiveAnalyzer::new(tracker, Arc::clone(&self.calibrate));
+                match Pipeline::start(source, analyzer, Pacing::RealTime) {
+                    Ok(pipeline) => {
+                        let repaint = ctx.clone();
+                        pipeline.set_waker(move || repaint.request_repaint());
+                        self.pipeline = Some(pipeline);
+                    }
+                    Err(err) => self.status = format!("Cannot start: {err}"),
+                }
+            }
+            Err(message) => self.status = message,
+        }
+    }
+
+    fn open_source(
+        &self,
+        kind: SourceKind,
+    ) -> Result<(Box<dyn FrameSource>, FaceLandmarker), String> {
+        let mut landmarker = FaceLandmarker::new(&self.models)
+            .map_err(|e| format!("Cannot load the face models: {e}"))?;
+        let path = PathBuf::from(self.path_input.trim());
+        let source: Box<dyn FrameSource> = match kind {
+            SourceKind::Demo => Box::new(
+                DemoSource::new(&mut landmarker)
+                    .map_err(|e| format!("Cannot start the demo: {e}"))?,
+            ),
+            SourceKind::Video => Box::new(VideoFileSource::open(&path).map_err(|e| e.to_string())?),
+            SourceKind::Folder => {
+                Box::new(ImageFolderSource::open(&path, Some(30.0)).map_err(|e| e.to_string())?)
+            }
+        };
+        Ok((source, landmarker))
+    }
+
+    /// Shows an analysed frame (what the pipeline delivers; tests inject their own).
+    pub fn show_analysis(&mut self, analysis: Analysis<LiveResult>) {
+        let now = Instant::now();
+        if let Some(last) = self.last_shown_at {
+            let dt = now.duration_since(last).as_secs_f64();
+            if dt > 0.0 {
+                self.fps += READOUT_SMOOTHING * (1.0 / dt - self.fps);
+            }
+        }
+        self.last_shown_at = Some(now);
+        let latency = analysis.latency.as_secs_f64() * 1000.0;
+        self.latency_ms += READOUT_SMOOTHING * (latency - self.latency_ms);
+        self.shown = Some(analysis);
+        self.texture_dirty = true;
+    }
+
+    /// Takes the newest result from the pipeline, if any (never waits).
+    pub fn poll(&mut self) {
+        let Some(pipeline) = &self.pipeline else { return };
+        match pipeline.source_state() {
+            SourceState::Ended if pipeline.is_finished() => self.status = "The video ended.".into(),
+            SourceState::Failed(why) => self.status = why,
+            _ => {}
+        }
+        if self.paused {
+            return;
+        }
+        if let Some(analysis) = pipeline.latest() {
+            self.show_analysis(analysis);
+        }
+    }
+
+    /// Sets the path typed for a video file or image folder.
+    pub fn set_path(&mut self, path: &str) {
+        self.path_input = path.to_string();
+    }
+
+    /// Whether the next analysed frame will be taken as the neutral face.
+    pub fn calibration_pending(&self) -> bool {
+        self.calibrate.load(Ordering::Acquire)
+    }
+
+    /// The whole UI.
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        egui::Panel::top("controls").show(ui, |ui| self.controls_ui(ui));
+        egui::Panel::right("movements").min_size(320.0).show(ui, |ui| self.movements_ui(ui));
+        egui::CentralPanel::default().show(ui, |ui| self.mirror_ui(ui));
+    }
+
+    fn controls_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Source:");
+            ui.selectable_value(&mut self.source_kind, SourceKind::Demo, "Demo");
+            ui.selectable_value(&mut self.source_kind, SourceKind::Video, "Video file");
+            ui.selectable_value(&mut self.source_kind, SourceKind::Folder, "Image folder");
+            if self.source_kind != SourceKind::Demo {
+                ui.add(egui::TextEdit::singleline(&mut self.path_input).hint_text("path"));
+            }
+            if ui.button("Start").clicked() {
+                let ctx = ui.ctx().clone();
+                self.start(self.source_kind, &ctx);
+            }
+            ui.separator();
+            let pause_label = if self.paused { "Resume" } else { "Pause" };
+            if ui.button(pause_label).clicked() {
+                self.paused = !self.paused;
+            }
+            if ui.button("Calibrate neutral").clicked() {
+                self.calibrate.store(true, Ordering::Release);
+            }
+            ui.checkbox(&mut self.show_landmarks, "Show landmarks");
+            ui.separator();
+            ui.label(format!("{:.0} fps · {:.0} ms", self.fps, self.latency_ms));
+        });
+        ui.label(&self.status);
+    }
+
+    fn movements_ui(&mut self, ui: &mut egui::Ui) {
+        ui.heading("Left / right");
+        let result = self.shown.as_ref().map(|a| &a.output);
+        match result {
+            None => {
+                ui.label("No face analysed yet.");
+            }
+            Some(r) if !r.calibrated => {
+                ui.label("Relax your face, look at the camera, and press \"Calibrate neutral\".");
+            }
+            Some(_) => {}
+        }
+        if self.calibration_pending() {
+            ui.label("Calibrating: hold still with a relaxed face…");
+        }
+        for warning in result.map(|r| r.warnings.as_slice()).unwrap_or_default() {
+            ui.colored_label(Color32::from_rgb(230, 160, 40), format!("Warning: {warning}"));
+        }
+        ui.separator();
+        let scores = result.and_then(|r| r.score.as_ref()).map(|s| s.movements.as_slice());
+        egui::Grid::new("movement rows").num_columns(4).spacing([8.0, 10.0]).show(ui, |ui| {
+            ui.label("");
+            ui.label("your left");
+            ui.label("your right");
+            ui.label("");
+            ui.end_row();
+            for movement in CORE_MOVEMENTS {
+                let score = scores.and_then(|s| s.iter().find(|m| m.movement == movement.id));
+                movement_row(ui, movement.name, movement.min_excursion, score);
+                ui.end_row();
+            }
+        });
+    }
+
+    fn mirror_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(shown) = &self.shown else {
+            ui.centered_and_justified(|ui| ui.label("The mirror shows here once a source runs."));
+            return;
+        };
+        let image = &shown.frame.image;
+        if self.texture_dirty || self.texture.is_none() {
+            let mirrored = image::imageops::flip_horizontal(image);
+            let size = [mirrored.width() as usize, mirrored.height() as usize];
+            let color = ColorImage::from_rgb(size, mirrored.as_raw());
+            match &mut self.texture {
+                Some(texture) => texture.set(color, TextureOptions::LINEAR),
+                None => {
+                    self.texture =
+                        Some(ui.ctx().load_texture("mirror", color, TextureOptions::LINEAR))
+                }
+            }
+            self.texture_dirty = false;
+        }
+        let Some(texture) = &self.texture else { return };
+        let available = ui.available_size();
+        let (w, h) = (image.width() as f32, image.height() as f32);
+        let scale = (available.x / w).min(available.y / h).max(0.01);
+        let response = ui.add(
+            egui::Image::new(texture)
+                .fit_to_exact_size(egui::vec2(w * scale, h * scale))
+                .alt_text("mirror view of your face"),
+        );
+        if let (true, Some(landmarks)) = (self.show_landmarks, &shown.output.landmarks) {
+            let painter = ui.painter_at(response.rect);
+            let origin = response.rect.min;
+            for p in landmarks.points() {
+                // The display is mirrored: x runs from the right edge.
+                let x = origin.x + (w - 1.0 - p[0]) * scale;
+                let y = origin.y + p[1] * scale;
+                painter.circle_filled(egui::pos2(x, y), 1.2, Color32::from_rgb(80, 230, 120));
+            }
+        }
+    }
+}
+
+/// One movement: the name, both sides' bars, and the ratio with the weaker side.
+fn movement_row(ui: &mut egui::Ui, name: &str, min_excursion: f64, score: Option<&MovementScore>) {
+    ui.label(name);
+    let Some(score) = score else {
+        ui.label("–");
+        ui.label("–");
+        ui.label(format!("{name}: waiting"));
+        return;
+    };
+    // Bars are relative to the stronger side, at least 3× the threshold so noise looks small.
+    let full = score.left.max(score.right).max(3.0 * min_excursion);
+    for (side, value) in [(Side::Left, score.left), (Side::Right, score.right)] {
+        let weaker = score.weaker == Some(side) && score.status == ScoreStatus::Scored;
+        let fill =
+            if weaker { ratio_colour(score.ratio.unwrap_or(0.0)) } else { Color32::from_gray(150) };
+        ui.add(
+            egui::ProgressBar::new((value.max(0.0) / full) as f32)
+                .desired_width(70.0)
+                .fill(fill)
+                .text(if weaker { "weaker" } else { "" }),
+        );
+    }
+    let text = match (score.status, score.ratio, score.weaker) {
+        (ScoreStatus::Scored, Some(ratio), Some(weaker)) => {
+            let side = match weaker {
+                Side::Left => "left",
+                Side::Right => "right",
+            };
+            format!("{name}: ratio {ratio:.2}, weaker {side}")
+        }
+        _ => format!("{name}: not enough movement"),
+    };
+    let colour = score.ratio.map_or(Color32::GRAY, ratio_colour);
+    ui.colored_label(colour, text);
+}
+
+fn ratio_colour(ratio: f64) -> Color32 {
+    if ratio >= GOOD_RATIO {
+        Color32::from_rgb(70, 200, 90)
+    } else if ratio >= FAIR_RATIO {
+        Color32::from_rgb(230, 170, 40)
+    } else {
+        Color32::from_rgb(230, 70, 60)
+    }
+}
+
+impl eframe::App for LiveApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.poll();
+        LiveApp::ui(self, ui);
+        // Files and the demo are paced; ask for a frame now and then even without news.
+        ui.ctx().request_repaint_after(Duration::from_millis(250));
+    }
+}
+
+/// Why the live app cannot open a window.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    /// No display to open a window on.
+    #[error(
+        "no display found (neither DISPLAY nor WAYLAND_DISPLAY is set): the live mirror needs a \
+         desktop session. Without one, use `facesym score` on images or `facesym landmarks`."
+    )]
+    NoDisplay,
+    /// The window system failed.
+    #[error("cannot open the window: {0}")]
+    Window(String),
+}
+
+/// Opens the live mirror window; returns when it is closed.
+pub fn run(models: ModelPaths, start_demo: bool) -> Result<(), LiveError> {
+    let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
+    if !has_display {
+        return Err(LiveError::NoDisplay);
+    }
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("facesym")
+            .with_inner_size([1180.0, 720.0]),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "facesym",
+        options,
+        Box::new(move |cc| {
+            let mut app = LiveApp::new(models);
+            if start_demo {
+                app.start(SourceKind::Demo, &cc.egui_ctx);
+                // The demo opens on its relaxed face: take it as the neutral straight away.
+                app.calibrate.store(true, Ordering::Release);
+            }
+            Ok(Box::new(app))
+        }),
+    )
+    .map_err(|e| LiveError::Window(e.to_string()))
+}
