@@ -33,6 +33,11 @@ impl VideoFileSource {
     /// Opens `path` (probing its size and rate with ffprobe) and starts decoding.
     pub fn open(path: &Path) -> Result<Self, CaptureError> {
         let open_error = |reason: String| CaptureError::Open { path: path.to_owned(), reason };
+        // Starting ffprobe or ffmpeg fails with NotFound when the program is not installed.
+        let run_error = |e: std::io::Error| match e.kind() {
+            ErrorKind::NotFound => CaptureError::FfmpegMissing,
+            _ => open_error(e.to_string()),
+        };
         if !path.is_file() {
             return Err(open_error("no such file".into()));
         }
@@ -42,10 +47,7 @@ impl VideoFileSource {
             .arg(path)
             .stdin(Stdio::null())
             .output()
-            .map_err(|e| match e.kind() {
-                ErrorKind::NotFound => CaptureError::FfmpegMissing,
-                _ => open_error(e.to_string()),
-            })?;
+            .map_err(run_error)?;
         let text = String::from_utf8_lossy(&probe.stdout);
         let fields: Vec<&str> = text.trim().split(',').collect();
         let (width, height) = match fields.as_slice() {
@@ -68,10 +70,7 @@ impl VideoFileSource {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| match e.kind() {
-                ErrorKind::NotFound => CaptureError::FfmpegMissing,
-                _ => open_error(e.to_string()),
-            })?;
+            .map_err(run_error)?;
         let (Some(stdout), Some(mut err_pipe)) = (child.stdout.take(), child.stderr.take()) else {
             let _ = child.kill();
             return Err(open_error("could not connect to ffmpeg".into()));
