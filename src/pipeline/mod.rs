@@ -6,6 +6,7 @@
 //! can ask to be woken when one arrives.
 
 mod slot;
+pub mod smoothing;
 
 pub use slot::LatestSlot;
 

@@ -10,6 +10,7 @@ use image::RgbImage;
 use crate::frame::Frame;
 use crate::landmarks::{Face, Landmarks, Tracker};
 use crate::pipeline::Analyzer;
+use crate::pipeline::smoothing::LandmarkSmoother;
 use crate::symmetry::flow::NeutralImage;
 use crate::symmetry::score::score_frame_with_flow;
 use crate::symmetry::{FaceFrame, FrameScore, Neutral};
@@ -24,7 +25,7 @@ const MAX_FACE_BRIGHTNESS: f64 = 225.0;
 /// One analysed frame, as the live app shows it.
 #[derive(Clone, Debug, Default)]
 pub struct LiveResult {
-    /// The followed (largest) face's landmarks, image pixels.
+    /// The followed (largest) face's landmarks, image pixels, smoothed for display.
     pub landmarks: Option<Landmarks>,
     /// Scores against the neutral face, once calibrated.
     pub score: Option<FrameScore>,
@@ -41,12 +42,20 @@ pub struct LiveAnalyzer {
     tracker: Tracker,
     neutral: Option<(Neutral, NeutralImage)>,
     calibrate: Arc<AtomicBool>,
+    smoother: LandmarkSmoother,
+    last_frame_at: Option<Instant>,
 }
 
 impl LiveAnalyzer {
     /// With loaded models; `calibrate` is set by the UI to take the next frame as neutral.
     pub fn new(tracker: Tracker, calibrate: Arc<AtomicBool>) -> Self {
-        Self { tracker, neutral: None, calibrate }
+        Self {
+            tracker,
+            neutral: None,
+            calibrate,
+            smoother: LandmarkSmoother::default(),
+            last_frame_at: None,
+        }
     }
 }
 
@@ -63,7 +72,11 @@ impl Analyzer for LiveAnalyzer {
                 return result;
             }
         };
+        let dt =
+            self.last_frame_at.map_or(0.0, |t| frame.captured_at.duration_since(t).as_secs_f64());
+        self.last_frame_at = Some(frame.captured_at);
         let Some(face) = largest(faces) else {
+            self.smoother.reset();
             result.warnings.push("no face in view".into());
             result.calibrated = self.neutral.is_some();
             return result;
@@ -91,7 +104,8 @@ impl Analyzer for LiveAnalyzer {
             result.score = Some(score);
         }
         result.calibrated = self.neutral.is_some();
-        result.landmarks = Some(face.landmarks);
+        // Scores use the raw landmarks; the display gets them smoothed (see `smoothing`).
+        result.landmarks = Some(self.smoother.smooth(&face.landmarks, dt));
         result.analysis_ms = start.elapsed().as_secs_f64() * 1000.0;
         result
     }

@@ -1,4 +1,5 @@
 //! Frame sources and the pipeline, with video files, image folders and the demo.
 
 mod pipeline;
+mod smoothing;
 mod sources;
