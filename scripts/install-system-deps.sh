@@ -3,10 +3,12 @@
 # ffmpeg: decodes video files (facesym runs the program; tests also encode clips with it).
 # libgl1, libegl1, libgl1-mesa-dri, libxkbcommon-x11-0, libxcursor1, libxrandr2, libxi6: what
 # the live window (eframe, OpenGL on X11) loads at run time, software GL included.
-# The camera (libclang-dev for nokhwa's bindgen) joins this list when the camera source lands.
+# libclang-dev: the camera crate (nokhwa) generates its Video4Linux bindings with bindgen at
+# build time.
 set -euo pipefail
 
-packages=(ffmpeg libgl1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6)
+packages=(ffmpeg libgl1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6
+    libclang-dev)
 
 missing=()
 for p in "${packages[@]}"; do

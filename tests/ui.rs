@@ -61,7 +61,7 @@ fn controls_and_movement_rows() {
     for movement in CORE_MOVEMENTS {
         harness.get_by_label(&format!("{}: waiting", movement.name));
     }
-    harness.get_by_label_contains("try the demo or a video");
+    harness.get_by_label_contains("your camera, the demo, or a video");
 }
 
 /// Injected results update the rows, colour-coded with the weaker side, and warnings show.
@@ -105,10 +105,25 @@ fn bad_video_path_is_reported() {
     harness.get_by_label_contains("cannot open /nonexistent/clip.mp4");
 }
 
+/// On this machine there is no camera: starting it says so plainly and offers the others
+/// (through the real camera code, not a mock).
+#[test]
+fn no_camera_is_said_plainly() {
+    let mut harness = harness();
+    harness.run();
+    harness.get_by_label("Camera").click();
+    harness.run();
+    harness.get_by_label("Start").click();
+    harness.run();
+    harness.get_by_label_contains("no camera found: choose the demo or open a video file instead");
+}
+
 /// The demo runs end to end: pressing Start shows the mirror and, after calibrating, scores.
 #[test]
 fn demo_runs_end_to_end() {
     let mut harness = harness();
+    harness.run();
+    harness.get_by_label("Demo").click();
     harness.run();
     harness.get_by_label("Start").click();
     harness.run();

@@ -1,11 +1,12 @@
 //! Where frames come from: all sources behind one trait, so the pipeline and the app never
-//! know whether a video file, an image folder or the built-in demo (and, next, a camera) is
-//! feeding them.
+//! know whether a camera, a video file, an image folder or the built-in demo is feeding them.
 
+mod camera;
 mod demo;
 mod folder;
 mod video;
 
+pub use camera::{CameraChoice, CameraRequest, CameraSource, list_cameras};
 pub use demo::DemoSource;
 pub use folder::ImageFolderSource;
 pub use video::VideoFileSource;
@@ -25,11 +26,43 @@ pub trait FrameSource: Send {
     /// The rate the source's frames were made at, when it has one: files and the demo are
     /// played back at it; a camera delivers at its own pace.
     fn frames_per_second(&self) -> Option<f64>;
+
+    /// Tries to get going again after [`CaptureError::CameraLost`]; sources that cannot
+    /// (files, folders, the demo) say so.
+    fn reconnect(&mut self) -> Result<(), CaptureError> {
+        Err(CaptureError::CannotReconnect)
+    }
 }
 
 /// What can go wrong getting frames.
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
+    /// There is no camera on this machine.
+    #[error("no camera found: choose the demo or open a video file instead")]
+    NoCamera,
+    /// The requested camera is not among those found.
+    #[error("camera {wanted} not found; cameras found: {available}")]
+    CameraNotFound {
+        /// What was asked for.
+        wanted: String,
+        /// What there is.
+        available: String,
+    },
+    /// A camera could not be opened or started.
+    #[error("cannot use the camera: {reason}")]
+    Camera {
+        /// What the camera driver said.
+        reason: String,
+    },
+    /// A running camera stopped delivering (unplugged, or taken by another program).
+    #[error("camera lost: {reason}")]
+    CameraLost {
+        /// What the camera driver said.
+        reason: String,
+    },
+    /// This kind of source cannot reconnect.
+    #[error("this source cannot reconnect")]
+    CannotReconnect,
     /// A file or folder could not be opened.
     #[error("cannot open {path}: {reason}")]
     Open {

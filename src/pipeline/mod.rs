@@ -15,11 +15,14 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::capture::FrameSource;
+use crate::capture::{CaptureError, FrameSource};
 use crate::frame::Frame;
 
 /// How long a waiting thread sleeps at most before looking at the stop flag again.
 const POLL: Duration = Duration::from_millis(50);
+/// Pause between attempts to reconnect a lost camera: often enough to pick it up soon after
+/// it is plugged back in, rarely enough not to hammer the driver.
+const RECONNECT_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Turns a frame into whatever the UI shows.
 pub trait Analyzer: Send + 'static {
@@ -47,6 +50,8 @@ pub enum SourceState {
     Running,
     /// A finite source (file, folder) has ended.
     Ended,
+    /// A camera was lost; the capture thread is trying to reconnect (the message says why).
+    Reconnecting(String),
     /// The source failed; the message says why (frames before it were delivered).
     Failed(String),
 }
@@ -105,6 +110,14 @@ impl<T: Send + 'static> Pipeline<T> {
                         Ok(None) => {
                             set(&state, SourceState::Ended);
                             break;
+                        }
+                        Err(err @ CaptureError::CameraLost { .. }) => {
+                            set(&state, SourceState::Reconnecting(err.to_string()));
+                            if wait_or_stop(&stop, RECONNECT_INTERVAL) && source.reconnect().is_ok()
+                            {
+                                set(&state, SourceState::Running);
+                            }
+                            continue;
                         }
                         Err(err) => {
                             set(&state, SourceState::Failed(err.to_string()));
@@ -197,6 +210,18 @@ impl<T> Drop for Pipeline<T> {
         // Ask the threads to stop; they notice within `POLL`. Not joined: the UI never waits.
         self.signal_stop();
     }
+}
+
+/// Sleeps `duration` in short steps; `false` if asked to stop meanwhile.
+fn wait_or_stop(stop: &AtomicBool, duration: Duration) -> bool {
+    let end = Instant::now() + duration;
+    while Instant::now() < end {
+        if stop.load(Ordering::Acquire) {
+            return false;
+        }
+        std::thread::sleep(POLL);
+    }
+    !stop.load(Ordering::Acquire)
 }
 
 fn set(state: &Mutex<SourceState>, value: SourceState) {

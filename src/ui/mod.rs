@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 use egui::{Color32, ColorImage, TextureHandle, TextureOptions};
 
-use crate::capture::{DemoSource, FrameSource, ImageFolderSource, VideoFileSource};
+use crate::capture::{
+    CameraRequest, CameraSource, DemoSource, FrameSource, ImageFolderSource, VideoFileSource,
+};
 use crate::landmarks::{FaceLandmarker, ModelPaths, Tracker, TrackerOptions};
 use crate::pipeline::{Analysis, Pacing, Pipeline, SourceState};
 use crate::symmetry::{CORE_MOVEMENTS, MovementScore, ScoreStatus, Side};
@@ -31,6 +33,8 @@ const READOUT_SMOOTHING: f64 = 0.1;
 /// Which frame source the person chose.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SourceKind {
+    /// The first camera.
+    Camera,
     /// The built-in demo face.
     Demo,
     /// A video file.
@@ -70,10 +74,9 @@ impl LiveApp {
             texture: None,
             show_landmarks: true,
             paused: false,
-            source_kind: SourceKind::Demo,
+            source_kind: SourceKind::Camera,
             path_input: String::new(),
-            status: "Choose a source: there is no camera support yet, so try the demo or a video."
-                .into(),
+            status: "Choose a source and press Start: your camera, the demo, or a video.".into(),
             fps: 0.0,
             latency_ms: 0.0,
             last_shown_at: None,
@@ -111,6 +114,9 @@ impl LiveApp {
             .map_err(|e| format!("Cannot load the face models: {e}"))?;
         let path = PathBuf::from(self.path_input.trim());
         let source: Box<dyn FrameSource> = match kind {
+            SourceKind::Camera => {
+                Box::new(CameraSource::open(CameraRequest::default()).map_err(|e| e.to_string())?)
+            }
             SourceKind::Demo => Box::new(
                 DemoSource::new(&mut landmarker)
                     .map_err(|e| format!("Cannot start the demo: {e}"))?,
@@ -145,6 +151,7 @@ impl LiveApp {
         match pipeline.source_state() {
             SourceState::Ended if pipeline.is_finished() => self.status = "The video ended.".into(),
             SourceState::Failed(why) => self.status = why,
+            SourceState::Reconnecting(why) => self.status = format!("{why}; retrying…"),
             _ => {}
         }
         if self.paused {
@@ -175,10 +182,11 @@ impl LiveApp {
     fn controls_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal_wrapped(|ui| {
             ui.label("Source:");
+            ui.selectable_value(&mut self.source_kind, SourceKind::Camera, "Camera");
             ui.selectable_value(&mut self.source_kind, SourceKind::Demo, "Demo");
             ui.selectable_value(&mut self.source_kind, SourceKind::Video, "Video file");
             ui.selectable_value(&mut self.source_kind, SourceKind::Folder, "Image folder");
-            if self.source_kind != SourceKind::Demo {
+            if matches!(self.source_kind, SourceKind::Video | SourceKind::Folder) {
                 ui.add(egui::TextEdit::singleline(&mut self.path_input).hint_text("path"));
             }
             if ui.button("Start").clicked() {
@@ -367,6 +375,9 @@ pub fn run(models: ModelPaths, start_demo: bool) -> Result<(), LiveError> {
                 app.start(SourceKind::Demo, &cc.egui_ctx);
                 // The demo opens on its relaxed face: take it as the neutral straight away.
                 app.calibrate.store(true, Ordering::Release);
+            } else {
+                // The camera first; with none, the status line says so and offers the rest.
+                app.start(SourceKind::Camera, &cc.egui_ctx);
             }
             Ok(Box::new(app))
         }),

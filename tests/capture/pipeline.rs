@@ -50,3 +50,79 @@ fn slow_analysis_drops_frames_instead_of_queueing() {
     assert!(worst_latency < Duration::from_secs(1), "{worst_latency:?}");
     pipeline.stop();
 }
+
+/// A camera that drops out after 5 frames and comes back on the second attempt.
+struct FlakyCamera {
+    next: u64,
+    failures_left: u32,
+    lost: bool,
+}
+
+impl facesym::capture::FrameSource for FlakyCamera {
+    fn next_frame(&mut self) -> Result<Option<Frame>, facesym::capture::CaptureError> {
+        if self.next == 5 && self.failures_left > 0 && !self.lost {
+            self.lost = true;
+            return Err(facesym::capture::CaptureError::CameraLost { reason: "unplugged".into() });
+        }
+        if self.lost {
+            return Err(facesym::capture::CaptureError::CameraLost {
+                reason: "still unplugged".into(),
+            });
+        }
+        let seq = self.next;
+        self.next += 1;
+        std::thread::sleep(Duration::from_millis(10));
+        Ok(Some(Frame {
+            image: image::RgbImage::new(8, 8),
+            captured_at: std::time::Instant::now(),
+            seq,
+        }))
+    }
+    fn describe(&self) -> String {
+        "flaky camera".into()
+    }
+    fn frames_per_second(&self) -> Option<f64> {
+        None
+    }
+    fn reconnect(&mut self) -> Result<(), facesym::capture::CaptureError> {
+        self.failures_left -= 1;
+        if self.failures_left == 0 {
+            self.lost = false;
+            Ok(())
+        } else {
+            Err(facesym::capture::CaptureError::NoCamera)
+        }
+    }
+}
+
+struct Echo;
+
+impl Analyzer for Echo {
+    type Output = u64;
+    fn analyse(&mut self, frame: &Frame) -> u64 {
+        frame.seq
+    }
+}
+
+/// A lost camera shows as "reconnecting", is retried, and frames flow again: never a crash.
+#[test]
+fn lost_camera_reconnects() {
+    let source = FlakyCamera { next: 0, failures_left: 2, lost: false };
+    let pipeline = Pipeline::start(Box::new(source), Echo, Pacing::RealTime).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut saw_reconnecting = false;
+    let mut last = 0;
+    while last < 10 {
+        if let SourceState::Reconnecting(why) = pipeline.source_state() {
+            assert!(why.contains("camera lost"), "{why}");
+            saw_reconnecting = true;
+        }
+        if let Some(result) = pipeline.wait_latest(Duration::from_millis(50)) {
+            last = result.output;
+        }
+        assert!(std::time::Instant::now() < deadline, "frames did not come back");
+    }
+    assert!(saw_reconnecting);
+    assert_eq!(pipeline.source_state(), SourceState::Running);
+    pipeline.stop();
+}
