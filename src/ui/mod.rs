@@ -86,6 +86,7 @@ impl LiveApp {
 
     /// Starts the chosen source (stopping any running one).
     pub fn start(&mut self, kind: SourceKind, ctx: &egui::Context) {
+        self.source_kind = kind;
         self.pipeline = None;
         self.shown = None;
         match self.open_source(kind) {
