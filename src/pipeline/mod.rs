@@ -147,7 +147,16 @@ impl<T: Send + 'static> Pipeline<T> {
                     results.put(Analysis { frame, output, latency });
                 }
                 results.close();
-            })?
+            })
+        };
+        let analysis = match analysis {
+            Ok(handle) => handle,
+            Err(err) => {
+                // Without an analysis thread the capture thread must not run on unseen.
+                stop.store(true, Ordering::Release);
+                let _ = capture.join();
+                return Err(err);
+            }
         };
 
         Ok(Self { frames, results, state, stop, threads: vec![capture, analysis] })
