@@ -1,0 +1,74 @@
+//! Latency of the live path without a window: the demo (or a video file) at its frame rate
+//! through the capture and analysis threads, as the app runs them; prints capture-to-result
+//! latency (median, p95), the rate results arrive at, and the frames dropped.
+//!
+//! cargo run --release --example live_latency -- [VIDEO] [--seconds N]
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use facesym::bench::percentile;
+use facesym::capture::{DemoSource, FrameSource, VideoFileSource};
+use facesym::landmarks::{FaceLandmarker, ModelPaths, Tracker, TrackerOptions};
+use facesym::pipeline::{Pacing, Pipeline, SourceState};
+use facesym::ui::LiveAnalyzer;
+
+fn main() -> anyhow::Result<()> {
+    let mut video = None;
+    let mut seconds = 20.0;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--seconds" => seconds = args.next().and_then(|s| s.parse().ok()).unwrap_or(seconds),
+            path => video = Some(path.to_string()),
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut landmarker = FaceLandmarker::new(&ModelPaths::in_dir(&root.join("models")))?;
+    let source: Box<dyn FrameSource> = match &video {
+        Some(path) => Box::new(VideoFileSource::open(Path::new(path))?),
+        None => Box::new(DemoSource::new(&mut landmarker)?),
+    };
+    let name = source.describe();
+    let fps = source.frames_per_second();
+    // Calibrated on the first frame, so every frame is scored as in a session.
+    let calibrate = Arc::new(AtomicBool::new(true));
+    let analyzer = LiveAnalyzer::new(
+        Tracker::with_landmarker(landmarker, TrackerOptions::default()),
+        calibrate,
+    );
+    let pipeline = Pipeline::start(source, analyzer, Pacing::RealTime)?;
+    let start = Instant::now();
+    let mut latencies = Vec::new();
+    let mut analysis = Vec::new();
+    while start.elapsed().as_secs_f64() < seconds && pipeline.source_state() == SourceState::Running
+    {
+        if let Some(result) = pipeline.wait_latest(Duration::from_millis(200)) {
+            latencies.push(result.latency.as_secs_f64() * 1000.0);
+            analysis.push(result.output.analysis_ms);
+        }
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    let p = |v: &[f64], q| percentile(v, q).unwrap_or(f64::NAN);
+    println!("source: {name} at {fps:?} fps, {elapsed:.1} s");
+    println!(
+        "capture -> result latency: median {:.1} ms, p95 {:.1} ms",
+        p(&latencies, 0.5),
+        p(&latencies, 0.95)
+    );
+    println!(
+        "analysis per frame: median {:.1} ms, p95 {:.1} ms",
+        p(&analysis, 0.5),
+        p(&analysis, 0.95)
+    );
+    println!(
+        "results: {} ({:.1} per second), frames dropped: {}",
+        latencies.len(),
+        latencies.len() as f64 / elapsed,
+        pipeline.frames_dropped()
+    );
+    pipeline.stop();
+    Ok(())
+}
