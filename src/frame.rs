@@ -14,3 +14,12 @@ pub struct Frame {
     /// Position in the source, from 0.
     pub seq: u64,
 }
+
+impl Frame {
+    /// A frame captured now, numbered from `counter`, which moves on by one.
+    pub fn numbered(image: RgbImage, counter: &mut u64) -> Frame {
+        let seq = *counter;
+        *counter += 1;
+        Frame { image, captured_at: Instant::now(), seq }
+    }
+}

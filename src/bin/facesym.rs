@@ -10,7 +10,7 @@ use image::RgbImage;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use facesym::landmarks::{Face, FaceLandmarker, ModelPaths, Tracker, TrackerOptions};
+use facesym::landmarks::{Face, FaceLandmarker, ModelPaths, Tracker, TrackerOptions, largest_face};
 use facesym::{bench, io, overlay, symmetry, synthetic};
 
 /// Live left/right facial symmetry feedback for facial-palsy exercises.
@@ -310,11 +310,6 @@ fn finish_batch<T: Serialize>(
         println!("{text}");
     }
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
-}
-
-/// The live app and the scorer follow the largest face when there are several.
-fn largest_face(faces: Vec<Face>) -> Option<Face> {
-    faces.into_iter().max_by(|a, b| a.area().total_cmp(&b.area()))
 }
 
 fn print_score(path: &Path, score: &symmetry::FrameScore) {

@@ -1,7 +1,7 @@
 //! Cameras through nokhwa (Video4Linux on Linux), MJPEG or YUYV decoded to RGB.
 
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use image::RgbImage;
 use nokhwa::Camera;
@@ -152,9 +152,7 @@ impl FrameSource for CameraSource {
                 return Err(CaptureError::CameraLost { reason: "the camera stopped".into() });
             }
         };
-        let seq = self.next;
-        self.next += 1;
-        Ok(Some(Frame { image, captured_at: Instant::now(), seq }))
+        Ok(Some(Frame::numbered(image, &mut self.next)))
     }
 
     fn describe(&self) -> String {

@@ -2,8 +2,6 @@
 //! tests/data/faces/README.md) doing the exercises with the face-warping tool, the subject's
 //! right side at half strength, so the app shows something real on a machine with no camera.
 
-use std::time::Instant;
-
 use image::RgbImage;
 
 use super::{CaptureError, FrameSource};
@@ -90,9 +88,7 @@ impl FrameSource for DemoSource {
             }
             _ => self.face.clone(),
         };
-        let seq = self.next;
-        self.next += 1;
-        Ok(Some(Frame { image, captured_at: Instant::now(), seq }))
+        Ok(Some(Frame::numbered(image, &mut self.next)))
     }
 
     fn describe(&self) -> String {

@@ -9,7 +9,6 @@ use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::thread::JoinHandle;
-use std::time::Instant;
 
 use image::RgbImage;
 
@@ -149,9 +148,7 @@ impl FrameSource for VideoFileSource {
         }
         let image = RgbImage::from_raw(self.width, self.height, buffer)
             .ok_or_else(|| self.corrupt("frame size mismatch".into()))?;
-        let seq = self.next;
-        self.next += 1;
-        Ok(Some(Frame { image, captured_at: Instant::now(), seq }))
+        Ok(Some(Frame::numbered(image, &mut self.next)))
     }
 
     fn describe(&self) -> String {

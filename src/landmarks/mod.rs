@@ -93,6 +93,12 @@ impl Face {
     }
 }
 
+/// The largest face (by bounding-box area): the one the app and the scorer follow when there
+/// are several.
+pub fn largest_face(faces: Vec<Face>) -> Option<Face> {
+    faces.into_iter().max_by(|a, b| a.area().total_cmp(&b.area()))
+}
+
 /// Detector and face mesh for single images: every frame runs the detector (MediaPipe's
 /// `static_image_mode`). Clones share the loaded models; give each thread its own clone.
 #[derive(Clone)]

@@ -8,7 +8,7 @@ use std::time::Instant;
 use image::RgbImage;
 
 use crate::frame::Frame;
-use crate::landmarks::{Face, Landmarks, Tracker};
+use crate::landmarks::{Face, Landmarks, Tracker, largest_face};
 use crate::pipeline::Analyzer;
 use crate::pipeline::smoothing::LandmarkSmoother;
 use crate::symmetry::flow::NeutralImage;
@@ -75,7 +75,7 @@ impl Analyzer for LiveAnalyzer {
         let dt =
             self.last_frame_at.map_or(0.0, |t| frame.captured_at.duration_since(t).as_secs_f64());
         self.last_frame_at = Some(frame.captured_at);
-        let Some(face) = largest(faces) else {
+        let Some(face) = largest_face(faces) else {
             self.smoother.reset();
             result.warnings.push("no face in view".into());
             result.calibrated = self.neutral.is_some();
@@ -109,10 +109,6 @@ impl Analyzer for LiveAnalyzer {
         result.analysis_ms = start.elapsed().as_secs_f64() * 1000.0;
         result
     }
-}
-
-fn largest(faces: Vec<Face>) -> Option<Face> {
-    faces.into_iter().max_by(|a, b| a.area().total_cmp(&b.area()))
 }
 
 /// "too dark" / "too bright" from the mean brightness inside the face's box.
