@@ -202,28 +202,11 @@ pub struct FrameScore {
 
 /// Scores `landmarks` against `neutral` for every core movement.
 pub fn score_frame(neutral: &Neutral, landmarks: &Landmarks) -> FrameScore {
-    match FaceFrame::fit(landmarks) {
-        Err(flag) => FrameScore { pose: None, flags: vec![flag], movements: Vec::new() },
-        Ok(frame) => score_face_frame(neutral, &frame),
-    }
-}
-
-/// [`score_frame`] on an already fitted face frame.
-pub fn score_face_frame(neutral: &Neutral, frame: &FaceFrame) -> FrameScore {
-    let flags = frame.flags();
-    let movements = if flags.is_empty() {
-        CORE_MOVEMENTS
-            .iter()
-            .map(|m| MovementScore::of(m, &neutral.landmarks, &frame.landmarks))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    FrameScore { pose: Some(frame.pose), flags, movements }
+    score_with(neutral, landmarks, |_| None)
 }
 
 /// [`score_frame`], with the points that skin motion measures followed by optical flow from
-/// the neutral image (see [`super::flow`]): slower (a few milliseconds), not pulled toward
+/// the neutral image (see [`super::flow`]): slower (about 40 ms a frame), not pulled toward
 /// symmetry by the mesh.
 pub fn score_frame_with_flow(
     neutral: &Neutral,
@@ -231,19 +214,28 @@ pub fn score_frame_with_flow(
     image: &RgbImage,
     landmarks: &Landmarks,
 ) -> FrameScore {
+    score_with(neutral, landmarks, |frame| Some(neutral_image.follow(image, frame)))
+}
+
+/// Fits the face frame, flags it, and scores every core movement on the current landmarks
+/// `follow` gives for an unflagged frame (`None`: the mesh's own, in face coordinates).
+fn score_with(
+    neutral: &Neutral,
+    landmarks: &Landmarks,
+    follow: impl FnOnce(&FaceFrame) -> Option<Vec<Vec3>>,
+) -> FrameScore {
     let frame = match FaceFrame::fit(landmarks) {
-        Err(flag) => {
-            return FrameScore { pose: None, flags: vec![flag], movements: Vec::new() };
-        }
         Ok(frame) => frame,
+        Err(flag) => return FrameScore { pose: None, flags: vec![flag], movements: Vec::new() },
     };
     let flags = frame.flags();
     if !flags.is_empty() {
         return FrameScore { pose: Some(frame.pose), flags, movements: Vec::new() };
     }
-    let current = neutral_image.follow(image, &frame);
+    let followed = follow(&frame);
+    let current = followed.as_deref().unwrap_or(&frame.landmarks);
     let movements =
-        CORE_MOVEMENTS.iter().map(|m| MovementScore::of(m, &neutral.landmarks, &current)).collect();
+        CORE_MOVEMENTS.iter().map(|m| MovementScore::of(m, &neutral.landmarks, current)).collect();
     FrameScore { pose: Some(frame.pose), flags, movements }
 }
 
