@@ -8,7 +8,7 @@ use egui_kittest::kittest::Queryable;
 use facesym::frame::Frame;
 use facesym::pipeline::Analysis;
 use facesym::symmetry::{CORE_MOVEMENTS, FrameScore, MovementScore};
-use facesym::ui::{LiveApp, LiveResult};
+use facesym::ui::{LiveApp, LiveResult, Overlay};
 
 use crate::common::{self, face_image};
 
@@ -54,7 +54,9 @@ fn controls_and_movement_rows() {
         "Start",
         "Pause",
         "Calibrate neutral",
-        "Show landmarks",
+        "Contours",
+        "Mesh",
+        "Off",
     ] {
         harness.get_by_label(label);
     }
@@ -131,7 +133,6 @@ fn demo_runs_end_to_end() {
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut calibrated = false;
     loop {
-        harness.state_mut().poll();
         harness.run();
         if harness.query_by_label("mirror view of your face").is_some() && !calibrated {
             harness.get_by_label("Calibrate neutral").click();
@@ -147,4 +148,45 @@ fn demo_runs_end_to_end() {
         assert!(Instant::now() < deadline, "the demo produced no scores in 30 s");
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// The FPS and latency readout follows the results shown on egui's clock, which the harness
+/// drives: one result per 1/30 s of simulated time reads 30 fps, one per 1/10 s reads 10.
+#[test]
+fn readout_follows_the_ui_clock() {
+    let mut harness = Harness::builder()
+        .with_size([1180.0, 720.0])
+        .with_step_dt(1.0 / 30.0)
+        .build_ui_state(|ui, app: &mut LiveApp| app.ui(ui), LiveApp::new(common::models()));
+    harness.step();
+    harness.get_by_label("– fps · – ms");
+    let result = injected();
+    for _ in 0..45 {
+        harness.state_mut().show_analysis(result.clone());
+        harness.step();
+    }
+    harness.get_by_label("30 fps · 40 ms");
+    for step in 0..45 {
+        if step % 3 == 0 {
+            harness.state_mut().show_analysis(result.clone());
+        }
+        harness.step();
+    }
+    harness.get_by_label("10 fps · 40 ms");
+}
+
+/// The overlay choice: contours by default, the mesh's points, or nothing.
+#[test]
+fn overlay_choice() {
+    let mut harness = harness();
+    harness.state_mut().show_analysis(injected());
+    harness.run();
+    assert_eq!(harness.state().overlay, Overlay::Contours);
+    harness.get_by_label("Mesh").click();
+    harness.run();
+    assert_eq!(harness.state().overlay, Overlay::Mesh);
+    harness.get_by_label("Off").click();
+    harness.run();
+    assert_eq!(harness.state().overlay, Overlay::Off);
+    harness.get_by_label("mirror view of your face");
 }

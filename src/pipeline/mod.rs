@@ -33,7 +33,7 @@ pub trait Analyzer: Send + 'static {
 }
 
 /// One analysed frame.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Analysis<T> {
     /// The frame analysed.
     pub frame: Frame,

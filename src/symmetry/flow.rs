@@ -8,6 +8,7 @@
 //! and independently.
 
 use image::RgbImage;
+use rayon::prelude::*;
 
 use super::frame::{FaceFrame, TEMPLATE, Vec3, sub};
 use super::landmarks_map::{Side, on_side};
@@ -51,6 +52,7 @@ impl Gray {
         self.data[y * self.width + x]
     }
 
+    #[inline]
     fn sample(&self, x: f64, y: f64) -> f64 {
         let (x0, y0) = (fast_floor(x), fast_floor(y));
         let (ax, ay) = (x - x0 as f64, y - y0 as f64);
@@ -168,17 +170,32 @@ const CANONICAL_PX_PER_IOD: f64 = 64.0;
 const CANONICAL_X_IOD: [f64; 2] = [-1.4, 1.4];
 const CANONICAL_Y_IOD: [f64; 2] = [-0.8, 1.9];
 
-/// The neutral face kept for flow: its canonical grey image and landmarks (face coordinates).
+/// The neutral face kept for flow: its canonical grey image, its landmarks (face
+/// coordinates), and everything about the neutral side of each followed point that does not
+/// depend on the current frame (windows, gradients, structure tensors), computed once.
 #[derive(Clone, Debug)]
 pub struct NeutralImage {
-    pyramid: Pyramid,
     landmarks: Vec<Vec3>,
+    /// The stable template points, for the head-motion correction.
+    stable: Vec<GridTemplate>,
+    /// The points skin motion measures, with their landmark index.
+    followed: Vec<(usize, GridTemplate)>,
 }
 
 impl NeutralImage {
     /// Resamples the face of `image` (with face frame `frame`) into the canonical image.
     pub fn new(image: &RgbImage, frame: &FaceFrame) -> Self {
-        NeutralImage { pyramid: canonical(image, frame), landmarks: frame.landmarks.clone() }
+        let pyramid = canonical(image, frame);
+        let landmarks = frame.landmarks.clone();
+        let stable = TEMPLATE
+            .par_iter()
+            .map(|(i, _)| GridTemplate::new(&pyramid, canonical_at(landmarks[*i])))
+            .collect();
+        let followed = flow_points()
+            .into_par_iter()
+            .map(|i| (i, GridTemplate::new(&pyramid, canonical_at(landmarks[i]))))
+            .collect();
+        NeutralImage { landmarks, stable, followed }
     }
 
     /// Current landmarks in face coordinates, where the points that skin-motion measures read
@@ -188,26 +205,26 @@ impl NeutralImage {
     pub fn follow(&self, image: &RgbImage, current: &FaceFrame) -> Vec<Vec3> {
         let mut out = current.landmarks.clone();
         let now = canonical(image, current);
-        let canonical_at = |q: Vec3| {
-            [
-                (q[0] - CANONICAL_X_IOD[0]) * CANONICAL_PX_PER_IOD,
-                (q[1] - CANONICAL_Y_IOD[0]) * CANONICAL_PX_PER_IOD,
-            ]
-        };
         // The face frames come from the mesh's stable landmarks, which a movement can nudge;
         // what the stable skin itself did (ideally nothing) is taken out of every displacement.
-        let stable: Vec<Correspondence> = TEMPLATE
-            .iter()
-            .filter_map(|(i, _)| {
-                let at = canonical_at(self.landmarks[*i]);
-                robust_flow(&self.pyramid, &now, at).map(|d| (at, [at[0] + d[0], at[1] + d[1]]))
+        let stable: Vec<Correspondence> = self
+            .stable
+            .par_iter()
+            .filter_map(|grid| {
+                let at = grid.at;
+                grid.track(&now).map(|d| (at, [at[0] + d[0], at[1] + d[1]]))
             })
             .collect();
         let residual = (stable.len() >= 3).then(|| similarity_2d(&stable)).flatten();
-        for index in flow_points() {
+        // Each point is followed independently; the cores share them.
+        let moved: Vec<(usize, [f64; 2], Option<[f64; 2]>)> = self
+            .followed
+            .par_iter()
+            .map(|(index, grid)| (*index, grid.at, grid.track(&now)))
+            .collect();
+        for (index, at, d) in moved {
             let q = self.landmarks[index];
-            let at = canonical_at(q);
-            if let Some(d) = robust_flow(&self.pyramid, &now, at) {
+            if let Some(d) = d {
                 let head = residual.map_or([0.0, 0.0], |s| {
                     let moved = s.apply(at);
                     [moved[0] - at[0], moved[1] - at[1]]
@@ -218,6 +235,14 @@ impl NeutralImage {
         }
         out
     }
+}
+
+/// Where face coordinates `q` fall in the canonical image, pixels.
+fn canonical_at(q: Vec3) -> [f64; 2] {
+    [
+        (q[0] - CANONICAL_X_IOD[0]) * CANONICAL_PX_PER_IOD,
+        (q[1] - CANONICAL_Y_IOD[0]) * CANONICAL_PX_PER_IOD,
+    ]
 }
 
 /// A 2-D similarity `p ↦ s·R·p + t` as `[a, b, tx, ty]` with `s·R = [[a, −b], [b, a]]`.
@@ -307,26 +332,54 @@ fn flow_points() -> Vec<usize> {
 
 /// Spacing of the grid of points followed around each landmark, canonical pixels.
 const GRID_SPACING_PX: f64 = 3.0;
+/// Of the 3×3 grid, how many must be followed for the median to be used.
+const MIN_GRID_FOLLOWED: usize = 5;
 
-/// The displacement at `at`: the median over a 3×3 grid of points around it, so that one point
-/// latching onto the wrong edge does not decide; `None` when fewer than five can be followed.
-fn robust_flow(prev: &Pyramid, next: &Pyramid, at: [f64; 2]) -> Option<[f64; 2]> {
-    let mut dx = Vec::with_capacity(9);
-    let mut dy = Vec::with_capacity(9);
-    for gy in -1..=1 {
-        for gx in -1..=1 {
-            let p =
-                [at[0] + f64::from(gx) * GRID_SPACING_PX, at[1] + f64::from(gy) * GRID_SPACING_PX];
-            if let Some(d) = lucas_kanade(prev, next, p) {
+/// A 3×3 grid of points around one landmark of the neutral face: its displacement is the
+/// median of theirs, so that one point latching onto the wrong edge does not decide.
+#[derive(Clone, Debug)]
+struct GridTemplate {
+    /// The landmark, canonical pixels.
+    at: [f64; 2],
+    /// The grid points textured enough to follow.
+    points: Vec<PointTemplate>,
+}
+
+impl GridTemplate {
+    fn new(neutral: &Pyramid, at: [f64; 2]) -> Self {
+        let points = (-1..=1)
+            .flat_map(|gy| (-1..=1).map(move |gx| (gx, gy)))
+            .filter_map(|(gx, gy)| {
+                let p = [
+                    at[0] + f64::from(gx) * GRID_SPACING_PX,
+                    at[1] + f64::from(gy) * GRID_SPACING_PX,
+                ];
+                PointTemplate::new(neutral, p)
+            })
+            .collect();
+        GridTemplate { at, points }
+    }
+
+    /// The landmark's displacement into `next`, or `None` when fewer than
+    /// [`MIN_GRID_FOLLOWED`] grid points can be followed.
+    fn track(&self, next: &Pyramid) -> Option<[f64; 2]> {
+        if self.points.len() < MIN_GRID_FOLLOWED {
+            return None;
+        }
+        let mut dx = Vec::with_capacity(self.points.len());
+        let mut dy = Vec::with_capacity(self.points.len());
+        let mut window = Vec::with_capacity(WINDOW_SIDE * WINDOW_SIDE);
+        for point in &self.points {
+            if let Some(d) = point.track(next, &mut window) {
                 dx.push(d[0]);
                 dy.push(d[1]);
             }
         }
+        if dx.len() < MIN_GRID_FOLLOWED {
+            return None;
+        }
+        Some([median(&mut dx), median(&mut dy)])
     }
-    if dx.len() < 5 {
-        return None;
-    }
-    Some([median(&mut dx), median(&mut dy)])
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -335,67 +388,105 @@ fn median(v: &mut [f64]) -> f64 {
     if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
 }
 
-/// Pyramidal Lucas–Kanade (Bouguet): the displacement of `point` (level-0 pixels of the
-/// region) from `prev` to `next`, or `None` where the skin is too smooth to follow.
-fn lucas_kanade(prev: &Pyramid, next: &Pyramid, point: [f64; 2]) -> Option<[f64; 2]> {
-    const SIDE: usize = (2 * WINDOW_RADIUS + 1) as usize;
-    const PADDED: usize = SIDE + 2;
-    let mut padded = Vec::with_capacity(PADDED * PADDED);
-    let mut moved = Vec::with_capacity(SIDE * SIDE);
-    let mut template = Vec::with_capacity(SIDE * SIDE);
-    let mut guess = [0.0f64; 2];
-    for level in (0..prev.levels.len()).rev() {
-        let scale = (1u32 << level) as f64;
-        let (i, j) = (&prev.levels[level], &next.levels[level]);
-        let (px, py) = (point[0] / scale, point[1] / scale);
-        // The neutral window, one pixel wider for central differences, and its structure tensor.
-        i.window(px, py, WINDOW_RADIUS + 1, &mut padded);
-        template.clear();
-        let (mut gxx, mut gxy, mut gyy) = (0.0, 0.0, 0.0);
-        for row in 1..=SIDE {
-            for col in 1..=SIDE {
-                let at = |r: usize, c: usize| padded[r * PADDED + c];
-                let ix = (at(row, col + 1) - at(row, col - 1)) / 2.0;
-                let iy = (at(row + 1, col) - at(row - 1, col)) / 2.0;
-                gxx += ix * ix;
-                gxy += ix * iy;
-                gyy += iy * iy;
-                template.push((at(row, col), ix, iy));
+/// Side of the Lucas–Kanade window, pixels.
+const WINDOW_SIDE: usize = (2 * WINDOW_RADIUS + 1) as usize;
+
+/// One pyramid level of a point's neutral window: values and gradients, and the structure
+/// tensor (Bouguet's pyramidal Lucas–Kanade keeps the neutral side fixed, so all of it is
+/// known before any frame arrives).
+#[derive(Clone, Debug)]
+struct LevelTemplate {
+    /// (value, ∂x, ∂y) per window pixel, row by row.
+    samples: Vec<[f64; 3]>,
+    gxx: f64,
+    gxy: f64,
+    gyy: f64,
+    det: f64,
+}
+
+/// A neutral point followed by pyramidal Lucas–Kanade, then refined by an affine fit.
+#[derive(Clone, Debug)]
+struct PointTemplate {
+    /// Level-0 canonical pixels.
+    point: [f64; 2],
+    /// Index = pyramid level.
+    levels: Vec<LevelTemplate>,
+    affine: AffineTemplate,
+}
+
+impl PointTemplate {
+    /// `None` where the neutral skin is too smooth to follow.
+    fn new(neutral: &Pyramid, point: [f64; 2]) -> Option<Self> {
+        const PADDED: usize = WINDOW_SIDE + 2;
+        let mut padded = Vec::with_capacity(PADDED * PADDED);
+        let mut levels = Vec::with_capacity(neutral.levels.len());
+        for (level, image) in neutral.levels.iter().enumerate() {
+            let scale = (1u32 << level) as f64;
+            // The neutral window, one pixel wider for central differences.
+            image.window(point[0] / scale, point[1] / scale, WINDOW_RADIUS + 1, &mut padded);
+            let mut samples = Vec::with_capacity(WINDOW_SIDE * WINDOW_SIDE);
+            let (mut gxx, mut gxy, mut gyy) = (0.0, 0.0, 0.0);
+            let at = |r: usize, c: usize| padded[r * PADDED + c];
+            for row in 1..=WINDOW_SIDE {
+                for col in 1..=WINDOW_SIDE {
+                    let ix = (at(row, col + 1) - at(row, col - 1)) / 2.0;
+                    let iy = (at(row + 1, col) - at(row - 1, col)) / 2.0;
+                    gxx += ix * ix;
+                    gxy += ix * iy;
+                    gyy += iy * iy;
+                    samples.push([at(row, col), ix, iy]);
+                }
             }
-        }
-        let n = template.len() as f64;
-        let trace = gxx + gyy;
-        let det = gxx * gyy - gxy * gxy;
-        let min_eigen = (trace - (trace * trace - 4.0 * det).max(0.0).sqrt()) / 2.0;
-        if level == 0 && min_eigen / n < MIN_TEXTURE {
-            return None;
-        }
-        if det <= 0.0 {
-            guess = guess.map(|g| g * 2.0);
-            continue;
-        }
-        let mut v = [0.0f64; 2];
-        for _ in 0..MAX_ITERATIONS {
-            j.window(px + guess[0] + v[0], py + guess[1] + v[1], WINDOW_RADIUS, &mut moved);
-            let (mut bx, mut by) = (0.0, 0.0);
-            for (&(value, ix, iy), now) in template.iter().zip(&moved) {
-                let diff = value - now;
-                bx += diff * ix;
-                by += diff * iy;
+            if level == 0 {
+                let n = samples.len() as f64;
+                let trace = gxx + gyy;
+                let det = gxx * gyy - gxy * gxy;
+                let min_eigen = (trace - (trace * trace - 4.0 * det).max(0.0).sqrt()) / 2.0;
+                if min_eigen / n < MIN_TEXTURE {
+                    return None;
+                }
             }
-            let eta = [(gyy * bx - gxy * by) / det, (gxx * by - gxy * bx) / det];
-            v = [v[0] + eta[0], v[1] + eta[1]];
-            if eta[0].hypot(eta[1]) < MIN_UPDATE_PX {
-                break;
-            }
+            levels.push(LevelTemplate { samples, gxx, gxy, gyy, det: gxx * gyy - gxy * gxy });
         }
-        guess = [guess[0] + v[0], guess[1] + v[1]];
-        if level > 0 {
-            guess = guess.map(|g| g * 2.0);
-        }
+        Some(PointTemplate { point, levels, affine: AffineTemplate::new(neutral, point) })
     }
-    let refined = refine_affine(&prev.levels[0], next, point, guess).unwrap_or(guess);
-    refined.iter().all(|g| g.is_finite()).then_some(refined)
+
+    /// Pyramidal Lucas–Kanade (Bouguet): the displacement of the point from the neutral image
+    /// into `next` (level-0 canonical pixels). `window` is scratch space.
+    fn track(&self, next: &Pyramid, window: &mut Vec<f64>) -> Option<[f64; 2]> {
+        let mut guess = [0.0f64; 2];
+        for (level, template) in self.levels.iter().enumerate().rev() {
+            if template.det <= 0.0 {
+                guess = guess.map(|g| g * 2.0);
+                continue;
+            }
+            let scale = (1u32 << level) as f64;
+            let (px, py) = (self.point[0] / scale, self.point[1] / scale);
+            let j = &next.levels[level];
+            let LevelTemplate { gxx, gxy, gyy, det, .. } = *template;
+            let mut v = [0.0f64; 2];
+            for _ in 0..MAX_ITERATIONS {
+                j.window(px + guess[0] + v[0], py + guess[1] + v[1], WINDOW_RADIUS, window);
+                let (mut bx, mut by) = (0.0, 0.0);
+                for (&[value, ix, iy], now) in template.samples.iter().zip(window.iter()) {
+                    let diff = value - now;
+                    bx += diff * ix;
+                    by += diff * iy;
+                }
+                let eta = [(gyy * bx - gxy * by) / det, (gxx * by - gxy * bx) / det];
+                v = [v[0] + eta[0], v[1] + eta[1]];
+                if eta[0].hypot(eta[1]) < MIN_UPDATE_PX {
+                    break;
+                }
+            }
+            guess = [guess[0] + v[0], guess[1] + v[1]];
+            if level > 0 {
+                guess = guess.map(|g| g * 2.0);
+            }
+        }
+        let refined = self.affine.refine(next, self.point, guess).unwrap_or(guess);
+        refined.iter().all(|g| g.is_finite()).then_some(refined)
+    }
 }
 
 /// Half-size of the affine refinement window, canonical pixels (0.14 IOD).
@@ -403,65 +494,84 @@ const AFFINE_RADIUS: i64 = 9;
 /// Gauss-Newton iterations of the affine refinement at most: it starts from the
 /// translational estimate and settles in a few.
 const MAX_AFFINE_ITERATIONS: usize = 8;
+/// Largest shear or stretch the refinement may find (50 % is not skin).
+const MAX_AFFINE_DEFORMATION: f64 = 0.5;
 
-/// Refines a translation `guess` at `point` by fitting an affine motion of the window
-/// (Gauss–Newton, forward additive): where the skin stretches or turns inside the window, the
-/// displacement of the window's centre is still measured without the bias a pure translation
-/// would average in.
-#[allow(clippy::needless_range_loop)] // Index loops read best for a symmetric 6×6 fill.
-fn refine_affine(i: &Gray, j: &Pyramid, point: [f64; 2], guess: [f64; 2]) -> Option<[f64; 2]> {
-    // p = [a11, a21, a12, a22, tx, ty]: w(x') = point + x' + A·x' + t.
-    let mut p = [0.0, 0.0, 0.0, 0.0, guess[0], guess[1]];
-    let mut template = Vec::new();
-    for dy in -AFFINE_RADIUS..=AFFINE_RADIUS {
-        for dx in -AFFINE_RADIUS..=AFFINE_RADIUS {
-            let (x, y) = (dx as f64, dy as f64);
-            template.push((x, y, i.sample(point[0] + x, point[1] + y)));
-        }
+/// The neutral side of the affine refinement: where the skin stretches or turns inside the
+/// window, the displacement of the window's centre is still measured without the bias a pure
+/// translation would average in. Gauss–Newton, forward additive, on the warp
+/// w(x') = point + x' + A·x' + t, p = [a11, a21, a12, a22, tx, ty]; the neutral window's
+/// values are sampled once.
+#[derive(Clone, Debug)]
+struct AffineTemplate {
+    /// Neutral values of the window, row by row.
+    values: Vec<f64>,
+}
+
+impl AffineTemplate {
+    fn new(neutral: &Pyramid, point: [f64; 2]) -> Self {
+        let base = &neutral.levels[0];
+        let values = (-AFFINE_RADIUS..=AFFINE_RADIUS)
+            .flat_map(|dy| (-AFFINE_RADIUS..=AFFINE_RADIUS).map(move |dx| (dx, dy)))
+            .map(|(dx, dy)| base.sample(point[0] + dx as f64, point[1] + dy as f64))
+            .collect();
+        AffineTemplate { values }
     }
-    for _ in 0..MAX_AFFINE_ITERATIONS {
-        // Upper triangle of the Gauss-Newton matrix, row-major (21 entries).
-        let mut h = [0.0f64; 21];
-        let mut b = [0.0f64; 6];
-        for &(x, y, value) in &template {
-            let wx = point[0] + x + p[0] * x + p[2] * y + p[4];
-            let wy = point[1] + y + p[1] * x + p[3] * y + p[5];
-            let [now, jx, jy] = j.value_and_gradient(wx, wy);
-            let error = value - now;
-            let sd = [jx * x, jy * x, jx * y, jy * y, jx, jy];
+
+    /// Refines the translation `guess` of the window at `point` into `next`; `None` when the
+    /// fit fails or wanders off.
+    #[allow(clippy::needless_range_loop)] // Index loops read best for a symmetric 6×6 fill.
+    fn refine(&self, next: &Pyramid, point: [f64; 2], guess: [f64; 2]) -> Option<[f64; 2]> {
+        let mut p = [0.0, 0.0, 0.0, 0.0, guess[0], guess[1]];
+        for _ in 0..MAX_AFFINE_ITERATIONS {
+            // Upper triangle of the Gauss-Newton matrix, row-major (21 entries).
+            let mut h = [0.0f64; 21];
+            let mut b = [0.0f64; 6];
+            let mut values = self.values.iter();
+            for dy in -AFFINE_RADIUS..=AFFINE_RADIUS {
+                let y = dy as f64;
+                for dx in -AFFINE_RADIUS..=AFFINE_RADIUS {
+                    let x = dx as f64;
+                    let value = values.next().copied().unwrap_or(0.0);
+                    let wx = point[0] + x + p[0] * x + p[2] * y + p[4];
+                    let wy = point[1] + y + p[1] * x + p[3] * y + p[5];
+                    let [now, jx, jy] = next.value_and_gradient(wx, wy);
+                    let error = value - now;
+                    let sd = [jx * x, jy * x, jx * y, jy * y, jx, jy];
+                    let mut k = 0;
+                    for r in 0..6 {
+                        b[r] += sd[r] * error;
+                        for c in r..6 {
+                            h[k] += sd[r] * sd[c];
+                            k += 1;
+                        }
+                    }
+                }
+            }
+            let mut full = [[0.0f64; 6]; 6];
             let mut k = 0;
             for r in 0..6 {
-                b[r] += sd[r] * error;
                 for c in r..6 {
-                    h[k] += sd[r] * sd[c];
+                    full[r][c] = h[k];
+                    full[c][r] = h[k];
                     k += 1;
                 }
             }
-        }
-        let mut full = [[0.0f64; 6]; 6];
-        let mut k = 0;
-        for r in 0..6 {
-            for c in r..6 {
-                full[r][c] = h[k];
-                full[c][r] = h[k];
-                k += 1;
+            let delta = solve6(full, b)?;
+            for k in 0..6 {
+                p[k] += delta[k];
+            }
+            if delta[4].hypot(delta[5]) < MIN_UPDATE_PX {
+                break;
             }
         }
-        let delta = solve6(full, b)?;
-        for k in 0..6 {
-            p[k] += delta[k];
+        if p[..4].iter().any(|a| a.abs() > MAX_AFFINE_DEFORMATION)
+            || (p[4] - guess[0]).hypot(p[5] - guess[1]) > 2.0 * AFFINE_RADIUS as f64
+        {
+            return None;
         }
-        if delta[4].hypot(delta[5]) < MIN_UPDATE_PX {
-            break;
-        }
+        Some([p[4], p[5]])
     }
-    // Give up on refinements that wander off (a shear or stretch beyond 50 % is not skin).
-    if p[..4].iter().any(|a| a.abs() > 0.5)
-        || (p[4] - guess[0]).hypot(p[5] - guess[1]) > 2.0 * AFFINE_RADIUS as f64
-    {
-        return None;
-    }
-    Some([p[4], p[5]])
 }
 
 /// Solves a 6×6 linear system by Gaussian elimination with partial pivoting.
@@ -509,5 +619,62 @@ impl GrayView<'_> {
         let top = l(x0, y0) * (1.0 - ax) + l(x0 + 1, y0) * ax;
         let bottom = l(x0, y0 + 1) * (1.0 - ax) + l(x0 + 1, y0 + 1) * ax;
         top * (1.0 - ay) + bottom * ay
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A smooth texture with structure in every direction, intensities in 0–1.
+    fn texture(x: f64, y: f64) -> f64 {
+        0.5 + 0.15 * (0.31 * x + 0.17 * y).sin()
+            + 0.12 * (0.23 * y - 0.11 * x).cos()
+            + 0.08 * (0.07 * x * 1.3 + 0.19 * y).sin()
+    }
+
+    fn pyramid(f: impl Fn(f64, f64) -> f64) -> Pyramid {
+        let (width, height) = (160, 160);
+        let data = (0..height)
+            .flat_map(|y| (0..width).map(move |x| (x, y)))
+            .map(|(x, y)| f(x as f64, y as f64) as f32)
+            .collect();
+        Pyramid::new(Gray { width, height, data })
+    }
+
+    #[test]
+    fn follows_a_known_translation() {
+        let neutral = pyramid(texture);
+        // The skin moved by d: the current image at x shows the neutral skin from x − d.
+        for d in [[0.0, 0.0], [0.4, -0.3], [3.7, 1.2], [-9.5, 6.25]] {
+            let current = pyramid(|x, y| texture(x - d[0], y - d[1]));
+            let grid = GridTemplate::new(&neutral, [80.0, 80.0]);
+            let found = grid.track(&current).expect("textured");
+            assert!(
+                (found[0] - d[0]).abs() < 0.05 && (found[1] - d[1]).abs() < 0.05,
+                "{d:?}: {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn follows_the_centre_of_a_stretched_window() {
+        // Skin stretched by 10 % about (70, 90) and moved by (2, -1): the point (80, 80)
+        // goes to (70, 90) + 1.1·(10, −10) + (2, −1) = (83, 78).
+        let neutral = pyramid(texture);
+        let warp_back = |x: f64, y: f64| {
+            let (u, v) = ((x - 2.0 - 70.0) / 1.1 + 70.0, (y + 1.0 - 90.0) / 1.1 + 90.0);
+            texture(u, v)
+        };
+        let current = pyramid(warp_back);
+        let grid = GridTemplate::new(&neutral, [80.0, 80.0]);
+        let found = grid.track(&current).expect("textured");
+        assert!((found[0] - 3.0).abs() < 0.1 && (found[1] + 2.0).abs() < 0.1, "{found:?}");
+    }
+
+    #[test]
+    fn refuses_flat_skin() {
+        let flat = pyramid(|_, _| 0.5);
+        assert!(GridTemplate::new(&flat, [80.0, 80.0]).track(&flat).is_none());
     }
 }

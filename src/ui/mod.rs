@@ -8,10 +8,11 @@ mod analysis;
 
 pub use analysis::{LiveAnalyzer, LiveResult};
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use eframe::egui;
 use egui::{Color32, ColorImage, TextureHandle, TextureOptions};
@@ -20,6 +21,7 @@ use crate::capture::{
     CameraRequest, CameraSource, DemoSource, FrameSource, ImageFolderSource, VideoFileSource,
 };
 use crate::landmarks::{FaceLandmarker, ModelPaths, Tracker, TrackerOptions};
+use crate::overlay::contours;
 use crate::pipeline::{Analysis, Pacing, Pipeline, SourceState};
 use crate::symmetry::{CORE_MOVEMENTS, MovementScore, ScoreStatus, Side};
 
@@ -27,8 +29,20 @@ use crate::symmetry::{CORE_MOVEMENTS, MovementScore, ScoreStatus, Side};
 const GOOD_RATIO: f64 = 0.85;
 /// Ratios at or above this (and below [`GOOD_RATIO`]) are shown amber; below, red.
 const FAIR_RATIO: f64 = 0.60;
-/// Weight of the newest sample in the smoothed FPS and latency readouts.
-const READOUT_SMOOTHING: f64 = 0.1;
+/// The FPS and latency readout covers the results shown in this many seconds: long enough to
+/// steady the numbers, short enough to follow a change.
+const READOUT_WINDOW_S: f64 = 1.0;
+
+/// What is drawn over the mirror.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overlay {
+    /// Brows, eyes, lips, nose and the face's outline as lines.
+    Contours,
+    /// All 468 mesh points.
+    Mesh,
+    /// Nothing: the face alone.
+    Off,
+}
 
 /// Which frame source the person chose.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,16 +64,17 @@ pub struct LiveApp {
     calibrate: Arc<AtomicBool>,
     shown: Option<Analysis<LiveResult>>,
     texture: Option<TextureHandle>,
-    /// Draw the landmarks over the mirror.
-    pub show_landmarks: bool,
+    /// What is drawn over the mirror.
+    pub overlay: Overlay,
     /// Keep showing the current frame.
     pub paused: bool,
     source_kind: SourceKind,
     path_input: String,
     status: String,
-    fps: f64,
-    latency_ms: f64,
-    last_shown_at: Option<Instant>,
+    /// (UI time in seconds, capture-to-result latency in ms) of the results shown recently.
+    recent: VecDeque<(f64, f64)>,
+    /// A result handed in from outside the pipeline, shown on the next frame.
+    injected: Option<Analysis<LiveResult>>,
     texture_dirty: bool,
 }
 
@@ -72,14 +87,13 @@ impl LiveApp {
             calibrate: Arc::new(AtomicBool::new(false)),
             shown: None,
             texture: None,
-            show_landmarks: true,
+            overlay: Overlay::Contours,
             paused: false,
             source_kind: SourceKind::Camera,
             path_input: String::new(),
             status: "Choose a source and press Start: your camera, the demo, or a video.".into(),
-            fps: 0.0,
-            latency_ms: 0.0,
-            last_shown_at: None,
+            recent: VecDeque::new(),
+            injected: None,
             texture_dirty: false,
         }
     }
@@ -130,36 +144,54 @@ impl LiveApp {
         Ok((source, landmarker))
     }
 
-    /// Shows an analysed frame (what the pipeline delivers; tests inject their own).
+    /// Hands in an analysed frame to show on the next UI frame, as the pipeline would (tests
+    /// inject their own this way).
     pub fn show_analysis(&mut self, analysis: Analysis<LiveResult>) {
-        let now = Instant::now();
-        if let Some(last) = self.last_shown_at {
-            let dt = now.duration_since(last).as_secs_f64();
-            if dt > 0.0 {
-                self.fps += READOUT_SMOOTHING * (1.0 / dt - self.fps);
-            }
+        self.injected = Some(analysis);
+    }
+
+    /// Shows `analysis` at UI time `now` (seconds; egui's clock, which tests drive).
+    fn present(&mut self, analysis: Analysis<LiveResult>, now: f64) {
+        self.recent.push_back((now, analysis.latency.as_secs_f64() * 1000.0));
+        while self.recent.front().is_some_and(|&(t, _)| t < now - READOUT_WINDOW_S) {
+            self.recent.pop_front();
         }
-        self.last_shown_at = Some(now);
-        let latency = analysis.latency.as_secs_f64() * 1000.0;
-        self.latency_ms += READOUT_SMOOTHING * (latency - self.latency_ms);
         self.shown = Some(analysis);
         self.texture_dirty = true;
     }
 
-    /// Takes the newest result from the pipeline, if any (never waits).
-    pub fn poll(&mut self) {
-        let Some(pipeline) = &self.pipeline else { return };
-        match pipeline.source_state() {
-            SourceState::Ended if pipeline.is_finished() => self.status = "The video ended.".into(),
-            SourceState::Failed(why) => self.status = why,
-            SourceState::Reconnecting(why) => self.status = format!("{why}; retrying…"),
-            _ => {}
+    /// Results shown per second and their median capture-to-result latency (ms), over the
+    /// last [`READOUT_WINDOW_S`]; `None` until two results have been shown.
+    pub fn readout(&self) -> Option<(f64, f64)> {
+        let (&(first, _), &(last, _)) = (self.recent.front()?, self.recent.back()?);
+        if last <= first {
+            return None;
+        }
+        let fps = (self.recent.len() - 1) as f64 / (last - first);
+        let mut latencies: Vec<f64> = self.recent.iter().map(|&(_, l)| l).collect();
+        latencies.sort_by(f64::total_cmp);
+        Some((fps, latencies[latencies.len() / 2]))
+    }
+
+    /// Takes the newest result from the pipeline (or one handed in), if any; never waits.
+    /// `now` is the UI time in seconds.
+    pub fn poll(&mut self, now: f64) {
+        if let Some(pipeline) = &self.pipeline {
+            match pipeline.source_state() {
+                SourceState::Ended if pipeline.is_finished() => {
+                    self.status = "The video ended.".into()
+                }
+                SourceState::Failed(why) => self.status = why,
+                SourceState::Reconnecting(why) => self.status = format!("{why}; retrying…"),
+                _ => {}
+            }
         }
         if self.paused {
             return;
         }
-        if let Some(analysis) = pipeline.latest() {
-            self.show_analysis(analysis);
+        let newest = self.pipeline.as_ref().and_then(Pipeline::latest).or(self.injected.take());
+        if let Some(analysis) = newest {
+            self.present(analysis, now);
         }
     }
 
@@ -175,6 +207,8 @@ impl LiveApp {
 
     /// The whole UI.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
+        let now = ui.input(|i| i.time);
+        self.poll(now);
         egui::Panel::top("controls").show(ui, |ui| self.controls_ui(ui));
         egui::Panel::right("movements").min_size(320.0).show(ui, |ui| self.movements_ui(ui));
         egui::CentralPanel::default().show(ui, |ui| self.mirror_ui(ui));
@@ -202,9 +236,16 @@ impl LiveApp {
             if ui.button("Calibrate neutral").clicked() {
                 self.calibrate.store(true, Ordering::Release);
             }
-            ui.checkbox(&mut self.show_landmarks, "Show landmarks");
+            ui.label("Overlay:");
+            ui.selectable_value(&mut self.overlay, Overlay::Contours, "Contours");
+            ui.selectable_value(&mut self.overlay, Overlay::Mesh, "Mesh");
+            ui.selectable_value(&mut self.overlay, Overlay::Off, "Off");
             ui.separator();
-            ui.label(format!("{:.0} fps · {:.0} ms", self.fps, self.latency_ms));
+            let readout = match self.readout() {
+                Some((fps, latency)) => format!("{fps:.0} fps · {latency:.0} ms"),
+                None => "– fps · – ms".into(),
+            };
+            ui.label(readout);
         });
         ui.label(&self.status);
     }
@@ -271,15 +312,29 @@ impl LiveApp {
                 .fit_to_exact_size(egui::vec2(w * scale, h * scale))
                 .alt_text("mirror view of your face"),
         );
-        if let (true, Some(landmarks)) = (self.show_landmarks, &shown.output.landmarks) {
-            let painter = ui.painter_at(response.rect);
-            let origin = response.rect.min;
-            for p in landmarks.points() {
-                // The display is mirrored: x runs from the right edge.
-                let x = origin.x + (w - 1.0 - p[0]) * scale;
-                let y = origin.y + p[1] * scale;
-                painter.circle_filled(egui::pos2(x, y), 1.2, Color32::from_rgb(80, 230, 120));
+        let Some(landmarks) = &shown.output.landmarks else { return };
+        let painter = ui.painter_at(response.rect);
+        let origin = response.rect.min;
+        // The display is mirrored: x runs from the right edge.
+        let at = |i: usize| {
+            let p = landmarks.points()[i];
+            egui::pos2(origin.x + (w - 1.0 - p[0]) * scale, origin.y + p[1] * scale)
+        };
+        let colour = Color32::from_rgb(80, 230, 120);
+        match self.overlay {
+            Overlay::Contours => {
+                let stroke = egui::Stroke::new(1.5, colour);
+                for contour in contours() {
+                    painter
+                        .add(egui::Shape::line(contour.iter().map(|&i| at(i)).collect(), stroke));
+                }
             }
+            Overlay::Mesh => {
+                for i in 0..landmarks.points().len() {
+                    painter.circle_filled(at(i), 1.2, colour);
+                }
+            }
+            Overlay::Off => {}
         }
     }
 }
@@ -332,7 +387,6 @@ fn ratio_colour(ratio: f64) -> Color32 {
 
 impl eframe::App for LiveApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        self.poll();
         LiveApp::ui(self, ui);
         // Files and the demo are paced; ask for a frame now and then even without news.
         ui.ctx().request_repaint_after(Duration::from_millis(250));
