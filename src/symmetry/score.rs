@@ -206,7 +206,7 @@ pub fn score_frame(neutral: &Neutral, landmarks: &Landmarks) -> FrameScore {
 }
 
 /// [`score_frame`], with the points that skin motion measures followed by optical flow from
-/// the neutral image (see [`super::flow`]): slower (about 40 ms a frame), not pulled toward
+/// the neutral image (see [`super::flow`]): slower (about 16 ms a frame on two cores), not pulled toward
 /// symmetry by the mesh.
 pub fn score_frame_with_flow(
     neutral: &Neutral,
