@@ -187,3 +187,22 @@ fn no_display_is_a_clear_message() {
     assert!(err.contains("no display found") && err.contains("facesym score"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// `facesym cameras` on a machine with none says so plainly (through the real camera code).
+#[test]
+fn no_camera_is_listed_plainly() {
+    let out = facesym(&["cameras"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("no camera found: choose the demo or open a video file"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+/// A malformed camera size is refused before any window opens, saying what is expected.
+#[test]
+fn bad_camera_size_is_a_clear_error() {
+    let out = facesym(&["live", "--size", "640by480"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("expected WIDTHxHEIGHT such as 640x480"), "{err}");
+}

@@ -118,6 +118,19 @@ fn no_camera_is_said_plainly() {
     harness.get_by_label("Start").click();
     harness.run();
     harness.get_by_label_contains("no camera found: choose the demo or open a video file instead");
+    // Looking for cameras again says the same, and the camera and its settings can be chosen.
+    harness.get_by_label("Find cameras").click();
+    harness.run();
+    harness.get_by_label_contains("no camera found");
+    assert_eq!(harness.state().camera_request().width, 640);
+    harness.get_by_label("Size:").click();
+    harness.run();
+    harness.get_by_label("1280×720").click();
+    harness.run();
+    let request = harness.state().camera_request();
+    assert_eq!((request.width, request.height, request.fps), (1280, 720, 30));
+    harness.get_by_label("Camera:");
+    harness.get_by_label("Rate:");
 }
 
 /// The demo runs end to end: pressing Start shows the mirror and, after calibrating, scores.

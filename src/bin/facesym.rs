@@ -10,7 +10,9 @@ use image::RgbImage;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use facesym::capture::{CameraChoice, CameraRequest, CaptureError, list_cameras};
 use facesym::landmarks::{Face, FaceLandmarker, ModelPaths, Tracker, TrackerOptions, largest_face};
+use facesym::ui::{LiveStart, SourceKind};
 use facesym::{bench, io, overlay, symmetry, synthetic};
 
 /// Live left/right facial symmetry feedback for facial-palsy exercises.
@@ -30,9 +32,26 @@ enum Command {
     /// Open the live mirror window (the default when no command is given).
     Live {
         /// Start the built-in demo right away.
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["video", "folder"])]
         demo: bool,
+        /// Start with this video file.
+        #[arg(long, value_name = "VIDEO", conflicts_with = "folder")]
+        video: Option<PathBuf>,
+        /// Start with the images of this folder, in name order.
+        #[arg(long, value_name = "DIR")]
+        folder: Option<PathBuf>,
+        /// The camera: its number (0 is the first; see `facesym cameras`) or part of its name.
+        #[arg(long, default_value = "0", value_name = "NUMBER|NAME")]
+        camera: CameraChoice,
+        /// Picture size to ask the camera for (it uses the closest it offers).
+        #[arg(long, default_value = "640x480", value_name = "WxH", value_parser = parse_size)]
+        size: (u32, u32),
+        /// Frame rate to ask the camera for.
+        #[arg(long, default_value_t = 30, value_name = "FPS")]
+        fps: u32,
     },
+    /// List the cameras found.
+    Cameras,
     /// Find faces and their 468 landmarks in still images.
     Landmarks {
         /// Images to read (PNG or JPEG).
@@ -97,11 +116,27 @@ fn main() -> ExitCode {
 fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     let models = ModelPaths::in_dir(&cli.models.unwrap_or_else(ModelPaths::default_dir));
-    match cli.command.unwrap_or(Command::Live { demo: false }) {
-        Command::Live { demo } => {
-            facesym::ui::run(models, demo)?;
+    let command = cli.command.unwrap_or(Command::Live {
+        demo: false,
+        video: None,
+        folder: None,
+        camera: CameraChoice::Index(0),
+        size: (640, 480),
+        fps: 30,
+    });
+    match command {
+        Command::Live { demo, video, folder, camera, size: (width, height), fps } => {
+            let (source, path) = match (demo, video, folder) {
+                (true, _, _) => (SourceKind::Demo, None),
+                (_, Some(video), _) => (SourceKind::Video, Some(video)),
+                (_, _, Some(folder)) => (SourceKind::Folder, Some(folder)),
+                _ => (SourceKind::Camera, None),
+            };
+            let camera = CameraRequest { camera, width, height, fps };
+            facesym::ui::run(models, LiveStart { source, path, camera })?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Cameras => cameras(),
         Command::Landmarks { images, json, overlay } => {
             landmarks(&models, &images, json, overlay.as_deref())
         }
@@ -411,6 +446,30 @@ fn bench_command(
         println!("tracked path: {:.1} frames/s", report.fps);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `facesym cameras`: one line per camera, with the number `--camera` takes.
+fn cameras() -> Result<ExitCode> {
+    let names = list_cameras()?;
+    if names.is_empty() {
+        bail!(CaptureError::NoCamera);
+    }
+    for (i, name) in names.iter().enumerate() {
+        println!("{i}: {name}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// "640x480" → (640, 480).
+fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let bad = || format!("expected WIDTHxHEIGHT such as 640x480, got {text:?}");
+    let (w, h) = text.split_once(['x', 'X', '×']).ok_or_else(bad)?;
+    let (w, h) =
+        (w.trim().parse::<u32>().map_err(|_| bad())?, h.trim().parse::<u32>().map_err(|_| bad())?);
+    if w == 0 || h == 0 {
+        return Err(bad());
+    }
+    Ok((w, h))
 }
 
 fn read_rgb(path: &Path) -> Result<RgbImage> {

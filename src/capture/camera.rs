@@ -36,6 +36,26 @@ pub enum CameraChoice {
     Name(String),
 }
 
+impl std::fmt::Display for CameraChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CameraChoice::Index(i) => write!(f, "number {i}"),
+            CameraChoice::Name(name) => write!(f, "\"{name}\""),
+        }
+    }
+}
+
+impl std::str::FromStr for CameraChoice {
+    type Err = std::convert::Infallible;
+
+    /// A number is a position in [`list_cameras`]; anything else is (part of) a name.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(s.trim()
+            .parse()
+            .map_or_else(|_| CameraChoice::Name(s.trim().to_string()), CameraChoice::Index))
+    }
+}
+
 impl Default for CameraRequest {
     /// The first camera at 640×480, 30 fps: enough pixels for a face at arm's length (an
     /// inter-ocular distance of about 90 px) and what nearly every webcam offers.
@@ -124,7 +144,7 @@ fn open_camera(request: &CameraRequest) -> Result<(Camera, String), CaptureError
     })
     .flatten()
     .ok_or_else(|| CaptureError::CameraNotFound {
-        wanted: format!("{:?}", request.camera),
+        wanted: request.camera.to_string(),
         available: names.join(", "),
     })?;
     let format =

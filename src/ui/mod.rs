@@ -18,7 +18,8 @@ use eframe::egui;
 use egui::{Color32, ColorImage, TextureHandle, TextureOptions};
 
 use crate::capture::{
-    CameraRequest, CameraSource, DemoSource, FrameSource, ImageFolderSource, VideoFileSource,
+    CameraChoice, CameraRequest, CameraSource, CaptureError, DemoSource, FrameSource,
+    ImageFolderSource, VideoFileSource, list_cameras,
 };
 use crate::landmarks::{FaceLandmarker, ModelPaths, Tracker, TrackerOptions};
 use crate::overlay::contours;
@@ -42,6 +43,22 @@ pub enum Overlay {
     Mesh,
     /// Nothing: the face alone.
     Off,
+}
+
+/// Picture sizes offered for a camera: what webcams commonly support.
+const CAMERA_SIZES: [(u32, u32); 3] = [(640, 480), (1280, 720), (1920, 1080)];
+/// Frame rates offered for a camera.
+const CAMERA_RATES: [u32; 3] = [15, 30, 60];
+
+/// What the window starts with.
+#[derive(Clone, Debug)]
+pub struct LiveStart {
+    /// The source started when the window opens.
+    pub source: SourceKind,
+    /// The video file or image folder, for those sources.
+    pub path: Option<PathBuf>,
+    /// Which camera, at what size and rate.
+    pub camera: CameraRequest,
 }
 
 /// Which frame source the person chose.
@@ -70,6 +87,9 @@ pub struct LiveApp {
     pub paused: bool,
     source_kind: SourceKind,
     path_input: String,
+    /// The camera asked for, and the names of those found (listed when asked).
+    camera: CameraRequest,
+    cameras: Vec<String>,
     status: String,
     /// (UI time in seconds, capture-to-result latency in ms) of the results shown recently.
     recent: VecDeque<(f64, f64)>,
@@ -91,6 +111,8 @@ impl LiveApp {
             paused: false,
             source_kind: SourceKind::Camera,
             path_input: String::new(),
+            camera: CameraRequest::default(),
+            cameras: Vec::new(),
             status: "Choose a source and press Start: your camera, the demo, or a video.".into(),
             recent: VecDeque::new(),
             injected: None,
@@ -130,7 +152,7 @@ impl LiveApp {
         let path = PathBuf::from(self.path_input.trim());
         let source: Box<dyn FrameSource> = match kind {
             SourceKind::Camera => {
-                Box::new(CameraSource::open(CameraRequest::default()).map_err(|e| e.to_string())?)
+                Box::new(CameraSource::open(self.camera.clone()).map_err(|e| e.to_string())?)
             }
             SourceKind::Demo => Box::new(
                 DemoSource::new(&mut landmarker)
@@ -200,6 +222,11 @@ impl LiveApp {
         self.path_input = path.to_string();
     }
 
+    /// The camera, size and rate the Camera source asks for.
+    pub fn camera_request(&self) -> &CameraRequest {
+        &self.camera
+    }
+
     /// Whether the next analysed frame will be taken as the neutral face.
     pub fn calibration_pending(&self) -> bool {
         self.calibrate.load(Ordering::Acquire)
@@ -247,7 +274,74 @@ impl LiveApp {
             };
             ui.label(readout);
         });
+        if self.source_kind == SourceKind::Camera {
+            ui.horizontal(|ui| self.camera_ui(ui));
+        }
         ui.label(&self.status);
+    }
+
+    /// Which camera, at what size and rate; the list is read when asked ("Find cameras").
+    fn camera_ui(&mut self, ui: &mut egui::Ui) {
+        let selected = match &self.camera.camera {
+            CameraChoice::Index(i) => {
+                self.cameras.get(*i as usize).cloned().unwrap_or_else(|| format!("camera {i}"))
+            }
+            CameraChoice::Name(name) => name.clone(),
+        };
+        let label = ui.label("Camera:").id;
+        let cameras = &self.cameras;
+        let choice = &mut self.camera.camera;
+        egui::ComboBox::from_id_salt("camera")
+            .selected_text(selected)
+            .width(150.0)
+            .show_ui(ui, |ui| {
+                if cameras.is_empty() {
+                    ui.label("No camera found yet");
+                }
+                for (i, name) in cameras.iter().enumerate() {
+                    ui.selectable_value(choice, CameraChoice::Index(i as u32), name);
+                }
+            })
+            .response
+            .labelled_by(label);
+        if ui.button("Find cameras").clicked() {
+            match list_cameras() {
+                Ok(names) if names.is_empty() => {
+                    self.cameras.clear();
+                    self.status = CaptureError::NoCamera.to_string();
+                }
+                Ok(names) => {
+                    self.status = format!("{} camera(s) found", names.len());
+                    self.cameras = names;
+                }
+                Err(err) => self.status = err.to_string(),
+            }
+        }
+        let label = ui.label("Size:").id;
+        let size = (self.camera.width, self.camera.height);
+        egui::ComboBox::from_id_salt("camera size")
+            .selected_text(format!("{}×{}", size.0, size.1))
+            .width(90.0)
+            .show_ui(ui, |ui| {
+                for (w, h) in CAMERA_SIZES {
+                    if ui.selectable_label(size == (w, h), format!("{w}×{h}")).clicked() {
+                        (self.camera.width, self.camera.height) = (w, h);
+                    }
+                }
+            })
+            .response
+            .labelled_by(label);
+        let label = ui.label("Rate:").id;
+        egui::ComboBox::from_id_salt("camera rate")
+            .selected_text(format!("{} fps", self.camera.fps))
+            .width(70.0)
+            .show_ui(ui, |ui| {
+                for fps in CAMERA_RATES {
+                    ui.selectable_value(&mut self.camera.fps, fps, format!("{fps} fps"));
+                }
+            })
+            .response
+            .labelled_by(label);
     }
 
     fn movements_ui(&mut self, ui: &mut egui::Ui) {
@@ -408,7 +502,7 @@ pub enum LiveError {
 }
 
 /// Opens the live mirror window; returns when it is closed.
-pub fn run(models: ModelPaths, start_demo: bool) -> Result<(), LiveError> {
+pub fn run(models: ModelPaths, start: LiveStart) -> Result<(), LiveError> {
     let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
         .iter()
         .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
@@ -426,13 +520,18 @@ pub fn run(models: ModelPaths, start_demo: bool) -> Result<(), LiveError> {
         options,
         Box::new(move |cc| {
             let mut app = LiveApp::new(models);
-            if start_demo {
-                app.start(SourceKind::Demo, &cc.egui_ctx);
+            app.camera = start.camera;
+            if let Some(path) = &start.path {
+                app.path_input = path.display().to_string();
+            }
+            if start.source == SourceKind::Camera {
+                app.cameras = list_cameras().unwrap_or_default();
+            }
+            // The camera by default; with none, the status line says so and offers the rest.
+            app.start(start.source, &cc.egui_ctx);
+            if start.source == SourceKind::Demo {
                 // The demo opens on its relaxed face: take it as the neutral straight away.
                 app.calibrate.store(true, Ordering::Release);
-            } else {
-                // The camera first; with none, the status line says so and offers the rest.
-                app.start(SourceKind::Camera, &cc.egui_ctx);
             }
             Ok(Box::new(app))
         }),
