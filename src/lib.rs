@@ -2,7 +2,7 @@
 //!
 //! The crate is laid out as the data flows: [`landmarks`] turns an RGB frame into faces with
 //! MediaPipe's 468 face-mesh landmarks; [`bench`] times that path stage by stage;
-//! [`synthetic`] makes test sequences from a still image.
+//! [`synthetic`] makes test sequences from a still image; [`session`] counts repetitions.
 
 pub mod bench;
 pub mod capture;
@@ -11,6 +11,7 @@ pub mod io;
 pub mod landmarks;
 pub mod overlay;
 pub mod pipeline;
+pub mod session;
 pub mod symmetry;
 pub mod synthetic;
 pub mod ui;

@@ -4,5 +4,6 @@ mod capture;
 mod cli;
 mod common;
 mod landmarks;
+mod session;
 mod symmetry;
 mod ui;

@@ -1,0 +1,8 @@
+//! Exercise sessions: repetitions counted from each movement's activation over time, and
+//! recordings analysed frame by frame.
+
+pub mod analyze;
+pub mod repetitions;
+
+pub use analyze::{FrameResult, RecordingAnalyzer};
+pub use repetitions::{Repetition, RepetitionCounter, Sample, segment};

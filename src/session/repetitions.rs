@@ -1,0 +1,311 @@
+//! Repetitions found in a movement's activation over time, whether or not the person follows
+//! a timer: a repetition starts when the stronger side's excursion rises past the movement's
+//! threshold, is held there long enough to be deliberate, and ends when it falls back below
+//! half of it (hysteresis). Formulas and thresholds: docs/metrics.md, "Repetitions".
+
+use serde::Serialize;
+
+use crate::symmetry::{Movement, MovementScore, ScoreStatus, Side};
+
+/// A repetition starts when the activation reaches this multiple of the movement's
+/// `min_excursion`: the same level below which a single frame reads "not enough movement", so
+/// a repetition is never counted from a movement the scores would not show.
+pub const START_FACTOR: f64 = 1.0;
+/// And ends when the activation falls below this multiple. Half the start level: flow noise
+/// on a held movement (about 0.005 IOD on the test faces) cannot end a repetition early, and a
+/// relaxed face (activation within noise of 0) always falls below it.
+pub const END_FACTOR: f64 = 0.5;
+/// The activation must stay at or above the start level at least this long (seconds) for a
+/// repetition to count: the exercises are held for a second or more, while a blink, a twitch
+/// or a mis-tracked frame lasts well under a quarter of a second.
+pub const MIN_HOLD_S: f64 = 0.25;
+/// Hold duration is the time the activation stays at or above this fraction of its peak.
+pub const HOLD_FRACTION: f64 = 0.5;
+
+/// One frame's excursions for one movement.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sample {
+    /// Seconds from the start of the recording or session.
+    pub t: f64,
+    /// Subject's left excursion (the movement's unit: IOD, or fraction for eye closure).
+    pub left: f64,
+    /// Subject's right excursion.
+    pub right: f64,
+}
+
+impl Sample {
+    /// How strongly the movement is being made: the stronger side, so that a person with a
+    /// paralysed side still has every repetition counted.
+    pub fn activation(&self) -> f64 {
+        self.left.max(self.right)
+    }
+}
+
+/// One completed repetition.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Repetition {
+    /// Movement id.
+    pub movement: &'static str,
+    /// When the activation left rest (its last sample below the end level), seconds.
+    pub onset_s: f64,
+    /// When it reached its peak.
+    pub peak_s: f64,
+    /// When it fell back below the end level.
+    pub end_s: f64,
+    /// Each side's largest excursion during the repetition.
+    pub peak_left: f64,
+    /// The right side's.
+    pub peak_right: f64,
+    /// Weaker over stronger peak, 0–1.
+    pub ratio: Option<f64>,
+    /// The side with the smaller peak.
+    pub weaker: Option<Side>,
+    /// From onset to peak, seconds.
+    pub time_to_peak_s: f64,
+    /// How long the activation stayed at or above [`HOLD_FRACTION`] of its peak, seconds.
+    pub hold_s: f64,
+}
+
+/// Counts repetitions of one movement from samples pushed in time order; each repetition is
+/// returned as soon as it ends, so it can be stored right away.
+#[derive(Clone, Debug)]
+pub struct RepetitionCounter {
+    movement: Movement,
+    /// Last sample at rest (activation below the end level).
+    last_rest: Option<Sample>,
+    /// Samples of the repetition under way, from its onset.
+    active: Vec<Sample>,
+    /// The three newest raw samples, for the median filter.
+    recent: Vec<Sample>,
+}
+
+impl RepetitionCounter {
+    /// A counter for `movement`.
+    pub fn new(movement: &Movement) -> Self {
+        Self { movement: *movement, last_rest: None, active: Vec::new(), recent: Vec::new() }
+    }
+
+    fn start_level(&self) -> f64 {
+        START_FACTOR * self.movement.min_excursion
+    }
+
+    fn end_level(&self) -> f64 {
+        END_FACTOR * self.movement.min_excursion
+    }
+
+    /// Adds the next sample; returns the repetition it completes, if any. Samples go through a
+    /// 3-sample median first, so that one mis-measured frame can neither start nor end a
+    /// repetition. Non-finite samples (an unscored frame) are skipped.
+    pub fn push(&mut self, sample: Sample) -> Option<Repetition> {
+        if !(sample.t.is_finite() && sample.left.is_finite() && sample.right.is_finite()) {
+            return None;
+        }
+        self.recent.push(sample);
+        if self.recent.len() > 3 {
+            self.recent.remove(0);
+        }
+        if self.recent.len() < 3 {
+            return None;
+        }
+        let median = |f: fn(&Sample) -> f64| {
+            let mut v = [f(&self.recent[0]), f(&self.recent[1]), f(&self.recent[2])];
+            v.sort_by(f64::total_cmp);
+            v[1]
+        };
+        let filtered =
+            Sample { t: self.recent[1].t, left: median(|s| s.left), right: median(|s| s.right) };
+        self.step(filtered)
+    }
+
+    /// Ends the stream: a repetition still under way counts if it was held long enough.
+    pub fn finish(&mut self) -> Option<Repetition> {
+        // The newest raw sample has not been through the filter yet; it closes the stream.
+        if let Some(&last) = self.recent.last() {
+            self.recent.clear();
+            if let Some(rep) = self.step(last) {
+                return Some(rep);
+            }
+        }
+        let active = std::mem::take(&mut self.active);
+        self.complete(active)
+    }
+
+    fn step(&mut self, sample: Sample) -> Option<Repetition> {
+        let a = sample.activation();
+        if self.active.is_empty() {
+            if a >= self.start_level() {
+                self.active.extend(self.last_rest);
+                self.active.push(sample);
+            } else if a < self.end_level() {
+                self.last_rest = Some(sample);
+            }
+            return None;
+        }
+        self.active.push(sample);
+        if a >= self.end_level() {
+            return None;
+        }
+        self.last_rest = Some(sample);
+        let active = std::mem::take(&mut self.active);
+        self.complete(active)
+    }
+
+    /// The repetition made of `samples` (onset to end), if it was held long enough.
+    fn complete(&self, samples: Vec<Sample>) -> Option<Repetition> {
+        let first = samples.first()?;
+        let last = samples.last()?;
+        // Time at or above the start level, each sample standing for the time to the next.
+        let held: f64 = samples
+            .windows(2)
+            .filter(|w| w[0].activation() >= self.start_level())
+            .map(|w| w[1].t - w[0].t)
+            .sum();
+        if held < MIN_HOLD_S {
+            return None;
+        }
+        let peak = samples.iter().max_by(|a, b| a.activation().total_cmp(&b.activation()))?;
+        let peak_left = samples.iter().map(|s| s.left).fold(f64::NEG_INFINITY, f64::max);
+        let peak_right = samples.iter().map(|s| s.right).fold(f64::NEG_INFINITY, f64::max);
+        let level = HOLD_FRACTION * peak.activation();
+        let above: Vec<f64> =
+            samples.iter().filter(|s| s.activation() >= level).map(|s| s.t).collect();
+        let hold_s = above.last().zip(above.first()).map_or(0.0, |(b, a)| b - a);
+        let score = MovementScore::from_excursions(&self.movement, peak_left, peak_right);
+        let scored = score.status == ScoreStatus::Scored;
+        Some(Repetition {
+            movement: self.movement.id,
+            onset_s: first.t,
+            peak_s: peak.t,
+            end_s: last.t,
+            peak_left,
+            peak_right,
+            ratio: score.ratio.filter(|_| scored),
+            weaker: score.weaker.filter(|_| scored),
+            time_to_peak_s: peak.t - first.t,
+            hold_s,
+        })
+    }
+}
+
+/// Every repetition in `samples` (time order), the last one included if still under way.
+pub fn segment(movement: &Movement, samples: impl IntoIterator<Item = Sample>) -> Vec<Repetition> {
+    let mut counter = RepetitionCounter::new(movement);
+    let mut reps: Vec<Repetition> = samples.into_iter().filter_map(|s| counter.push(s)).collect();
+    reps.extend(counter.finish());
+    reps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::symmetry::CORE_MOVEMENTS;
+
+    /// A small deterministic noise source (xorshift), uniform in [−1, 1].
+    struct Noise(u64);
+
+    impl Noise {
+        fn next(&mut self) -> f64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+        }
+    }
+
+    /// A trapezoid per repetition (rise, hold, fall, pause), amplitudes and timings varied,
+    /// the right side at `weak` of the left, plus uniform jitter of ±`jitter`, at `fps`.
+    fn sequence(n: usize, weak: f64, jitter: f64, fps: f64, seed: u64) -> Vec<Sample> {
+        let mut noise = Noise(seed);
+        let mut shape = Vec::new();
+        shape.extend(std::iter::repeat_n(0.0, (fps * 1.0) as usize));
+        for i in 0..n {
+            let amplitude = [0.08, 0.15, 0.11, 0.06][i % 4];
+            let hold = [0.5, 1.5, 0.8, 2.0][i % 4];
+            let pause = [0.7, 1.2, 2.0][i % 3];
+            let rise = (0.4 * fps) as usize;
+            shape.extend((0..rise).map(|k| amplitude * k as f64 / rise as f64));
+            shape.extend(std::iter::repeat_n(amplitude, (hold * fps) as usize));
+            shape.extend((0..rise).map(|k| amplitude * (1.0 - k as f64 / rise as f64)));
+            shape.extend(std::iter::repeat_n(0.0, (pause * fps) as usize));
+        }
+        shape
+            .iter()
+            .enumerate()
+            .map(|(k, &a)| Sample {
+                t: k as f64 / fps,
+                left: a + jitter * noise.next(),
+                right: weak * a + jitter * noise.next(),
+            })
+            .collect()
+    }
+
+    fn brow_lift() -> &'static Movement {
+        &CORE_MOVEMENTS[0]
+    }
+
+    #[test]
+    fn counts_exactly_with_varied_amplitude_hold_and_pause() {
+        for n in [1, 5, 12] {
+            for (seed, fps) in [(1, 30.0), (2, 15.0), (3, 10.0)] {
+                let reps = segment(brow_lift(), sequence(n, 0.5, 0.008, fps, seed));
+                assert_eq!(reps.len(), n, "n = {n} at {fps} fps");
+                for rep in &reps {
+                    let ratio = rep.ratio.expect("scored");
+                    assert!((ratio - 0.5).abs() < 0.1, "ratio {ratio}");
+                    assert_eq!(rep.weaker, Some(Side::Right));
+                    assert!(rep.hold_s >= 0.5 && rep.time_to_peak_s > 0.0, "{rep:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn nothing_on_a_still_or_slightly_moving_face() {
+        // Jitter up to 0.012 IOD: more than the flow's noise on a still face, under half the
+        // start level of every movement.
+        for movement in CORE_MOVEMENTS {
+            let still = sequence(0, 1.0, 0.012, 30.0, 7);
+            let padded: Vec<Sample> = (0..20)
+                .flat_map(|k| still.iter().map(move |s| Sample { t: s.t + k as f64, ..*s }))
+                .collect();
+            assert!(segment(&movement, padded).is_empty(), "{}", movement.id);
+        }
+    }
+
+    #[test]
+    fn a_twitch_or_a_bad_frame_is_not_a_repetition() {
+        let mut samples: Vec<Sample> =
+            (0..90).map(|k| Sample { t: k as f64 / 30.0, left: 0.0, right: 0.0 }).collect();
+        // One wild frame.
+        samples[20].left = 0.4;
+        // A 0.15 s twitch on the right.
+        for s in &mut samples[50..55] {
+            s.right = 0.1;
+        }
+        assert!(segment(brow_lift(), samples).is_empty());
+    }
+
+    #[test]
+    fn each_repetition_is_returned_when_it_ends() {
+        let samples = sequence(3, 1.0, 0.0, 30.0, 1);
+        let mut counter = RepetitionCounter::new(brow_lift());
+        let mut count = 0;
+        for &sample in &samples {
+            if let Some(rep) = counter.push(sample) {
+                // Out one sample (the median's delay) after the one that ended it.
+                assert!(sample.t - rep.end_s <= 1.0 / 30.0 + 1e-9, "{} vs {}", sample.t, rep.end_s);
+                count += 1;
+            }
+        }
+        assert_eq!(count, 3);
+        assert!(counter.finish().is_none());
+    }
+
+    #[test]
+    fn a_repetition_under_way_at_the_end_counts_if_held() {
+        let mut samples = sequence(1, 1.0, 0.0, 30.0, 1);
+        // Cut in the middle of the hold.
+        samples.truncate(30 + 12 + 10);
+        assert_eq!(segment(brow_lift(), samples).len(), 1);
+    }
+}
