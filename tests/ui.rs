@@ -164,7 +164,8 @@ fn demo_runs_end_to_end() {
 }
 
 /// The FPS and latency readout follows the results shown on egui's clock, which the harness
-/// drives: one result per 1/30 s of simulated time reads 30 fps, one per 1/10 s reads 10.
+/// drives: one result per 1/30 s of simulated time reads 30 fps, one per 1/10 s reads 10,
+/// none for a second reads nothing.
 #[test]
 fn readout_follows_the_ui_clock() {
     let mut harness = Harness::builder()
@@ -186,6 +187,12 @@ fn readout_follows_the_ui_clock() {
         harness.step();
     }
     harness.get_by_label("10 fps · 40 ms");
+    // Results stop (the video ended): after a second the readout says so instead of keeping
+    // the last numbers.
+    for _ in 0..40 {
+        harness.step();
+    }
+    harness.get_by_label("– fps · – ms");
 }
 
 /// The overlay choice: contours by default, the mesh's points, or nothing.

@@ -37,7 +37,7 @@ const READOUT_WINDOW_S: f64 = 1.0;
 /// What is drawn over the mirror.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Overlay {
-    /// Brows, eyes, lips, nose and the face's outline as lines.
+    /// Brows, eyes, lips and the face's outline as lines.
     Contours,
     /// All 468 mesh points.
     Mesh,
@@ -183,14 +183,17 @@ impl LiveApp {
     }
 
     /// Results shown per second and their median capture-to-result latency (ms), over the
-    /// last [`READOUT_WINDOW_S`]; `None` until two results have been shown.
-    pub fn readout(&self) -> Option<(f64, f64)> {
-        let (&(first, _), &(last, _)) = (self.recent.front()?, self.recent.back()?);
+    /// [`READOUT_WINDOW_S`] before UI time `now`; `None` with fewer than two results there
+    /// (nothing running, paused, or the video ended).
+    pub fn readout(&self, now: f64) -> Option<(f64, f64)> {
+        let recent: Vec<(f64, f64)> =
+            self.recent.iter().copied().filter(|&(t, _)| t >= now - READOUT_WINDOW_S).collect();
+        let (&(first, _), &(last, _)) = (recent.first()?, recent.last()?);
         if last <= first {
             return None;
         }
-        let fps = (self.recent.len() - 1) as f64 / (last - first);
-        let mut latencies: Vec<f64> = self.recent.iter().map(|&(_, l)| l).collect();
+        let fps = (recent.len() - 1) as f64 / (last - first);
+        let mut latencies: Vec<f64> = recent.iter().map(|&(_, l)| l).collect();
         latencies.sort_by(f64::total_cmp);
         Some((fps, latencies[latencies.len() / 2]))
     }
@@ -268,7 +271,7 @@ impl LiveApp {
             ui.selectable_value(&mut self.overlay, Overlay::Mesh, "Mesh");
             ui.selectable_value(&mut self.overlay, Overlay::Off, "Off");
             ui.separator();
-            let readout = match self.readout() {
+            let readout = match self.readout(ui.input(|i| i.time)) {
                 Some((fps, latency)) => format!("{fps:.0} fps · {latency:.0} ms"),
                 None => "– fps · – ms".into(),
             };
