@@ -3,6 +3,8 @@
 
 pub mod analyze;
 pub mod repetitions;
+pub mod store;
 
 pub use analyze::{FrameResult, RecordingAnalyzer};
 pub use repetitions::{Repetition, RepetitionCounter, Sample, segment};
+pub use store::{Store, StoreError};

@@ -1,0 +1,418 @@
+//! The record of sessions and repetitions: one SQLite file in the person's data folder,
+//! private to them (folder 0700, file 0600), with a versioned schema. Each repetition is
+//! written in its own transaction the moment it completes, so a crash or a kill loses at most
+//! the repetition in progress.
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use super::repetitions::Repetition;
+use crate::symmetry::Side;
+
+/// File name of the database inside the data folder.
+pub const DATABASE_FILE: &str = "facesym.sqlite3";
+
+/// Schema migrations, in order: migration `k` (0-based) brings the schema from version `k` to
+/// `k + 1` (SQLite's `user_version`). Never edit a released one; add the next.
+const MIGRATIONS: [&str; 1] = [
+    // Version 1: sessions and their repetitions.
+    "CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        started_unix INTEGER NOT NULL,
+        source TEXT NOT NULL
+    );
+    CREATE TABLE repetitions (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id),
+        movement TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        onset_s REAL NOT NULL,
+        peak_s REAL NOT NULL,
+        end_s REAL NOT NULL,
+        peak_left REAL NOT NULL,
+        peak_right REAL NOT NULL,
+        ratio REAL,
+        weaker TEXT,
+        time_to_peak_s REAL NOT NULL,
+        hold_s REAL NOT NULL,
+        UNIQUE (session_id, movement, number)
+    );
+    CREATE INDEX repetitions_by_session ON repetitions(session_id);",
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Why the record cannot be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The data folder or file could not be made.
+    #[error("cannot create {path}: {source}")]
+    Create {
+        /// What.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// SQLite refused.
+    #[error("session database {path}: {source}")]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// Why.
+        source: rusqlite::Error,
+    },
+    /// Written by a newer facesym.
+    #[error(
+        "session database {path} has schema version {found}, newer than this facesym \
+         understands ({SCHEMA_VERSION}): update facesym"
+    )]
+    TooNew {
+        /// The database file.
+        path: PathBuf,
+        /// Its version.
+        found: i64,
+    },
+}
+
+/// A session as listed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SessionInfo {
+    /// Its number.
+    pub id: i64,
+    /// When it started, seconds since 1970-01-01 UTC.
+    pub started_unix: i64,
+    /// What it was recorded from ("camera", a video's name, …).
+    pub source: String,
+    /// Repetitions recorded.
+    pub repetitions: i64,
+}
+
+/// A repetition as stored.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StoredRepetition {
+    /// The session.
+    pub session_id: i64,
+    /// Movement id.
+    pub movement: String,
+    /// 1 for the session's first repetition of this movement.
+    pub number: i64,
+    /// Onset, peak and end, seconds from the session's start.
+    pub onset_s: f64,
+    /// Peak.
+    pub peak_s: f64,
+    /// End.
+    pub end_s: f64,
+    /// Each side's peak excursion.
+    pub peak_left: f64,
+    /// The right side's.
+    pub peak_right: f64,
+    /// Weaker over stronger peak.
+    pub ratio: Option<f64>,
+    /// "left" or "right".
+    pub weaker: Option<String>,
+    /// Onset to peak, seconds.
+    pub time_to_peak_s: f64,
+    /// Time at or above half the peak, seconds.
+    pub hold_s: f64,
+}
+
+/// The open record.
+pub struct Store {
+    connection: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// The default data folder: `$FACESYM_DATA`, else `$XDG_DATA_HOME/facesym`, else
+    /// `~/.local/share/facesym`.
+    pub fn default_dir() -> PathBuf {
+        if let Some(dir) = std::env::var_os("FACESYM_DATA").filter(|d| !d.is_empty()) {
+            return PathBuf::from(dir);
+        }
+        if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+            return PathBuf::from(dir).join("facesym");
+        }
+        let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
+        home.join(".local/share/facesym")
+    }
+
+    /// Opens (creating, private to the user, and migrating as needed) the record in `dir`.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        create_private_dir(dir)?;
+        let path = dir.join(DATABASE_FILE);
+        create_private_file(&path)?;
+        let sqlite = |source| StoreError::Sqlite { path: path.clone(), source };
+        let mut connection = Connection::open(&path).map_err(sqlite)?;
+        // Every committed transaction is on disk before the call returns; the write-ahead log
+        // (created by SQLite with the database file's permissions) lets readers in meanwhile.
+        connection
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(sqlite)?;
+        let found: i64 =
+            connection.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(sqlite)?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::TooNew { path, found });
+        }
+        let tx = connection.transaction().map_err(sqlite)?;
+        for (version, migration) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
+            tx.execute_batch(migration).map_err(sqlite)?;
+            tx.pragma_update(None, "user_version", version as i64 + 1).map_err(sqlite)?;
+        }
+        tx.commit().map_err(sqlite)?;
+        Ok(Self { connection, path })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn sqlite(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite { path: self.path.clone(), source }
+    }
+
+    /// Starts a session now; returns its id.
+    pub fn start_session(&self, source: &str) -> Result<i64, StoreError> {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+        self.connection
+            .execute(
+                "INSERT INTO sessions (started_unix, source) VALUES (?1, ?2)",
+                params![now, source],
+            )
+            .map_err(|e| self.sqlite(e))?;
+        Ok(self.connection.last_insert_rowid())
+    }
+
+    /// Stores a completed repetition of `session` (its own transaction, on disk on return);
+    /// returns its number within the session and movement.
+    pub fn add_repetition(&self, session: i64, rep: &Repetition) -> Result<i64, StoreError> {
+        let number: i64 = self
+            .connection
+            .query_row(
+                "SELECT COALESCE(MAX(number), 0) + 1 FROM repetitions
+                 WHERE session_id = ?1 AND movement = ?2",
+                params![session, rep.movement],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.sqlite(e))?;
+        let weaker = rep.weaker.map(|s| match s {
+            Side::Left => "left",
+            Side::Right => "right",
+        });
+        self.connection
+            .execute(
+                "INSERT INTO repetitions (session_id, movement, number, onset_s, peak_s, end_s,
+                     peak_left, peak_right, ratio, weaker, time_to_peak_s, hold_s)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![
+                    session,
+                    rep.movement,
+                    number,
+                    rep.onset_s,
+                    rep.peak_s,
+                    rep.end_s,
+                    rep.peak_left,
+                    rep.peak_right,
+                    rep.ratio,
+                    weaker,
+                    rep.time_to_peak_s,
+                    rep.hold_s
+                ],
+            )
+            .map_err(|e| self.sqlite(e))?;
+        Ok(number)
+    }
+
+    /// Every session, oldest first.
+    pub fn sessions(&self) -> Result<Vec<SessionInfo>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT s.id, s.started_unix, s.source, COUNT(r.id) FROM sessions s
+                 LEFT JOIN repetitions r ON r.session_id = s.id GROUP BY s.id ORDER BY s.id",
+            )
+            .map_err(|e| self.sqlite(e))?;
+        let rows = statement
+            .query_map([], |r| {
+                Ok(SessionInfo {
+                    id: r.get(0)?,
+                    started_unix: r.get(1)?,
+                    source: r.get(2)?,
+                    repetitions: r.get(3)?,
+                })
+            })
+            .and_then(Iterator::collect)
+            .map_err(|e| self.sqlite(e));
+        rows
+    }
+
+    /// The repetitions of `session` (all sessions when `None`), in the order recorded.
+    pub fn repetitions(&self, session: Option<i64>) -> Result<Vec<StoredRepetition>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT session_id, movement, number, onset_s, peak_s, end_s, peak_left,
+                     peak_right, ratio, weaker, time_to_peak_s, hold_s
+                 FROM repetitions WHERE ?1 IS NULL OR session_id = ?1 ORDER BY id",
+            )
+            .map_err(|e| self.sqlite(e))?;
+        let rows = statement
+            .query_map(params![session], |r| {
+                Ok(StoredRepetition {
+                    session_id: r.get(0)?,
+                    movement: r.get(1)?,
+                    number: r.get(2)?,
+                    onset_s: r.get(3)?,
+                    peak_s: r.get(4)?,
+                    end_s: r.get(5)?,
+                    peak_left: r.get(6)?,
+                    peak_right: r.get(7)?,
+                    ratio: r.get(8)?,
+                    weaker: r.get(9)?,
+                    time_to_peak_s: r.get(10)?,
+                    hold_s: r.get(11)?,
+                })
+            })
+            .and_then(Iterator::collect)
+            .map_err(|e| self.sqlite(e));
+        rows
+    }
+
+    /// Whether a session exists.
+    pub fn has_session(&self, session: i64) -> Result<bool, StoreError> {
+        self.connection
+            .query_row("SELECT 1 FROM sessions WHERE id = ?1", params![session], |_| Ok(()))
+            .optional()
+            .map(|found| found.is_some())
+            .map_err(|e| self.sqlite(e))
+    }
+
+    /// SQLite's own consistency check: `Ok(())` when it reports "ok", else its findings.
+    pub fn integrity_check(&self) -> Result<Result<(), String>, StoreError> {
+        let report: String = self
+            .connection
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(|e| self.sqlite(e))?;
+        Ok(if report == "ok" { Ok(()) } else { Err(report) })
+    }
+}
+
+/// Creates `dir` (and parents) readable by its owner only.
+fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+    let create = |source| StoreError::Create { path: dir.to_path_buf(), source };
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(create)
+}
+
+/// Creates the database file, readable and writable by its owner only, if it is not there.
+fn create_private_file(path: &Path) -> Result<(), StoreError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(StoreError::Create { path: path.to_path_buf(), source }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("facesym-store-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn rep(movement: &'static str, ratio: Option<f64>) -> Repetition {
+        Repetition {
+            movement,
+            onset_s: 1.0,
+            peak_s: 1.5,
+            end_s: 2.5,
+            peak_left: 0.12,
+            peak_right: 0.06,
+            ratio,
+            weaker: ratio.map(|_| Side::Right),
+            time_to_peak_s: 0.5,
+            hold_s: 0.8,
+        }
+    }
+
+    #[test]
+    fn private_versioned_and_round_trips() {
+        let dir = scratch("round-trip").join("nested");
+        let store = Store::open(&dir).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&dir), 0o700);
+            assert_eq!(mode(store.path()), 0o600);
+        }
+        let session = store.start_session("demo").unwrap();
+        assert_eq!(store.add_repetition(session, &rep("smile", Some(0.5))).unwrap(), 1);
+        assert_eq!(store.add_repetition(session, &rep("smile", None)).unwrap(), 2);
+        assert_eq!(store.add_repetition(session, &rep("brow_lift", Some(0.9))).unwrap(), 1);
+        #[cfg(unix)]
+        {
+            // SQLite gives its write-ahead log the database file's permissions.
+            use std::os::unix::fs::PermissionsExt;
+            let wal = store.path().with_extension("sqlite3-wal");
+            assert_eq!(std::fs::metadata(&wal).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        drop(store);
+        // Reopened: nothing migrates again, everything is there.
+        let store = Store::open(&dir).unwrap();
+        let version: i64 =
+            store.connection.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        let reps = store.repetitions(Some(session)).unwrap();
+        assert_eq!(reps.len(), 3);
+        assert_eq!((reps[1].movement.as_str(), reps[1].number, reps[1].ratio), ("smile", 2, None));
+        assert_eq!(reps[0].weaker.as_deref(), Some("right"));
+        assert_eq!(reps[2].ratio, Some(0.9));
+        let sessions = store.sessions().unwrap();
+        assert_eq!(sessions.len(), 1);
+        assert_eq!((sessions[0].source.as_str(), sessions[0].repetitions), ("demo", 3));
+        assert_eq!(store.integrity_check().unwrap(), Ok(()));
+        let _ = std::fs::remove_dir_all(dir.parent().unwrap());
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused_not_touched() {
+        let dir = scratch("too-new");
+        let store = Store::open(&dir).unwrap();
+        store.connection.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        drop(store);
+        let err = Store::open(&dir).err().expect("refused");
+        assert!(err.to_string().contains("update facesym"), "{err}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_a_clear_error() {
+        let dir = scratch("not-a-db");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(DATABASE_FILE), b"this is not SQLite, but long enough to tell")
+            .unwrap();
+        let err = Store::open(&dir).err().expect("refused");
+        assert!(err.to_string().contains("session database"), "{err}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
