@@ -238,7 +238,7 @@ impl Store {
                  LEFT JOIN repetitions r ON r.session_id = s.id GROUP BY s.id ORDER BY s.id",
             )
             .map_err(|e| self.sqlite(e))?;
-        let rows = statement
+        let rows: rusqlite::Result<Vec<SessionInfo>> = statement
             .query_map([], |r| {
                 Ok(SessionInfo {
                     id: r.get(0)?,
@@ -247,9 +247,8 @@ impl Store {
                     repetitions: r.get(3)?,
                 })
             })
-            .and_then(Iterator::collect)
-            .map_err(|e| self.sqlite(e));
-        rows
+            .and_then(Iterator::collect);
+        rows.map_err(|e| self.sqlite(e))
     }
 
     /// The repetitions of `session` (all sessions when `None`), in the order recorded.
@@ -262,7 +261,7 @@ impl Store {
                  FROM repetitions WHERE ?1 IS NULL OR session_id = ?1 ORDER BY id",
             )
             .map_err(|e| self.sqlite(e))?;
-        let rows = statement
+        let rows: rusqlite::Result<Vec<StoredRepetition>> = statement
             .query_map(params![session], |r| {
                 Ok(StoredRepetition {
                     session_id: r.get(0)?,
@@ -279,9 +278,8 @@ impl Store {
                     hold_s: r.get(11)?,
                 })
             })
-            .and_then(Iterator::collect)
-            .map_err(|e| self.sqlite(e));
-        rows
+            .and_then(Iterator::collect);
+        rows.map_err(|e| self.sqlite(e))
     }
 
     /// Whether a session exists.
