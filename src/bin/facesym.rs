@@ -11,7 +11,10 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use facesym::capture::{CameraChoice, CameraRequest, CaptureError, list_cameras};
+use facesym::capture::{FrameSource, ImageFolderSource, VideoFileSource};
 use facesym::landmarks::{Face, FaceLandmarker, ModelPaths, Tracker, TrackerOptions, largest_face};
+use facesym::session::frames_out::{Format, FramesWriter};
+use facesym::session::{RecordingAnalyzer, Repetition, Store};
 use facesym::ui::{LiveStart, SourceKind};
 use facesym::{bench, io, overlay, symmetry, synthetic};
 
@@ -81,6 +84,30 @@ enum Command {
         #[arg(long)]
         mesh_only: bool,
     },
+    /// Measure a recorded video (or a folder of frames): every frame's six movements against
+    /// the neutral face, and each movement's repetitions.
+    Analyze {
+        /// A video file, or a folder of PNG/JPEG frames in name order.
+        #[arg(value_name = "VIDEO|FOLDER")]
+        input: PathBuf,
+        /// An image of the relaxed face [default: the recording's first frame with a face
+        /// that can be measured].
+        #[arg(long, value_name = "IMAGE")]
+        neutral: Option<PathBuf>,
+        /// Write every frame's measures to this .csv or .json file.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Frame rate of a folder of frames (a video's own rate is used).
+        #[arg(long, default_value_t = 30.0, value_name = "FPS")]
+        fps: f64,
+        /// Keep the repetitions found as a session in your record.
+        #[arg(long)]
+        record: bool,
+        /// Folder of the record [default: $FACESYM_DATA, else $XDG_DATA_HOME/facesym, else
+        /// ~/.local/share/facesym].
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+    },
     /// Time the landmark path stage by stage (medians and 95th percentiles).
     Bench {
         /// A folder of frames (read in name order), or one image that is moved and rolled
@@ -142,6 +169,10 @@ fn run() -> Result<ExitCode> {
         }
         Command::Score { neutral, frames, json, mesh_only } => {
             score(&models, &neutral, &frames, json, mesh_only)
+        }
+        Command::Analyze { input, neutral, out, fps, record, data } => {
+            let data = record.then(|| data.unwrap_or_else(Store::default_dir));
+            analyze(&models, &input, neutral.as_deref(), out.as_deref(), fps, data.as_deref())
         }
         Command::Bench { input, frames, json, save_frames } => {
             bench_command(&models, &input, frames, json, save_frames.as_deref())
@@ -446,6 +477,140 @@ fn bench_command(
         println!("tracked path: {:.1} frames/s", report.fps);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `facesym analyze`: frames analysed in order as they are decoded (memory stays bounded on
+/// any length), written out as they come, repetitions recorded as they end.
+fn analyze(
+    models: &ModelPaths,
+    input: &Path,
+    neutral: Option<&Path>,
+    out: Option<&Path>,
+    fps: f64,
+    record: Option<&Path>,
+) -> Result<ExitCode> {
+    let format = match out {
+        Some(path) => Some(Format::from_path(path).with_context(|| {
+            format!("{}: the output file must end in .csv or .json", path.display())
+        })?),
+        None => None,
+    };
+    let (mut source, total): (Box<dyn FrameSource>, Option<u64>) = if input.is_dir() {
+        let folder = ImageFolderSource::open(input, Some(fps))?;
+        let total = folder.len() as u64;
+        (Box::new(folder), Some(total))
+    } else {
+        (Box::new(VideoFileSource::open(input)?), None)
+    };
+    let rate = source.frames_per_second().filter(|r| *r > 0.0).unwrap_or(fps);
+    let mut tracker = Tracker::with_landmarker(
+        FaceLandmarker::new(models).context("loading the face models")?,
+        TrackerOptions::default(),
+    );
+    let neutral = match neutral {
+        Some(path) => Some(
+            RecordingAnalyzer::neutral_from_image(&mut tracker, &read_rgb(path)?)
+                .with_context(|| format!("{}", path.display()))?,
+        ),
+        None => None,
+    };
+    let mut analyzer = RecordingAnalyzer::new(tracker, neutral);
+    let mut writer = match (out, format) {
+        (Some(path), Some(format)) => Some(
+            FramesWriter::create(path, format)
+                .with_context(|| format!("cannot write {}", path.display()))?,
+        ),
+        _ => None,
+    };
+    let store = match record {
+        Some(dir) => {
+            let store = Store::open(dir)?;
+            let session = store.start_session(&source.describe())?;
+            Some((store, session))
+        }
+        None => None,
+    };
+    let progress = match total {
+        Some(n) => indicatif::ProgressBar::new(n),
+        None => indicatif::ProgressBar::no_length(),
+    };
+    progress.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {pos}/{len} frames {per_sec} {wide_bar} {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut repetitions = Vec::new();
+    let mut keep = |reps: Vec<Repetition>| -> Result<()> {
+        for rep in reps {
+            if let Some((store, session)) = &store {
+                store.add_repetition(*session, &rep)?;
+            }
+            repetitions.push(rep);
+        }
+        Ok(())
+    };
+    let (mut frames, mut failure) = (0u64, None);
+    loop {
+        let frame = match source.next_frame() {
+            Ok(Some(frame)) => frame,
+            Ok(None) => break,
+            Err(err) => {
+                failure = Some(err);
+                break;
+            }
+        };
+        let result = analyzer.push(frames as f64 / rate, &frame.image)?;
+        if let Some(writer) = &mut writer {
+            writer.frame(frames, &result).context("writing the frame results")?;
+        }
+        keep(result.repetitions)?;
+        frames += 1;
+        progress.inc(1);
+    }
+    keep(analyzer.finish())?;
+    progress.finish_and_clear();
+    if let Some(writer) = writer {
+        let path = writer.path().to_owned();
+        writer.finish(&repetitions).with_context(|| format!("writing {}", path.display()))?;
+    }
+    print_analysis_summary(frames, &repetitions);
+    if let Some((store, session)) = &store {
+        println!("Recorded as session {session} in {}", store.path().display());
+    }
+    if !analyzer.has_neutral() {
+        eprintln!(
+            "error: no face that can be measured in {} frames of {}",
+            frames,
+            input.display()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    if let Some(err) = failure {
+        eprintln!("error: {err}; the {frames} frames before it are analysed above");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Per movement: repetitions, and their ratios' median and range.
+fn print_analysis_summary(frames: u64, repetitions: &[Repetition]) {
+    println!("{frames} frames analysed");
+    println!("{:<14} {:>5} {:>13} {:>12}", "movement", "reps", "median ratio", "weaker side");
+    for m in symmetry::CORE_MOVEMENTS {
+        let reps: Vec<_> = repetitions.iter().filter(|r| r.movement == m.id).collect();
+        let mut ratios: Vec<f64> = reps.iter().filter_map(|r| r.ratio).collect();
+        ratios.sort_by(f64::total_cmp);
+        let median = ratios.get(ratios.len() / 2).map_or("–".to_string(), |r| format!("{r:.2}"));
+        let left = reps.iter().filter(|r| r.weaker == Some(symmetry::Side::Left)).count();
+        let right = reps.iter().filter(|r| r.weaker == Some(symmetry::Side::Right)).count();
+        let weaker = match (left, right) {
+            (0, 0) => "–".to_string(),
+            (l, r) if l > r => format!("left ({l} of {})", l + r),
+            (l, r) => format!("right ({r} of {})", l + r),
+        };
+        println!("{:<14} {:>5} {:>13} {:>12}", m.id, reps.len(), median, weaker);
+    }
 }
 
 /// `facesym cameras`: one line per camera, with the number `--camera` takes.

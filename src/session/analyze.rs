@@ -34,6 +34,22 @@ impl RecordingAnalyzer {
         Self { tracker, neutral, counters }
     }
 
+    /// The neutral face from one image of it (its largest face), which must be scorable.
+    pub fn neutral_from_image(
+        tracker: &mut Tracker,
+        image: &RgbImage,
+    ) -> Result<(Neutral, NeutralImage), NeutralImageError> {
+        let face = largest_face(tracker.track(image)?).ok_or(NeutralImageError::NoFace)?;
+        tracker.reset();
+        let frame = FaceFrame::fit(&face.landmarks).map_err(NeutralImageError::Unusable)?;
+        if let Some(flag) = frame.flags().into_iter().next() {
+            return Err(NeutralImageError::Unusable(flag));
+        }
+        let neutral = Neutral::from_landmarks(&face.landmarks)
+            .map_err(|_| NeutralImageError::Unusable(FrameFlag::InvalidLandmarks))?;
+        Ok((neutral, NeutralImage::new(image, &frame)))
+    }
+
     /// Whether a neutral face is set.
     pub fn has_neutral(&self) -> bool {
         self.neutral.is_some()
@@ -75,4 +91,18 @@ impl RecordingAnalyzer {
     pub fn finish(&mut self) -> Vec<Repetition> {
         self.counters.iter_mut().filter_map(RepetitionCounter::finish).collect()
     }
+}
+
+/// Why an image cannot serve as the neutral face.
+#[derive(Debug, thiserror::Error)]
+pub enum NeutralImageError {
+    /// The models failed.
+    #[error(transparent)]
+    Landmarks(#[from] LandmarkError),
+    /// No face in it.
+    #[error("no face in the neutral image")]
+    NoFace,
+    /// A face, but not one to measure against.
+    #[error("the neutral image cannot be used: {0}")]
+    Unusable(FrameFlag),
 }

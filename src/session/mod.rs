@@ -2,6 +2,7 @@
 //! recordings analysed frame by frame.
 
 pub mod analyze;
+pub mod frames_out;
 pub mod repetitions;
 pub mod store;
 

@@ -1,0 +1,121 @@
+//! Per-frame results written as they come (CSV or JSON), so a long recording never has to be
+//! held in memory and a failure part-way keeps every frame before it.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::analyze::FrameResult;
+use super::repetitions::Repetition;
+use crate::symmetry::CORE_MOVEMENTS;
+
+/// The format, from the output file's extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// One row per frame; per movement `ID_left`, `ID_right`, `ID_ratio`.
+    Csv,
+    /// `{"frames": [...], "repetitions": [...]}`.
+    Json,
+}
+
+impl Format {
+    /// `.csv` or `.json`; `None` for anything else.
+    pub fn from_path(path: &Path) -> Option<Self> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "csv" => Some(Format::Csv),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+}
+
+/// Writes frames one by one, then the repetitions at the end.
+pub struct FramesWriter {
+    out: BufWriter<File>,
+    path: PathBuf,
+    format: Format,
+    frames: u64,
+}
+
+/// One frame in JSON.
+#[derive(Serialize)]
+struct JsonFrame<'a> {
+    frame: u64,
+    t_s: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score: Option<&'a crate::symmetry::FrameScore>,
+}
+
+impl FramesWriter {
+    /// Creates `path` (private to the user: 0600) in `format`.
+    pub fn create(path: &Path, format: Format) -> std::io::Result<Self> {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut out = BufWriter::new(options.open(path)?);
+        match format {
+            Format::Csv => {
+                write!(out, "frame,t_s,flags")?;
+                for m in CORE_MOVEMENTS {
+                    write!(out, ",{0}_left,{0}_right,{0}_ratio", m.id)?;
+                }
+                writeln!(out)?;
+            }
+            Format::Json => write!(out, "{{\"frames\": [")?,
+        }
+        Ok(Self { out, path: path.to_owned(), format, frames: 0 })
+    }
+
+    /// The file written.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends frame `index`.
+    pub fn frame(&mut self, index: u64, result: &FrameResult) -> std::io::Result<()> {
+        match self.format {
+            Format::Csv => {
+                let flags = result.score.as_ref().map_or_else(
+                    || "no neutral yet".to_string(),
+                    |s| s.flags.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+                );
+                write!(self.out, "{index},{:.4},\"{}\"", result.t, flags.replace('"', "'"))?;
+                let movements = result.score.as_ref().map(|s| s.movements.as_slice());
+                for m in CORE_MOVEMENTS {
+                    match movements.and_then(|ms| ms.iter().find(|s| s.movement == m.id)) {
+                        Some(s) => {
+                            let ratio = s.ratio.map_or(String::new(), |r| format!("{r:.4}"));
+                            write!(self.out, ",{:.5},{:.5},{ratio}", s.left, s.right)?;
+                        }
+                        None => write!(self.out, ",,,")?,
+                    }
+                }
+                writeln!(self.out)
+            }
+            Format::Json => {
+                if self.frames > 0 {
+                    write!(self.out, ",")?;
+                }
+                let frame = JsonFrame { frame: index, t_s: result.t, score: result.score.as_ref() };
+                writeln!(self.out)?;
+                serde_json::to_writer(&mut self.out, &frame)?;
+                self.frames += 1;
+                Ok(())
+            }
+        }
+    }
+
+    /// Ends the file: for JSON, the repetitions and the closing brackets. (CSV holds frames
+    /// only; repetitions go to the summary and the record.)
+    pub fn finish(mut self, repetitions: &[Repetition]) -> std::io::Result<()> {
+        if self.format == Format::Json {
+            write!(self.out, "\n], \"repetitions\": ")?;
+            serde_json::to_writer(&mut self.out, repetitions)?;
+            writeln!(self.out, "}}")?;
+        }
+        self.out.flush()
+    }
+}
