@@ -31,6 +31,24 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+enum SessionsAction {
+    /// One line per session: number, start (UTC), source, repetitions.
+    List,
+    /// Every repetition recorded (of one session with --session), as CSV or JSON.
+    Export {
+        /// csv or json.
+        #[arg(long, value_parser = ["csv", "json"], default_value = "csv")]
+        format: String,
+        /// Only this session.
+        #[arg(long, value_name = "N")]
+        session: Option<i64>,
+        /// Write here (private to you) instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Open the live mirror window (the default when no command is given).
     Live {
@@ -108,6 +126,15 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
     },
+    /// The sessions in your record.
+    Sessions {
+        /// Folder of the record [default: $FACESYM_DATA, else $XDG_DATA_HOME/facesym, else
+        /// ~/.local/share/facesym].
+        #[arg(long, global = true, value_name = "DIR")]
+        data: Option<PathBuf>,
+        #[command(subcommand)]
+        action: SessionsAction,
+    },
     /// Time the landmark path stage by stage (medians and 95th percentiles).
     Bench {
         /// A folder of frames (read in name order), or one image that is moved and rolled
@@ -173,6 +200,9 @@ fn run() -> Result<ExitCode> {
         Command::Analyze { input, neutral, out, fps, record, data } => {
             let data = record.then(|| data.unwrap_or_else(Store::default_dir));
             analyze(&models, &input, neutral.as_deref(), out.as_deref(), fps, data.as_deref())
+        }
+        Command::Sessions { data, action } => {
+            sessions(&data.unwrap_or_else(Store::default_dir), action)
         }
         Command::Bench { input, frames, json, save_frames } => {
             bench_command(&models, &input, frames, json, save_frames.as_deref())
@@ -611,6 +641,50 @@ fn print_analysis_summary(frames: u64, repetitions: &[Repetition]) {
         };
         println!("{:<14} {:>5} {:>13} {:>12}", m.id, reps.len(), median, weaker);
     }
+}
+
+/// `facesym sessions list|export`.
+fn sessions(dir: &Path, action: SessionsAction) -> Result<ExitCode> {
+    if !dir.join(facesym::session::store::DATABASE_FILE).is_file() {
+        bail!(
+            "no sessions recorded yet in {} (record one with `facesym analyze --record`)",
+            dir.display()
+        );
+    }
+    let store = Store::open(dir)?;
+    match action {
+        SessionsAction::List => {
+            println!("{:>4}  {:<20}  {:>5}  source", "id", "started (UTC)", "reps");
+            for s in store.sessions()? {
+                println!(
+                    "{:>4}  {:<20}  {:>5}  {}",
+                    s.id,
+                    facesym::session::store::format_utc(s.started_unix),
+                    s.repetitions,
+                    s.source
+                );
+            }
+        }
+        SessionsAction::Export { format, session, out } => {
+            if let Some(id) = session
+                && !store.has_session(id)?
+            {
+                bail!("there is no session {id} (see `facesym sessions list`)");
+            }
+            let reps = store.repetitions(session)?;
+            let text = if format == "json" {
+                serde_json::to_string_pretty(&reps)? + "\n"
+            } else {
+                facesym::session::store::repetitions_csv(&reps)
+            };
+            match out {
+                Some(path) => facesym::session::store::write_private(&path, text.as_bytes())
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => print!("{text}"),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `facesym cameras`: one line per camera, with the number `--camera` takes.

@@ -301,6 +301,64 @@ impl Store {
     }
 }
 
+/// The CSV header of exported repetitions.
+pub const CSV_HEADER: &str = "session,movement,number,onset_s,peak_s,end_s,peak_left,peak_right,\
+                              ratio,weaker,time_to_peak_s,hold_s";
+
+/// Repetitions as CSV (header first); floats at full precision, so they read back equal.
+pub fn repetitions_csv(reps: &[StoredRepetition]) -> String {
+    let mut text = format!("{CSV_HEADER}\n");
+    for r in reps {
+        text += &format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            r.session_id,
+            r.movement,
+            r.number,
+            r.onset_s,
+            r.peak_s,
+            r.end_s,
+            r.peak_left,
+            r.peak_right,
+            r.ratio.map_or(String::new(), |v| v.to_string()),
+            r.weaker.as_deref().unwrap_or(""),
+            r.time_to_peak_s,
+            r.hold_s
+        );
+    }
+    text
+}
+
+/// Writes `bytes` to `path`, created readable by its owner only.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
+}
+
+/// "YYYY-MM-DD HH:MM:SS" (UTC) for seconds since 1970.
+pub fn format_utc(unix: i64) -> String {
+    let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
 /// Creates `dir` (and parents) readable by its owner only.
 fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
     let create = |source| StoreError::Create { path: dir.to_path_buf(), source };
@@ -390,6 +448,13 @@ mod tests {
         assert_eq!((sessions[0].source.as_str(), sessions[0].repetitions), ("demo", 3));
         assert_eq!(store.integrity_check().unwrap(), Ok(()));
         let _ = std::fs::remove_dir_all(dir.parent().unwrap());
+    }
+
+    #[test]
+    fn utc_dates() {
+        assert_eq!(format_utc(0), "1970-01-01 00:00:00");
+        assert_eq!(format_utc(951_782_400), "2000-02-29 00:00:00");
+        assert_eq!(format_utc(1_795_219_199), "2026-11-20 23:59:59");
     }
 
     #[test]

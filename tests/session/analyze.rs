@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use facesym::io::read_rgb;
 use facesym::session::Store;
+use facesym::session::store::StoredRepetition;
 use facesym::symmetry::FaceFrame;
 use facesym::synthetic::exercise::{ExerciseRecording, varied_repetitions};
 
@@ -122,6 +123,58 @@ fn killed_mid_session_keeps_every_completed_repetition() {
         assert!(rep.ratio.is_some_and(|r| r > 0.0 && r < 1.0) && rep.end_s > rep.onset_s);
     }
     assert_eq!(store.sessions().unwrap().len(), 1);
+    export_round_trips(&data, &reps);
+}
+
+/// What `sessions export` writes (JSON and CSV) equals what the store holds, field by field,
+/// and `sessions list` shows the session with its count.
+fn export_round_trips(data: &Path, stored: &[StoredRepetition]) {
+    let (out, stdout, stderr) = run(facesym(&["sessions", "list", "--data"]).arg(data));
+    assert!(out.status.success(), "{stderr}");
+    let row = stdout.lines().nth(1).expect(&stdout);
+    assert_eq!(row.split_whitespace().nth(3), Some(stored.len().to_string().as_str()), "{row}");
+
+    let (out, json, stderr) =
+        run(facesym(&["sessions", "export", "--format", "json", "--data"]).arg(data));
+    assert!(out.status.success(), "{stderr}");
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value, serde_json::to_value(stored).unwrap());
+
+    let file = data.join("export.csv");
+    let (out, _, stderr) = run(facesym(&["sessions", "export", "--session", "1", "--data"])
+        .arg(data)
+        .arg("--out")
+        .arg(&file));
+    assert!(out.status.success(), "{stderr}");
+    let csv = std::fs::read_to_string(&file).unwrap();
+    let rows: Vec<Vec<&str>> = csv.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), stored.len());
+    for (row, rep) in rows.iter().zip(stored) {
+        let f = |i: usize| row[i].parse::<f64>().unwrap();
+        assert_eq!((row[1], row[2].parse::<i64>().unwrap()), (rep.movement.as_str(), rep.number));
+        assert_eq!(
+            [f(3), f(4), f(5), f(6), f(7)],
+            [rep.onset_s, rep.peak_s, rep.end_s, rep.peak_left, rep.peak_right]
+        );
+        assert_eq!(Some(f(8)), rep.ratio);
+        assert_eq!(Some(row[9]), rep.weaker.as_deref());
+        assert_eq!([f(10), f(11)], [rep.time_to_peak_s, rep.hold_s]);
+    }
+
+    let (out, _, stderr) =
+        run(facesym(&["sessions", "export", "--session", "9", "--data"]).arg(data));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("there is no session 9"), "{stderr}");
+}
+
+/// With nothing recorded, `sessions list` says so instead of creating an empty record.
+#[test]
+fn no_sessions_yet_is_said_plainly() {
+    let data = common::scratch("sessions-none").join("record");
+    let (out, _, stderr) = run(facesym(&["sessions", "list", "--data"]).arg(&data));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("no sessions recorded yet"), "{stderr}");
+    assert!(!data.exists());
 }
 
 /// A truncated video: the frames before the damage are analysed and written, the failing
