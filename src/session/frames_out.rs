@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::analyze::FrameResult;
 use super::repetitions::Repetition;
+use super::store::create_private;
 use crate::symmetry::CORE_MOVEMENTS;
 
 /// The format, from the output file's extension.
@@ -51,11 +52,7 @@ struct JsonFrame<'a> {
 impl FramesWriter {
     /// Creates `path` (private to the user: 0600) in `format`.
     pub fn create(path: &Path, format: Format) -> std::io::Result<Self> {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut out = BufWriter::new(options.open(path)?);
+        let mut out = BufWriter::new(create_private(path)?);
         match format {
             Format::Csv => {
                 write!(out, "frame,t_s,flags")?;

@@ -328,14 +328,18 @@ pub fn repetitions_csv(reps: &[StoredRepetition]) -> String {
     text
 }
 
-/// Writes `bytes` to `path`, created readable by its owner only.
-pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
+/// Creates (or empties) `path` for writing; a new file is readable by its owner only.
+pub fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(bytes)
+    options.open(path)
+}
+
+/// Writes `bytes` to `path`, created readable by its owner only.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::io::Write::write_all(&mut create_private(path)?, bytes)
 }
 
 /// "YYYY-MM-DD HH:MM:SS" (UTC) for seconds since 1970.
