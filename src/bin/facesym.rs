@@ -331,12 +331,15 @@ fn score(
     let neutral_face = largest_face(landmarker.faces(&neutral_image)?).with_context(|| {
         format!("no face found in the neutral image {}", neutral_path.display())
     })?;
-    let neutral = symmetry::Neutral::from_landmarks(&neutral_face.landmarks)
-        .with_context(|| format!("cannot use {} as the neutral face", neutral_path.display()))?;
-    let neutral_frame = symmetry::FaceFrame::fit(&neutral_face.landmarks).map_err(|flag| {
-        anyhow::anyhow!("cannot use {} as the neutral face: {flag}", neutral_path.display())
-    })?;
-    let skin = symmetry::flow::NeutralImage::new(&neutral_image, &neutral_frame);
+    let (neutral, skin) = symmetry::score::calibrate(&neutral_image, &neutral_face.landmarks)
+        .map_err(|flags| {
+            let why: Vec<String> = flags.iter().map(ToString::to_string).collect();
+            anyhow::anyhow!(
+                "cannot use {} as the neutral face: {}",
+                neutral_path.display(),
+                why.join("; ")
+            )
+        })?;
     let mut results = Vec::with_capacity(frames.len());
     let mut failed = 0;
     for path in frames {

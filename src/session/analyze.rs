@@ -6,8 +6,8 @@ use image::RgbImage;
 use super::repetitions::{Repetition, RepetitionCounter, Sample};
 use crate::landmarks::{LandmarkError, Tracker, largest_face};
 use crate::symmetry::flow::NeutralImage;
-use crate::symmetry::score::score_frame_with_flow;
-use crate::symmetry::{CORE_MOVEMENTS, FaceFrame, FrameFlag, FrameScore, Neutral};
+use crate::symmetry::score::{calibrate, score_frame_with_flow};
+use crate::symmetry::{CORE_MOVEMENTS, FrameFlag, FrameScore, Neutral};
 
 /// What one frame gave.
 #[derive(Clone, Debug)]
@@ -41,13 +41,7 @@ impl RecordingAnalyzer {
     ) -> Result<(Neutral, NeutralImage), NeutralImageError> {
         let face = largest_face(tracker.track(image)?).ok_or(NeutralImageError::NoFace)?;
         tracker.reset();
-        let frame = FaceFrame::fit(&face.landmarks).map_err(NeutralImageError::Unusable)?;
-        if let Some(flag) = frame.flags().into_iter().next() {
-            return Err(NeutralImageError::Unusable(flag));
-        }
-        let neutral = Neutral::from_landmarks(&face.landmarks)
-            .map_err(|_| NeutralImageError::Unusable(FrameFlag::InvalidLandmarks))?;
-        Ok((neutral, NeutralImage::new(image, &frame)))
+        calibrate(image, &face.landmarks).map_err(NeutralImageError::Unusable)
     }
 
     /// Whether a neutral face is set.
@@ -70,12 +64,7 @@ impl RecordingAnalyzer {
             return Ok(result);
         };
         if self.neutral.is_none() {
-            if let Ok(frame) = FaceFrame::fit(&face.landmarks)
-                && frame.flags().is_empty()
-                && let Ok(neutral) = Neutral::from_landmarks(&face.landmarks)
-            {
-                self.neutral = Some((neutral, NeutralImage::new(image, &frame)));
-            }
+            self.neutral = calibrate(image, &face.landmarks).ok();
             return Ok(result);
         }
         let Some((neutral, neutral_image)) = &self.neutral else { return Ok(result) };
@@ -102,7 +91,12 @@ pub enum NeutralImageError {
     /// No face in it.
     #[error("no face in the neutral image")]
     NoFace,
-    /// A face, but not one to measure against.
-    #[error("the neutral image cannot be used: {0}")]
-    Unusable(FrameFlag),
+    /// A face, but not one to measure against, for these reasons.
+    #[error("the neutral image cannot be used: {}", list_flags(.0))]
+    Unusable(Vec<FrameFlag>),
+}
+
+/// "reason; reason".
+fn list_flags(flags: &[FrameFlag]) -> String {
+    flags.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
 }

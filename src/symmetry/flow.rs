@@ -437,16 +437,16 @@ impl PointTemplate {
                     samples.push([at(row, col), ix, iy]);
                 }
             }
+            let det = gxx * gyy - gxy * gxy;
             if level == 0 {
                 let n = samples.len() as f64;
                 let trace = gxx + gyy;
-                let det = gxx * gyy - gxy * gxy;
                 let min_eigen = (trace - (trace * trace - 4.0 * det).max(0.0).sqrt()) / 2.0;
                 if min_eigen / n < MIN_TEXTURE {
                     return None;
                 }
             }
-            levels.push(LevelTemplate { samples, gxx, gxy, gyy, det: gxx * gyy - gxy * gxy });
+            levels.push(LevelTemplate { samples, gxx, gxy, gyy, det });
         }
         Some(PointTemplate { point, levels, affine: AffineTemplate::new(neutral, point) })
     }

@@ -62,6 +62,21 @@ impl Neutral {
     }
 }
 
+/// The neutral face and its canonical image for skin motion, from one frame: the calibration
+/// step the live app, `score` and `analyze` share. Fails with every flag of a face that cannot
+/// be measured against (no valid face frame, turned or tilted too far, too small).
+pub fn calibrate(
+    image: &RgbImage,
+    landmarks: &Landmarks,
+) -> Result<(Neutral, NeutralImage), Vec<FrameFlag>> {
+    let frame = FaceFrame::fit(landmarks).map_err(|flag| vec![flag])?;
+    let neutral = Neutral::from_frames(std::slice::from_ref(&frame)).map_err(|err| match err {
+        NeutralError::Unusable(_) => frame.flags(),
+        NeutralError::NoFrames => Vec::new(),
+    })?;
+    Ok((neutral, NeutralImage::new(image, &frame)))
+}
+
 /// One resting measurement on both sides, IOD.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct SidePair {

@@ -12,8 +12,8 @@ use crate::landmarks::{Face, Landmarks, Tracker, largest_face};
 use crate::pipeline::Analyzer;
 use crate::pipeline::smoothing::LandmarkSmoother;
 use crate::symmetry::flow::NeutralImage;
-use crate::symmetry::score::score_frame_with_flow;
-use crate::symmetry::{FaceFrame, FrameScore, Neutral};
+use crate::symmetry::score::{calibrate, score_frame_with_flow};
+use crate::symmetry::{FrameScore, Neutral};
 
 /// Mean brightness (0–255) of the face below which the picture is too dark to measure well.
 /// Below about a fifth of full scale a webcam's noise is a large part of the skin's texture,
@@ -85,17 +85,11 @@ impl Analyzer for LiveAnalyzer {
             result.warnings.push(warning);
         }
         if self.calibrate.swap(false, Ordering::AcqRel) {
-            match FaceFrame::fit(&face.landmarks) {
-                Ok(face_frame) if face_frame.flags().is_empty() => {
-                    if let Ok(neutral) = Neutral::from_landmarks(&face.landmarks) {
-                        let image = NeutralImage::new(&frame.image, &face_frame);
-                        self.neutral = Some((neutral, image));
-                    }
+            match calibrate(&frame.image, &face.landmarks) {
+                Ok(neutral) => self.neutral = Some(neutral),
+                Err(flags) => {
+                    result.warnings.extend(flags.iter().map(|f| format!("cannot calibrate: {f}")))
                 }
-                Ok(face_frame) => result
-                    .warnings
-                    .extend(face_frame.flags().iter().map(|f| format!("cannot calibrate: {f}"))),
-                Err(flag) => result.warnings.push(format!("cannot calibrate: {flag}")),
             }
         }
         if let Some((neutral, image)) = &self.neutral {

@@ -214,7 +214,8 @@ impl LiveApp {
         if self.paused {
             return;
         }
-        let newest = self.pipeline.as_ref().and_then(Pipeline::latest).or(self.injected.take());
+        let newest =
+            self.pipeline.as_ref().and_then(Pipeline::latest).or_else(|| self.injected.take());
         if let Some(analysis) = newest {
             self.present(analysis, now);
         }
