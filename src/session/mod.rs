@@ -3,6 +3,9 @@
 
 pub mod analyze;
 pub mod frames_out;
+pub mod guide;
+pub mod history;
+pub mod report;
 pub mod repetitions;
 pub mod store;
 

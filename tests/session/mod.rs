@@ -1,2 +1,3 @@
 mod analyze;
+mod report;
 mod repetitions;

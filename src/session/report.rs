@@ -1,0 +1,1 @@
+//! `facesym report`: one session as a self-contained HTML page.

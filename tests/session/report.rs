@@ -1,0 +1,1 @@
+//! `facesym report` and the history summaries.
