@@ -6,14 +6,14 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use facesym::bench::percentile;
 use facesym::capture::{DemoSource, FrameSource, VideoFileSource};
 use facesym::landmarks::{FaceLandmarker, ModelPaths, Tracker, TrackerOptions};
 use facesym::pipeline::{Pacing, Pipeline, SourceState};
-use facesym::ui::LiveAnalyzer;
+use facesym::ui::{LiveAnalyzer, LiveControl};
 
 fn main() -> anyhow::Result<()> {
     let mut video = None;
@@ -33,11 +33,15 @@ fn main() -> anyhow::Result<()> {
     };
     let name = source.describe();
     let fps = source.frames_per_second();
-    // Calibrated on the first frame, so every frame is scored as in a session.
-    let calibrate = Arc::new(AtomicBool::new(true));
+    // Calibrated from the first frames (scored against the provisional neutral meanwhile), so
+    // every frame is scored as in a session.
+    let control = Arc::new(LiveControl::default());
+    control.request_calibration();
+    let (events, _received) = mpsc::channel();
     let analyzer = LiveAnalyzer::new(
         Tracker::with_landmarker(landmarker, TrackerOptions::default()),
-        calibrate,
+        control,
+        events,
     );
     let pipeline = Pipeline::start(source, analyzer, Pacing::RealTime)?;
     let start = Instant::now();

@@ -7,8 +7,9 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use facesym::frame::Frame;
 use facesym::pipeline::Analysis;
-use facesym::symmetry::{CORE_MOVEMENTS, FrameScore, MovementScore};
-use facesym::ui::{LiveApp, LiveResult, Overlay};
+use facesym::session::{Repetition, Store};
+use facesym::symmetry::{CORE_MOVEMENTS, FrameScore, MovementScore, Side};
+use facesym::ui::{LiveApp, LiveEvent, LiveResult, Overlay};
 
 use crate::common::{self, face_image};
 
@@ -35,6 +36,7 @@ fn injected() -> Analysis<LiveResult> {
             landmarks: Some(landmarks),
             score: Some(FrameScore { pose: None, flags: Vec::new(), movements }),
             calibrated: true,
+            calibrating: None,
             warnings: vec!["too dark: add light in front of you".into()],
             analysis_ms: 12.0,
         },
@@ -144,21 +146,24 @@ fn demo_runs_end_to_end() {
     harness.run();
     harness.get_by_label_contains("Showing demo");
     let deadline = Instant::now() + Duration::from_secs(30);
-    let mut calibrated = false;
+    let mut asked = false;
     loop {
         harness.run();
-        if harness.query_by_label("mirror view of your face").is_some() && !calibrated {
+        if harness.query_by_label("mirror view of your face").is_some() && !asked {
             harness.get_by_label("Calibrate neutral").click();
             harness.run();
-            calibrated = true;
+            asked = true;
         }
+        // The demo's first seconds are a relaxed face: the still-face calibration succeeds.
+        assert!(harness.query_by_label_contains("Not calibrated").is_none());
+        let calibrated = harness.query_by_label("Neutral face set.").is_some();
         let scored = CORE_MOVEMENTS
             .iter()
             .any(|m| harness.query_by_label(&format!("{}: waiting", m.name)).is_none());
         if calibrated && scored {
             break;
         }
-        assert!(Instant::now() < deadline, "the demo produced no scores in 30 s");
+        assert!(Instant::now() < deadline, "the demo was not calibrated and scored in 30 s");
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -209,4 +214,152 @@ fn overlay_choice() {
     harness.run();
     assert_eq!(harness.state().overlay, Overlay::Off);
     harness.get_by_label("mirror view of your face");
+}
+
+/// A repetition as the analysis would report it: the right side at `ratio` of the left.
+fn repetition(movement: &'static str, ratio: f64) -> Repetition {
+    Repetition {
+        movement,
+        onset_s: 1.0,
+        peak_s: 1.6,
+        end_s: 3.0,
+        peak_left: 0.12,
+        peak_right: 0.12 * ratio,
+        ratio: Some(ratio),
+        weaker: Some(Side::Right),
+        time_to_peak_s: 0.6,
+        hold_s: 1.1,
+    }
+}
+
+/// A guided session driven by the analysis' events: a failed calibration is said and can be
+/// retried; then each repetition is recorded as it arrives, the session moves on after the
+/// set count, skip/repeat/stop work, and the history view shows what was recorded.
+#[test]
+fn guided_session_records_each_repetition() {
+    let data = common::scratch("ui-guided");
+    let _ = std::fs::remove_dir_all(&data);
+    let mut harness = harness();
+    harness.state_mut().set_data_dir(data.clone());
+    harness.run();
+    harness.get_by_label("Guided session").click();
+    harness.run();
+    harness.state_mut().guide_settings_mut().repetitions = 2;
+    harness.get_by_label("Start guided session").click();
+    harness.run();
+    assert!(harness.state().calibration_pending());
+    harness.get_by_label("Your neutral face");
+    harness.state_mut().send_event(LiveEvent::CalibrationFailed(
+        "your face moved (smile): relax it and hold still".into(),
+    ));
+    harness.step();
+    assert!(!harness.state().calibration_pending());
+    harness.get_by_label_contains("Last try not kept: your face moved (smile)");
+    assert_eq!(harness.state().recorded_session(), None, "nothing recorded before calibration");
+    // It is tried again by itself shortly after (the person stays in front of the camera).
+    for _ in 0..120 {
+        harness.step();
+    }
+    assert!(harness.state().calibration_pending());
+    harness.state_mut().send_event(LiveEvent::Calibrated);
+    harness.run();
+    harness.get_by_label("Movement 1 of 6: Brow lift");
+    harness.get_by_label(CORE_MOVEMENTS[0].instruction);
+    let session = harness.state().recorded_session().expect("recording once calibrated");
+
+    // Each repetition is in the record as soon as it is reported, before the next.
+    let store = Store::open(&data).unwrap();
+    harness.state_mut().send_event(LiveEvent::Repetition(repetition("brow_lift", 0.5)));
+    harness.run();
+    assert_eq!(store.repetitions(Some(session)).unwrap().len(), 1);
+    harness.get_by_label("Last repetition: ratio 0.50, weaker right");
+    harness.state_mut().send_event(LiveEvent::Repetition(repetition("brow_lift", 0.6)));
+    harness.run();
+    harness.get_by_label("Movement 2 of 6: Eye closure");
+    harness.get_by_label("Skip").click();
+    harness.run();
+    harness.get_by_label("Movement 3 of 6: Nose wrinkle");
+    harness.state_mut().send_event(LiveEvent::Repetition(repetition("nose_wrinkle", 0.9)));
+    harness.run();
+    harness.get_by_label("Repeat").click();
+    harness.run();
+    harness.get_by_label("Movement 3 of 6: Nose wrinkle");
+    let steps = harness.state().guided_session().unwrap().steps().to_vec();
+    assert_eq!((steps[0].done, steps[1].skipped, steps[2].done), (2, true, 0));
+    harness.get_by_label("Stop").click();
+    harness.run();
+    harness.get_by_label("Session stopped");
+
+    let reps = store.repetitions(Some(session)).unwrap();
+    let got: Vec<(&str, i64, Option<f64>)> =
+        reps.iter().map(|r| (r.movement.as_str(), r.number, r.ratio)).collect();
+    assert_eq!(
+        got,
+        [("brow_lift", 1, Some(0.5)), ("brow_lift", 2, Some(0.6)), ("nose_wrinkle", 1, Some(0.9))]
+    );
+    let sessions = store.sessions().unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].source, "guided session (camera)");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(store.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    harness.get_by_label("Show history").click();
+    harness.run();
+    harness.get_by_label("Brow lift · latest 0.55");
+    harness.get_by_label("Nose wrinkle · latest 0.90");
+    harness.get_by_label("Smile · no sessions yet");
+    assert_eq!(harness.state_mut().history().len(), 1);
+}
+
+/// The history view with no record says so, and does not create one just to look.
+#[test]
+fn empty_history_creates_nothing() {
+    let data = common::scratch("ui-history-empty");
+    let _ = std::fs::remove_dir_all(&data);
+    let mut harness = harness();
+    harness.state_mut().set_data_dir(data.clone());
+    harness.run();
+    harness.get_by_label("History").click();
+    harness.run();
+    harness.get_by_label_contains("No sessions recorded yet");
+    assert!(!data.exists());
+}
+
+/// The whole path with the real analysis: the demo (right side at half strength), a guided
+/// session of one repetition per movement: the still-face calibration succeeds on the demo's
+/// relaxed start, the demo's first brow lift is counted, recorded, and its ratio is the
+/// demo's known one.
+#[test]
+fn guided_session_counts_the_demo() {
+    let data = common::scratch("ui-guided-demo");
+    let _ = std::fs::remove_dir_all(&data);
+    let mut harness = harness();
+    harness.state_mut().set_data_dir(data.clone());
+    harness.run();
+    harness.get_by_label("Demo").click();
+    harness.run();
+    harness.get_by_label("Start").click();
+    harness.run();
+    harness.get_by_label("Guided session").click();
+    harness.run();
+    harness.state_mut().guide_settings_mut().repetitions = 1;
+    harness.get_by_label("Start guided session").click();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while harness.query_by_label("Movement 2 of 6: Eye closure").is_none() {
+        harness.run();
+        assert!(harness.query_by_label_contains("Last try not kept").is_none());
+        assert!(Instant::now() < deadline, "no brow lift counted from the demo in 60 s");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let session = harness.state().recorded_session().unwrap();
+    let reps = Store::open(&data).unwrap().repetitions(Some(session)).unwrap();
+    assert_eq!(reps.len(), 1, "{reps:?}");
+    let rep = &reps[0];
+    assert_eq!((rep.movement.as_str(), rep.weaker.as_deref()), ("brow_lift", Some("right")));
+    let ratio = rep.ratio.unwrap();
+    assert!((ratio - 0.5).abs() <= 0.1, "the demo's right side moves at half strength: {ratio}");
 }

@@ -135,6 +135,20 @@ enum Command {
         #[command(subcommand)]
         action: SessionsAction,
     },
+    /// Write one session's report: a single HTML page with its movements' medians, each
+    /// repetition's ratio and each movement's trend over the sessions so far.
+    Report {
+        /// The session's number (see `facesym sessions list`).
+        #[arg(value_name = "SESSION")]
+        session: i64,
+        /// The HTML file to write (private to you).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Folder of the record [default: $FACESYM_DATA, else $XDG_DATA_HOME/facesym, else
+        /// ~/.local/share/facesym].
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+    },
     /// Time the landmark path stage by stage (medians and 95th percentiles).
     Bench {
         /// A folder of frames (read in name order), or one image that is moved and rolled
@@ -203,6 +217,9 @@ fn run() -> Result<ExitCode> {
         }
         Command::Sessions { data, action } => {
             sessions(&data.unwrap_or_else(Store::default_dir), action)
+        }
+        Command::Report { session, out, data } => {
+            report(&data.unwrap_or_else(Store::default_dir), session, &out)
         }
         Command::Bench { input, frames, json, save_frames } => {
             bench_command(&models, &input, frames, json, save_frames.as_deref())
@@ -632,9 +649,8 @@ fn print_analysis_summary(frames: u64, repetitions: &[Repetition]) {
     println!("{:<14} {:>5} {:>13} {:>12}", "movement", "reps", "median ratio", "weaker side");
     for m in symmetry::CORE_MOVEMENTS {
         let reps: Vec<_> = repetitions.iter().filter(|r| r.movement == m.id).collect();
-        let mut ratios: Vec<f64> = reps.iter().filter_map(|r| r.ratio).collect();
-        ratios.sort_by(f64::total_cmp);
-        let median = ratios.get(ratios.len() / 2).map_or("–".to_string(), |r| format!("{r:.2}"));
+        let median = facesym::session::history::median(reps.iter().filter_map(|r| r.ratio))
+            .map_or("–".to_string(), |r| format!("{r:.2}"));
         let left = reps.iter().filter(|r| r.weaker == Some(symmetry::Side::Left)).count();
         let right = reps.iter().filter(|r| r.weaker == Some(symmetry::Side::Right)).count();
         let weaker = match (left, right) {
@@ -646,15 +662,20 @@ fn print_analysis_summary(frames: u64, repetitions: &[Repetition]) {
     }
 }
 
-/// `facesym sessions list|export`.
-fn sessions(dir: &Path, action: SessionsAction) -> Result<ExitCode> {
+/// The record in `dir`, which must exist: reading it never creates an empty one.
+fn open_record(dir: &Path) -> Result<Store> {
     if !dir.join(facesym::session::store::DATABASE_FILE).is_file() {
         bail!(
             "no sessions recorded yet in {} (record one with `facesym analyze --record`)",
             dir.display()
         );
     }
-    let store = Store::open(dir)?;
+    Ok(Store::open(dir)?)
+}
+
+/// `facesym sessions list|export`.
+fn sessions(dir: &Path, action: SessionsAction) -> Result<ExitCode> {
+    let store = open_record(dir)?;
     match action {
         SessionsAction::List => {
             println!("{:>4}  {:<20}  {:>5}  source", "id", "started (UTC)", "reps");
@@ -687,6 +708,17 @@ fn sessions(dir: &Path, action: SessionsAction) -> Result<ExitCode> {
             }
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `facesym report`: the page is made in full before the file is created, so a failure leaves
+/// no file behind.
+fn report(dir: &Path, session: i64, out: &Path) -> Result<ExitCode> {
+    let store = open_record(dir)?;
+    let html = facesym::session::report::render_report(&store, session)?;
+    facesym::session::store::write_private(out, html.as_bytes())
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    println!("Wrote the report of session {session} to {}", out.display());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -18,6 +18,9 @@ const DEMO_FPS: f64 = 30.0;
 const REPETITION_SECS: f64 = 4.0;
 /// Repetitions of each movement before the next.
 const REPETITIONS: u64 = 2;
+/// Seconds of relaxed face at the start of each round of movements: enough for a neutral
+/// face to be calibrated (a few still seconds) whenever the demo is started.
+const REST_SECS: f64 = 4.0;
 /// Strength of the subject's right side (the left moves fully).
 const WEAK_SIDE_STRENGTH: f64 = 0.5;
 
@@ -57,8 +60,10 @@ impl DemoSource {
     pub fn phase(index: u64) -> (&'static str, f64) {
         let per_rep = (REPETITION_SECS * DEMO_FPS) as u64;
         let per_movement = per_rep * REPETITIONS;
-        let cycle = per_movement * SYNTHETIC_MOVEMENTS.len() as u64;
+        let rest = (REST_SECS * DEMO_FPS) as u64;
+        let cycle = rest + per_movement * SYNTHETIC_MOVEMENTS.len() as u64;
         let at = index % cycle;
+        let Some(at) = at.checked_sub(rest) else { return (SYNTHETIC_MOVEMENTS[0].0, 0.0) };
         let (id, _) = SYNTHETIC_MOVEMENTS[(at / per_movement) as usize];
         let t = (at % per_rep) as f64 / DEMO_FPS; // seconds into the repetition
         let strength = match t {

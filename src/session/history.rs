@@ -1,1 +1,267 @@
 //! Per-session, per-movement summaries of the record, and their trends over days.
+//!
+//! Each movement of each session is summarised by medians over its repetitions, so that one
+//! badly measured repetition cannot move the summary far. Formulas: docs/metrics.md,
+//! "Session summaries".
+
+use std::cmp::Ordering;
+
+use serde::Serialize;
+
+use super::store::{SessionInfo, StoredRepetition};
+use crate::symmetry::CORE_MOVEMENTS;
+
+/// Ratios at or above this are shown green: the sides move within about 15 % of each other.
+pub const GOOD_RATIO: f64 = 0.85;
+/// Ratios at or above this (and below [`GOOD_RATIO`]) are shown amber; below, red.
+pub const FAIR_RATIO: f64 = 0.60;
+
+/// One movement in one session.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MovementSummary {
+    /// Movement id (a [`CORE_MOVEMENTS`] id, or whatever id the record holds).
+    pub movement: String,
+    /// Repetitions recorded, those without a ratio included.
+    pub repetitions: usize,
+    /// Median of the repetitions' ratios (weaker over stronger peak, 0–1); `None` when no
+    /// repetition had enough movement to be scored.
+    pub median_ratio: Option<f64>,
+    /// Repetitions whose weaker side was the person's left.
+    pub weaker_left: usize,
+    /// Repetitions whose weaker side was the person's right.
+    pub weaker_right: usize,
+    /// Median time from onset to peak, seconds.
+    pub median_time_to_peak_s: Option<f64>,
+    /// Median hold (time at or above half the peak), seconds.
+    pub median_hold_s: Option<f64>,
+}
+
+/// One session and its movements.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SessionSummary {
+    /// The session as listed.
+    pub session: SessionInfo,
+    /// The movements with at least one repetition: [`CORE_MOVEMENTS`] order first, then any
+    /// other ids alphabetically.
+    pub movements: Vec<MovementSummary>,
+}
+
+impl SessionSummary {
+    /// This session's summary of `movement`, if it has repetitions of it.
+    pub fn movement(&self, movement: &str) -> Option<&MovementSummary> {
+        self.movements.iter().find(|m| m.movement == movement)
+    }
+}
+
+/// One session's point on a movement's trend.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct TrendPoint {
+    /// The session.
+    pub session_id: i64,
+    /// When it started, seconds since 1970-01-01 UTC.
+    pub started_unix: i64,
+    /// The movement's median ratio in that session.
+    pub median_ratio: f64,
+    /// The movement's repetitions in that session.
+    pub repetitions: usize,
+}
+
+/// Summaries of `sessions` from their repetitions, in start-time order (then id). Repetitions
+/// of sessions not in `sessions` are ignored.
+pub fn summarize(sessions: &[SessionInfo], reps: &[StoredRepetition]) -> Vec<SessionSummary> {
+    let mut ordered: Vec<&SessionInfo> = sessions.iter().collect();
+    ordered.sort_by_key(|s| (s.started_unix, s.id));
+    ordered
+        .into_iter()
+        .map(|session| {
+            let own: Vec<&StoredRepetition> =
+                reps.iter().filter(|r| r.session_id == session.id).collect();
+            let mut ids: Vec<&str> = own.iter().map(|r| r.movement.as_str()).collect();
+            ids.sort_by(|a, b| movement_order(a, b));
+            ids.dedup();
+            let movements = ids
+                .into_iter()
+                .map(|id| {
+                    let of_movement: Vec<&StoredRepetition> =
+                        own.iter().copied().filter(|r| r.movement == id).collect();
+                    summarize_movement(id, &of_movement)
+                })
+                .collect();
+            SessionSummary { session: session.clone(), movements }
+        })
+        .collect()
+}
+
+/// The sessions of `summaries` in which `movement` has a median ratio, in start-time order
+/// (then id).
+pub fn trend(summaries: &[SessionSummary], movement: &str) -> Vec<TrendPoint> {
+    let mut points: Vec<TrendPoint> = summaries
+        .iter()
+        .filter_map(|s| {
+            let m = s.movement(movement)?;
+            Some(TrendPoint {
+                session_id: s.session.id,
+                started_unix: s.session.started_unix,
+                median_ratio: m.median_ratio?,
+                repetitions: m.repetitions,
+            })
+        })
+        .collect();
+    points.sort_by_key(|p| (p.started_unix, p.session_id));
+    points
+}
+
+/// The median of the finite values: the middle one, or the mean of the two middle ones for
+/// an even count; `None` when there are none.
+pub fn median(values: impl IntoIterator<Item = f64>) -> Option<f64> {
+    let mut sorted: Vec<f64> = values.into_iter().filter(|v| v.is_finite()).collect();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
+    }
+}
+
+/// Catalogue order for the core movements, then alphabetical for any other id.
+fn movement_order(a: &str, b: &str) -> Ordering {
+    let rank = |id: &str| CORE_MOVEMENTS.iter().position(|m| m.id == id);
+    match (rank(a), rank(b)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => a.cmp(b),
+    }
+}
+
+fn summarize_movement(id: &str, reps: &[&StoredRepetition]) -> MovementSummary {
+    let weaker = |side: &str| reps.iter().filter(|r| r.weaker.as_deref() == Some(side)).count();
+    MovementSummary {
+        movement: id.to_string(),
+        repetitions: reps.len(),
+        median_ratio: median(reps.iter().filter_map(|r| r.ratio)),
+        weaker_left: weaker("left"),
+        weaker_right: weaker("right"),
+        median_time_to_peak_s: median(reps.iter().map(|r| r.time_to_peak_s)),
+        median_hold_s: median(reps.iter().map(|r| r.hold_s)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(id: i64, started_unix: i64) -> SessionInfo {
+        SessionInfo { id, started_unix, source: format!("session {id}"), repetitions: 0 }
+    }
+
+    fn rep(session_id: i64, movement: &str, ratio: Option<f64>, weaker: &str) -> StoredRepetition {
+        StoredRepetition {
+            session_id,
+            movement: movement.to_string(),
+            number: 1,
+            onset_s: 0.0,
+            peak_s: 0.5,
+            end_s: 1.5,
+            peak_left: 0.1,
+            peak_right: 0.05,
+            ratio,
+            weaker: ratio.map(|_| weaker.to_string()),
+            time_to_peak_s: 0.5,
+            hold_s: 1.0,
+        }
+    }
+
+    #[test]
+    fn medians_of_odd_and_even_counts() {
+        assert_eq!(median([0.9, 0.1, 0.5]), Some(0.5));
+        assert_eq!(median([0.8, 0.2, 0.4, 0.6]), Some(0.5));
+        assert_eq!(median([0.7]), Some(0.7));
+        assert_eq!(median([]), None);
+        assert_eq!(median([f64::NAN, 0.3, f64::INFINITY]), Some(0.3));
+    }
+
+    #[test]
+    fn a_movement_summarised_with_unscored_repetitions() {
+        let mut reps = vec![
+            rep(1, "smile", Some(0.4), "right"),
+            rep(1, "smile", None, ""),
+            rep(1, "smile", Some(0.8), "right"),
+            rep(1, "smile", Some(0.6), "left"),
+            rep(1, "smile", Some(0.5), "right"),
+        ];
+        for (i, r) in reps.iter_mut().enumerate() {
+            r.time_to_peak_s = [0.3, 0.9, 0.5, 0.4, 0.7][i];
+            r.hold_s = [1.0, 2.0, 3.0, 4.0, 5.0][i];
+        }
+        let summaries = summarize(&[session(1, 100)], &reps);
+        let smile = &summaries[0].movements[0];
+        assert_eq!(smile.repetitions, 5, "unscored repetitions are counted");
+        // Ratios 0.4, 0.5, 0.6, 0.8: an even count, the mean of 0.5 and 0.6.
+        assert!((smile.median_ratio.unwrap() - 0.55).abs() < 1e-12);
+        assert_eq!((smile.weaker_left, smile.weaker_right), (1, 3));
+        assert_eq!(smile.median_time_to_peak_s, Some(0.5));
+        assert_eq!(smile.median_hold_s, Some(3.0));
+    }
+
+    #[test]
+    fn no_scored_repetition_has_no_median_ratio_and_no_trend_point() {
+        let reps = [rep(1, "pucker", None, ""), rep(1, "pucker", None, "")];
+        let summaries = summarize(&[session(1, 100)], &reps);
+        let pucker = &summaries[0].movements[0];
+        assert_eq!((pucker.repetitions, pucker.median_ratio), (2, None));
+        assert_eq!((pucker.weaker_left, pucker.weaker_right), (0, 0));
+        assert!(trend(&summaries, "pucker").is_empty());
+    }
+
+    #[test]
+    fn sessions_by_start_time_then_id_and_movements_in_catalogue_order() {
+        let sessions = [session(3, 500), session(1, 900), session(2, 500)];
+        let reps = [
+            rep(1, "zygomatic_test", Some(0.9), "left"),
+            rep(1, "cheek_puff", Some(0.9), "left"),
+            rep(1, "jaw_slide", Some(0.9), "left"),
+            rep(1, "brow_lift", Some(0.9), "left"),
+            rep(1, "smile", Some(0.9), "left"),
+            rep(9, "smile", Some(0.1), "left"),
+        ];
+        let summaries = summarize(&sessions, &reps);
+        let ids: Vec<i64> = summaries.iter().map(|s| s.session.id).collect();
+        assert_eq!(ids, [2, 3, 1]);
+        assert!(summaries[0].movements.is_empty() && summaries[1].movements.is_empty());
+        let order: Vec<&str> = summaries[2].movements.iter().map(|m| m.movement.as_str()).collect();
+        assert_eq!(order, ["brow_lift", "smile", "cheek_puff", "jaw_slide", "zygomatic_test"]);
+    }
+
+    #[test]
+    fn unknown_movement_ids_are_kept_and_trended() {
+        let sessions = [session(1, 100), session(2, 200)];
+        let reps =
+            [rep(1, "jaw_slide", Some(0.3), "right"), rep(2, "jaw_slide", Some(0.7), "right")];
+        let points = trend(&summarize(&sessions, &reps), "jaw_slide");
+        let ratios: Vec<f64> = points.iter().map(|p| p.median_ratio).collect();
+        assert_eq!(ratios, [0.3, 0.7]);
+    }
+
+    #[test]
+    fn trend_has_one_point_per_session_with_the_movement_in_time_order() {
+        let sessions = [session(1, 300), session(2, 100), session(3, 200), session(4, 400)];
+        let reps = [
+            rep(1, "smile", Some(0.6), "right"),
+            rep(1, "smile", Some(0.7), "right"),
+            rep(2, "smile", Some(0.4), "right"),
+            rep(3, "brow_lift", Some(0.9), "right"),
+            rep(4, "smile", None, ""),
+        ];
+        let points = trend(&summarize(&sessions, &reps), "smile");
+        assert_eq!(points.len(), 2);
+        assert_eq!(
+            points[0],
+            TrendPoint { session_id: 2, started_unix: 100, median_ratio: 0.4, repetitions: 1 }
+        );
+        assert_eq!((points[1].session_id, points[1].repetitions), (1, 2));
+        assert!((points[1].median_ratio - 0.65).abs() < 1e-12);
+        assert!(trend(&summarize(&sessions, &reps), "no_such_movement").is_empty());
+    }
+}

@@ -2,6 +2,7 @@
 //! recordings analysed frame by frame.
 
 pub mod analyze;
+pub mod calibration;
 pub mod frames_out;
 pub mod guide;
 pub mod history;

@@ -180,10 +180,17 @@ impl Store {
     /// Starts a session now; returns its id.
     pub fn start_session(&self, source: &str) -> Result<i64, StoreError> {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+        self.start_session_at(source, now)
+    }
+
+    /// Starts a session that began at `started_unix` (seconds since 1970-01-01 UTC): for
+    /// importing sessions recorded elsewhere, and for tests that need sessions on different
+    /// days. Returns its id.
+    pub fn start_session_at(&self, source: &str, started_unix: i64) -> Result<i64, StoreError> {
         self.connection
             .execute(
                 "INSERT INTO sessions (started_unix, source) VALUES (?1, ?2)",
-                params![now, source],
+                params![started_unix, source],
             )
             .map_err(|e| self.sqlite(e))?;
         Ok(self.connection.last_insert_rowid())
@@ -345,7 +352,18 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// "YYYY-MM-DD HH:MM:SS" (UTC) for seconds since 1970.
 pub fn format_utc(unix: i64) -> String {
     let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// (year, month 1–12, day 1–31) of the day `days` after 1970-01-01 (Howard Hinnant's
+/// algorithm, proleptic Gregorian calendar).
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -354,13 +372,18 @@ pub fn format_utc(unix: i64) -> String {
     let mp = (5 * doy + 2) / 153;
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// Days from 1970-01-01 to (year, month 1–12, day 1–31): the inverse of [`civil_from_days`].
+pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = if month > 2 { month - 3 } else { month + 9 };
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// Creates `dir` (and parents) readable by its owner only.
@@ -459,6 +482,11 @@ mod tests {
         assert_eq!(format_utc(0), "1970-01-01 00:00:00");
         assert_eq!(format_utc(951_782_400), "2000-02-29 00:00:00");
         assert_eq!(format_utc(1_795_219_199), "2026-11-20 23:59:59");
+        for days in (-800_000..800_000).step_by(997) {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days, "{y}-{m}-{d}");
+        }
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
     }
 
     #[test]

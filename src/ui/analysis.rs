@@ -1,8 +1,10 @@
-//! What the analysis thread does for the live app: track the face, keep the person's neutral
-//! face when asked, and score every frame against it.
+//! What the analysis thread does for the live app: track the face, calibrate the person's
+//! neutral face over a few still seconds when asked, score every frame against it, and count
+//! the repetitions of the movement a guided session is on.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use image::RgbImage;
@@ -11,9 +13,12 @@ use crate::frame::Frame;
 use crate::landmarks::{Face, Landmarks, Tracker, largest_face};
 use crate::pipeline::Analyzer;
 use crate::pipeline::smoothing::LandmarkSmoother;
+use crate::session::calibration::{Stillness, StillnessCheck};
+use crate::session::repetitions::{Repetition, RepetitionCounter, Sample};
 use crate::symmetry::flow::NeutralImage;
 use crate::symmetry::score::{calibrate, score_frame_with_flow};
-use crate::symmetry::{FrameScore, Neutral};
+use crate::session::calibration::CALIBRATION_S;
+use crate::symmetry::{FrameScore, Movement, Neutral};
 
 /// Mean brightness (0–255) of the face below which the picture is too dark to measure well.
 /// Below about a fifth of full scale a webcam's noise is a large part of the skin's texture,
@@ -33,28 +38,152 @@ pub struct LiveResult {
     pub calibrated: bool,
     /// Problems to tell the person about (pose, light, no face).
     pub warnings: Vec<String>,
+    /// While calibrating, the fraction of the still window done.
+    pub calibrating: Option<f64>,
     /// Time spent analysing this frame, milliseconds.
     pub analysis_ms: f64,
+}
+
+/// What the UI asks of the analysis thread; read once per frame.
+#[derive(Debug, Default)]
+pub struct LiveControl {
+    calibrate: AtomicBool,
+    counting: Mutex<Option<Counting>>,
+}
+
+/// Which movement's repetitions to count, and from when.
+#[derive(Clone, Copy, Debug)]
+pub struct Counting {
+    /// The movement.
+    pub movement: &'static Movement,
+    /// Repetition times are seconds from this moment (the session's start).
+    pub since: Instant,
+    /// Changed to start the count afresh (a movement repeated).
+    pub generation: u64,
+}
+
+impl LiveControl {
+    /// Asks for a new neutral face, calibrated over the next still seconds.
+    pub fn request_calibration(&self) {
+        self.calibrate.store(true, Ordering::Release);
+    }
+
+    /// Counts this movement's repetitions from now on (`None`: none).
+    pub fn count(&self, counting: Option<Counting>) {
+        *self.counting.lock().unwrap_or_else(PoisonError::into_inner) = counting;
+    }
+
+    fn counting(&self) -> Option<Counting> {
+        *self.counting.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// What the analysis thread tells the UI, in order; none is dropped (unlike frames).
+#[derive(Clone, Debug, PartialEq)]
+pub enum LiveEvent {
+    /// A new neutral face is set.
+    Calibrated,
+    /// The calibration was not kept, for this reason.
+    CalibrationFailed(String),
+    /// A repetition of the counted movement ended.
+    Repetition(Repetition),
+}
+
+/// A calibration under way: the provisional neutral and the stillness test since it.
+struct CalibrationRun {
+    started: Instant,
+    neutral: (Neutral, NeutralImage),
+    check: StillnessCheck,
 }
 
 /// The live analyzer: tracker, neutral face, scoring.
 pub struct LiveAnalyzer {
     tracker: Tracker,
     neutral: Option<(Neutral, NeutralImage)>,
-    calibrate: Arc<AtomicBool>,
+    control: Arc<LiveControl>,
+    events: Sender<LiveEvent>,
+    calibration: Option<CalibrationRun>,
+    counter: Option<(u64, &'static str, RepetitionCounter)>,
     smoother: LandmarkSmoother,
     last_frame_at: Option<Instant>,
 }
 
 impl LiveAnalyzer {
-    /// With loaded models; `calibrate` is set by the UI to take the next frame as neutral.
-    pub fn new(tracker: Tracker, calibrate: Arc<AtomicBool>) -> Self {
+    /// With loaded models, the UI's requests in `control`, and `events` to tell it of
+    /// calibrations and repetitions.
+    pub fn new(tracker: Tracker, control: Arc<LiveControl>, events: Sender<LiveEvent>) -> Self {
         Self {
             tracker,
             neutral: None,
-            calibrate,
+            control,
+            events,
+            calibration: None,
+            counter: None,
             smoother: LandmarkSmoother::default(),
             last_frame_at: None,
+        }
+    }
+
+    fn tell(&self, event: LiveEvent) {
+        // The UI may be gone (window closing): nothing is left to tell.
+        let _ = self.events.send(event);
+    }
+
+    /// One frame of a calibration under way (or its start): the score against the
+    /// provisional neutral, shown while the person holds still.
+    fn calibrate_step(&mut self, frame: &Frame, face: &Face) -> Option<FrameScore> {
+        let Some(run) = &mut self.calibration else {
+            match calibrate(&frame.image, &face.landmarks) {
+                Ok(neutral) => {
+                    self.calibration = Some(CalibrationRun {
+                        started: frame.captured_at,
+                        neutral,
+                        check: StillnessCheck::new(0.0),
+                    });
+                }
+                Err(flags) => {
+                    let why = flags.iter().map(ToString::to_string).collect::<Vec<_>>();
+                    self.tell(LiveEvent::CalibrationFailed(why.join("; ")));
+                }
+            }
+            return None;
+        };
+        let (neutral, image) = &run.neutral;
+        let score = score_frame_with_flow(neutral, image, &frame.image, &face.landmarks);
+        let t = frame.captured_at.duration_since(run.started).as_secs_f64();
+        match run.check.push(t, &score) {
+            Stillness::Holding(_) => {}
+            Stillness::Still => {
+                let run = self.calibration.take().expect("a calibration is under way");
+                self.neutral = Some(run.neutral);
+                self.counter = None;
+                self.tell(LiveEvent::Calibrated);
+            }
+            Stillness::Moved(why) => {
+                self.calibration = None;
+                self.tell(LiveEvent::CalibrationFailed(why));
+            }
+        }
+        Some(score)
+    }
+
+    /// Feeds the counted movement's counter; tells of a repetition that ends.
+    fn count(&mut self, frame: &Frame, score: &FrameScore) {
+        let Some(counting) = self.control.counting() else {
+            self.counter = None;
+            return;
+        };
+        let id = counting.movement.id;
+        if !matches!(&self.counter, Some((g, m, _)) if *g == counting.generation && *m == id) {
+            self.counter =
+                Some((counting.generation, id, RepetitionCounter::new(counting.movement)));
+        }
+        let Some(m) = score.movements.iter().find(|m| m.movement == id) else { return };
+        let t = frame.captured_at.saturating_duration_since(counting.since).as_secs_f64();
+        let sample = Sample { t, left: m.left, right: m.right };
+        let done = self.counter.as_mut().and_then(|(_, _, counter)| counter.push(sample));
+        if let Some(rep) = done {
+            self.tell(LiveEvent::Repetition(rep));
         }
     }
 }
@@ -77,6 +206,10 @@ impl Analyzer for LiveAnalyzer {
         self.last_frame_at = Some(frame.captured_at);
         let Some(face) = largest_face(faces) else {
             self.smoother.reset();
+            if self.control.calibrate.swap(false, Ordering::AcqRel) || self.calibration.is_some() {
+                self.calibration = None;
+                self.tell(LiveEvent::CalibrationFailed("no face in view".into()));
+            }
             result.warnings.push("no face in view".into());
             result.calibrated = self.neutral.is_some();
             return result;
@@ -84,17 +217,21 @@ impl Analyzer for LiveAnalyzer {
         if let Some(warning) = lighting_warning(&frame.image, &face) {
             result.warnings.push(warning);
         }
-        if self.calibrate.swap(false, Ordering::AcqRel) {
-            match calibrate(&frame.image, &face.landmarks) {
-                Ok(neutral) => self.neutral = Some(neutral),
-                Err(flags) => {
-                    result.warnings.extend(flags.iter().map(|f| format!("cannot calibrate: {f}")))
-                }
-            }
+        // A new request starts the window afresh.
+        let requested = self.control.calibrate.swap(false, Ordering::AcqRel);
+        if requested {
+            self.calibration = None;
         }
-        if let Some((neutral, image)) = &self.neutral {
+        if self.calibration.is_some() || requested {
+            result.score = self.calibrate_step(frame, &face);
+            result.calibrating = self.calibration.as_ref().map(|run| {
+                let t = frame.captured_at.duration_since(run.started).as_secs_f64();
+                (t / CALIBRATION_S).clamp(0.0, 1.0)
+            });
+        } else if let Some((neutral, image)) = &self.neutral {
             let score = score_frame_with_flow(neutral, image, &frame.image, &face.landmarks);
             result.warnings.extend(score.flags.iter().map(ToString::to_string));
+            self.count(frame, &score);
             result.score = Some(score);
         }
         result.calibrated = self.neutral.is_some();

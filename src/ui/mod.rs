@@ -5,13 +5,15 @@
 //! when there is one and never waits for it; the analysis thread wakes it.
 
 mod analysis;
+mod guided;
+mod history;
 
-pub use analysis::{LiveAnalyzer, LiveResult};
+pub use analysis::{Counting, LiveAnalyzer, LiveControl, LiveEvent, LiveResult};
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
 
 use eframe::egui;
@@ -24,15 +26,25 @@ use crate::capture::{
 use crate::landmarks::{FaceLandmarker, ModelPaths, Tracker, TrackerOptions};
 use crate::overlay::contours;
 use crate::pipeline::{Analysis, Pacing, Pipeline, SourceState};
+use crate::session::Store;
 use crate::symmetry::{CORE_MOVEMENTS, MovementScore, ScoreStatus, Side};
 
-/// Ratios at or above this are shown green: the sides move within about 15 % of each other.
-const GOOD_RATIO: f64 = 0.85;
-/// Ratios at or above this (and below [`GOOD_RATIO`]) are shown amber; below, red.
-const FAIR_RATIO: f64 = 0.60;
+use crate::session::history::{FAIR_RATIO, GOOD_RATIO};
+
 /// The FPS and latency readout covers the results shown in this many seconds: long enough to
 /// steady the numbers, short enough to follow a change.
 const READOUT_WINDOW_S: f64 = 1.0;
+
+/// What the window shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    /// The mirror and every movement's bars.
+    Mirror,
+    /// The mirror and a guided exercise session.
+    Guided,
+    /// Past sessions and each movement's trend.
+    History,
+}
 
 /// What is drawn over the mirror.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,7 +90,13 @@ pub enum SourceKind {
 pub struct LiveApp {
     models: ModelPaths,
     pipeline: Option<Pipeline<LiveResult>>,
-    calibrate: Arc<AtomicBool>,
+    control: Arc<LiveControl>,
+    /// Calibrations and repetitions from the running analysis.
+    events: Option<Receiver<LiveEvent>>,
+    /// A calibration was asked for and has not ended.
+    calibrating: bool,
+    /// What the last calibration said.
+    calibration_note: Option<String>,
     shown: Option<Analysis<LiveResult>>,
     texture: Option<TextureHandle>,
     /// What is drawn over the mirror.
@@ -96,6 +114,12 @@ pub struct LiveApp {
     /// A result handed in from outside the pipeline, shown on the next frame.
     injected: Option<Analysis<LiveResult>>,
     texture_dirty: bool,
+    /// What the window shows.
+    pub view: View,
+    /// The record's folder.
+    data_dir: PathBuf,
+    guided: guided::GuidedState,
+    history: history::HistoryState,
 }
 
 impl LiveApp {
@@ -104,7 +128,10 @@ impl LiveApp {
         Self {
             models,
             pipeline: None,
-            calibrate: Arc::new(AtomicBool::new(false)),
+            control: Arc::new(LiveControl::default()),
+            events: None,
+            calibrating: false,
+            calibration_note: None,
             shown: None,
             texture: None,
             overlay: Overlay::Contours,
@@ -117,7 +144,17 @@ impl LiveApp {
             recent: VecDeque::new(),
             injected: None,
             texture_dirty: false,
+            view: View::Mirror,
+            data_dir: Store::default_dir(),
+            guided: guided::GuidedState::default(),
+            history: history::HistoryState::default(),
         }
+    }
+
+    /// Keeps the record in `dir` instead of the default folder.
+    pub fn set_data_dir(&mut self, dir: PathBuf) {
+        self.data_dir = dir;
+        self.history = history::HistoryState::default();
     }
 
     /// Starts the chosen source (stopping any running one).
@@ -129,7 +166,10 @@ impl LiveApp {
             Ok((source, landmarker)) => {
                 self.status = format!("Showing {}", source.describe());
                 let tracker = Tracker::with_landmarker(landmarker, TrackerOptions::default());
-                let analyzer = LiveAnalyzer::new(tracker, Arc::clone(&self.calibrate));
+                let (events, received) = mpsc::channel();
+                self.events = Some(received);
+                self.calibrating = false;
+                let analyzer = LiveAnalyzer::new(tracker, Arc::clone(&self.control), events);
                 match Pipeline::start(source, analyzer, Pacing::RealTime) {
                     Ok(pipeline) => {
                         let repaint = ctx.clone();
@@ -172,6 +212,12 @@ impl LiveApp {
         self.injected = Some(analysis);
     }
 
+    /// Hands in an event as the analysis thread would send it (tests drive the guided
+    /// session this way); handled on the next UI frame, after the pipeline's own.
+    pub fn send_event(&mut self, event: LiveEvent) {
+        self.guided.injected.push_back(event);
+    }
+
     /// Shows `analysis` at UI time `now` (seconds; egui's clock, which tests drive).
     fn present(&mut self, analysis: Analysis<LiveResult>, now: f64) {
         self.recent.push_back((now, analysis.latency.as_secs_f64() * 1000.0));
@@ -211,6 +257,15 @@ impl LiveApp {
                 _ => {}
             }
         }
+        let mut events = Vec::new();
+        if let Some(received) = &self.events {
+            events.extend(received.try_iter());
+        }
+        events.extend(self.guided.injected.drain(..));
+        for event in events {
+            self.handle_event(event, now);
+        }
+        self.guided_retry(now);
         if self.paused {
             return;
         }
@@ -231,9 +286,32 @@ impl LiveApp {
         &self.camera
     }
 
-    /// Whether the next analysed frame will be taken as the neutral face.
+    /// Whether a calibration was asked for and has not ended.
     pub fn calibration_pending(&self) -> bool {
-        self.calibrate.load(Ordering::Acquire)
+        self.calibrating
+    }
+
+    /// Asks the analysis for a new neutral face over the next still seconds.
+    pub fn request_calibration(&mut self) {
+        self.calibrating = true;
+        self.calibration_note = None;
+        self.control.request_calibration();
+    }
+
+    fn handle_event(&mut self, event: LiveEvent, now: f64) {
+        match event {
+            LiveEvent::Calibrated => {
+                self.calibrating = false;
+                self.calibration_note = Some("Neutral face set.".into());
+                self.guided_calibrated(now);
+            }
+            LiveEvent::CalibrationFailed(why) => {
+                self.calibrating = false;
+                self.guided_calibration_failed(&why, now);
+                self.calibration_note = Some(format!("Not calibrated: {why}."));
+            }
+            LiveEvent::Repetition(rep) => self.guided_repetition(&rep, now),
+        }
     }
 
     /// The whole UI.
@@ -241,11 +319,33 @@ impl LiveApp {
         let now = ui.input(|i| i.time);
         self.poll(now);
         egui::Panel::top("controls").show(ui, |ui| self.controls_ui(ui));
-        egui::Panel::right("movements").min_size(320.0).show(ui, |ui| self.movements_ui(ui));
-        egui::CentralPanel::default().show(ui, |ui| self.mirror_ui(ui));
+        match self.view {
+            View::Mirror => {
+                egui::Panel::right("movements")
+                    .min_size(320.0)
+                    .show(ui, |ui| self.movements_ui(ui));
+                egui::CentralPanel::default().show(ui, |ui| self.mirror_ui(ui));
+            }
+            View::Guided => {
+                egui::Panel::right("guided").min_size(380.0).show(ui, |ui| self.guided_ui(ui, now));
+                egui::CentralPanel::default().show(ui, |ui| self.mirror_ui(ui));
+            }
+            View::History => {
+                egui::Panel::right("sessions").min_size(340.0).show(ui, |ui| self.sessions_ui(ui));
+                egui::CentralPanel::default().show(ui, |ui| self.trends_ui(ui));
+            }
+        }
     }
 
     fn controls_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.label("Show:");
+            ui.selectable_value(&mut self.view, View::Mirror, "Mirror");
+            ui.selectable_value(&mut self.view, View::Guided, "Guided session");
+            if ui.selectable_value(&mut self.view, View::History, "History").clicked() {
+                self.history.stale = true;
+            }
+        });
         ui.horizontal_wrapped(|ui| {
             ui.label("Source:");
             ui.selectable_value(&mut self.source_kind, SourceKind::Camera, "Camera");
@@ -265,7 +365,7 @@ impl LiveApp {
                 self.paused = !self.paused;
             }
             if ui.button("Calibrate neutral").clicked() {
-                self.calibrate.store(true, Ordering::Release);
+                self.request_calibration();
             }
             ui.label("Overlay:");
             ui.selectable_value(&mut self.overlay, Overlay::Contours, "Contours");
@@ -360,13 +460,12 @@ impl LiveApp {
             }
             Some(_) => {}
         }
-        if self.calibration_pending() {
-            ui.label("Calibrating: hold still with a relaxed face…");
-        }
+        self.calibration_ui(ui);
         for warning in result.map(|r| r.warnings.as_slice()).unwrap_or_default() {
             ui.colored_label(Color32::from_rgb(230, 160, 40), format!("Warning: {warning}"));
         }
         ui.separator();
+        let result = self.shown.as_ref().map(|a| &a.output);
         let scores = result.and_then(|r| r.score.as_ref()).map(|s| s.movements.as_slice());
         egui::Grid::new("movement rows").num_columns(4).spacing([8.0, 10.0]).show(ui, |ui| {
             ui.label("");
@@ -380,6 +479,17 @@ impl LiveApp {
                 ui.end_row();
             }
         });
+    }
+
+    /// The calibration under way (with its progress) or what the last one said.
+    fn calibration_ui(&self, ui: &mut egui::Ui) {
+        if self.calibration_pending() {
+            let done = self.shown.as_ref().and_then(|a| a.output.calibrating).unwrap_or(0.0);
+            ui.label("Calibrating: relax your face, look at the camera and hold still…");
+            ui.add(egui::ProgressBar::new(done as f32).desired_width(240.0).show_percentage());
+        } else if let Some(note) = &self.calibration_note {
+            ui.label(note);
+        }
     }
 
     fn mirror_ui(&mut self, ui: &mut egui::Ui) {
@@ -535,7 +645,7 @@ pub fn run(models: ModelPaths, start: LiveStart) -> Result<(), LiveError> {
             app.start(start.source, &cc.egui_ctx);
             if start.source == SourceKind::Demo {
                 // The demo opens on its relaxed face: take it as the neutral straight away.
-                app.calibrate.store(true, Ordering::Release);
+                app.request_calibration();
             }
             Ok(Box::new(app))
         }),

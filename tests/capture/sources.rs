@@ -77,20 +77,21 @@ fn image_folder_in_name_order() {
     assert!(matches!(ImageFolderSource::open(&empty, None), Err(CaptureError::Open { .. })));
 }
 
-/// The demo shows a real face moving: neutral at the start of each repetition, a brow lift
-/// at full strength one second in, and the model finds the face in its frames.
+/// The demo shows a real face moving: relaxed for its first four seconds (a neutral to
+/// calibrate on), then a brow lift at full strength one second into the first repetition,
+/// and the model finds the face in its frames.
 #[test]
 fn demo_moves_a_real_face() {
     let mut landmarker = common::landmarker();
     let mut demo = DemoSource::new(&mut landmarker).unwrap();
-    assert_eq!(DemoSource::phase(0), ("brow_lift", 0.0));
-    assert_eq!(DemoSource::phase(45), ("brow_lift", 1.0));
+    assert!((0..120).all(|i| DemoSource::phase(i).1 == 0.0), "relaxed for 4 s at 30 fps");
+    assert_eq!(DemoSource::phase(120 + 45), ("brow_lift", 1.0));
     let first = demo.next_frame().unwrap().unwrap();
     let mut peak = first.clone();
-    for _ in 1..=45 {
+    for _ in 1..=165 {
         peak = demo.next_frame().unwrap().unwrap();
     }
-    assert_eq!(peak.seq, 45);
+    assert_eq!(peak.seq, 165);
     assert_ne!(first.image, peak.image, "the face moved");
     assert_eq!(landmarker.faces(&peak.image).unwrap().len(), 1);
 }

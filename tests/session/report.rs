@@ -1,1 +1,333 @@
-//! `facesym report` and the history summaries.
+//! `facesym report` and the page it writes: self-contained, the numbers right, one point per
+//! repetition and per session, user text escaped; the command's files private and its
+//! errors plain.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use facesym::session::report::{ReportError, render_report};
+use facesym::session::store::days_from_civil;
+use facesym::session::{Repetition, Store};
+use facesym::symmetry::Side;
+
+use crate::common;
+
+/// A source name with markup in it, as a file name could have.
+const HOSTILE_SOURCE: &str = "<script>alert(\"x\")</script> & cam";
+
+/// 2026-03-02 08:00 UTC plus `days`.
+fn day(days: i64) -> i64 {
+    (days_from_civil(2026, 3, 2) + days) * 86_400 + 8 * 3600
+}
+
+/// A repetition of `movement` with this ratio (the left side the stronger unless
+/// `weaker_left`), time to peak and hold.
+fn rep(
+    movement: &'static str,
+    ratio: Option<f64>,
+    weaker_left: bool,
+    time_to_peak_s: f64,
+    hold_s: f64,
+) -> Repetition {
+    let (strong, weak) = (0.1, 0.1 * ratio.unwrap_or(0.1));
+    let (peak_left, peak_right) = if weaker_left { (weak, strong) } else { (strong, weak) };
+    Repetition {
+        movement,
+        onset_s: 1.0,
+        peak_s: 1.0 + time_to_peak_s,
+        end_s: 2.0 + hold_s,
+        peak_left,
+        peak_right,
+        ratio,
+        weaker: ratio.map(|_| if weaker_left { Side::Left } else { Side::Right }),
+        time_to_peak_s,
+        hold_s,
+    }
+}
+
+/// Six sessions: 1, 2, 3, 4, 5 on days 0, 2, 4, 7 and 9 with the weak (right) side's ratios
+/// rising, and 6, imported later but started on day −3. Session 4 is the one reported:
+///
+/// - smile: ratios 0.62, 0.70, none, 0.58 (left weaker), 0.66; times to peak 0.4, 0.6, 0.8,
+///   0.5, 0.7 s; holds 1.0, 1.2, 1.4, 1.1, 1.3 s;
+/// - brow lift: 0.91, 0.88, 0.95;
+/// - pucker: two repetitions without a ratio;
+/// - jaw_slide: a movement id outside the catalogue, 0.5;
+/// - eye closure, nose wrinkle, cheek puff: not done.
+///
+/// Smile is in sessions 6, 1, 2, 4 and 5 (not 3); brow lift in all six.
+fn record(dir: &Path) -> Store {
+    let store = Store::open(dir).unwrap();
+    let add = |session: i64, reps: &[Repetition]| {
+        for r in reps {
+            store.add_repetition(session, r).unwrap();
+        }
+    };
+    for (k, days) in [0, 2, 4].into_iter().enumerate() {
+        let session = store.start_session_at("camera", day(days)).unwrap();
+        let base = 0.4 + 0.05 * k as f64;
+        add(session, &[rep("brow_lift", Some(base + 0.3), false, 0.5, 1.0)]);
+        if k != 2 {
+            add(
+                session,
+                &[
+                    rep("smile", Some(base), false, 0.5, 1.0),
+                    rep("smile", Some(base + 0.1), false, 0.5, 1.0),
+                ],
+            );
+        }
+    }
+    let four = store.start_session_at(HOSTILE_SOURCE, day(7)).unwrap();
+    assert_eq!(four, 4);
+    add(
+        four,
+        &[
+            rep("smile", Some(0.62), false, 0.4, 1.0),
+            rep("brow_lift", Some(0.91), false, 0.3, 2.0),
+            rep("smile", Some(0.70), false, 0.6, 1.2),
+            rep("smile", None, false, 0.8, 1.4),
+            rep("pucker", None, false, 0.5, 1.0),
+            rep("smile", Some(0.58), true, 0.5, 1.1),
+            rep("brow_lift", Some(0.88), false, 0.3, 2.0),
+            rep("jaw_slide", Some(0.5), false, 0.5, 1.0),
+            rep("smile", Some(0.66), false, 0.7, 1.3),
+            rep("pucker", None, false, 0.5, 1.0),
+            rep("brow_lift", Some(0.95), true, 0.3, 2.0),
+        ],
+    );
+    let five = store.start_session_at("camera", day(9)).unwrap();
+    add(
+        five,
+        &[rep("smile", Some(0.8), false, 0.5, 1.0), rep("brow_lift", Some(0.97), false, 0.5, 1.0)],
+    );
+    let six = store.start_session_at("old-phone.mp4", day(-3)).unwrap();
+    add(
+        six,
+        &[rep("smile", Some(0.3), false, 0.5, 1.0), rep("brow_lift", Some(0.5), false, 0.5, 1.0)],
+    );
+    store
+}
+
+/// The text of `html` with its tags removed and entities left as they are.
+fn text_of(html: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
+}
+
+/// The text of each cell of the summary table's row for `movement`.
+fn row_cells(page: &str, movement: &str) -> Vec<String> {
+    let start = page.find(&format!("<tr data-movement=\"{movement}\">")).expect(movement);
+    let row = &page[start..start + page[start..].find("</tr>").unwrap()];
+    row.split("<td").skip(1).map(|cell| text_of(&format!("<td{cell}")).trim().to_string()).collect()
+}
+
+/// The SVG of one chart (`reps` or `trend`) of `movement`.
+fn chart<'a>(page: &'a str, kind: &str, movement: &str) -> &'a str {
+    let marker = format!("data-chart=\"{kind}\" data-movement=\"{movement}\"");
+    let start = page.find(&marker).unwrap_or_else(|| panic!("no {kind} chart for {movement}"));
+    &page[start..start + page[start..].find("</svg>").unwrap()]
+}
+
+/// The values of attribute `name` in `svg`, in order.
+fn attribute_values<'a>(svg: &'a str, name: &str) -> Vec<&'a str> {
+    let key = format!("{name}=\"");
+    svg.match_indices(&key)
+        .map(|(i, _)| {
+            let value = &svg[i + key.len()..];
+            &value[..value.find('"').unwrap()]
+        })
+        .collect()
+}
+
+/// The page loads nothing: no scripts, styles, images or fonts from anywhere, no address.
+#[test]
+fn report_is_self_contained() {
+    let store = record(&common::scratch("report-self-contained"));
+    let page = render_report(&store, 4).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.trim_end().ends_with("</html>"));
+    let lower = page.to_lowercase();
+    for banned in ["<script", "<link", "src=", "http", "url(", "@import", "<img", "<iframe"] {
+        assert!(!lower.contains(banned), "the page contains {banned:?}");
+    }
+    assert!(page.contains("<style>") && page.contains("<svg"));
+}
+
+/// The table's medians are the hand-computed ones: even counts take the mean of the middle
+/// two, repetitions without a ratio count as repetitions but not in the median.
+#[test]
+fn report_table_gives_the_medians() {
+    let store = record(&common::scratch("report-medians"));
+    let page = render_report(&store, 4).unwrap();
+    // Smile: scored 0.58, 0.62, 0.66, 0.70 → (0.62 + 0.66) / 2 = 0.64; one repetition without a
+    // ratio; left weaker once, right three times; times to peak 0.4–0.8 → 0.6 s; holds
+    // 1.0–1.4 → 1.2 s.
+    assert_eq!(row_cells(&page, "smile"), ["5", "0.64", "1", "3", "0.6 s", "1.2 s"]);
+    // Brow lift: 0.88, 0.91, 0.95 → 0.91.
+    assert_eq!(row_cells(&page, "brow_lift"), ["3", "0.91", "1", "2", "0.3 s", "2.0 s"]);
+    assert_eq!(
+        row_cells(&page, "pucker"),
+        ["2", "not enough movement", "0", "0", "0.5 s", "1.0 s"]
+    );
+    assert_eq!(row_cells(&page, "jaw_slide"), ["1", "0.50", "0", "1", "0.5 s", "1.0 s"]);
+    for movement in ["eye_closure", "nose_wrinkle", "cheek_puff"] {
+        let start = page.find(&format!("data-movement=\"{movement}\"")).expect(movement);
+        let row = &page[start..start + page[start..].find("</tr>").unwrap()];
+        assert!(row.contains("not done"), "{row}");
+    }
+    // Catalogue order first, then the unknown id.
+    let order: Vec<usize> = ["brow_lift", "eye_closure", "smile", "pucker", "jaw_slide"]
+        .iter()
+        .map(|m| page.find(&format!("data-movement=\"{m}\"")).unwrap())
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+    // The median colours follow the app's bands: 0.64 amber, 0.91 green, 0.50 red.
+    assert!(page.contains("<span class=\"ratio fair\">0.64</span>"));
+    assert!(page.contains("<span class=\"ratio good\">0.91</span>"));
+    assert!(page.contains("<span class=\"ratio poor\">0.50</span>"));
+}
+
+/// One point per repetition in each repetition chart, those without a ratio drawn hollow,
+/// and the median line where the table says.
+#[test]
+fn report_plots_every_repetition() {
+    let store = record(&common::scratch("report-points"));
+    let page = render_report(&store, 4).unwrap();
+    for (movement, count, hollow) in
+        [("smile", 5, 1), ("brow_lift", 3, 0), ("pucker", 2, 2), ("jaw_slide", 1, 0)]
+    {
+        let svg = chart(&page, "reps", movement);
+        let numbers = attribute_values(svg, "data-rep");
+        let expected: Vec<String> = (1..=count).map(|n| n.to_string()).collect();
+        assert_eq!(numbers, expected, "{movement}");
+        assert_eq!(svg.matches("class=\"point none\" data-rep").count(), hollow, "{movement}");
+        assert!(svg.contains("<title") && svg.contains("<desc"), "{movement}");
+    }
+    assert!(chart(&page, "reps", "smile").contains("median 0.64"));
+    // Not-done movements get no chart.
+    assert!(!page.contains("data-chart=\"reps\" data-movement=\"cheek_puff\""));
+}
+
+/// One trend point per session up to and including this one (in time, not number, order)
+/// that has the movement's ratio; this session's point marked, later sessions left out.
+#[test]
+fn report_trend_has_one_point_per_session() {
+    let store = record(&common::scratch("report-trend"));
+    let page = render_report(&store, 4).unwrap();
+    let smile = chart(&page, "trend", "smile");
+    // Session 6 started first; session 3 has no smile; session 5 is after this one.
+    assert_eq!(attribute_values(smile, "data-session"), ["6", "1", "2", "4"]);
+    assert_eq!(smile.matches(" current\"").count(), 1);
+    assert!(smile.contains("class=\"trend-point fair current\" data-session=\"4\""), "{smile}");
+    // Each session's median, in the description: session 1's smile 0.40 and 0.50 → 0.45.
+    assert!(smile.contains("session 1 (2 Mar 2026): 0.45"), "{smile}");
+    assert!(smile.contains("session 4 (9 Mar 2026): 0.64, this session"), "{smile}");
+    let brow = chart(&page, "trend", "brow_lift");
+    assert_eq!(attribute_values(brow, "data-session"), ["6", "1", "2", "3", "4"]);
+    // Pucker has no ratio anywhere: no trend, said in words.
+    assert!(!page.contains("data-chart=\"trend\" data-movement=\"pucker\""));
+    // Date ticks on the x axis, the ratio on the y axis.
+    assert!(smile.contains("Date (UTC), 2026") && smile.contains(">Ratio</text>"));
+    assert!(smile.contains(">27 Feb</text>") || smile.contains(">28 Feb</text>"), "{smile}");
+}
+
+/// What the person typed or a file was called is shown as text, never as markup.
+#[test]
+fn report_escapes_the_source_name() {
+    let store = record(&common::scratch("report-escape"));
+    let page = render_report(&store, 4).unwrap();
+    assert!(!page.contains(HOSTILE_SOURCE));
+    assert!(
+        page.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; cam"),
+        "the source is shown, escaped"
+    );
+    assert!(page.contains("Session 4") && page.contains("2026-03-09 08:00:00 UTC"));
+}
+
+/// A session not in the record is an error that names it and says where to look.
+#[test]
+fn report_of_an_unknown_session_names_it() {
+    let store = record(&common::scratch("report-unknown"));
+    let err = render_report(&store, 99).unwrap_err();
+    assert!(matches!(err, ReportError::NoSession { session: 99 }), "{err:?}");
+    let message = err.to_string();
+    assert!(message.contains("99") && message.contains("facesym sessions list"), "{message}");
+}
+
+fn facesym(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_facesym"));
+    command.arg("--models").arg(common::models().detector.parent().unwrap()).args(args);
+    command
+}
+
+fn run(command: &mut Command) -> (Output, String, String) {
+    let out = command.output().expect("facesym runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out, stdout, stderr)
+}
+
+/// The scratch folder with a record in `record/`, and where a report would go.
+fn cli_setup(name: &str) -> (PathBuf, PathBuf) {
+    let dir = common::scratch(name);
+    drop(record(&dir.join("record")));
+    (dir.join("record"), dir.join("report.html"))
+}
+
+/// `facesym report` writes the page the library renders, readable by its owner only, and
+/// says where.
+#[test]
+fn report_command_writes_a_private_file() {
+    let (data, out) = cli_setup("report-cli");
+    let (status, stdout, stderr) =
+        run(facesym(&["report", "4", "--data"]).arg(&data).arg("--out").arg(&out));
+    assert!(status.status.success(), "{stderr}");
+    assert!(stdout.contains(&out.display().to_string()), "{stdout}");
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(written, render_report(&Store::open(&data).unwrap(), 4).unwrap());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the report is health data: private to the user");
+    }
+}
+
+/// An unknown session: exit 1, a message naming it, no file.
+#[test]
+fn report_command_unknown_session_fails_plainly() {
+    let (data, out) = cli_setup("report-cli-unknown");
+    let (status, _, stderr) =
+        run(facesym(&["report", "42", "--data"]).arg(&data).arg("--out").arg(&out));
+    assert_eq!(status.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("there is no session 42"), "{stderr}");
+    assert!(stderr.contains("facesym sessions list"), "{stderr}");
+    assert!(!out.exists());
+    // Not a number: clap's usage error, not a crash.
+    let (status, _, stderr) =
+        run(facesym(&["report", "four", "--data"]).arg(&data).arg("--out").arg(&out));
+    assert_eq!(status.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("internal error"), "{stderr}");
+    assert!(!out.exists());
+}
+
+/// With nothing recorded: the same plain message as `sessions list`, exit 1, and neither a
+/// record nor a report created.
+#[test]
+fn report_command_without_a_record_creates_nothing() {
+    let dir = common::scratch("report-cli-none");
+    let (data, out) = (dir.join("record"), dir.join("report.html"));
+    let (status, _, stderr) =
+        run(facesym(&["report", "1", "--data"]).arg(&data).arg("--out").arg(&out));
+    assert_eq!(status.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no sessions recorded yet"), "{stderr}");
+    assert!(!data.exists() && !out.exists());
+}

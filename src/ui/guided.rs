@@ -1,0 +1,400 @@
+//! The guided session's panel: settings, calibration, each movement with its instruction,
+//! timer and count, and the summary; every repetition is written to the record as it ends.
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use eframe::egui::{self, Color32, RichText};
+
+use super::{Counting, LiveApp, LiveEvent, SourceKind, View, movement_row, ratio_colour};
+use crate::session::Store;
+use crate::session::calibration::CALIBRATION_S;
+use crate::session::guide::{Action, GuideSettings, GuidedSession, Phase};
+use crate::session::history::median;
+use crate::session::repetitions::Repetition;
+use crate::symmetry::{CORE_MOVEMENTS, Side};
+
+/// Seconds between a calibration that was not kept and the next try: time to read why.
+const CALIBRATION_RETRY_S: f64 = 1.5;
+
+/// The guided session's part of the app.
+#[derive(Default)]
+pub(super) struct GuidedState {
+    /// What the next session will ask for.
+    pub(super) settings: GuideSettings,
+    /// The session under way or just ended.
+    pub(super) session: Option<GuidedSession>,
+    /// The record, opened when a session's calibration succeeds.
+    store: Option<Store>,
+    /// The session's number in the record.
+    recorded_as: Option<i64>,
+    /// Why repetitions are not being recorded.
+    record_error: Option<String>,
+    /// Repetition times are seconds from here.
+    started: Option<Instant>,
+    /// Bumped to make the analysis count afresh.
+    generation: u64,
+    /// The newest repetition found.
+    last: Option<Repetition>,
+    /// Why the last calibration was not kept, and when it is tried again (UI seconds).
+    retry: Option<(String, f64)>,
+    /// Events handed in from outside the pipeline.
+    pub(super) injected: VecDeque<LiveEvent>,
+}
+
+impl LiveApp {
+    /// Starts a guided session with the current settings: calibration first.
+    pub fn start_guided(&mut self) {
+        let guided = &mut self.guided;
+        guided.session = Some(GuidedSession::new(guided.settings, &CORE_MOVEMENTS));
+        (guided.recorded_as, guided.record_error, guided.last) = (None, None, None);
+        (guided.started, guided.retry) = (None, None);
+        self.view = View::Guided;
+        self.request_calibration();
+        self.update_counting();
+    }
+
+    /// The guided session, if one was started.
+    pub fn guided_session(&self) -> Option<&GuidedSession> {
+        self.guided.session.as_ref()
+    }
+
+    /// The guided session's number in the record, once it is being recorded.
+    pub fn recorded_session(&self) -> Option<i64> {
+        self.guided.recorded_as
+    }
+
+    /// Settings for the next guided session.
+    pub fn guide_settings_mut(&mut self) -> &mut GuideSettings {
+        &mut self.guided.settings
+    }
+
+    /// The neutral face is set: a session waiting for it begins, and its record is opened.
+    pub(super) fn guided_calibrated(&mut self, now: f64) {
+        let Some(session) = &mut self.guided.session else { return };
+        if session.phase() != Phase::Calibrating {
+            return;
+        }
+        session.calibrated(now);
+        self.guided.started = Some(Instant::now());
+        let source = format!("guided session ({})", self.source_label());
+        let opened = Store::open(&self.data_dir)
+            .and_then(|store| store.start_session(&source).map(|id| (store, id)));
+        match opened {
+            Ok((store, id)) => {
+                self.guided.store = Some(store);
+                self.guided.recorded_as = Some(id);
+            }
+            Err(err) => self.guided.record_error = Some(err.to_string()),
+        }
+        self.update_counting();
+    }
+
+    /// The calibration was not kept: the session tries again shortly, so the person can stay
+    /// in front of the camera instead of reaching for the mouse.
+    pub(super) fn guided_calibration_failed(&mut self, why: &str, now: f64) {
+        if self.guided.session.as_ref().is_some_and(|s| s.phase() == Phase::Calibrating) {
+            self.guided.retry = Some((why.to_string(), now + CALIBRATION_RETRY_S));
+        }
+    }
+
+    /// Starts the calibration again when its time has come.
+    pub(super) fn guided_retry(&mut self, now: f64) {
+        let calibrating =
+            self.guided.session.as_ref().is_some_and(|s| s.phase() == Phase::Calibrating);
+        match &self.guided.retry {
+            Some((_, at)) if calibrating && now >= *at && !self.calibrating => {
+                self.request_calibration();
+            }
+            _ => {}
+        }
+    }
+
+    /// A repetition ended: recorded right away, then counted.
+    pub(super) fn guided_repetition(&mut self, rep: &Repetition, now: f64) {
+        let guided = &mut self.guided;
+        let Some(session) = &mut guided.session else { return };
+        if session.phase() != Phase::Exercising {
+            return;
+        }
+        if let (Some(store), Some(id)) = (&guided.store, guided.recorded_as)
+            && let Err(err) = store.add_repetition(id, rep)
+        {
+            guided.record_error = Some(err.to_string());
+        }
+        session.repetition(rep, now);
+        guided.last = Some(rep.clone());
+        if session.phase() == Phase::Finished {
+            self.history.stale = true;
+        }
+        self.update_counting();
+    }
+
+    /// Tells the analysis which movement to count now.
+    fn update_counting(&self) {
+        let guided = &self.guided;
+        let counting = guided.session.as_ref().and_then(GuidedSession::current).map(|movement| {
+            Counting {
+                movement,
+                since: guided.started.unwrap_or_else(Instant::now),
+                generation: guided.generation,
+            }
+        });
+        self.control.count(counting);
+    }
+
+    fn source_label(&self) -> String {
+        match self.source_kind {
+            SourceKind::Camera => "camera".into(),
+            SourceKind::Demo => "demo".into(),
+            SourceKind::Video | SourceKind::Folder => self.path_input.trim().to_string(),
+        }
+    }
+
+    pub(super) fn guided_ui(&mut self, ui: &mut egui::Ui, now: f64) {
+        ui.heading("Exercise session");
+        let Some(phase) = self.guided.session.as_ref().map(GuidedSession::phase) else {
+            self.setup_ui(ui);
+            return;
+        };
+        egui::ScrollArea::vertical().show(ui, |ui| match phase {
+            Phase::Calibrating => self.calibrating_ui(ui, now),
+            Phase::Exercising => self.exercising_ui(ui, now),
+            Phase::Finished => self.finished_ui(ui),
+        });
+    }
+
+    fn setup_ui(&mut self, ui: &mut egui::Ui) {
+        ui.label(
+            "First a few still seconds of your relaxed face, then each movement in turn. The \
+             timer suggests when to hold and relax; a repetition counts when you do it, at your \
+             own pace.",
+        );
+        ui.add_space(6.0);
+        let settings = &mut self.guided.settings;
+        egui::Grid::new("guide settings").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
+            let label = ui.label("Repetitions of each movement").id;
+            ui.add(egui::DragValue::new(&mut settings.repetitions).range(1..=30))
+                .labelled_by(label);
+            ui.end_row();
+            let label = ui.label("Hold (seconds)").id;
+            ui.add(egui::DragValue::new(&mut settings.hold_s).range(1.0..=10.0).speed(0.1))
+                .labelled_by(label);
+            ui.end_row();
+            let label = ui.label("Relax (seconds)").id;
+            ui.add(egui::DragValue::new(&mut settings.relax_s).range(1.0..=10.0).speed(0.1))
+                .labelled_by(label);
+            ui.end_row();
+        });
+        ui.add_space(6.0);
+        for (i, movement) in CORE_MOVEMENTS.iter().enumerate() {
+            ui.label(format!("{}. {}", i + 1, movement.name));
+        }
+        ui.add_space(6.0);
+        if self.pipeline.is_none() {
+            ui.label("Start a source above first: your camera, the demo or a video.");
+        }
+        if ui.button("Start guided session").clicked() {
+            self.start_guided();
+        }
+    }
+
+    fn calibrating_ui(&mut self, ui: &mut egui::Ui, _now: f64) {
+        ui.label(RichText::new("Your neutral face").size(18.0).strong());
+        ui.label(format!(
+            "Relax your whole face, look straight at the camera and hold still for \
+             {CALIBRATION_S:.0} seconds. Every movement is measured from this face."
+        ));
+        ui.add_space(6.0);
+        if self.pipeline.is_none() {
+            ui.label("No source is running: start your camera, the demo or a video above.");
+        }
+        if let Some((why, _)) = &self.guided.retry {
+            ui.colored_label(
+                Color32::from_rgb(230, 160, 40),
+                format!("Last try not kept: {why}. Trying again…"),
+            );
+        }
+        if self.calibration_pending() {
+            self.calibration_ui(ui);
+        } else if ui.button("Calibrate now").clicked() {
+            self.request_calibration();
+        }
+        ui.add_space(6.0);
+        if ui.button("Stop").clicked() {
+            self.stop_guided();
+        }
+    }
+
+    fn exercising_ui(&mut self, ui: &mut egui::Ui, now: f64) {
+        let Some(session) = &self.guided.session else { return };
+        let (Some(index), Some(movement)) = (session.current_index(), session.current()) else {
+            return;
+        };
+        let step = &session.steps()[index];
+        let target = session.settings().repetitions;
+        ui.label(
+            RichText::new(format!(
+                "Movement {} of {}: {}",
+                index + 1,
+                session.steps().len(),
+                movement.name
+            ))
+            .size(18.0)
+            .strong(),
+        );
+        ui.label(RichText::new(movement.instruction).size(15.0));
+        ui.add_space(8.0);
+        if let Some(cue) = session.cue(now) {
+            let (text, colour) = match cue.action {
+                Action::Hold => ("Hold", Color32::from_rgb(70, 200, 90)),
+                Action::Relax => ("Relax", Color32::from_gray(170)),
+            };
+            ui.label(
+                RichText::new(format!("{text} · {:.0} s", cue.remaining_s.ceil()))
+                    .size(26.0)
+                    .color(colour),
+            );
+            ui.add(
+                egui::ProgressBar::new(cue.elapsed_fraction as f32)
+                    .desired_width(300.0)
+                    .fill(colour),
+            );
+        }
+        ui.add_space(6.0);
+        ui.add(
+            egui::ProgressBar::new(step.done as f32 / target as f32)
+                .desired_width(300.0)
+                .text(format!("{} of {target} repetitions done", step.done)),
+        );
+        ui.add_space(6.0);
+        let score = self.shown.as_ref().and_then(|a| a.output.score.as_ref());
+        let score = score.and_then(|s| s.movements.iter().find(|m| m.movement == movement.id));
+        egui::Grid::new("current movement").num_columns(4).spacing([8.0, 6.0]).show(ui, |ui| {
+            ui.label("");
+            ui.label("your left");
+            ui.label("your right");
+            ui.label("");
+            ui.end_row();
+            movement_row(ui, movement.name, movement.min_excursion, score);
+            ui.end_row();
+        });
+        if let Some(last) = &self.guided.last {
+            ui.colored_label(
+                last.ratio.map_or(Color32::GRAY, ratio_colour),
+                format!("Last repetition: {}", describe(last)),
+            );
+        }
+        for warning in self.shown.iter().flat_map(|a| &a.output.warnings) {
+            ui.colored_label(Color32::from_rgb(230, 160, 40), format!("Warning: {warning}"));
+        }
+        ui.add_space(8.0);
+        let (mut skip, mut repeat, mut stop) = (false, false, false);
+        ui.horizontal(|ui| {
+            skip = ui.button("Skip").on_hover_text("Go on to the next movement").clicked();
+            repeat = ui.button("Repeat").on_hover_text("Start this movement over").clicked();
+            stop = ui.button("Stop").on_hover_text("End the session here").clicked();
+        });
+        ui.separator();
+        self.steps_ui(ui);
+        self.record_note_ui(ui);
+        let session = self.guided.session.as_mut().expect("a session is under way");
+        if skip {
+            session.skip(now);
+        } else if repeat {
+            session.repeat(now);
+            self.guided.generation += 1;
+        }
+        if stop {
+            self.stop_guided();
+        } else if skip || repeat {
+            if session.phase() == Phase::Finished {
+                self.history.stale = true;
+            }
+            self.update_counting();
+        }
+        // The timer moves without news from the analysis.
+        ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
+    }
+
+    fn finished_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(session) = &self.guided.session else { return };
+        let title = if session.stopped() { "Session stopped" } else { "Session done" };
+        ui.label(RichText::new(title).size(18.0).strong());
+        self.steps_ui(ui);
+        self.record_note_ui(ui);
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            if ui.button("New session").clicked() {
+                self.guided.session = None;
+            }
+            if ui.button("Show history").clicked() {
+                self.history.stale = true;
+                self.view = View::History;
+            }
+        });
+    }
+
+    /// Each movement: done or not, its count and its median ratio so far.
+    fn steps_ui(&self, ui: &mut egui::Ui) {
+        let Some(session) = &self.guided.session else { return };
+        let current = session.current_index();
+        let target = session.settings().repetitions;
+        egui::Grid::new("guided steps").num_columns(3).spacing([10.0, 4.0]).show(ui, |ui| {
+            for (i, step) in session.steps().iter().enumerate() {
+                let name = RichText::new(step.movement.name);
+                ui.label(if current == Some(i) { name.strong() } else { name });
+                ui.label(if step.skipped {
+                    "skipped".to_string()
+                } else if step.done >= target {
+                    format!("{} of {target}, done", step.done)
+                } else if current == Some(i) {
+                    format!("{} of {target}, now", step.done)
+                } else {
+                    format!("{} of {target}", step.done)
+                });
+                match median(step.ratios.iter().copied()) {
+                    Some(m) => ui.colored_label(ratio_colour(m), format!("median ratio {m:.2}")),
+                    None => ui.label(""),
+                };
+                ui.end_row();
+            }
+        });
+    }
+
+    fn record_note_ui(&self, ui: &mut egui::Ui) {
+        let guided = &self.guided;
+        if let Some(err) = &guided.record_error {
+            ui.colored_label(Color32::from_rgb(230, 70, 60), format!("Not recorded: {err}"));
+        } else if let (Some(id), Some(store)) = (guided.recorded_as, &guided.store) {
+            ui.label(format!(
+                "Recorded as session {id}, each repetition as it ends ({}).",
+                store.path().display()
+            ));
+        }
+    }
+
+    /// Ends the guided session where it is.
+    pub fn stop_guided(&mut self) {
+        if let Some(session) = &mut self.guided.session {
+            session.stop();
+            self.history.stale = true;
+        }
+        self.update_counting();
+    }
+}
+
+/// "ratio 0.52, weaker right" for a repetition.
+fn describe(rep: &Repetition) -> String {
+    match (rep.ratio, rep.weaker) {
+        (Some(ratio), Some(side)) => {
+            let side = match side {
+                Side::Left => "left",
+                Side::Right => "right",
+            };
+            format!("ratio {ratio:.2}, weaker {side}")
+        }
+        (Some(ratio), None) => format!("ratio {ratio:.2}"),
+        _ => "no ratio".into(),
+    }
+}

@@ -1,0 +1,172 @@
+//! The history view: the sessions in the record, and each movement's median ratio per
+//! session over days (egui_plot).
+
+use eframe::egui::{self, Color32, RichText};
+use egui_plot::{HLine, HoverPosition, Line, LineStyle, MarkerShape, Plot, PlotPoints, Points};
+
+use super::{LiveApp, ratio_colour};
+use crate::session::history::{FAIR_RATIO, GOOD_RATIO, SessionSummary, summarize, trend};
+use crate::session::store::{DATABASE_FILE, format_utc};
+use crate::session::{Store, StoreError};
+use crate::symmetry::CORE_MOVEMENTS;
+
+const SECONDS_PER_DAY: f64 = 86_400.0;
+
+/// The record as last read.
+#[derive(Default)]
+pub(super) struct HistoryState {
+    /// Read again before it is next shown.
+    pub(super) stale: bool,
+    loaded: bool,
+    summaries: Vec<SessionSummary>,
+    error: Option<String>,
+}
+
+impl LiveApp {
+    /// Reads the record if it changed (or was never read). A record that does not exist yet
+    /// is not created just to be looked at.
+    fn refresh_history(&mut self) {
+        if self.history.loaded && !self.history.stale {
+            return;
+        }
+        let read = || -> Result<Vec<SessionSummary>, StoreError> {
+            if !self.data_dir.join(DATABASE_FILE).exists() {
+                return Ok(Vec::new());
+            }
+            let store = Store::open(&self.data_dir)?;
+            Ok(summarize(&store.sessions()?, &store.repetitions(None)?))
+        };
+        let history = &mut self.history;
+        match read() {
+            Ok(summaries) => (history.summaries, history.error) = (summaries, None),
+            Err(err) => (history.summaries, history.error) = (Vec::new(), Some(err.to_string())),
+        }
+        (history.loaded, history.stale) = (true, false);
+    }
+
+    /// Sessions read from the record for the history view (reading it if needed).
+    pub fn history(&mut self) -> &[SessionSummary] {
+        self.refresh_history();
+        &self.history.summaries
+    }
+
+    pub(super) fn sessions_ui(&mut self, ui: &mut egui::Ui) {
+        self.refresh_history();
+        ui.heading("Sessions");
+        if ui.button("Refresh").clicked() {
+            self.history.stale = true;
+        }
+        if let Some(err) = &self.history.error {
+            ui.colored_label(Color32::from_rgb(230, 70, 60), err);
+            return;
+        }
+        if self.history.summaries.is_empty() {
+            ui.label("No sessions recorded yet: a guided session records each repetition.");
+            return;
+        }
+        ui.label(format!("{} sessions in {}", self.history.summaries.len(), self.data_dir.display()));
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            egui::Grid::new("sessions").num_columns(4).striped(true).spacing([10.0, 4.0]).show(
+                ui,
+                |ui| {
+                    for title in ["#", "started (UTC)", "source", "repetitions"] {
+                        ui.label(RichText::new(title).strong());
+                    }
+                    ui.end_row();
+                    for s in self.history.summaries.iter().rev() {
+                        let info = &s.session;
+                        ui.label(info.id.to_string());
+                        ui.label(&format_utc(info.started_unix)[..16]);
+                        ui.label(&info.source);
+                        ui.label(info.repetitions.to_string());
+                        ui.end_row();
+                    }
+                },
+            );
+        });
+    }
+
+    pub(super) fn trends_ui(&mut self, ui: &mut egui::Ui) {
+        self.refresh_history();
+        ui.heading("Symmetry over time");
+        ui.label(format!(
+            "Each point is one session's median ratio for the movement: the weaker side's \
+             movement over the stronger side's, 1.00 when both move equally. Green at \
+             {GOOD_RATIO:.2} and above, amber from {FAIR_RATIO:.2}, red below."
+        ));
+        let summaries = &self.history.summaries;
+        let first_day = summaries.first().map_or(0, |s| s.session.started_unix.div_euclid(86_400));
+        let day = |unix: i64| (unix as f64 / SECONDS_PER_DAY) - first_day as f64;
+        // Every chart spans the same days, so they can be compared at a glance.
+        let last_day = summaries.last().map_or(1.0, |s| day(s.session.started_unix).max(1.0));
+        let width = (ui.available_width() - 16.0) / 2.0;
+        let height = ((ui.available_height() - 24.0) / 3.0 - 24.0).clamp(90.0, 260.0);
+        egui::Grid::new("trends").num_columns(2).spacing([16.0, 4.0]).show(ui, |ui| {
+            for (i, movement) in CORE_MOVEMENTS.iter().enumerate() {
+                let points = trend(summaries, movement.id);
+                ui.vertical(|ui| {
+                    let last = points.last().map_or("no sessions yet".to_string(), |p| {
+                        format!("latest {:.2}", p.median_ratio)
+                    });
+                    ui.label(RichText::new(format!("{} · {last}", movement.name)).strong());
+                    let xy: Vec<[f64; 2]> =
+                        points.iter().map(|p| [day(p.started_unix), p.median_ratio]).collect();
+                    Plot::new(("trend", movement.id))
+                        .width(width)
+                        .height(height)
+                        .include_y(0.0)
+                        .include_y(1.0)
+                        .include_x(0.0)
+                        .include_x(last_day)
+                        .allow_drag(false)
+                        .allow_zoom(false)
+                        .allow_scroll(false)
+                        .allow_boxed_zoom(false)
+                        .show_grid(true)
+                        .x_axis_label("date")
+                        .x_axis_formatter(move |mark, _| {
+                            let unix = ((first_day as f64 + mark.value) * SECONDS_PER_DAY) as i64;
+                            format_utc(unix)[5..10].to_string()
+                        })
+                        .y_axis_formatter(|mark, _| format!("{:.1}", mark.value))
+                        .label_formatter(|hover| match hover {
+                            HoverPosition::NearDataPoint { position, .. } => {
+                                Some(format!("ratio {:.2}", position.y))
+                            }
+                            HoverPosition::Elsewhere { .. } => None,
+                        })
+                        .show(ui, |plot| {
+                            for (y, colour) in [
+                                (GOOD_RATIO, ratio_colour(GOOD_RATIO)),
+                                (FAIR_RATIO, ratio_colour(FAIR_RATIO)),
+                            ] {
+                                plot.hline(
+                                    HLine::new("", y)
+                                        .color(colour.gamma_multiply(0.5))
+                                        .style(LineStyle::dashed_dense()),
+                                );
+                            }
+                            if xy.len() > 1 {
+                                plot.line(
+                                    Line::new(movement.name, PlotPoints::from(xy.clone()))
+                                        .color(Color32::from_gray(160))
+                                        .width(1.5),
+                                );
+                            }
+                            for p in &xy {
+                                plot.points(
+                                    Points::new(movement.name, PlotPoints::from(vec![*p]))
+                                        .shape(MarkerShape::Circle)
+                                        .radius(4.0)
+                                        .color(ratio_colour(p[1])),
+                                );
+                            }
+                        });
+                });
+                if i % 2 == 1 {
+                    ui.end_row();
+                }
+            }
+        });
+    }
+}
