@@ -1,6 +1,7 @@
-//! Prints docs/validation.md's table of known one-sided movements: real faces warped so the
+//! Prints docs/validation.md's tables of known one-sided movements: real faces warped so the
 //! subject's left side moves fully and the right with strength r, measured by the mesh alone
-//! and by skin motion.
+//! and by skin motion; then the cross-talk, what the other movements read on the same frames;
+//! then the pucker's in-plane part alone (its measure also reads the lips' depth).
 //!
 //! cargo run --release --example validation_table
 
@@ -20,6 +21,8 @@ fn main() -> anyhow::Result<()> {
         "| face | movement | r | true L / R | mesh L / R | mesh ratio | flow L / R | flow ratio |"
     );
     println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    let mut cross_talk = Vec::new();
+    let mut in_plane = Vec::new();
     for face in FACES {
         let image = read_rgb(&root.join("tests/data/faces").join(face))?;
         let results = match known_movements(&mut landmarker, &image, &STRENGTHS) {
@@ -44,7 +47,48 @@ fn main() -> anyhow::Result<()> {
                 k.flow.right,
                 ratio(k.flow.ratio)
             );
+            if k.movement == "pucker" {
+                in_plane.push(format!(
+                    "| {face} | {} | {:.2} | {:.3} / {:.3} | {} |",
+                    k.movement,
+                    k.strength,
+                    k.flow_in_plane.left,
+                    k.flow_in_plane.right,
+                    ratio(k.flow_in_plane.ratio)
+                ));
+            }
+            // The other movement that moved most, and every other one that was scored.
+            let largest = k
+                .others
+                .iter()
+                .map(|m| (m.movement, m.left.max(m.right)))
+                .max_by(|a, b| a.1.total_cmp(&b.1));
+            let scored: Vec<String> = k
+                .others
+                .iter()
+                .filter(|m| m.ratio.is_some())
+                .map(|m| format!("{} {:.3} / {:.3}", m.movement, m.left, m.right))
+                .collect();
+            cross_talk.push(format!(
+                "| {face} | {} | {:.2} | {} | {} |",
+                k.movement,
+                k.strength,
+                largest.map_or("–".to_string(), |(id, e)| format!("{id} {e:.3}")),
+                if scored.is_empty() { "none".to_string() } else { scored.join(", ") }
+            ));
         }
+    }
+    println!();
+    println!("| face | movement | r | largest other excursion (flow) | others scored (L / R) |");
+    println!("| --- | --- | --- | --- | --- |");
+    for row in cross_talk {
+        println!("{row}");
+    }
+    println!();
+    println!("| face | movement | r | in-plane flow L / R | in-plane flow ratio |");
+    println!("| --- | --- | --- | --- | --- |");
+    for row in in_plane {
+        println!("{row}");
     }
     Ok(())
 }

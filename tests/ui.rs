@@ -155,7 +155,9 @@ fn demo_runs_end_to_end() {
             asked = true;
         }
         // The demo's first seconds are a relaxed face: the still-face calibration succeeds.
-        assert!(harness.query_by_label_contains("Not calibrated").is_none());
+        if let Some(node) = harness.query_by_label_contains("Not calibrated") {
+            panic!("{node:?}");
+        }
         let calibrated = harness.query_by_label("Neutral face set.").is_some();
         let scored = CORE_MOVEMENTS
             .iter()
@@ -355,9 +357,11 @@ fn guided_session_counts_the_demo() {
         assert!(Instant::now() < deadline, "no brow lift counted from the demo in 60 s");
         std::thread::sleep(Duration::from_millis(50));
     }
+    assert_eq!(harness.state().recording_error(), None);
     let session = harness.state().recorded_session().unwrap();
     let reps = Store::open(&data).unwrap().repetitions(Some(session)).unwrap();
-    assert_eq!(reps.len(), 1, "{reps:?}");
+    let steps = harness.state().guided_session().unwrap().steps().to_vec();
+    assert_eq!(reps.len(), 1, "{reps:?} {steps:?}");
     let rep = &reps[0];
     assert_eq!((rep.movement.as_str(), rep.weaker.as_deref()), ("brow_lift", Some("right")));
     let ratio = rep.ratio.unwrap();

@@ -70,6 +70,10 @@ enum Command {
         /// Frame rate to ask the camera for.
         #[arg(long, default_value_t = 30, value_name = "FPS")]
         fps: u32,
+        /// Folder of the record that guided sessions are kept in [default: $FACESYM_DATA, else
+        /// $XDG_DATA_HOME/facesym, else ~/.local/share/facesym].
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
     },
     /// List the cameras found.
     Cameras,
@@ -191,9 +195,10 @@ fn run() -> Result<ExitCode> {
         camera: CameraChoice::Index(0),
         size: (640, 480),
         fps: 30,
+        data: None,
     });
     match command {
-        Command::Live { demo, video, folder, camera, size: (width, height), fps } => {
+        Command::Live { demo, video, folder, camera, size: (width, height), fps, data } => {
             let (source, path) = match (demo, video, folder) {
                 (true, _, _) => (SourceKind::Demo, None),
                 (_, Some(video), _) => (SourceKind::Video, Some(video)),
@@ -201,7 +206,8 @@ fn run() -> Result<ExitCode> {
                 _ => (SourceKind::Camera, None),
             };
             let camera = CameraRequest { camera, width, height, fps };
-            facesym::ui::run(models, LiveStart { source, path, camera })?;
+            let data = data.unwrap_or_else(Store::default_dir);
+            facesym::ui::run(models, LiveStart { source, path, camera, data })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Cameras => cameras(),

@@ -1,8 +1,14 @@
 //! Calibrating the neutral face over a few still seconds: the first frame is taken as the
 //! provisional neutral, every later frame of the window is scored against it, and the
-//! neutral is kept only if nothing moved. "Moved" uses each movement's own threshold, so a
-//! neutral is accepted exactly when no movement would have registered during the window.
+//! neutral is kept only if nothing moved. "Moved" is the repetition counter's own rule (a
+//! movement's 3-frame median at or beyond its threshold for the minimum hold), so a neutral
+//! is accepted exactly when no repetition could have started during the window, while one
+//! frame of landmark jitter (the mesh's depth moves lip points by up to ±0.026 IOD between
+//! frames of an identical image) cannot refuse it.
 
+use std::collections::VecDeque;
+
+use super::repetitions::{MIN_HOLD_S, START_FACTOR};
 use crate::symmetry::movements::movement;
 use crate::symmetry::{FrameScore, Measure};
 
@@ -33,12 +39,41 @@ pub struct StillnessCheck {
     start_s: f64,
     frames: usize,
     eyes_moved: usize,
+    /// Per movement id: the three newest activations (larger side, either direction) and
+    /// since when their median has been at or beyond the threshold.
+    recent: Vec<(&'static str, VecDeque<f64>, Option<f64>)>,
 }
 
 impl StillnessCheck {
     /// A window starting at `start_s` (the provisional neutral's time).
     pub fn new(start_s: f64) -> Self {
-        Self { start_s, frames: 0, eyes_moved: 0 }
+        Self { start_s, frames: 0, eyes_moved: 0, recent: Vec::new() }
+    }
+
+    /// Whether `movement`'s filtered activation has now been over its threshold for the
+    /// minimum hold.
+    fn held(&mut self, id: &'static str, activation: f64, threshold: f64, t_s: f64) -> bool {
+        let index = match self.recent.iter().position(|(m, _, _)| *m == id) {
+            Some(i) => i,
+            None => {
+                self.recent.push((id, VecDeque::new(), None));
+                self.recent.len() - 1
+            }
+        };
+        let (_, values, over_since) = &mut self.recent[index];
+        values.push_back(activation);
+        if values.len() > 3 {
+            values.pop_front();
+        }
+        let mut sorted: Vec<f64> = values.iter().copied().collect();
+        sorted.sort_by(f64::total_cmp);
+        let median = if sorted.len() == 3 { sorted[1] } else { 0.0 };
+        if median < threshold {
+            *over_since = None;
+            return false;
+        }
+        let since = *over_since.get_or_insert(t_s);
+        t_s - since >= MIN_HOLD_S
     }
 
     /// The frame at `t_s`, scored against the provisional neutral.
@@ -48,12 +83,11 @@ impl StillnessCheck {
         }
         for m in &score.movements {
             let Some(def) = movement(m.movement) else { continue };
-            if m.left.abs().max(m.right.abs()) < def.min_excursion {
-                continue;
-            }
+            let activation = m.left.abs().max(m.right.abs());
+            let threshold = START_FACTOR * def.min_excursion;
             if matches!(def.measure, Measure::Closure { .. }) {
-                self.eyes_moved += 1;
-            } else {
+                self.eyes_moved += usize::from(activation >= threshold);
+            } else if self.held(def.id, activation, threshold, t_s) {
                 return Stillness::Moved(format!(
                     "your face moved ({}): relax it and hold still",
                     def.name.to_lowercase()
@@ -114,14 +148,18 @@ mod tests {
         assert_eq!(run((0..60).map(|_| frame(0.01, 0.02)), 30.0), Stillness::Still);
     }
 
-    /// One frame over a movement's threshold, either way, rejects.
+    /// A movement held over its threshold, either way, for the minimum hold rejects; one
+    /// or two jittery frames do not, nor does a movement too short to be a repetition.
     #[test]
-    fn any_movement_rejects() {
-        let mut frames: Vec<FrameScore> = (0..60).map(|_| frame(0.0, 0.0)).collect();
-        frames[30] = frame(0.04, 0.0);
-        assert!(matches!(run(frames.clone(), 30.0), Stillness::Moved(_)));
-        frames[30] = frame(-0.04, 0.0);
-        assert!(matches!(run(frames, 30.0), Stillness::Moved(_)));
+    fn a_held_movement_rejects_jitter_does_not() {
+        let with = |range: std::ops::Range<usize>, e: f64| {
+            (0..60).map(move |i| frame(if range.contains(&i) { e } else { 0.0 }, 0.0))
+        };
+        assert!(matches!(run(with(30..40, 0.04), 30.0), Stillness::Moved(_)));
+        assert!(matches!(run(with(30..40, -0.04), 30.0), Stillness::Moved(_)));
+        assert_eq!(run(with(30..31, 0.06), 30.0), Stillness::Still);
+        assert_eq!(run(with(30..32, 0.06), 30.0), Stillness::Still);
+        assert_eq!(run(with(30..36, 0.06), 30.0), Stillness::Still, "0.17 s is under the hold");
     }
 
     /// Blinks are allowed; eyes shut for most of the window are not.

@@ -103,7 +103,14 @@ impl GuidedSession {
             .iter()
             .map(|movement| Step { movement, done: 0, ratios: Vec::new(), skipped: false })
             .collect();
-        Self { settings, steps, phase: Phase::Calibrating, current: 0, timer_start: 0.0, stopped: false }
+        Self {
+            settings,
+            steps,
+            phase: Phase::Calibrating,
+            current: 0,
+            timer_start: 0.0,
+            stopped: false,
+        }
     }
 
     /// The settings in force.
@@ -154,10 +161,18 @@ impl GuidedSession {
         let GuideSettings { hold_s, relax_s, .. } = self.settings;
         let into = (now - self.timer_start).max(0.0) % (relax_s + hold_s);
         Some(if into < relax_s {
-            Cue { action: Action::Relax, remaining_s: relax_s - into, elapsed_fraction: into / relax_s }
+            Cue {
+                action: Action::Relax,
+                remaining_s: relax_s - into,
+                elapsed_fraction: into / relax_s,
+            }
         } else {
             let into = into - relax_s;
-            Cue { action: Action::Hold, remaining_s: hold_s - into, elapsed_fraction: into / hold_s }
+            Cue {
+                action: Action::Hold,
+                remaining_s: hold_s - into,
+                elapsed_fraction: into / hold_s,
+            }
         })
     }
 

@@ -6,8 +6,8 @@ pub mod calibration;
 pub mod frames_out;
 pub mod guide;
 pub mod history;
-pub mod report;
 pub mod repetitions;
+pub mod report;
 pub mod store;
 
 pub use analyze::{FrameResult, RecordingAnalyzer};

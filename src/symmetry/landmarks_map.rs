@@ -120,8 +120,6 @@ pub const MOUTH_CORNER_RIGHT: usize = 61;
 pub const UPPER_LIP_MIDDLE: usize = 0;
 /// Lower lip midline, vermilion border.
 pub const LOWER_LIP_MIDDLE: usize = 17;
-/// Lateral lip points (upper and lower vermilion, between midline and corner), right.
-pub const LIP_LATERAL_RIGHT: [usize; 4] = [40, 39, 91, 181];
 /// Nasal ala (side of the nostril), right.
 pub const NASAL_ALA_RIGHT: [usize; 2] = [129, 98];
 /// Cheek surface points (mid-cheek, below the cheekbone), right.
@@ -147,12 +145,11 @@ mod tests {
 
     #[test]
     fn named_right_points_are_on_the_right() {
-        let named = BROW_UPPER_RIGHT
-            .iter()
-            .chain(&LIP_LATERAL_RIGHT)
-            .chain(&NASAL_ALA_RIGHT)
-            .chain(&CHEEK_RIGHT)
-            .chain(&[INNER_EYE_CORNER_RIGHT, OUTER_EYE_CORNER_RIGHT, MOUTH_CORNER_RIGHT]);
+        let named = BROW_UPPER_RIGHT.iter().chain(&NASAL_ALA_RIGHT).chain(&CHEEK_RIGHT).chain(&[
+            INNER_EYE_CORNER_RIGHT,
+            OUTER_EYE_CORNER_RIGHT,
+            MOUTH_CORNER_RIGHT,
+        ]);
         for &i in named {
             assert_eq!(side_of(i), Some(Side::Right), "{i}");
         }

@@ -3,8 +3,8 @@
 
 use super::frame::{Vec3, dot, sub};
 use super::landmarks_map::{
-    BROW_UPPER_RIGHT, CHEEK_RIGHT, EYELID_PAIRS_RIGHT, INNER_EYE_CORNER_RIGHT, LIP_LATERAL_RIGHT,
-    MOUTH_CORNER_RIGHT, NASAL_ALA_RIGHT, Side, on_side,
+    BROW_UPPER_RIGHT, CHEEK_RIGHT, EYELID_PAIRS_RIGHT, INNER_EYE_CORNER_RIGHT, MOUTH_CORNER_RIGHT,
+    NASAL_ALA_RIGHT, Side, on_side,
 };
 
 /// How one side's excursion is computed from its neutral and current landmarks (face
@@ -35,13 +35,13 @@ pub enum Measure {
         /// The point that moves.
         point: usize,
     },
-    /// Movement of `corner` towards the midline plus forward movement of `lips`:
-    /// `−Δ|x|(corner) + mean(−Δz(lips))`.
+    /// Movement of `corner` towards the midline: `−Δlateral(corner)`. (The lips' forward
+    /// movement is left out: the mesh's lip depth moved by up to ±0.026 IOD between tracked
+    /// frames of one unchanged image, and under tracking stayed forward at rest after a
+    /// pucker, so consecutive puckers ran into one; see docs/validation.md.)
     Pucker {
         /// The mouth corner.
         corner: usize,
-        /// Lip points that push forward.
-        lips: &'static [usize],
     },
     /// Outward movement of `points`, away from the midline: `mean(Δlateral)`. (The forward
     /// part of a puff is left out: the mesh's depth moved by ±0.01 IOD on a cheek that did not
@@ -110,7 +110,7 @@ pub const CORE_MOVEMENTS: [Movement; 6] = [
         id: "pucker",
         name: "Pucker",
         instruction: "Push your lips forward as if saying 'oo', keeping both sides even.",
-        measure: Measure::Pucker { corner: MOUTH_CORNER_RIGHT, lips: &LIP_LATERAL_RIGHT },
+        measure: Measure::Pucker { corner: MOUTH_CORNER_RIGHT },
         min_excursion: MIN_DISTANCE_EXCURSION_IOD,
     },
     Movement {
@@ -136,8 +136,7 @@ impl Measure {
             Measure::Approach { points, anchor } => {
                 points.iter().copied().chain([anchor]).collect()
             }
-            Measure::Excursion { point } => vec![point],
-            Measure::Pucker { corner, lips } => lips.iter().copied().chain([corner]).collect(),
+            Measure::Excursion { point } | Measure::Pucker { corner: point } => vec![point],
         }
     }
 
@@ -173,9 +172,8 @@ impl Measure {
                 let (n, c) = (neutral[at(point)], current[at(point)]);
                 (c[0] - n[0]).hypot(c[1] - n[1])
             }
-            Measure::Pucker { corner, lips } => {
-                let medial = lateral(neutral[at(corner)]) - lateral(current[at(corner)]);
-                medial + mean(lips, &|i| neutral[i][2] - current[i][2])
+            Measure::Pucker { corner } => {
+                lateral(neutral[at(corner)]) - lateral(current[at(corner)])
             }
             Measure::Outward { points } => {
                 mean(points, &|i| lateral(current[i]) - lateral(neutral[i]))

@@ -18,11 +18,11 @@ const ANCHOR_RING_SCALE: f64 = 1.6;
 /// Anchors on the ring.
 const ANCHOR_RING_POINTS: usize = 24;
 
-/// A movement to apply: control landmarks (named for the subject's right side) that move by
+/// Landmarks that move together: the controls (named for the subject's right side) move by
 /// `displacement_iod` (face coordinates, right side; mirrored for the left), every other
 /// landmark following with weight `exp(−(d/σ)²)` of its distance `d` to the nearest control.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct SyntheticMovement {
+pub struct ControlGroup {
     /// Landmarks that move fully.
     pub controls: &'static [usize],
     /// Their displacement on the subject's right side, IOD (x towards the subject's left,
@@ -32,6 +32,15 @@ pub struct SyntheticMovement {
     pub falloff_iod: f64,
 }
 
+/// A movement to apply: one or more groups of landmarks, each moving its own way (an eye
+/// closing moves the upper lid down and the lower lid up). A landmark's displacement is the sum
+/// of every group's, each weighted by its fall-off.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SyntheticMovement {
+    /// The groups, each on both sides.
+    pub groups: &'static [ControlGroup],
+}
+
 impl SyntheticMovement {
     /// Where each landmark goes (face coordinates, IOD) when the left side moves with strength
     /// `left` and the right side with `right` (1 = fully, 0 = not at all).
@@ -39,22 +48,24 @@ impl SyntheticMovement {
         face.iter()
             .map(|p| {
                 let mut moved = *p;
-                for (side, strength) in [(Side::Left, left), (Side::Right, right)] {
-                    let weight = self
-                        .controls
-                        .iter()
-                        .map(|&c| {
-                            let q = face[on_side(c, side)];
-                            let d2: f64 = (0..3).map(|k| (p[k] - q[k]).powi(2)).sum();
-                            (-d2 / self.falloff_iod.powi(2)).exp()
-                        })
-                        .fold(0.0, f64::max);
-                    let mut d = self.displacement_iod;
-                    if side == Side::Left {
-                        d[0] = -d[0];
-                    }
-                    for k in 0..3 {
-                        moved[k] += strength * weight * d[k];
+                for group in self.groups {
+                    for (side, strength) in [(Side::Left, left), (Side::Right, right)] {
+                        let weight = group
+                            .controls
+                            .iter()
+                            .map(|&c| {
+                                let q = face[on_side(c, side)];
+                                let d2: f64 = (0..3).map(|k| (p[k] - q[k]).powi(2)).sum();
+                                (-d2 / group.falloff_iod.powi(2)).exp()
+                            })
+                            .fold(0.0, f64::max);
+                        let mut d = group.displacement_iod;
+                        if side == Side::Left {
+                            d[0] = -d[0];
+                        }
+                        for k in 0..3 {
+                            moved[k] += strength * weight * d[k];
+                        }
                     }
                 }
                 moved
@@ -233,33 +244,101 @@ fn circumscribed(t: [usize; 3], p: &[Point]) -> ([usize; 3], Point, f64) {
 }
 
 /// Synthetic movements with a known answer, by movement id: what the validation warps and
-/// the built-in demo apply. Only in-plane movements can be faked honestly with a 2-D warp.
-pub const SYNTHETIC_MOVEMENTS: [(&str, SyntheticMovement); 3] = [
+/// the built-in demo apply. Only the in-plane part of a movement can be shown with a 2-D warp;
+/// each entry says what its form can and cannot show (docs/validation.md has the numbers).
+pub const SYNTHETIC_MOVEMENTS: [(&str, SyntheticMovement); 6] = [
     (
         "brow_lift",
         SyntheticMovement {
-            controls: &[70, 63, 105, 66, 107, 46, 53, 52, 65, 55],
-            displacement_iod: [0.0, -0.15, 0.0],
-            falloff_iod: 0.12,
+            groups: &[ControlGroup {
+                controls: &[70, 63, 105, 66, 107, 46, 53, 52, 65, 55],
+                displacement_iod: [0.0, -0.15, 0.0],
+                falloff_iod: 0.12,
+            }],
         },
     ),
     (
         "smile",
         SyntheticMovement {
-            controls: &[61, 78],
-            displacement_iod: [-0.10, -0.10, 0.0],
-            falloff_iod: 0.15,
+            groups: &[ControlGroup {
+                controls: &[61, 78],
+                displacement_iod: [-0.10, -0.10, 0.0],
+                falloff_iod: 0.15,
+            }],
         },
     ),
     (
         "cheek_puff",
         SyntheticMovement {
-            controls: &[50, 205, 187, 147, 207],
-            displacement_iod: [-0.08, 0.0, 0.0],
-            falloff_iod: 0.15,
+            groups: &[ControlGroup {
+                controls: &[50, 205, 187, 147, 207],
+                displacement_iod: [-0.08, 0.0, 0.0],
+                falloff_iod: 0.15,
+            }],
         },
     ),
+    EYE_CLOSURE,
+    NOSE_WRINKLE,
+    PUCKER,
 ];
+
+/// Eye closure: the middle of the upper lid margin comes down and the lower lid rises a
+/// little, the flanks following less, so the lid closes most where the eye is most open (as a
+/// real lid does); the middle closes by 0.062 IOD, so the lids do not cross on eyes open wider
+/// than that at rest (the test faces' narrowest middle lid pair: 0.071). The skin of the upper
+/// lid above the margin is stretched down with it. What it cannot show: a real lid slides over the eye and
+/// hides the iris from the top; the warp squeezes what is between the lids into a slit instead,
+/// and it cannot close the eye completely (the triangles between the lids would fold). Whether
+/// the face mesh reads the slit as a closing eye is what the validation measures.
+const EYE_CLOSURE: (&str, SyntheticMovement) = (
+    "eye_closure",
+    SyntheticMovement {
+        groups: &[
+            // Upper lid margin, middle third.
+            ControlGroup {
+                controls: &[160, 159, 158],
+                displacement_iod: [0.0, 0.05, 0.0],
+                falloff_iod: 0.05,
+            },
+            // Lower lid margin, middle third.
+            ControlGroup {
+                controls: &[144, 145, 153],
+                displacement_iod: [0.0, -0.012, 0.0],
+                falloff_iod: 0.05,
+            },
+        ],
+    },
+);
+
+/// Nose wrinkle: the nasal ala and the skin beside it rise towards the inner eye corner, the
+/// upper lip just below the nostril following. What it cannot show: the wrinkles across the
+/// nasal bridge and the deepening of the nasolabial fold are changes of texture and shading,
+/// not of position.
+const NOSE_WRINKLE: (&str, SyntheticMovement) = (
+    "nose_wrinkle",
+    SyntheticMovement {
+        groups: &[ControlGroup {
+            controls: &[129, 98, 64, 102, 49, 48],
+            displacement_iod: [0.01, -0.07, 0.0],
+            falloff_iod: 0.15,
+        }],
+    },
+);
+
+/// Pucker: the mouth corners move towards the midline and the lips gather between them. What
+/// it cannot show: the lips pushing forward (the measure's z term, metrics.md) is movement
+/// towards the camera; a flat warp leaves the mesh's depth to the model, so only the corners'
+/// medial movement is known.
+const PUCKER: (&str, SyntheticMovement) = (
+    "pucker",
+    SyntheticMovement {
+        groups: &[ControlGroup {
+            controls: &[61, 78],
+            displacement_iod: [0.10, 0.0, 0.0],
+            falloff_iod: 0.15,
+        }],
+    },
+);
 
 #[cfg(test)]
 mod tests {
@@ -286,6 +365,50 @@ mod tests {
             })
             .sum();
         assert!((area - 16.0).abs() < 1e-5, "{area}");
+    }
+
+    /// Each group moves its own controls fully (mirrored on the left), the groups' movements
+    /// add up, and a landmark far from every control stays where it is.
+    #[test]
+    fn groups_move_their_controls_and_add_up() {
+        // Landmarks spread on a line far apart, so no control drags another.
+        let face: Vec<Vec3> = (0..crate::landmarks::NUM_LANDMARKS)
+            .map(|i| [i as f64 * 10.0 * if i < 248 { -1.0 } else { 1.0 }, 0.0, 0.0])
+            .collect();
+        let movement = SyntheticMovement {
+            groups: &[
+                ControlGroup {
+                    controls: &[160],
+                    displacement_iod: [0.0, 0.05, 0.0],
+                    falloff_iod: 1.0,
+                },
+                ControlGroup {
+                    controls: &[144],
+                    displacement_iod: [0.01, -0.02, 0.0],
+                    falloff_iod: 1.0,
+                },
+            ],
+        };
+        let moved = movement.displaced(&face, 1.0, 0.5);
+        let delta = |i: usize| [0, 1, 2].map(|k| moved[i][k] - face[i][k]);
+        let close = |a: Vec3, b: Vec3| (0..3).all(|k| (a[k] - b[k]).abs() < 1e-12);
+        assert!(close(delta(160), [0.0, 0.025, 0.0]), "{:?}", delta(160));
+        assert!(close(delta(144), [0.005, -0.01, 0.0]), "{:?}", delta(144));
+        let (left_upper, left_lower) = (on_side(160, Side::Left), on_side(144, Side::Left));
+        assert!(close(delta(left_upper), [0.0, 0.05, 0.0]), "{:?}", delta(left_upper));
+        assert!(close(delta(left_lower), [-0.01, -0.02, 0.0]), "{:?}", delta(left_lower));
+        assert!(close(delta(3), [0.0; 3]));
+    }
+
+    /// The new forms keep the first three entries (the demo and the validation rely on them)
+    /// and cover every core movement once.
+    #[test]
+    fn every_core_movement_has_one_synthetic_form() {
+        let ids: Vec<&str> = SYNTHETIC_MOVEMENTS.iter().map(|(id, _)| *id).collect();
+        assert_eq!(ids[..3], ["brow_lift", "smile", "cheek_puff"]);
+        for m in crate::symmetry::CORE_MOVEMENTS {
+            assert_eq!(ids.iter().filter(|id| **id == m.id).count(), 1, "{}", m.id);
+        }
     }
 
     /// Points that do not move leave the image unchanged.

@@ -28,6 +28,13 @@ pub struct KnownMovement {
     pub mesh: MovementScore,
     /// Skin-motion score.
     pub flow: MovementScore,
+    /// Skin-motion score with every point's depth kept at the neutral face's: the in-plane
+    /// part, all a 2-D warp can show (differs from `flow` only for measures that read depth:
+    /// the pucker's lips, the eye's lid distances).
+    pub flow_in_plane: MovementScore,
+    /// Skin-motion scores of the other core movements on the same frame: cross-talk, which
+    /// should read as no movement.
+    pub others: Vec<MovementScore>,
 }
 
 /// Why a validation case could not run.
@@ -71,20 +78,35 @@ pub fn known_movements(
                 .map(|side| definition.measure.excursion(side, &frame.landmarks, &moved));
             let found = landmarker.faces(&warped)?;
             let warped_landmarks = &found.first().ok_or(ValidationError::NoFace)?.landmarks;
-            let pick = |score: crate::symmetry::FrameScore| {
+            // This movement's score and the others'.
+            let split = |score: crate::symmetry::FrameScore| {
                 if let Some(flag) = score.flags.first() {
                     return Err(ValidationError::Flagged(flag.clone()));
                 }
-                score
-                    .movements
-                    .into_iter()
-                    .find(|m| m.movement == id)
-                    .ok_or(ValidationError::NoFace)
+                let (this, others): (Vec<_>, Vec<_>) =
+                    score.movements.into_iter().partition(|m| m.movement == id);
+                let this = this.into_iter().next().ok_or(ValidationError::NoFace)?;
+                Ok((this, others))
             };
-            let mesh = pick(score_frame(&neutral, warped_landmarks))?;
-            let flow =
-                pick(score_frame_with_flow(&neutral, &neutral_image, &warped, warped_landmarks))?;
-            out.push(KnownMovement { movement: id, strength: r, truth, mesh, flow });
+            let (mesh, _) = split(score_frame(&neutral, warped_landmarks))?;
+            let (flow, others) =
+                split(score_frame_with_flow(&neutral, &neutral_image, &warped, warped_landmarks))?;
+            let warped_frame =
+                FaceFrame::fit(warped_landmarks).map_err(ValidationError::Flagged)?;
+            let mut in_plane = neutral_image.follow(&warped, &warped_frame);
+            for (p, n) in in_plane.iter_mut().zip(&neutral.landmarks) {
+                p[2] = n[2];
+            }
+            let flow_in_plane = MovementScore::of(definition, &neutral.landmarks, &in_plane);
+            out.push(KnownMovement {
+                movement: id,
+                strength: r,
+                truth,
+                mesh,
+                flow,
+                flow_in_plane,
+                others,
+            });
         }
     }
     Ok(out)

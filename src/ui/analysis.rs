@@ -13,11 +13,11 @@ use crate::frame::Frame;
 use crate::landmarks::{Face, Landmarks, Tracker, largest_face};
 use crate::pipeline::Analyzer;
 use crate::pipeline::smoothing::LandmarkSmoother;
+use crate::session::calibration::CALIBRATION_S;
 use crate::session::calibration::{Stillness, StillnessCheck};
 use crate::session::repetitions::{Repetition, RepetitionCounter, Sample};
 use crate::symmetry::flow::NeutralImage;
 use crate::symmetry::score::{calibrate, score_frame_with_flow};
-use crate::session::calibration::CALIBRATION_S;
 use crate::symmetry::{FrameScore, Movement, Neutral};
 
 /// Mean brightness (0–255) of the face below which the picture is too dark to measure well.
@@ -26,6 +26,11 @@ use crate::symmetry::{FrameScore, Movement, Neutral};
 const MIN_FACE_BRIGHTNESS: f64 = 50.0;
 /// Mean brightness of the face above which it is washed out (texture clipped to white).
 const MAX_FACE_BRIGHTNESS: f64 = 225.0;
+/// Frames the face must have been followed before one is taken as a provisional neutral: the
+/// frame where the face is first found is cropped from the detector's box, the next ones from
+/// the landmarks, and the mesh differs between the two (eye closure by up to 0.12 on an
+/// identical image), so the neutral is never the first.
+const SETTLE_FRAMES: usize = 3;
 
 /// One analysed frame, as the live app shows it.
 #[derive(Clone, Debug, Default)]
@@ -103,6 +108,10 @@ pub struct LiveAnalyzer {
     control: Arc<LiveControl>,
     events: Sender<LiveEvent>,
     calibration: Option<CalibrationRun>,
+    /// A calibration was asked for and waits for the face to be followed long enough.
+    calibration_wanted: bool,
+    /// Frames in a row with a face.
+    faces_in_a_row: usize,
     counter: Option<(u64, &'static str, RepetitionCounter)>,
     smoother: LandmarkSmoother,
     last_frame_at: Option<Instant>,
@@ -118,6 +127,8 @@ impl LiveAnalyzer {
             control,
             events,
             calibration: None,
+            calibration_wanted: false,
+            faces_in_a_row: 0,
             counter: None,
             smoother: LandmarkSmoother::default(),
             last_frame_at: None,
@@ -133,6 +144,10 @@ impl LiveAnalyzer {
     /// provisional neutral, shown while the person holds still.
     fn calibrate_step(&mut self, frame: &Frame, face: &Face) -> Option<FrameScore> {
         let Some(run) = &mut self.calibration else {
+            if self.faces_in_a_row < SETTLE_FRAMES {
+                return None;
+            }
+            self.calibration_wanted = false;
             match calibrate(&frame.image, &face.landmarks) {
                 Ok(neutral) => {
                     self.calibration = Some(CalibrationRun {
@@ -206,8 +221,10 @@ impl Analyzer for LiveAnalyzer {
         self.last_frame_at = Some(frame.captured_at);
         let Some(face) = largest_face(faces) else {
             self.smoother.reset();
-            if self.control.calibrate.swap(false, Ordering::AcqRel) || self.calibration.is_some() {
-                self.calibration = None;
+            self.faces_in_a_row = 0;
+            let requested = self.control.calibrate.swap(false, Ordering::AcqRel);
+            if requested || self.calibration_wanted || self.calibration.is_some() {
+                (self.calibration, self.calibration_wanted) = (None, false);
                 self.tell(LiveEvent::CalibrationFailed("no face in view".into()));
             }
             result.warnings.push("no face in view".into());
@@ -217,17 +234,20 @@ impl Analyzer for LiveAnalyzer {
         if let Some(warning) = lighting_warning(&frame.image, &face) {
             result.warnings.push(warning);
         }
+        self.faces_in_a_row += 1;
         // A new request starts the window afresh.
-        let requested = self.control.calibrate.swap(false, Ordering::AcqRel);
-        if requested {
-            self.calibration = None;
+        if self.control.calibrate.swap(false, Ordering::AcqRel) {
+            (self.calibration, self.calibration_wanted) = (None, true);
         }
-        if self.calibration.is_some() || requested {
+        if self.calibration.is_some() || self.calibration_wanted {
             result.score = self.calibrate_step(frame, &face);
-            result.calibrating = self.calibration.as_ref().map(|run| {
-                let t = frame.captured_at.duration_since(run.started).as_secs_f64();
-                (t / CALIBRATION_S).clamp(0.0, 1.0)
-            });
+            result.calibrating = match &self.calibration {
+                Some(run) => {
+                    let t = frame.captured_at.duration_since(run.started).as_secs_f64();
+                    Some((t / CALIBRATION_S).clamp(0.0, 1.0))
+                }
+                None => self.calibration_wanted.then_some(0.0),
+            };
         } else if let Some((neutral, image)) = &self.neutral {
             let score = score_frame_with_flow(neutral, image, &frame.image, &face.landmarks);
             result.warnings.extend(score.flags.iter().map(ToString::to_string));

