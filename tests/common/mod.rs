@@ -98,22 +98,7 @@ pub fn mean_xy_distance(a: &[[f32; 3]], b: &[[f32; 3]]) -> f32 {
 
 /// Encodes `frames` losslessly (FFV1 in Matroska) at `fps` with the ffmpeg program.
 pub fn make_video(frames: &[image::RgbImage], fps: u32, path: &Path) {
-    use std::io::Write;
-    let (w, h) = frames[0].dimensions();
-    let mut child = std::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24"])
-        .args(["-s", &format!("{w}x{h}"), "-r", &fps.to_string(), "-i", "-"])
-        .args(["-c:v", "ffv1", "-pix_fmt", "bgr0"])
-        .arg(path)
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .expect("ffmpeg runs (scripts/install-system-deps.sh installs it)");
-    let mut stdin = child.stdin.take().expect("stdin");
-    for f in frames {
-        stdin.write_all(f.as_raw()).expect("ffmpeg takes frames");
-    }
-    drop(stdin);
-    assert!(child.wait().expect("ffmpeg finishes").success(), "ffmpeg encoded {}", path.display());
+    make_video_from(frames[0].dimensions(), frames.len(), fps, path, |i| frames[i].clone());
 }
 
 /// [`make_video`] for `count` frames of `width` × `height` made one at a time by `frame`, so
@@ -157,4 +142,19 @@ pub fn pattern_frames(count: usize, width: u32, height: u32) -> Vec<image::RgbIm
             })
         })
         .collect()
+}
+
+/// The facesym binary, with the test models, ready for `args`.
+pub fn facesym(args: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_facesym"));
+    command.arg("--models").arg(models().detector.parent().unwrap()).args(args);
+    command
+}
+
+/// Runs `command`: its output, stdout and stderr as text.
+pub fn run(command: &mut std::process::Command) -> (std::process::Output, String, String) {
+    let out = command.output().expect("facesym runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out, stdout, stderr)
 }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -18,7 +18,7 @@ use facesym::synthetic::exercise::{
     ExerciseRecording, RepetitionSpec, ScheduledRepetition, varied_repetitions,
 };
 
-use crate::common::{self, face_image};
+use crate::common::{self, face_image, facesym, run};
 
 /// Repetitions in the generated recording.
 const REPS: usize = 12;
@@ -39,19 +39,6 @@ fn brow_lift_video() -> &'static Path {
         common::make_video(&frames, recording.fps as u32, &path);
         path
     })
-}
-
-fn facesym(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_facesym"));
-    command.arg("--models").arg(common::models().detector.parent().unwrap()).args(args);
-    command
-}
-
-fn run(command: &mut Command) -> (Output, String, String) {
-    let out = command.output().expect("facesym runs");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    (out, stdout, stderr)
 }
 
 /// Every repetition is found and written; CSV and JSON hold every frame.

@@ -3,14 +3,13 @@
 //! errors plain.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use facesym::session::report::{ReportError, render_report};
 use facesym::session::store::days_from_civil;
 use facesym::session::{Repetition, Store};
 use facesym::symmetry::Side;
 
-use crate::common;
+use crate::common::{self, facesym, run};
 
 /// A source name with markup in it, as a file name could have.
 const HOSTILE_SOURCE: &str = "<script>alert(\"x\")</script> & cam";
@@ -260,19 +259,6 @@ fn report_of_an_unknown_session_names_it() {
     assert!(matches!(err, ReportError::NoSession { session: 99 }), "{err:?}");
     let message = err.to_string();
     assert!(message.contains("99") && message.contains("facesym sessions list"), "{message}");
-}
-
-fn facesym(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_facesym"));
-    command.arg("--models").arg(common::models().detector.parent().unwrap()).args(args);
-    command
-}
-
-fn run(command: &mut Command) -> (Output, String, String) {
-    let out = command.output().expect("facesym runs");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    (out, stdout, stderr)
 }
 
 /// The scratch folder with a record in `record/`, and where a report would go.
