@@ -1,6 +1,6 @@
-//! Calibrating the neutral face over a few still seconds: the first frame is taken as the
-//! provisional neutral, every later frame of the window is scored against it, and the
-//! neutral is kept only if nothing moved. "Moved" is the repetition counter's own rule (a
+//! Calibrating the neutral face over a few still seconds: one frame of the followed face is
+//! taken as the provisional neutral, every later frame of the window is scored against it,
+//! and the neutral is kept only if nothing moved. "Moved" is the repetition counter's own rule (a
 //! movement's 3-frame median at or beyond its threshold for the minimum hold), so a neutral
 //! is accepted exactly when no repetition could have started during the window, while one
 //! frame of landmark jitter (the mesh's depth moves lip points by up to ±0.026 IOD between
