@@ -448,18 +448,11 @@ fn print_score(path: &Path, score: &symmetry::FrameScore) {
     for m in &score.movements {
         let verdict = match (m.ratio, m.weaker) {
             (Some(ratio), Some(weaker)) => {
-                format!("ratio {ratio:.2}, weaker side: {}", side_name(weaker))
+                format!("ratio {ratio:.2}, weaker side: {}", weaker.name())
             }
             _ => "not enough movement".to_string(),
         };
         println!("  {:<13} left {:+.3}  right {:+.3}  {verdict}", m.movement, m.left, m.right);
-    }
-}
-
-fn side_name(side: symmetry::Side) -> &'static str {
-    match side {
-        symmetry::Side::Left => "left",
-        symmetry::Side::Right => "right",
     }
 }
 

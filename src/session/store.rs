@@ -208,10 +208,7 @@ impl Store {
                 |r| r.get(0),
             )
             .map_err(|e| self.sqlite(e))?;
-        let weaker = rep.weaker.map(|s| match s {
-            Side::Left => "left",
-            Side::Right => "right",
-        });
+        let weaker = rep.weaker.map(Side::name);
         self.connection
             .execute(
                 "INSERT INTO repetitions (session_id, movement, number, onset_s, peak_s, end_s,

@@ -40,6 +40,14 @@ impl Side {
         }
     }
 
+    /// "left" or "right", as written in files and shown to people (and as serialised).
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Left => "left",
+            Side::Right => "right",
+        }
+    }
+
     /// +1 for left, −1 for right: the sign of x on this side in face coordinates.
     pub fn sign(self) -> f64 {
         match self {

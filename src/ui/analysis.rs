@@ -13,7 +13,6 @@ use crate::frame::Frame;
 use crate::landmarks::{Face, Landmarks, Tracker, largest_face};
 use crate::pipeline::Analyzer;
 use crate::pipeline::smoothing::LandmarkSmoother;
-use crate::session::calibration::CALIBRATION_S;
 use crate::session::calibration::{Stillness, StillnessCheck};
 use crate::session::repetitions::{Repetition, RepetitionCounter, Sample};
 use crate::symmetry::flow::NeutralImage;
@@ -141,11 +140,12 @@ impl LiveAnalyzer {
     }
 
     /// One frame of a calibration under way (or its start): the score against the
-    /// provisional neutral, shown while the person holds still.
-    fn calibrate_step(&mut self, frame: &Frame, face: &Face) -> Option<FrameScore> {
+    /// provisional neutral, shown while the person holds still, and the fraction of the still
+    /// window done (`None` once the calibration has ended either way).
+    fn calibrate_step(&mut self, frame: &Frame, face: &Face) -> (Option<FrameScore>, Option<f64>) {
         let Some(run) = &mut self.calibration else {
             if self.faces_in_a_row < SETTLE_FRAMES {
-                return None;
+                return (None, Some(0.0));
             }
             self.calibration_wanted = false;
             match calibrate(&frame.image, &face.landmarks) {
@@ -155,31 +155,34 @@ impl LiveAnalyzer {
                         neutral,
                         check: StillnessCheck::new(0.0),
                     });
+                    return (None, Some(0.0));
                 }
                 Err(flags) => {
                     let why = flags.iter().map(ToString::to_string).collect::<Vec<_>>();
                     self.tell(LiveEvent::CalibrationFailed(why.join("; ")));
+                    return (None, None);
                 }
             }
-            return None;
         };
         let (neutral, image) = &run.neutral;
         let score = score_frame_with_flow(neutral, image, &frame.image, &face.landmarks);
         let t = frame.captured_at.duration_since(run.started).as_secs_f64();
-        match run.check.push(t, &score) {
-            Stillness::Holding(_) => {}
+        let progress = match run.check.push(t, &score) {
+            Stillness::Holding(done) => Some(done),
             Stillness::Still => {
                 let run = self.calibration.take().expect("a calibration is under way");
                 self.neutral = Some(run.neutral);
                 self.counter = None;
                 self.tell(LiveEvent::Calibrated);
+                None
             }
             Stillness::Moved(why) => {
                 self.calibration = None;
                 self.tell(LiveEvent::CalibrationFailed(why));
+                None
             }
-        }
-        Some(score)
+        };
+        (Some(score), progress)
     }
 
     /// Feeds the counted movement's counter; tells of a repetition that ends.
@@ -240,14 +243,7 @@ impl Analyzer for LiveAnalyzer {
             (self.calibration, self.calibration_wanted) = (None, true);
         }
         if self.calibration.is_some() || self.calibration_wanted {
-            result.score = self.calibrate_step(frame, &face);
-            result.calibrating = match &self.calibration {
-                Some(run) => {
-                    let t = frame.captured_at.duration_since(run.started).as_secs_f64();
-                    Some((t / CALIBRATION_S).clamp(0.0, 1.0))
-                }
-                None => self.calibration_wanted.then_some(0.0),
-            };
+            (result.score, result.calibrating) = self.calibrate_step(frame, &face);
         } else if let Some((neutral, image)) = &self.neutral {
             let score = score_frame_with_flow(neutral, image, &frame.image, &face.landmarks);
             result.warnings.extend(score.flags.iter().map(ToString::to_string));

@@ -12,7 +12,7 @@ use crate::session::calibration::CALIBRATION_S;
 use crate::session::guide::{Action, GuideSettings, GuidedSession, Phase};
 use crate::session::history::median;
 use crate::session::repetitions::Repetition;
-use crate::symmetry::{CORE_MOVEMENTS, Side};
+use crate::symmetry::CORE_MOVEMENTS;
 
 /// Seconds between a calibration that was not kept and the next try: time to read why.
 const CALIBRATION_RETRY_S: f64 = 1.5;
@@ -391,13 +391,7 @@ impl LiveApp {
 /// "ratio 0.52, weaker right" for a repetition.
 fn describe(rep: &Repetition) -> String {
     match (rep.ratio, rep.weaker) {
-        (Some(ratio), Some(side)) => {
-            let side = match side {
-                Side::Left => "left",
-                Side::Right => "right",
-            };
-            format!("ratio {ratio:.2}, weaker {side}")
-        }
+        (Some(ratio), Some(side)) => format!("ratio {ratio:.2}, weaker {}", side.name()),
         (Some(ratio), None) => format!("ratio {ratio:.2}"),
         _ => "no ratio".into(),
     }

@@ -573,11 +573,7 @@ fn movement_row(ui: &mut egui::Ui, name: &str, min_excursion: f64, score: Option
     }
     let text = match (score.status, score.ratio, score.weaker) {
         (ScoreStatus::Scored, Some(ratio), Some(weaker)) => {
-            let side = match weaker {
-                Side::Left => "left",
-                Side::Right => "right",
-            };
-            format!("{name}: ratio {ratio:.2}, weaker {side}")
+            format!("{name}: ratio {ratio:.2}, weaker {}", weaker.name())
         }
         _ => format!("{name}: not enough movement"),
     };
