@@ -12,6 +12,7 @@
 
 mod detector;
 mod error;
+mod fast_ops;
 mod mesh;
 mod model;
 mod roi;
@@ -21,7 +22,7 @@ pub mod warp;
 pub use detector::{DETECTOR_INPUT_SIZE, Detection, Detector, MIN_DETECTION_SCORE};
 pub use error::LandmarkError;
 pub use mesh::{FaceMesh, MESH_INPUT_SIZE, MIN_FACE_PRESENCE, NUM_LANDMARKS};
-pub use model::ModelPaths;
+pub use model::{ModelPaths, Runtime, optimised};
 pub use roi::Roi;
 pub use tracker::{Tracker, TrackerOptions};
 

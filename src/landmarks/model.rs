@@ -47,6 +47,31 @@ impl ModelPaths {
     }
 }
 
+/// Which operators run a model's layers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Runtime {
+    /// tract's own operators throughout (the reference the specialised ones are tested
+    /// against).
+    Tract,
+    /// facesym's operators for 3×3 depthwise convolution, 2×2 max-pool and PReLU where
+    /// their shape allows (see `fast_ops`), tract's for the rest. What facesym runs.
+    Specialised,
+}
+
+/// An ONNX model (its bytes) with its input fixed to `[1, 3, size, size]`, decluttered, given
+/// to `runtime` and optimised by tract.
+pub fn optimised(onnx: &[u8], size: usize, runtime: Runtime) -> TractResult<TypedModel> {
+    let mut model = tract_onnx::onnx()
+        .model_for_read(&mut &onnx[..])?
+        .with_input_fact(0, f32::fact([1, 3, size, size]).into())?
+        .into_typed()?
+        .into_decluttered()?;
+    if runtime == Runtime::Specialised {
+        super::fast_ops::specialise(&mut model)?;
+    }
+    model.into_optimized()
+}
+
 /// A model optimised for one fixed NCHW input shape, with its run state kept between frames.
 /// Clones share the optimised plan and get their own state (one per thread).
 #[derive(Clone)]
@@ -72,11 +97,7 @@ impl OnnxModel {
             reason: format!("{e:#}"),
         };
         let input_shape = [1, 3, size, size];
-        let model = tract_onnx::onnx()
-            .model_for_read(&mut bytes.as_slice())
-            .and_then(|m| m.with_input_fact(0, f32::fact(input_shape).into()))
-            .and_then(|m| m.into_optimized())
-            .map_err(invalid)?;
+        let model = optimised(&bytes, size, Runtime::Specialised).map_err(invalid)?;
         let outputs: Vec<usize> = (0..model.outputs.len())
             .map(|i| {
                 let fact = model.output_fact(i)?;

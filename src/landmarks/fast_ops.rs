@@ -1,0 +1,764 @@
+//! Three operators of MediaPipe's face models, run by loops written for the one shape they
+//! have here instead of tract's general ones.
+//!
+//! tract's profile of the face mesh (`examples/profile_model.rs`, docs/performance.md) put
+//! 30 % of its time in 3×3 depthwise convolutions, 22 % in 2×2 max-pools and 22 % in the
+//! PReLU activations (which models/convert.py writes as `Relu(x) + a·Min(x, 0)`). All three
+//! are simple in these networks: NCHW, one batch, 3×3 or 2×2 windows. [`specialise`] swaps
+//! them, in the decluttered graph before tract optimises it, for:
+//! - [`Depthwise3x3`]: one channel plane at a time, copied into scratch with its zero border
+//!   (and, for stride 2, its even and odd columns apart), then each output row in one pass
+//!   of nine multiply-adds over contiguous memory;
+//! - [`MaxPool2x2`]: stride 2, no padding;
+//! - [`AddPrelu`]: `Relu(u + v) + a·Min(u + v, 0)`, the residual sum and the activation in
+//!   one pass over memory instead of five (or [`AddPrelu`] with no `v` where nothing is
+//!   added).
+//!
+//! Max-pool and PReLU compute the same floating-point operations as the graph they replace,
+//! in the same order, so their results are identical. The depthwise convolution adds its
+//! nine products in a fixed order that may differ from tract's, so it can differ in the last
+//! bit. The golden tests (tests/landmarks.rs) check the landmarks against MediaPipe's own,
+//! and the unit tests here check each operator against tract's.
+//!
+//! On x86-64 with AVX2 the loops are compiled a second time with AVX2 enabled (8 floats per
+//! instruction instead of SSE2's 4) and that copy is chosen at run time.
+
+use tract_onnx::prelude::*;
+use tract_onnx::tract_core::internal::*;
+use tract_onnx::tract_core::ops::binary::TypedBinOp;
+use tract_onnx::tract_core::ops::cnn::{Conv, KernelFormat, MaxPool, PaddingSpec, PoolSpec};
+use tract_onnx::tract_core::ops::nn::DataFormat;
+
+/// Swaps every operator of the three kinds above that has the shape they handle; returns
+/// how many nodes were replaced. Anything else is left to tract.
+pub(crate) fn specialise(model: &mut TypedModel) -> TractResult<usize> {
+    let mut replaced = 0;
+    // A patch adds nodes and rewires the old node's consumers, so the ids of the nodes still
+    // to visit stay valid.
+    for id in model.eval_order()? {
+        let node = &model.nodes()[id];
+        let patch = if let Some(conv) = node.op_as::<Conv>() {
+            depthwise_patch(model, node, conv)?
+        } else if let Some(pool) = node.op_as::<MaxPool>() {
+            max_pool_patch(model, node, pool)?
+        } else if node.op_as::<TypedBinOp>().is_some_and(|op| op.0.name() == "Add") {
+            prelu_patch(model, node)?
+        } else if node.op_as::<TypedBinOp>().is_some_and(|op| op.0.name() == "Max") {
+            relu_patch(model, node)?
+        } else {
+            None
+        };
+        if let Some(patch) = patch {
+            patch.apply(model)?;
+            replaced += 1;
+        }
+    }
+    model.compact()?;
+    Ok(replaced)
+}
+
+/// Rank-4 f32 NCHW with one image: `(channels, height, width)`.
+fn nchw(fact: &TypedFact) -> Option<(usize, usize, usize)> {
+    let shape = fact.shape.as_concrete()?;
+    (fact.datum_type == f32::datum_type() && shape.len() == 4 && shape[0] == 1)
+        .then(|| (shape[1], shape[2], shape[3]))
+}
+
+fn constant(model: &TypedModel, outlet: OutletId) -> TractResult<Option<Vec<f32>>> {
+    let fact = model.outlet_fact(outlet)?;
+    match &fact.konst {
+        Some(t) if t.datum_type() == f32::datum_type() => {
+            Ok(Some(t.try_as_plain_ram()?.as_slice::<f32>()?.to_vec()))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// 2-D stride and padding of a plain (undilated) NCHW pool spec: `(stride, [top, left,
+/// bottom, right])`, with equal strides on both axes.
+fn plain_geometry(
+    spec: &PoolSpec,
+    kernel: usize,
+    (height, width): (usize, usize),
+) -> Option<(usize, [usize; 4])> {
+    let strides = spec.strides.clone().unwrap_or_else(|| tvec![1, 1]);
+    let dilations = spec.dilations.clone().unwrap_or_else(|| tvec![1, 1]);
+    if spec.data_format != DataFormat::NCHW
+        || spec.kernel_shape[..] != [kernel, kernel]
+        || dilations[..] != [1, 1]
+        || strides.len() != 2
+        || strides[0] != strides[1]
+    {
+        return None;
+    }
+    let pads = match &spec.padding {
+        PaddingSpec::Valid => [0; 4],
+        PaddingSpec::Explicit(before, after) if before.len() == 2 && after.len() == 2 => {
+            [before[0], before[1], after[0], after[1]]
+        }
+        PaddingSpec::SameUpper | PaddingSpec::SameLower => {
+            // TensorFlow's SAME: ceil(n / stride) outputs, the padding split with the odd one
+            // after (upper) or before (lower).
+            let split = |n: usize| {
+                let total = ((n.div_ceil(strides[0]) - 1) * strides[0] + kernel).saturating_sub(n);
+                let small = total / 2;
+                if spec.padding == PaddingSpec::SameUpper {
+                    (small, total - small)
+                } else {
+                    (total - small, small)
+                }
+            };
+            let ((top, bottom), (left, right)) = (split(height), split(width));
+            [top, left, bottom, right]
+        }
+        _ => return None,
+    };
+    Some((strides[0], pads))
+}
+
+fn depthwise_patch(
+    model: &TypedModel,
+    node: &TypedNode,
+    conv: &Conv,
+) -> TractResult<Option<TypedModelPatch>> {
+    let input = model.outlet_fact(node.inputs[0])?;
+    let Some((channels, height, width)) = nchw(input) else { return Ok(None) };
+    let Some((stride, pads)) = plain_geometry(&conv.pool_spec, 3, (height, width)) else {
+        return Ok(None);
+    };
+    if conv.q_params.is_some()
+        || conv.group != channels
+        || conv.pool_spec.output_channels != channels
+        || conv.kernel_fmt != KernelFormat::OIHW
+        || node.inputs.len() != 3
+    {
+        return Ok(None);
+    }
+    let (Some(kernel), Some(bias)) =
+        (constant(model, node.inputs[1])?, constant(model, node.inputs[2])?)
+    else {
+        return Ok(None);
+    };
+    if kernel.len() != channels * 9 || (bias.len() != channels && bias.len() != 1) {
+        return Ok(None);
+    }
+    let bias = if bias.len() == 1 { vec![bias[0]; channels] } else { bias };
+    let op = Depthwise3x3 {
+        geometry: Geometry { channels, height, width, stride, pads },
+        kernel: kernel.iter().map(|w| w.to_bits()).collect(),
+        bias: bias.iter().map(|b| b.to_bits()).collect(),
+    };
+    Ok(Some(TypedModelPatch::replace_single_op(model, node, &node.inputs[..1], op)?))
+}
+
+fn max_pool_patch(
+    model: &TypedModel,
+    node: &TypedNode,
+    pool: &MaxPool,
+) -> TractResult<Option<TypedModelPatch>> {
+    let input = model.outlet_fact(node.inputs[0])?;
+    let Some((channels, height, width)) = nchw(input) else { return Ok(None) };
+    if pool.with_index_outputs.is_some()
+        || plain_geometry(&pool.pool_spec, 2, (height, width)) != Some((2, [0; 4]))
+        || height < 2
+        || width < 2
+    {
+        return Ok(None);
+    }
+    let op = MaxPool2x2 { channels, height, width };
+    Ok(Some(TypedModelPatch::replace_single_op(model, node, &node.inputs, op)?))
+}
+
+/// Matches `Add(Max(x, 0), Mul(Min(x, 0), a))` (either operand order) with `a` one slope per
+/// channel, and folds `x = Add(u, v)` in too when that sum feeds nothing else.
+fn prelu_patch(model: &TypedModel, add: &TypedNode) -> TractResult<Option<TypedModelPatch>> {
+    let binary = |outlet: OutletId, name: &str| -> Option<&TypedNode> {
+        let node = &model.nodes()[outlet.node];
+        let op = node.op_as::<TypedBinOp>()?;
+        (op.0.name() == name && outlet.slot == 0).then_some(node)
+    };
+    let is_zero = |outlet: OutletId| -> TractResult<bool> {
+        Ok(constant(model, outlet)?.is_some_and(|v| v.len() == 1 && v[0] == 0.0))
+    };
+    if add.inputs.len() != 2 {
+        return Ok(None);
+    }
+    // Which operand is the Max and which the Mul.
+    let (max, mul) = match (
+        binary(add.inputs[0], "Max"),
+        binary(add.inputs[1], "Mul"),
+        binary(add.inputs[1], "Max"),
+        binary(add.inputs[0], "Mul"),
+    ) {
+        (Some(max), Some(mul), _, _) | (_, _, Some(max), Some(mul)) => (max, mul),
+        _ => return Ok(None),
+    };
+    let x = max.inputs[0];
+    if !is_zero(max.inputs[1])? {
+        return Ok(None);
+    }
+    let (min, slopes) = match (binary(mul.inputs[0], "Min"), binary(mul.inputs[1], "Min")) {
+        (Some(min), None) => (min, mul.inputs[1]),
+        (None, Some(min)) => (min, mul.inputs[0]),
+        _ => return Ok(None),
+    };
+    if min.inputs[0] != x || !is_zero(min.inputs[1])? {
+        return Ok(None);
+    }
+    let Some((channels, height, width)) = nchw(model.outlet_fact(x)?) else { return Ok(None) };
+    if model.outlet_fact(add.id.into())?.shape != model.outlet_fact(x)?.shape {
+        return Ok(None);
+    }
+    let Some(slopes) = constant(model, slopes)? else { return Ok(None) };
+    if slopes.len() != channels || model.outlet_fact(mul.inputs[1])?.rank() != 4 {
+        return Ok(None);
+    }
+    // The Max, the Min and the Mul must feed nothing else, for the patch to drop them.
+    let single = |n: &TypedNode, readers: usize| {
+        n.outputs.len() == 1 && n.outputs[0].successors.len() == readers
+    };
+    if !single(max, 1) || !single(min, 1) || !single(mul, 1) {
+        return Ok(None);
+    }
+    let op = AddPrelu {
+        channels,
+        plane: height * width,
+        slopes: Some(slopes.iter().map(|s| s.to_bits()).collect()),
+    };
+    activation_patch(model, add, x, 2, op)
+}
+
+/// Matches `Max(Add(u, v), 0)`, a residual sum then ReLU, with the sum read by nothing else.
+fn relu_patch(model: &TypedModel, max: &TypedNode) -> TractResult<Option<TypedModelPatch>> {
+    let [x, zero] = max.inputs[..] else { return Ok(None) };
+    let is_sum = model.nodes()[x.node].op_as::<TypedBinOp>().is_some_and(|op| op.0.name() == "Add");
+    if !is_sum || !constant(model, zero)?.is_some_and(|v| v.len() == 1 && v[0] == 0.0) {
+        return Ok(None);
+    }
+    let Some((channels, height, width)) = nchw(model.outlet_fact(x)?) else { return Ok(None) };
+    if model.outlet_fact(max.id.into())?.shape != model.outlet_fact(x)?.shape {
+        return Ok(None);
+    }
+    let op = AddPrelu { channels, plane: height * width, slopes: None };
+    // Without a sum to fold in, tract's own Max is as good: `activation_patch` declines.
+    activation_patch(model, max, x, 1, op)
+}
+
+/// Replaces the activation ending at `last` (applied to `x`) by `op`, reading the two operands
+/// of `x = Add(u, v)` instead of `x` when that sum has no readers but the activation's
+/// `x_readers` nodes and is not a model output; otherwise reading `x`.
+fn activation_patch(
+    model: &TypedModel,
+    last: &TypedNode,
+    x: OutletId,
+    x_readers: usize,
+    op: AddPrelu,
+) -> TractResult<Option<TypedModelPatch>> {
+    let x_node = &model.nodes()[x.node];
+    let x_fact = model.outlet_fact(x)?;
+    let sum_operands = x_node
+        .op_as::<TypedBinOp>()
+        .filter(|add| add.0.name() == "Add" && x.slot == 0)
+        .filter(|_| x_node.outputs[0].successors.len() == x_readers)
+        .filter(|_| !model.output_outlets().is_ok_and(|o| o.contains(&x)))
+        .filter(|_| {
+            x_node.inputs.len() == 2
+                && x_node.inputs.iter().all(|i| {
+                    model
+                        .outlet_fact(*i)
+                        .is_ok_and(|f| f.konst.is_none() && f.shape == x_fact.shape)
+                })
+        })
+        .map(|_| x_node.inputs.clone());
+    let inputs: TVec<OutletId> = match sum_operands {
+        Some(operands) => operands.into_iter().collect(),
+        None if op.slopes.is_some() => tvec![x],
+        None => return Ok(None),
+    };
+    let mut patch = TypedModelPatch::default();
+    let wires: TVec<OutletId> =
+        inputs.iter().map(|i| patch.tap_model(model, *i)).collect::<TractResult<_>>()?;
+    let out = patch.wire_node(&last.name, op, &wires)?[0];
+    patch.shunt_outside(model, last.id.into(), out)?;
+    Ok(Some(patch))
+}
+
+/// Where a 3×3 depthwise convolution reads: one NCHW image.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub(crate) struct Geometry {
+    channels: usize,
+    height: usize,
+    width: usize,
+    stride: usize,
+    /// Zero rows/columns added: top, left, bottom, right.
+    pads: [usize; 4],
+}
+
+impl Geometry {
+    fn output(&self) -> (usize, usize) {
+        let [top, left, bottom, right] = self.pads;
+        (
+            (self.height + top + bottom - 3) / self.stride + 1,
+            (self.width + left + right - 3) / self.stride + 1,
+        )
+    }
+}
+
+/// 3×3 depthwise convolution with bias, weights held in the operator (as bits, so that the
+/// operator can be compared and hashed as tract requires).
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+pub(crate) struct Depthwise3x3 {
+    geometry: Geometry,
+    kernel: Vec<u32>,
+    bias: Vec<u32>,
+}
+
+impl Op for Depthwise3x3 {
+    fn name(&self) -> StaticName {
+        "facesym.Depthwise3x3".into()
+    }
+
+    fn info(&self) -> TractResult<Vec<String>> {
+        Ok(vec![format!("{:?}", self.geometry)])
+    }
+
+    fn validation(&self) -> Validation {
+        Validation::Rounding
+    }
+
+    op_as_typed_op!();
+}
+
+impl EvalOp for Depthwise3x3 {
+    op_out_of_plan!();
+
+    fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
+        let g = self.geometry;
+        let (out_h, out_w) = g.output();
+        let kernel: Vec<f32> = self.kernel.iter().map(|w| f32::from_bits(*w)).collect();
+        let mut output = Tensor::zero::<f32>(&[1, g.channels, out_h, out_w])?;
+        {
+            let input = inputs[0].try_as_plain_ram()?;
+            let input = input.as_slice::<f32>()?;
+            let mut out = output.try_as_plain_ram_mut()?;
+            let out = out.as_slice_mut::<f32>()?;
+            let mut padded = Vec::new();
+            for c in 0..g.channels {
+                let plane = &input[c * g.height * g.width..][..g.height * g.width];
+                let taps: &[f32; 9] = kernel[c * 9..][..9].try_into()?;
+                let bias = f32::from_bits(self.bias[c]);
+                let out_plane = &mut out[c * out_h * out_w..][..out_h * out_w];
+                simd::depthwise(plane, &g, taps, bias, &mut padded, out_plane);
+            }
+        }
+        Ok(tvec!(output.into_tvalue()))
+    }
+}
+
+impl TypedOp for Depthwise3x3 {
+    fn output_facts(&self, _inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
+        let (h, w) = self.geometry.output();
+        Ok(tvec!(f32::fact([1, self.geometry.channels, h, w])))
+    }
+
+    as_op!();
+}
+
+/// 2×2 max-pool, stride 2, no padding (an odd last row or column is dropped, as tract and
+/// TFLite do with valid padding).
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+pub(crate) struct MaxPool2x2 {
+    channels: usize,
+    height: usize,
+    width: usize,
+}
+
+impl Op for MaxPool2x2 {
+    fn name(&self) -> StaticName {
+        "facesym.MaxPool2x2".into()
+    }
+
+    op_as_typed_op!();
+}
+
+impl EvalOp for MaxPool2x2 {
+    op_out_of_plan!();
+
+    fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
+        let (h, w) = (self.height, self.width);
+        let (out_h, out_w) = (h / 2, w / 2);
+        let mut output = Tensor::zero::<f32>(&[1, self.channels, out_h, out_w])?;
+        {
+            let input = inputs[0].try_as_plain_ram()?;
+            let input = input.as_slice::<f32>()?;
+            let mut out = output.try_as_plain_ram_mut()?;
+            let out = out.as_slice_mut::<f32>()?;
+            for (plane, out_plane) in
+                input.chunks_exact(h * w).zip(out.chunks_exact_mut(out_h * out_w))
+            {
+                simd::max_pool(plane, w, out_plane, out_w);
+            }
+        }
+        Ok(tvec!(output.into_tvalue()))
+    }
+}
+
+impl TypedOp for MaxPool2x2 {
+    fn output_facts(&self, _inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
+        Ok(tvec!(f32::fact([1, self.channels, self.height / 2, self.width / 2])))
+    }
+
+    as_op!();
+}
+
+/// `y = Relu(s) + a·Min(s, 0)` with `s` the sum of its one or two inputs and `a` one slope
+/// per channel, or `y = Relu(s)` without slopes: exactly the operations of the graph it
+/// replaces.
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+pub(crate) struct AddPrelu {
+    channels: usize,
+    plane: usize,
+    slopes: Option<Vec<u32>>,
+}
+
+impl Op for AddPrelu {
+    fn name(&self) -> StaticName {
+        "facesym.AddPrelu".into()
+    }
+
+    op_as_typed_op!();
+}
+
+impl EvalOp for AddPrelu {
+    op_out_of_plan!();
+
+    fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
+        let mut output = Tensor::zero::<f32>(&[1, self.channels, self.plane])?;
+        {
+            let mut out = output.try_as_plain_ram_mut()?;
+            let out = out.as_slice_mut::<f32>()?;
+            let u = inputs[0].try_as_plain_ram()?;
+            let u = u.as_slice::<f32>()?;
+            let v = match inputs.get(1) {
+                Some(v) => Some(v.try_as_plain_ram()?),
+                None => None,
+            };
+            let v = v.as_ref().map(|v| v.as_slice::<f32>()).transpose()?;
+            for c in 0..self.channels {
+                let range = c * self.plane..(c + 1) * self.plane;
+                let slope = self.slopes.as_ref().map(|s| f32::from_bits(s[c]));
+                simd::add_prelu(
+                    &u[range.clone()],
+                    v.map(|v| &v[range.clone()]),
+                    slope,
+                    &mut out[range],
+                );
+            }
+        }
+        output.set_shape(inputs[0].shape())?;
+        Ok(tvec!(output.into_tvalue()))
+    }
+}
+
+impl TypedOp for AddPrelu {
+    fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
+        Ok(tvec!(f32::fact(inputs[0].shape.clone())))
+    }
+
+    as_op!();
+}
+
+/// The loops, and their choice between the SSE2 build and an AVX2 one.
+mod simd {
+    use super::Geometry;
+
+    /// Runs `$body` compiled with AVX2 when the processor has it.
+    macro_rules! with_best_isa {
+        ($(#[$doc:meta])* $name:ident($($arg:ident: $ty:ty),*) $body:block) => {
+            $(#[$doc])*
+            pub(super) fn $name($($arg: $ty),*) {
+                #[inline(always)]
+                fn portable($($arg: $ty),*) $body
+
+                #[cfg(target_arch = "x86_64")]
+                #[target_feature(enable = "avx2")]
+                fn avx2($($arg: $ty),*) {
+                    portable($($arg),*)
+                }
+
+                #[cfg(target_arch = "x86_64")]
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the processor was just asked whether it has AVX2.
+                    return unsafe { avx2($($arg),*) };
+                }
+                portable($($arg),*)
+            }
+        };
+    }
+
+    with_best_isa!(
+        /// One channel plane. `padded` is scratch for the plane with its zero border (stride
+        /// 1), or its even and odd columns side by side (stride 2), so that every output row
+        /// is one pass of nine multiply-adds over contiguous memory.
+        depthwise(
+        plane: &[f32],
+        g: &Geometry,
+        taps: &[f32; 9],
+        bias: f32,
+        padded: &mut Vec<f32>,
+        out: &mut [f32]
+    ) {
+        let (out_h, out_w) = g.output();
+        let [top, left, bottom, right] = g.pads;
+        let rows = g.height + top + bottom;
+        let cols = g.width + left + right;
+        // Stride 1: each padded row as is. Stride 2: columns 0, 2, 4… then 1, 3, 5…, so that
+        // input column 2x + k is `even[x + k/2]` (k = 0, 2) or `odd[x]` (k = 1).
+        let half = cols.div_ceil(2);
+        let row_len = if g.stride == 1 { cols } else { 2 * half };
+        padded.clear();
+        padded.resize(rows * row_len, 0.0);
+        for y in 0..g.height {
+            let src = &plane[y * g.width..][..g.width];
+            let dst = &mut padded[(y + top) * row_len..][..row_len];
+            if g.stride == 1 {
+                dst[left..left + g.width].copy_from_slice(src);
+            } else {
+                for (x, v) in src.iter().enumerate() {
+                    let c = x + left;
+                    dst[(c % 2) * half + c / 2] = *v;
+                }
+            }
+        }
+        let [w0, w1, w2, w3, w4, w5, w6, w7, w8] = *taps;
+        for (oy, row_out) in out.chunks_exact_mut(out_w).enumerate().take(out_h) {
+            let row = |k: usize| &padded[(oy * g.stride + k) * row_len..][..row_len];
+            let (r0, r1, r2) = (row(0), row(1), row(2));
+            let [a0, a1, a2] = kernel_columns(r0, g.stride, half, out_w);
+            let [b0, b1, b2] = kernel_columns(r1, g.stride, half, out_w);
+            let [c0, c1, c2] = kernel_columns(r2, g.stride, half, out_w);
+            for x in 0..out_w {
+                row_out[x] = bias
+                    + (w0 * a0[x] + w1 * a1[x] + w2 * a2[x])
+                    + (w3 * b0[x] + w4 * b1[x] + w5 * b2[x])
+                    + (w6 * c0[x] + w7 * c1[x] + w8 * c2[x]);
+            }
+        }
+    });
+
+    /// What the three kernel columns read of one padded row, as slices of exactly `out_w`.
+    #[inline(always)]
+    fn kernel_columns(row: &[f32], stride: usize, half: usize, out_w: usize) -> [&[f32]; 3] {
+        if stride == 1 {
+            [&row[..out_w], &row[1..1 + out_w], &row[2..2 + out_w]]
+        } else {
+            [&row[..out_w], &row[half..half + out_w], &row[1..1 + out_w]]
+        }
+    }
+
+    with_best_isa!(max_pool(plane: &[f32], width: usize, out: &mut [f32], out_w: usize) {
+        for (oy, row_out) in out.chunks_exact_mut(out_w).enumerate() {
+            let top = &plane[2 * oy * width..][..2 * out_w];
+            let bottom = &plane[(2 * oy + 1) * width..][..2 * out_w];
+            for ((o, t), b) in row_out.iter_mut().zip(top.chunks_exact(2)).zip(bottom.chunks_exact(2)) {
+                *o = t[0].max(t[1]).max(b[0].max(b[1]));
+            }
+        }
+    });
+
+    with_best_isa!(add_prelu(u: &[f32], v: Option<&[f32]>, slope: Option<f32>, out: &mut [f32]) {
+        match (v, slope) {
+            (Some(v), Some(a)) => {
+                for ((o, x), y) in out.iter_mut().zip(u).zip(v) {
+                    let s = x + y;
+                    *o = s.max(0.0) + a * s.min(0.0);
+                }
+            }
+            (None, Some(a)) => {
+                for (o, x) in out.iter_mut().zip(u) {
+                    *o = x.max(0.0) + a * x.min(0.0);
+                }
+            }
+            (Some(v), None) => {
+                for ((o, x), y) in out.iter_mut().zip(u).zip(v) {
+                    *o = (x + y).max(0.0);
+                }
+            }
+            (None, None) => {
+                for (o, x) in out.iter_mut().zip(u) {
+                    *o = x.max(0.0);
+                }
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::landmarks::{Runtime, optimised};
+
+    /// Deterministic values in -1..1.
+    fn noise(len: usize, seed: u32) -> Vec<f32> {
+        let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+        (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                (state as f32 / u32::MAX as f32) * 2.0 - 1.0
+            })
+            .collect()
+    }
+
+    /// The textbook definition, one output at a time, in f64.
+    fn reference_depthwise(input: &[f32], g: &Geometry, kernel: &[f32], bias: &[f32]) -> Vec<f32> {
+        let (out_h, out_w) = g.output();
+        let [top, left, _, _] = g.pads;
+        let mut out = Vec::new();
+        for c in 0..g.channels {
+            for oy in 0..out_h {
+                for ox in 0..out_w {
+                    let mut sum = bias[c] as f64;
+                    for ky in 0..3 {
+                        for kx in 0..3 {
+                            let y = (oy * g.stride + ky) as isize - top as isize;
+                            let x = (ox * g.stride + kx) as isize - left as isize;
+                            if (0..g.height as isize).contains(&y)
+                                && (0..g.width as isize).contains(&x)
+                            {
+                                let v = input[(c * g.height + y as usize) * g.width + x as usize];
+                                sum += kernel[c * 9 + ky * 3 + kx] as f64 * v as f64;
+                            }
+                        }
+                    }
+                    out.push(sum as f32);
+                }
+            }
+        }
+        out
+    }
+
+    fn eval(op: impl EvalOp, inputs: Vec<Vec<f32>>, shape: &[usize]) -> Vec<f32> {
+        let inputs =
+            inputs.iter().map(|v| Tensor::from_shape(shape, v).unwrap().into_tvalue()).collect();
+        let out = op.eval(&EvalContext::out_of_plan(), inputs).unwrap();
+        out[0].try_as_plain_ram().unwrap().as_slice::<f32>().unwrap().to_vec()
+    }
+
+    #[test]
+    fn depthwise_matches_the_definition_for_every_stride_and_padding() {
+        for (height, width, stride, pads) in [
+            (6, 7, 1, [1, 1, 1, 1]),
+            (8, 8, 2, [0, 0, 1, 1]),
+            (7, 9, 2, [0, 0, 1, 1]),
+            (5, 5, 1, [0, 0, 0, 0]),
+            (9, 6, 2, [0, 0, 0, 0]),
+            (4, 10, 2, [1, 1, 1, 1]),
+            (3, 3, 1, [1, 1, 1, 1]),
+        ] {
+            let g = Geometry { channels: 3, height, width, stride, pads };
+            let input = noise(3 * height * width, 1);
+            let kernel = noise(27, 2);
+            let bias = noise(3, 3);
+            let op = Depthwise3x3 {
+                geometry: g,
+                kernel: kernel.iter().map(|v| v.to_bits()).collect(),
+                bias: bias.iter().map(|v| v.to_bits()).collect(),
+            };
+            let got = eval(op, vec![input.clone()], &[1, 3, height, width]);
+            let want = reference_depthwise(&input, &g, &kernel, &bias);
+            assert_eq!(got.len(), want.len(), "{g:?}");
+            for (a, b) in got.iter().zip(&want) {
+                assert!((a - b).abs() < 1e-5, "{g:?}: {a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn max_pool_and_prelu_match_the_definition() {
+        let (h, w) = (5, 7);
+        let input = noise(2 * h * w, 4);
+        let got = eval(
+            MaxPool2x2 { channels: 2, height: h, width: w },
+            vec![input.clone()],
+            &[1, 2, h, w],
+        );
+        let mut want = Vec::new();
+        for c in 0..2 {
+            for oy in 0..h / 2 {
+                for ox in 0..w / 2 {
+                    let at = |y: usize, x: usize| input[(c * h + y) * w + x];
+                    let m = [
+                        at(2 * oy, 2 * ox),
+                        at(2 * oy, 2 * ox + 1),
+                        at(2 * oy + 1, 2 * ox),
+                        at(2 * oy + 1, 2 * ox + 1),
+                    ];
+                    want.push(m.into_iter().fold(f32::MIN, f32::max));
+                }
+            }
+        }
+        assert_eq!(got, want);
+
+        let slopes = [0.25f32, -1.5];
+        let other = noise(2 * h * w, 5);
+        for with_slopes in [true, false] {
+            let op = AddPrelu {
+                channels: 2,
+                plane: h * w,
+                slopes: with_slopes.then(|| slopes.iter().map(|s| s.to_bits()).collect()),
+            };
+            let got = eval(op, vec![input.clone(), other.clone()], &[1, 2, h, w]);
+            for (i, y) in got.iter().enumerate() {
+                let s = input[i] + other[i];
+                let a = if with_slopes { slopes[i / (h * w)] } else { 0.0 };
+                let want = if s >= 0.0 { s } else { a * s };
+                assert_eq!(*y, want, "element {i}, slopes {with_slopes}");
+            }
+        }
+    }
+
+    /// Both shipped models, our operators against tract's, on the same input.
+    #[test]
+    fn specialised_models_compute_what_tract_computes() {
+        for (file, size, expected_ops) in
+            // The face mesh: 20 depthwise convolutions, 5 max-pools (its sixth reads the same
+            // tensor as another and tract merges the two), 23 PReLUs.
+            // The detector: 16 depthwise convolutions, 3 max-pools, 16 residual sums + ReLU.
+            [
+                ("face_landmark.onnx", 192, 20 + 5 + 23),
+                ("face_detection_short_range.onnx", 128, 16 + 3 + 16),
+            ]
+        {
+            let bytes =
+                std::fs::read(crate::landmarks::ModelPaths::default_dir().join(file)).unwrap();
+            let mut decluttered = tract_onnx::onnx()
+                .model_for_read(&mut &bytes[..])
+                .unwrap()
+                .with_input_fact(0, f32::fact([1, 3, size, size]).into())
+                .unwrap()
+                .into_typed()
+                .unwrap()
+                .into_decluttered()
+                .unwrap();
+            let replaced = specialise(&mut decluttered).unwrap();
+            assert_eq!(replaced, expected_ops, "{file}");
+            let input =
+                Tensor::from_shape(&[1, 3, size, size], &noise(3 * size * size, 9)).unwrap();
+            let run = |runtime| {
+                let plan = optimised(&bytes, size, runtime).unwrap().into_runnable().unwrap();
+                let out = plan.run(tvec!(input.clone().into_tvalue())).unwrap();
+                out.iter()
+                    .map(|t| t.try_as_plain_ram().unwrap().as_slice::<f32>().unwrap().to_vec())
+                    .collect::<Vec<_>>()
+            };
+            let (ours, theirs) = (run(Runtime::Specialised), run(Runtime::Tract));
+            for (a, b) in ours.iter().zip(&theirs) {
+                let worst = a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+                let scale = b.iter().map(|v| v.abs()).fold(1.0, f32::max);
+                assert!(worst <= 1e-5 * scale, "{file}: outputs differ by {worst} (scale {scale})");
+            }
+        }
+    }
+}
