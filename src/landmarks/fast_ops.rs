@@ -471,80 +471,58 @@ impl TypedOp for AddPrelu {
 /// The loops, and their choice between the SSE2 build and an AVX2 one.
 mod simd {
     use super::Geometry;
-
-    /// Runs `$body` compiled with AVX2 when the processor has it.
-    macro_rules! with_best_isa {
-        ($(#[$doc:meta])* $name:ident($($arg:ident: $ty:ty),*) $body:block) => {
-            $(#[$doc])*
-            pub(super) fn $name($($arg: $ty),*) {
-                #[inline(always)]
-                fn portable($($arg: $ty),*) $body
-
-                #[cfg(target_arch = "x86_64")]
-                #[target_feature(enable = "avx2")]
-                fn avx2($($arg: $ty),*) {
-                    portable($($arg),*)
-                }
-
-                #[cfg(target_arch = "x86_64")]
-                if std::arch::is_x86_feature_detected!("avx2") {
-                    // SAFETY: the processor was just asked whether it has AVX2.
-                    return unsafe { avx2($($arg),*) };
-                }
-                portable($($arg),*)
-            }
-        };
-    }
+    use crate::landmarks::isa::with_best_isa;
 
     with_best_isa!(
         /// One channel plane. `padded` is scratch for the plane with its zero border (stride
         /// 1), or its even and odd columns side by side (stride 2), so that every output row
         /// is one pass of nine multiply-adds over contiguous memory.
-        depthwise(
-        plane: &[f32],
-        g: &Geometry,
-        taps: &[f32; 9],
-        bias: f32,
-        padded: &mut Vec<f32>,
-        out: &mut [f32]
-    ) {
-        let (out_h, out_w) = g.output();
-        let [top, left, bottom, right] = g.pads;
-        let rows = g.height + top + bottom;
-        let cols = g.width + left + right;
-        // Stride 1: each padded row as is. Stride 2: columns 0, 2, 4… then 1, 3, 5…, so that
-        // input column 2x + k is `even[x + k/2]` (k = 0, 2) or `odd[x]` (k = 1).
-        let half = cols.div_ceil(2);
-        let row_len = if g.stride == 1 { cols } else { 2 * half };
-        padded.clear();
-        padded.resize(rows * row_len, 0.0);
-        for y in 0..g.height {
-            let src = &plane[y * g.width..][..g.width];
-            let dst = &mut padded[(y + top) * row_len..][..row_len];
-            if g.stride == 1 {
-                dst[left..left + g.width].copy_from_slice(src);
-            } else {
-                for (x, v) in src.iter().enumerate() {
-                    let c = x + left;
-                    dst[(c % 2) * half + c / 2] = *v;
+        pub(super) fn depthwise(
+            plane: &[f32],
+            g: &Geometry,
+            taps: &[f32; 9],
+            bias: f32,
+            padded: &mut Vec<f32>,
+            out: &mut [f32],
+        ) {
+            let (out_h, out_w) = g.output();
+            let [top, left, bottom, right] = g.pads;
+            let rows = g.height + top + bottom;
+            let cols = g.width + left + right;
+            // Stride 1: each padded row as is. Stride 2: columns 0, 2, 4… then 1, 3, 5…, so that
+            // input column 2x + k is `even[x + k/2]` (k = 0, 2) or `odd[x]` (k = 1).
+            let half = cols.div_ceil(2);
+            let row_len = if g.stride == 1 { cols } else { 2 * half };
+            padded.clear();
+            padded.resize(rows * row_len, 0.0);
+            for y in 0..g.height {
+                let src = &plane[y * g.width..][..g.width];
+                let dst = &mut padded[(y + top) * row_len..][..row_len];
+                if g.stride == 1 {
+                    dst[left..left + g.width].copy_from_slice(src);
+                } else {
+                    for (x, v) in src.iter().enumerate() {
+                        let c = x + left;
+                        dst[(c % 2) * half + c / 2] = *v;
+                    }
+                }
+            }
+            let [w0, w1, w2, w3, w4, w5, w6, w7, w8] = *taps;
+            for (oy, row_out) in out.chunks_exact_mut(out_w).enumerate().take(out_h) {
+                let row = |k: usize| &padded[(oy * g.stride + k) * row_len..][..row_len];
+                let (r0, r1, r2) = (row(0), row(1), row(2));
+                let [a0, a1, a2] = kernel_columns(r0, g.stride, half, out_w);
+                let [b0, b1, b2] = kernel_columns(r1, g.stride, half, out_w);
+                let [c0, c1, c2] = kernel_columns(r2, g.stride, half, out_w);
+                for x in 0..out_w {
+                    row_out[x] = bias
+                        + (w0 * a0[x] + w1 * a1[x] + w2 * a2[x])
+                        + (w3 * b0[x] + w4 * b1[x] + w5 * b2[x])
+                        + (w6 * c0[x] + w7 * c1[x] + w8 * c2[x]);
                 }
             }
         }
-        let [w0, w1, w2, w3, w4, w5, w6, w7, w8] = *taps;
-        for (oy, row_out) in out.chunks_exact_mut(out_w).enumerate().take(out_h) {
-            let row = |k: usize| &padded[(oy * g.stride + k) * row_len..][..row_len];
-            let (r0, r1, r2) = (row(0), row(1), row(2));
-            let [a0, a1, a2] = kernel_columns(r0, g.stride, half, out_w);
-            let [b0, b1, b2] = kernel_columns(r1, g.stride, half, out_w);
-            let [c0, c1, c2] = kernel_columns(r2, g.stride, half, out_w);
-            for x in 0..out_w {
-                row_out[x] = bias
-                    + (w0 * a0[x] + w1 * a1[x] + w2 * a2[x])
-                    + (w3 * b0[x] + w4 * b1[x] + w5 * b2[x])
-                    + (w6 * c0[x] + w7 * c1[x] + w8 * c2[x]);
-            }
-        }
-    });
+    );
 
     /// What the three kernel columns read of one padded row, as slices of exactly `out_w`.
     #[inline(always)]
@@ -556,41 +534,47 @@ mod simd {
         }
     }
 
-    with_best_isa!(max_pool(plane: &[f32], width: usize, out: &mut [f32], out_w: usize) {
-        for (oy, row_out) in out.chunks_exact_mut(out_w).enumerate() {
-            let top = &plane[2 * oy * width..][..2 * out_w];
-            let bottom = &plane[(2 * oy + 1) * width..][..2 * out_w];
-            for ((o, t), b) in row_out.iter_mut().zip(top.chunks_exact(2)).zip(bottom.chunks_exact(2)) {
-                *o = t[0].max(t[1]).max(b[0].max(b[1]));
+    with_best_isa!(
+        pub(super) fn max_pool(plane: &[f32], width: usize, out: &mut [f32], out_w: usize) {
+            for (oy, row_out) in out.chunks_exact_mut(out_w).enumerate() {
+                let top = &plane[2 * oy * width..][..2 * out_w];
+                let bottom = &plane[(2 * oy + 1) * width..][..2 * out_w];
+                for ((o, t), b) in
+                    row_out.iter_mut().zip(top.chunks_exact(2)).zip(bottom.chunks_exact(2))
+                {
+                    *o = t[0].max(t[1]).max(b[0].max(b[1]));
+                }
             }
         }
-    });
+    );
 
-    with_best_isa!(add_prelu(u: &[f32], v: Option<&[f32]>, slope: Option<f32>, out: &mut [f32]) {
-        match (v, slope) {
-            (Some(v), Some(a)) => {
-                for ((o, x), y) in out.iter_mut().zip(u).zip(v) {
-                    let s = x + y;
-                    *o = s.max(0.0) + a * s.min(0.0);
+    with_best_isa!(
+        pub(super) fn add_prelu(u: &[f32], v: Option<&[f32]>, slope: Option<f32>, out: &mut [f32]) {
+            match (v, slope) {
+                (Some(v), Some(a)) => {
+                    for ((o, x), y) in out.iter_mut().zip(u).zip(v) {
+                        let s = x + y;
+                        *o = s.max(0.0) + a * s.min(0.0);
+                    }
                 }
-            }
-            (None, Some(a)) => {
-                for (o, x) in out.iter_mut().zip(u) {
-                    *o = x.max(0.0) + a * x.min(0.0);
+                (None, Some(a)) => {
+                    for (o, x) in out.iter_mut().zip(u) {
+                        *o = x.max(0.0) + a * x.min(0.0);
+                    }
                 }
-            }
-            (Some(v), None) => {
-                for ((o, x), y) in out.iter_mut().zip(u).zip(v) {
-                    *o = (x + y).max(0.0);
+                (Some(v), None) => {
+                    for ((o, x), y) in out.iter_mut().zip(u).zip(v) {
+                        *o = (x + y).max(0.0);
+                    }
                 }
-            }
-            (None, None) => {
-                for (o, x) in out.iter_mut().zip(u) {
-                    *o = x.max(0.0);
+                (None, None) => {
+                    for (o, x) in out.iter_mut().zip(u) {
+                        *o = x.max(0.0);
+                    }
                 }
             }
         }
-    });
+    );
 }
 
 #[cfg(test)]

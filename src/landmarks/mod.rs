@@ -13,6 +13,7 @@
 mod detector;
 mod error;
 mod fast_ops;
+mod isa;
 mod mesh;
 mod model;
 mod roi;
