@@ -336,20 +336,12 @@ impl EvalOp for Depthwise3x3 {
         let g = self.geometry;
         let (out_h, out_w) = g.output();
         let kernel: Vec<f32> = self.kernel.iter().map(|w| f32::from_bits(*w)).collect();
+        let bias: Vec<f32> = self.bias.iter().map(|b| f32::from_bits(*b)).collect();
         let mut output = Tensor::zero::<f32>(&[1, g.channels, out_h, out_w])?;
         {
             let input = inputs[0].try_as_plain_ram()?;
-            let input = input.as_slice::<f32>()?;
             let mut out = output.try_as_plain_ram_mut()?;
-            let out = out.as_slice_mut::<f32>()?;
-            let mut padded = Vec::new();
-            for c in 0..g.channels {
-                let plane = &input[c * g.height * g.width..][..g.height * g.width];
-                let taps: &[f32; 9] = kernel[c * 9..][..9].try_into()?;
-                let bias = f32::from_bits(self.bias[c]);
-                let out_plane = &mut out[c * out_h * out_w..][..out_h * out_w];
-                simd::depthwise(plane, &g, taps, bias, &mut padded, out_plane);
-            }
+            simd::depthwise(input.as_slice::<f32>()?, &g, &kernel, &bias, out.as_slice_mut()?);
         }
         Ok(tvec!(output.into_tvalue()))
     }
@@ -474,51 +466,66 @@ mod simd {
     use crate::landmarks::isa::with_best_isa;
 
     with_best_isa!(
-        /// One channel plane. `padded` is scratch for the plane with its zero border (stride
-        /// 1), or its even and odd columns side by side (stride 2), so that every output row
-        /// is one pass of nine multiply-adds over contiguous memory.
+        /// All channel planes, one at a time: each copied into scratch with its zero border
+        /// (stride 1), or with its even and odd columns side by side (stride 2), so that
+        /// every output row is one pass of nine multiply-adds over contiguous memory.
         pub(super) fn depthwise(
-            plane: &[f32],
+            input: &[f32],
             g: &Geometry,
-            taps: &[f32; 9],
-            bias: f32,
-            padded: &mut Vec<f32>,
+            kernel: &[f32],
+            bias: &[f32],
             out: &mut [f32],
         ) {
             let (out_h, out_w) = g.output();
             let [top, left, bottom, right] = g.pads;
             let rows = g.height + top + bottom;
             let cols = g.width + left + right;
-            // Stride 1: each padded row as is. Stride 2: columns 0, 2, 4… then 1, 3, 5…, so that
-            // input column 2x + k is `even[x + k/2]` (k = 0, 2) or `odd[x]` (k = 1).
+            // Stride 1: each padded row as is. Stride 2: columns 0, 2, 4… then 1, 3, 5…, so
+            // that input column 2x + k is `even[x + k/2]` (k = 0, 2) or `odd[x]` (k = 1).
             let half = cols.div_ceil(2);
             let row_len = if g.stride == 1 { cols } else { 2 * half };
-            padded.clear();
-            padded.resize(rows * row_len, 0.0);
-            for y in 0..g.height {
-                let src = &plane[y * g.width..][..g.width];
-                let dst = &mut padded[(y + top) * row_len..][..row_len];
-                if g.stride == 1 {
-                    dst[left..left + g.width].copy_from_slice(src);
-                } else {
-                    for (x, v) in src.iter().enumerate() {
-                        let c = x + left;
-                        dst[(c % 2) * half + c / 2] = *v;
+            let mut padded = vec![0.0; rows * row_len];
+            let planes = input.chunks_exact(g.height * g.width);
+            let out_planes = out.chunks_exact_mut(out_h * out_w);
+            for (c, (plane, out)) in planes.zip(out_planes).enumerate() {
+                for (src, dst) in plane
+                    .chunks_exact(g.width)
+                    .zip(padded[top * row_len..].chunks_exact_mut(row_len))
+                {
+                    if g.stride == 1 {
+                        dst[left..left + g.width].copy_from_slice(src);
+                    } else {
+                        let (even, odd) = dst.split_at_mut(half);
+                        // Padded column c = x + left goes to even[c / 2] or odd[c / 2].
+                        let (first_even, first_odd) = if left % 2 == 0 {
+                            (&mut even[left / 2..], &mut odd[left / 2..])
+                        } else {
+                            (&mut even[left.div_ceil(2)..], &mut odd[left / 2..])
+                        };
+                        let (to_even, to_odd) = if left % 2 == 0 { (0, 1) } else { (1, 0) };
+                        for (e, v) in first_even.iter_mut().zip(src.iter().skip(to_even).step_by(2))
+                        {
+                            *e = *v;
+                        }
+                        for (o, v) in first_odd.iter_mut().zip(src.iter().skip(to_odd).step_by(2)) {
+                            *o = *v;
+                        }
                     }
                 }
-            }
-            let [w0, w1, w2, w3, w4, w5, w6, w7, w8] = *taps;
-            for (oy, row_out) in out.chunks_exact_mut(out_w).enumerate().take(out_h) {
-                let row = |k: usize| &padded[(oy * g.stride + k) * row_len..][..row_len];
-                let (r0, r1, r2) = (row(0), row(1), row(2));
-                let [a0, a1, a2] = kernel_columns(r0, g.stride, half, out_w);
-                let [b0, b1, b2] = kernel_columns(r1, g.stride, half, out_w);
-                let [c0, c1, c2] = kernel_columns(r2, g.stride, half, out_w);
-                for x in 0..out_w {
-                    row_out[x] = bias
-                        + (w0 * a0[x] + w1 * a1[x] + w2 * a2[x])
-                        + (w3 * b0[x] + w4 * b1[x] + w5 * b2[x])
-                        + (w6 * c0[x] + w7 * c1[x] + w8 * c2[x]);
+                let [w0, w1, w2, w3, w4, w5, w6, w7, w8] =
+                    kernel[c * 9..][..9].try_into().expect("nine taps per channel");
+                let b = bias[c];
+                for (oy, row_out) in out.chunks_exact_mut(out_w).enumerate() {
+                    let row = |k: usize| &padded[(oy * g.stride + k) * row_len..][..row_len];
+                    let [a0, a1, a2] = kernel_columns(row(0), g.stride, half, out_w);
+                    let [b0, b1, b2] = kernel_columns(row(1), g.stride, half, out_w);
+                    let [c0, c1, c2] = kernel_columns(row(2), g.stride, half, out_w);
+                    for x in 0..out_w {
+                        row_out[x] = b
+                            + (w0 * a0[x] + w1 * a1[x] + w2 * a2[x])
+                            + (w3 * b0[x] + w4 * b1[x] + w5 * b2[x])
+                            + (w6 * c0[x] + w7 * c1[x] + w8 * c2[x]);
+                    }
                 }
             }
         }
