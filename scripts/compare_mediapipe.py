@@ -1,17 +1,25 @@
 #!/usr/bin/env python3
-"""Time facesym's tracked per-frame path against MediaPipe's Python FaceMesh on the same frames.
+"""Time facesym's per-frame path against MediaPipe's Python FaceMesh on the same frames.
 
-Run by hand (needs MediaPipe; see models/requirements.txt), after `cargo build --release`:
+Run by hand (needs MediaPipe 0.10.14 in /opt/mpvenv; see models/requirements.txt), after
+`cargo build --release`:
 
-    /tmp/mpvenv/bin/python scripts/compare_mediapipe.py tests/data/faces/grace_hopper.png
+    /opt/mpvenv/bin/python scripts/compare_mediapipe.py tests/data/faces/grace_hopper.png
 
-It asks `facesym bench` to make a synthetic moving sequence from the image (or to read a
-folder of frames), saves those frames, and times both on them in this one run:
-- facesym: `per_frame_ms` of `facesym bench --json` (crop + face mesh, detector when needed);
+INPUT is what `facesym bench` takes: one image (moved and rolled into a synthetic sequence),
+a folder of frames, or a video file. `facesym bench --save-frames` writes the frames it timed
+as PNGs, and MediaPipe is timed on those same frames, in this one run:
+- facesym: `facesym bench --json`, `per_frame_ms` (the tracked frame: crop + face mesh,
+  detector when needed; plus the landmark-only symmetry scoring) and each stage;
 - MediaPipe 0.10.14 FaceMesh, tracking mode (static_image_mode=False, max_num_faces=1,
   refine_landmarks=False): each `process()` call on frames already decoded in memory.
-It prints both medians and p95s and the ratio facesym / MediaPipe (below 1: facesym is faster).
+It prints both medians and p95s and two ratios facesym / MediaPipe of the medians (below 1:
+facesym is faster): the per-frame path (`per_frame_ms`), and the landmarks alone (stage
+`tracked_frame`, no scoring: what MediaPipe's `process()` does). Then offline throughput:
+facesym's `offline_fps` (all cores, one tracker per run of frames) over MediaPipe's single
+stream (1000 / mean ms per `process()`).
 """
+
 
 import argparse
 import json
@@ -50,14 +58,14 @@ def time_mediapipe(frames, repeats):
         mesh.close()
         median = statistics.median(samples)
         if best is None or median < best[0]:
-            best = (median, percentile(samples, 0.95), found)
+            best = (median, percentile(samples, 0.95), found, 1000.0 / statistics.mean(samples))
     return best
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("input", help="an image (moved into a synthetic sequence) or a folder of frames")
-    parser.add_argument("--frames", type=int, default=300)
+    parser.add_argument("input", help="an image (moved into a synthetic sequence), a folder of frames or a video")
+    parser.add_argument("--frames", type=int, default=300, help="frames to time (the first N of a folder or video)")
     parser.add_argument("--binary", default=str(ROOT / "target/release/facesym"))
     parser.add_argument("--repeats", type=int, default=3, help="runs of each; the best median counts")
     args = parser.parse_args()
@@ -66,24 +74,38 @@ def main():
 
     with tempfile.TemporaryDirectory() as tmp:
         ours = None
-        for _ in range(args.repeats):
-            out = subprocess.run([args.binary, "bench", args.input, "--frames", str(args.frames),
-                                  "--json", "--save-frames", tmp],
-                                 check=True, capture_output=True, text=True)
+        for repeat in range(args.repeats):
+            command = [args.binary, "bench", args.input, "--frames", str(args.frames), "--json"]
+            if repeat == 0:
+                # The frames are the same on every run: save them once.
+                command += ["--save-frames", tmp]
+            out = subprocess.run(command, capture_output=True, text=True)
+            if out.returncode != 0:
+                sys.exit(f"facesym bench failed: {out.stderr.strip()}")
             report = json.loads(out.stdout)
             if ours is None or report["per_frame_ms"]["median"] < ours["per_frame_ms"]["median"]:
                 ours = report
         paths = sorted(pathlib.Path(tmp).glob("*.png"))
         frames = [cv2.cvtColor(cv2.imread(str(p)), cv2.COLOR_BGR2RGB) for p in paths]
 
-    mp_median, mp_p95, found = time_mediapipe(frames, args.repeats)
+    mp_median, mp_p95, found, mp_fps = time_mediapipe(frames, args.repeats)
     ours_median = ours["per_frame_ms"]["median"]
-    print(f"frames: {len(frames)} (MediaPipe found a face in {found})")
-    print(f"facesym tracked frame: median {ours_median:.3f} ms, p95 {ours['per_frame_ms']['p95']:.3f} ms")
-    for name, stage in ours["stages"].items():
+    tracked_median = ours["stages"]["tracked_frame"]["median_ms"]
+    print(f"frames: {len(frames)} (facesym tracked a face in {ours.get('frames_with_face', '?')}, "
+          f"MediaPipe found one in {found})")
+    print(f"facesym per frame (tracked frame + scoring): median {ours_median:.3f} ms, "
+          f"p95 {ours['per_frame_ms']['p95']:.3f} ms, {ours['fps']:.1f} frames/s")
+    order = ["decode", "detect", "crop", "face_mesh", "tracked_frame", "scoring", "skin_motion"]
+    for name in sorted(ours["stages"], key=lambda n: (order.index(n) if n in order else len(order), n)):
+        stage = ours["stages"][name]
         print(f"  {name:<14} median {stage['median_ms']:.3f} ms, p95 {stage['p95_ms']:.3f} ms")
-    print(f"MediaPipe FaceMesh tracking: median {mp_median:.3f} ms, p95 {mp_p95:.3f} ms")
-    print(f"ratio facesym / MediaPipe (medians): {ours_median / mp_median:.2f}")
+    print(f"MediaPipe FaceMesh tracking, per process(): median {mp_median:.3f} ms, p95 {mp_p95:.3f} ms")
+    print(f"ratio facesym / MediaPipe, per frame (per_frame_ms median): {ours_median / mp_median:.2f}")
+    print(f"ratio facesym / MediaPipe, landmarks alone (tracked_frame median): "
+          f"{tracked_median / mp_median:.2f}")
+    print(f"offline throughput: facesym {ours['offline_fps']:.0f} frames/s on "
+          f"{ours['offline_threads']} cores, MediaPipe single stream {mp_fps:.0f} frames/s: "
+          f"ratio {ours['offline_fps'] / mp_fps:.2f} (above 1: facesym is faster)")
 
 
 if __name__ == "__main__":

@@ -1,17 +1,62 @@
-//! Stage-by-stage timing of the landmark path, for `facesym bench` and the notes.
+//! Stage-by-stage timing of the per-frame path, for `facesym bench` and the notes.
+//!
+//! Frames are first got into memory ([`decode`], [`decode_source`], [`synthetic`]: the
+//! `decode` stage), then [`run`] times every other stage on each of them. The stages, as
+//! named in [`BenchReport::stages`] (in [`STAGES`] order):
+//!
+//! - `decode`: getting one frame as an `RgbImage`. A video: one `next_frame` call of
+//!   [`VideoFileSource`](crate::capture::VideoFileSource) (reading the frame ffmpeg decoded,
+//!   in its own process and ahead of us, through the pipe; ffmpeg's own decoding time is not
+//!   in it). A folder: reading and decoding one image file. One image: generating one frame
+//!   of the synthetic sequence (a warp of the image), nothing is decoded.
+//! - `detect`: the face detector alone on the whole frame (letterbox, inference, decoding,
+//!   NMS), on every frame, whether the tracker needs it or not.
+//! - `tracked_frame`: [`Tracker::track`] on the frame, the tracker alone: crop + face mesh
+//!   from the previous frame's landmarks, and the detector first when no face is tracked.
+//! - `crop`, `face_mesh`: on the crop the tracker used, the 192² crop alone and the face-mesh
+//!   inference alone (frames with a face only).
+//! - `scoring`: the landmark-only symmetry scoring, [`score_frame`], of the tracked face
+//!   against the neutral (frames with a face only).
+//! - `skin_motion`: the skin-motion scoring the live app runs, [`score_frame_with_flow`]
+//!   (frames with a face only). Not part of the per-frame path.
+//!
+//! The per-frame path ([`BenchReport::per_frame_ms`]) is `tracked_frame + scoring` of the same
+//! frame (`tracked_frame` alone on a frame without a face); decode and skin motion are not in
+//! it. The neutral is calibrated ([`calibrate`]) before timing, from the first frame whose
+//! face can be measured, found by the landmarker on that still frame so that the tracker
+//! starts the timed sequence as it would start a recording.
+//!
+//! After the stages, [`BenchReport::offline_fps`]: every frame tracked and scored (landmark
+//! scoring) on all cores at once, one run of consecutive frames per core with its own tracker,
+//! frames per second of wall time.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::hint::black_box;
 use std::time::Instant;
 
 use image::RgbImage;
+use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::landmarks::{LandmarkError, Tracker};
+use crate::capture::{CaptureError, FrameSource};
+use crate::landmarks::{FaceLandmarker, LandmarkError, Tracker, TrackerOptions, largest_face};
+use crate::symmetry::Neutral;
+use crate::symmetry::flow::NeutralImage;
+use crate::symmetry::score::{calibrate, score_frame, score_frame_with_flow};
+use crate::synthetic::{Motion, moving_frame};
+
+/// Stage names, in pipeline order; the module documentation says what each one times.
+pub const STAGES: [&str; 7] =
+    ["decode", "detect", "crop", "face_mesh", "tracked_frame", "scoring", "skin_motion"];
+
+/// Bytes in the mebibyte that memory is reported in.
+const BYTES_PER_MB: f64 = 1024.0 * 1024.0;
 
 /// Median and 95th percentile of one stage, milliseconds.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct StageTiming {
-    /// Median.
+    /// Median (nearest rank: the lower middle of an even count).
     pub median_ms: f64,
     /// 95th percentile (nearest rank).
     pub p95_ms: f64,
@@ -24,22 +69,41 @@ impl StageTiming {
     }
 }
 
-/// What `facesym bench --json` prints.
+/// What `facesym bench --json` prints. Other tools read it: `frames`, `per_frame_ms`
+/// (`median`, `p95`), `stages` (each `median_ms`, `p95_ms`) and `fps` must stay as they are;
+/// keys may be added.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BenchReport {
     /// Frames timed.
     pub frames: usize,
-    /// The tracked per-frame path: crop + face mesh, and the detector when it ran.
+    /// The per-frame path: the tracked frame (crop + face mesh, the detector when it ran)
+    /// plus the landmark-only scoring of its face. Decode and skin motion are not in it.
     pub per_frame_ms: PerFrame,
-    /// Each stage on its own, by name (see [`STAGES`]).
+    /// Each stage on its own, by name (see [`STAGES`]); a stage with no sample (say, crop
+    /// when the tracker found no face in any frame) is left out.
     pub stages: BTreeMap<String, StageTiming>,
-    /// Frames per second of the tracked path (1000 / mean per-frame ms).
+    /// Frames per second of the per-frame path: 1000 / mean per-frame ms.
     pub fps: f64,
     /// Frames on which the tracker ran the detector.
     pub detector_runs: u64,
+    /// Frames in which the tracker found a face (those with crop, face mesh and scoring
+    /// samples).
+    pub frames_with_face: usize,
+    /// Memory the frames held for timing take, MiB: part of `peak_rss_mb`.
+    pub frames_mb: f64,
+    /// The process's peak resident memory (VmHWM) at the end of the run, MiB; `null` where
+    /// the system does not say (anything but Linux).
+    pub peak_rss_mb: Option<f64>,
+    /// Offline throughput: frames per second of wall time for tracking and landmark scoring
+    /// of all the frames on `offline_threads` cores, the frames cut into one run of
+    /// consecutive frames per core, each run followed by its own tracker (which starts with
+    /// the detector).
+    pub offline_fps: f64,
+    /// Cores (rayon threads) the offline throughput used.
+    pub offline_threads: usize,
 }
 
-/// Median and p95 of the whole tracked frame.
+/// Median and p95 of the per-frame path.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct PerFrame {
     /// Median, ms.
@@ -48,58 +112,283 @@ pub struct PerFrame {
     pub p95: f64,
 }
 
-/// Stage names, in pipeline order.
-pub const STAGES: [&str; 4] = ["detect", "crop", "face_mesh", "tracked_frame"];
+/// Why a bench could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// The input gave no frame.
+    #[error("no frames to time")]
+    NoFrames,
+    /// No frame has a face, so nothing past the detector can be timed.
+    #[error("no face found in any frame ({frames} looked at)")]
+    NoFace {
+        /// Frames looked at.
+        frames: usize,
+    },
+    /// Faces were found, but none can be the neutral that scoring measures against.
+    #[error("no face in the {frames} frames can be used as the neutral for scoring: {reasons}")]
+    NoNeutral {
+        /// Frames looked at.
+        frames: usize,
+        /// Why the first face found cannot be used.
+        reasons: String,
+    },
+    /// The models failed.
+    #[error(transparent)]
+    Landmarks(#[from] LandmarkError),
+}
 
-/// Runs the tracker over `frames` and times every stage on every frame.
-///
-/// Per frame: the detector on its own (preprocess, inference, decoding), then the whole
-/// tracked frame, then, on the crop the tracker used, the crop and the face-mesh inference on
-/// their own. `progress` is called after each frame with the number done.
+/// Frames held in memory for timing, and how long getting each one took.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Decoded {
+    /// The frames, in order.
+    pub frames: Vec<RgbImage>,
+    /// Milliseconds to get each frame (the `decode` stage), in the same order.
+    pub decode_ms: Vec<f64>,
+}
+
+impl Decoded {
+    /// Memory the frames' pixels take, MiB.
+    pub fn frames_mb(&self) -> f64 {
+        self.frames.iter().map(|f| f.as_raw().len() as f64).sum::<f64>() / BYTES_PER_MB
+    }
+}
+
+/// Gets up to `limit` frames by calling `next(0)`, `next(1)`, … until it gives `None`,
+/// timing each call that gives a frame. An error stops it and is passed on.
+pub fn decode<E>(
+    limit: usize,
+    mut next: impl FnMut(usize) -> Result<Option<RgbImage>, E>,
+) -> Result<Decoded, E> {
+    let mut decoded = Decoded::default();
+    for index in 0..limit {
+        let start = Instant::now();
+        let Some(frame) = next(index)? else { break };
+        decoded.decode_ms.push(ms_since(start));
+        decoded.frames.push(frame);
+    }
+    Ok(decoded)
+}
+
+/// The first `limit` frames of `source` (all of them when it has fewer), each timed over its
+/// `next_frame` call.
+pub fn decode_source(source: &mut dyn FrameSource, limit: usize) -> Result<Decoded, CaptureError> {
+    decode(limit, |_| Ok(source.next_frame()?.map(|frame| frame.image)))
+}
+
+/// `count` frames of `still` moved and rolled by [`moving_frame`] (±30 px, ±15°), each timed
+/// over its generation: the `decode` stage of a synthetic sequence.
+pub fn synthetic(still: &RgbImage, count: usize) -> Decoded {
+    let Ok(decoded) = decode(count, |index| {
+        Ok::<_, std::convert::Infallible>(Some(moving_frame(
+            still,
+            index,
+            count,
+            Motion::default(),
+        )))
+    });
+    decoded
+}
+
+/// Samples of every stage after decode, milliseconds.
+#[derive(Default)]
+struct Samples {
+    detect: Vec<f64>,
+    crop: Vec<f64>,
+    face_mesh: Vec<f64>,
+    tracked_frame: Vec<f64>,
+    scoring: Vec<f64>,
+    skin_motion: Vec<f64>,
+    per_frame: Vec<f64>,
+}
+
+/// Runs the tracker over the decoded frames and times every stage on every frame (see the
+/// module documentation for what each stage is). `progress` is called after each frame with
+/// the number done.
 pub fn run(
     tracker: &mut Tracker,
-    frames: &[RgbImage],
+    decoded: &Decoded,
     mut progress: impl FnMut(usize),
-) -> Result<BenchReport, LandmarkError> {
-    let mut samples: [Vec<f64>; 4] = Default::default();
+) -> Result<BenchReport, BenchError> {
+    let frames = &decoded.frames;
+    if frames.is_empty() {
+        return Err(BenchError::NoFrames);
+    }
+    let (neutral, neutral_image) = first_neutral(tracker.landmarker(), frames)?;
     let runs_before = tracker.detector_runs();
+    let mut samples = Samples::default();
     for (i, frame) in frames.iter().enumerate() {
         let start = Instant::now();
-        tracker.landmarker().detector().detect(frame)?;
-        samples[0].push(ms_since(start));
+        black_box(tracker.landmarker().detector().detect(frame)?);
+        samples.detect.push(ms_since(start));
 
         let start = Instant::now();
         let faces = tracker.track(frame)?;
-        samples[3].push(ms_since(start));
+        let tracked_ms = ms_since(start);
+        samples.tracked_frame.push(tracked_ms);
 
-        if let Some(face) = faces.first() {
-            let mesh = tracker.landmarker().mesh();
-            let start = Instant::now();
-            mesh.crop(frame, &face.roi)?;
-            samples[1].push(ms_since(start));
-            let start = Instant::now();
-            mesh.infer(&face.roi)?;
-            samples[2].push(ms_since(start));
-        }
+        // The face the live app follows when there are several.
+        let Some(face) = largest_face(faces) else {
+            samples.per_frame.push(tracked_ms);
+            progress(i + 1);
+            continue;
+        };
+        let start = Instant::now();
+        black_box(score_frame(&neutral, &face.landmarks));
+        let scoring_ms = ms_since(start);
+        samples.scoring.push(scoring_ms);
+        samples.per_frame.push(tracked_ms + scoring_ms);
+
+        let mesh = tracker.landmarker().mesh();
+        let start = Instant::now();
+        mesh.crop(frame, &face.roi)?;
+        samples.crop.push(ms_since(start));
+        let start = Instant::now();
+        black_box(mesh.infer(&face.roi)?);
+        samples.face_mesh.push(ms_since(start));
+
+        let start = Instant::now();
+        black_box(score_frame_with_flow(&neutral, &neutral_image, frame, &face.landmarks));
+        samples.skin_motion.push(ms_since(start));
         progress(i + 1);
     }
+    // In STAGES order.
+    let by_stage: [&[f64]; 7] = [
+        &decoded.decode_ms,
+        &samples.detect,
+        &samples.crop,
+        &samples.face_mesh,
+        &samples.tracked_frame,
+        &samples.scoring,
+        &samples.skin_motion,
+    ];
     let stages = STAGES
         .iter()
-        .zip(&samples)
+        .zip(by_stage)
         .filter_map(|(name, s)| Some((name.to_string(), StageTiming::from_samples(s)?)))
         .collect();
-    let whole = &samples[3];
-    let mean = whole.iter().sum::<f64>() / whole.len().max(1) as f64;
+    let per_frame = &samples.per_frame;
+    let (offline_fps, offline_threads) =
+        offline_throughput(tracker.landmarker(), frames, &neutral)?;
     Ok(BenchReport {
         frames: frames.len(),
         per_frame_ms: PerFrame {
-            median: percentile(whole, 0.5).unwrap_or(f64::NAN),
-            p95: percentile(whole, 0.95).unwrap_or(f64::NAN),
+            median: percentile(per_frame, 0.5).unwrap_or(f64::NAN),
+            p95: percentile(per_frame, 0.95).unwrap_or(f64::NAN),
         },
         stages,
-        fps: if mean > 0.0 { 1000.0 / mean } else { 0.0 },
+        fps: fps_from_per_frame_ms(per_frame),
         detector_runs: tracker.detector_runs() - runs_before,
+        frames_with_face: samples.scoring.len(),
+        frames_mb: decoded.frames_mb(),
+        peak_rss_mb: peak_rss_mb(),
+        offline_fps,
+        offline_threads,
     })
+}
+
+/// Frames per second of wall time, and the threads used, for tracking and landmark scoring
+/// every frame as offline analysis can: one run of consecutive frames per thread, each with
+/// its own tracker (a clone of `landmarker`, sharing the loaded models).
+fn offline_throughput(
+    landmarker: &FaceLandmarker,
+    frames: &[RgbImage],
+    neutral: &Neutral,
+) -> Result<(f64, usize), BenchError> {
+    let threads = rayon::current_num_threads().max(1);
+    let trackers: Vec<Tracker> = (0..threads)
+        .map(|_| Tracker::with_landmarker(landmarker.clone(), TrackerOptions::default()))
+        .collect();
+    let run_len = frames.len().div_ceil(threads);
+    let start = Instant::now();
+    frames.par_chunks(run_len).zip(trackers).try_for_each(|(run, mut tracker)| {
+        for frame in run {
+            if let Some(face) = largest_face(tracker.track(frame)?) {
+                black_box(score_frame(neutral, &face.landmarks));
+            }
+        }
+        Ok::<_, LandmarkError>(())
+    })?;
+    Ok((frames.len() as f64 / start.elapsed().as_secs_f64(), threads))
+}
+
+/// The neutral and its skin-motion image from the first frame with a face that can be
+/// measured against (found by the landmarker on the still frame: the tracker is not moved).
+fn first_neutral(
+    landmarker: &mut FaceLandmarker,
+    frames: &[RgbImage],
+) -> Result<(Neutral, NeutralImage), BenchError> {
+    let mut first_reasons = None;
+    for frame in frames {
+        let Some(face) = largest_face(landmarker.faces(frame)?) else { continue };
+        match calibrate(frame, &face.landmarks) {
+            Ok(calibration) => return Ok(calibration),
+            Err(flags) => {
+                first_reasons.get_or_insert_with(|| {
+                    flags.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                });
+            }
+        }
+    }
+    Err(match first_reasons {
+        None => BenchError::NoFace { frames: frames.len() },
+        Some(reasons) => BenchError::NoNeutral { frames: frames.len(), reasons },
+    })
+}
+
+/// Frames per second from per-frame times: 1000 / their mean (0 when there are none).
+pub fn fps_from_per_frame_ms(samples: &[f64]) -> f64 {
+    let mean = samples.iter().sum::<f64>() / samples.len().max(1) as f64;
+    if mean > 0.0 { 1000.0 / mean } else { 0.0 }
+}
+
+/// The process's peak resident memory so far (VmHWM of /proc/self/status), MiB; `None` where
+/// there is no such file (anything but Linux).
+pub fn peak_rss_mb() -> Option<f64> {
+    peak_rss_mb_from_status(&std::fs::read_to_string("/proc/self/status").ok()?)
+}
+
+/// VmHWM of a /proc/PID/status text ("VmHWM:    123456 kB"), MiB.
+fn peak_rss_mb_from_status(status: &str) -> Option<f64> {
+    let value = status.lines().find_map(|line| line.strip_prefix("VmHWM:"))?;
+    let kib: f64 = value.trim().strip_suffix("kB")?.trim().parse().ok()?;
+    Some(kib * 1024.0 / BYTES_PER_MB)
+}
+
+impl fmt::Display for BenchReport {
+    /// The report for people: one aligned row per stage, then the per-frame path, frames per
+    /// second, peak memory and the detector count.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{:<14} {:>10} {:>10}", "stage", "median ms", "p95 ms")?;
+        for name in STAGES {
+            if let Some(t) = self.stages.get(name) {
+                writeln!(f, "{name:<14} {:>10.3} {:>10.3}", t.median_ms, t.p95_ms)?;
+            }
+        }
+        writeln!(
+            f,
+            "{:<14} {:>10.3} {:>10.3}  (tracked_frame + scoring)",
+            "per frame", self.per_frame_ms.median, self.per_frame_ms.p95
+        )?;
+        writeln!(f, "{:.1} frames/s (1000 / mean per-frame ms)", self.fps)?;
+        writeln!(
+            f,
+            "offline: {:.1} frames/s on {} cores (one tracker per run of frames)",
+            self.offline_fps, self.offline_threads
+        )?;
+        match self.peak_rss_mb {
+            Some(peak) => writeln!(
+                f,
+                "peak memory {peak:.1} MiB, of which {:.1} MiB are the {} frames held",
+                self.frames_mb, self.frames
+            )?,
+            None => writeln!(f, "peak memory: not known on this system")?,
+        }
+        writeln!(
+            f,
+            "detector ran on {} of {} frames; a face was tracked in {}",
+            self.detector_runs, self.frames, self.frames_with_face
+        )
+    }
 }
 
 fn ms_since(start: Instant) -> f64 {
@@ -128,5 +417,111 @@ mod tests {
         assert_eq!(percentile(&s, 0.95), Some(5.0));
         assert_eq!(percentile(&s, 0.0), Some(1.0));
         assert_eq!(percentile(&[], 0.5), None);
+    }
+
+    /// fps is 1000 over the mean, not the median: one slow frame counts.
+    #[test]
+    fn fps_is_from_the_mean() {
+        assert_eq!(fps_from_per_frame_ms(&[4.0, 4.0, 4.0, 8.0]), 200.0);
+        assert_eq!(fps_from_per_frame_ms(&[]), 0.0);
+    }
+
+    #[test]
+    fn peak_memory_from_proc_status() {
+        let status = "Name:\tfacesym\nVmPeak:\t  900000 kB\nVmHWM:\t   51200 kB\nVmRSS:\t 1 kB\n";
+        assert_eq!(peak_rss_mb_from_status(status), Some(50.0));
+        assert_eq!(peak_rss_mb_from_status("VmRSS:\t 1 kB\n"), None);
+        assert_eq!(peak_rss_mb_from_status("VmHWM:\t lots\n"), None);
+    }
+
+    /// On Linux the live process has a peak, and it is at least the memory of a buffer it
+    /// holds.
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn peak_memory_of_this_process() {
+        let held = vec![1u8; 64 << 20];
+        let peak = peak_rss_mb().unwrap();
+        assert!(peak >= 64.0, "{peak} MiB");
+        black_box(held);
+    }
+
+    /// Decoding stops at the limit or at the end, whichever is first, with one time per
+    /// frame; an error is passed on.
+    #[test]
+    fn decode_stops_at_limit_or_end() {
+        let frame = || RgbImage::new(2, 3);
+        let five = |i: usize| Ok::<_, ()>((i < 5).then(frame));
+        let capped = decode(3, five).unwrap();
+        assert_eq!((capped.frames.len(), capped.decode_ms.len()), (3, 3));
+        let all = decode(300, five).unwrap();
+        assert_eq!((all.frames.len(), all.decode_ms.len()), (5, 5));
+        assert!(all.decode_ms.iter().all(|ms| *ms >= 0.0));
+        assert_eq!(all.frames_mb(), 5.0 * 18.0 / BYTES_PER_MB);
+        let failing = decode(10, |i| if i < 2 { Ok(Some(frame())) } else { Err("corrupt") });
+        assert_eq!(failing, Err("corrupt"));
+    }
+
+    /// The synthetic sequence has the requested length, starts on the image itself and
+    /// moves after.
+    #[test]
+    fn synthetic_sequence() {
+        let still = RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8 * 6, y as u8 * 8, 9]));
+        let decoded = synthetic(&still, 4);
+        assert_eq!((decoded.frames.len(), decoded.decode_ms.len()), (4, 4));
+        assert_eq!(decoded.frames[0], still);
+        assert_ne!(decoded.frames[1], still);
+    }
+
+    fn report() -> BenchReport {
+        let timing = |median_ms, p95_ms| StageTiming { median_ms, p95_ms };
+        BenchReport {
+            frames: 30,
+            per_frame_ms: PerFrame { median: 5.5, p95: 6.25 },
+            stages: [
+                ("decode", timing(0.9, 1.0)),
+                ("tracked_frame", timing(5.25, 6.0)),
+                ("skin_motion", timing(16.0, 20.0)),
+            ]
+            .into_iter()
+            .map(|(name, t)| (name.to_string(), t))
+            .collect(),
+            fps: 180.0,
+            detector_runs: 1,
+            frames_with_face: 30,
+            frames_mb: 26.4,
+            peak_rss_mb: Some(150.0),
+            offline_fps: 350.0,
+            offline_threads: 2,
+        }
+    }
+
+    /// The JSON other tools read: the stable keys, with stages by name.
+    #[test]
+    fn json_keys() {
+        let v = serde_json::to_value(report()).unwrap();
+        assert_eq!(v["frames"], 30);
+        assert_eq!(v["per_frame_ms"]["median"], 5.5);
+        assert_eq!(v["per_frame_ms"]["p95"], 6.25);
+        assert_eq!(v["stages"]["tracked_frame"]["median_ms"], 5.25);
+        assert_eq!(v["stages"]["tracked_frame"]["p95_ms"], 6.0);
+        assert_eq!(v["fps"], 180.0);
+        assert_eq!(v["peak_rss_mb"], 150.0);
+        let unknown = BenchReport { peak_rss_mb: None, ..report() };
+        assert!(serde_json::to_value(unknown).unwrap()["peak_rss_mb"].is_null());
+    }
+
+    /// The table lists the stages present in pipeline order, in aligned columns.
+    #[test]
+    fn table_for_people() {
+        let text = report().to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "stage           median ms     p95 ms");
+        assert_eq!(lines[1], "decode              0.900      1.000");
+        assert_eq!(lines[2], "tracked_frame       5.250      6.000");
+        assert_eq!(lines[3], "skin_motion        16.000     20.000");
+        assert!(lines[4].starts_with("per frame           5.500      6.250"), "{}", lines[4]);
+        assert!(text.contains("180.0 frames/s"), "{text}");
+        assert!(text.contains("peak memory 150.0 MiB"), "{text}");
+        assert!(text.contains("detector ran on 1 of 30 frames"), "{text}");
     }
 }

@@ -87,24 +87,99 @@ fn missing_models_is_a_clear_error() {
     );
 }
 
-/// `facesym bench --json` prints the documented report.
+/// Every stage `facesym bench` documents, in pipeline order.
+const BENCH_STAGES: [&str; 7] =
+    ["decode", "detect", "crop", "face_mesh", "tracked_frame", "scoring", "skin_motion"];
+
+/// `facesym bench --json` prints the documented report: the stable keys other tools read
+/// (`frames`, `per_frame_ms` with `median` and `p95`, `stages` each with `median_ms` and
+/// `p95_ms`, `fps`), every stage with a positive median no larger than its p95, and the extra
+/// keys.
 #[test]
 fn bench_json_report() {
     let input = face_image("grace_hopper.png");
-    let out = facesym(&["bench", input.to_str().unwrap(), "--frames", "4", "--json"]);
+    let out = facesym(&["bench", input.to_str().unwrap(), "--frames", "5", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["frames"], 5);
+    let per_frame = v["per_frame_ms"].as_object().unwrap();
+    assert_eq!(per_frame.keys().collect::<Vec<_>>(), ["median", "p95"]);
+    let (median, p95) = (per_frame["median"].as_f64().unwrap(), per_frame["p95"].as_f64().unwrap());
+    assert!(0.0 < median && median <= p95, "per_frame_ms {median} {p95}");
+    for stage in BENCH_STAGES {
+        let timing = v["stages"][stage].as_object().unwrap_or_else(|| panic!("stage {stage}"));
+        let median = timing["median_ms"].as_f64().unwrap();
+        let p95 = timing["p95_ms"].as_f64().unwrap();
+        assert!(0.0 < median && median <= p95, "{stage}: median {median}, p95 {p95}");
+    }
+    assert_eq!(v["stages"].as_object().unwrap().len(), BENCH_STAGES.len());
+    assert!(v["fps"].as_f64().unwrap() > 0.0);
+    assert_eq!(v["detector_runs"], 1);
+    assert_eq!(v["frames_with_face"], 5);
+    let frames_mb = v["frames_mb"].as_f64().unwrap();
+    assert!((frames_mb - 5.0 * 512.0 * 600.0 * 3.0 / 1048576.0).abs() < 1e-9, "{frames_mb}");
+    if cfg!(target_os = "linux") {
+        assert!(v["peak_rss_mb"].as_f64().unwrap() > frames_mb);
+    }
+}
+
+/// A video with fewer frames than `--frames` is timed whole (decoded by ffmpeg); a folder is
+/// cut to `--frames`; the table names every stage.
+#[test]
+fn bench_video_and_folder() {
+    let dir = scratch("cli_bench_inputs");
+    let still = facesym::io::read_rgb(&face_image("grace_hopper.png")).unwrap();
+    let frames: Vec<_> = (0..4)
+        .map(|i| facesym::synthetic::moving_frame(&still, i, 30, Default::default()))
+        .collect();
+    let video = dir.join("moving.mkv");
+    crate::common::make_video(&frames, 30, &video);
+    let out = facesym(&["bench", video.to_str().unwrap(), "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["frames"], 4);
-    assert!(v["per_frame_ms"]["median"].as_f64().unwrap() > 0.0);
-    assert!(
-        v["per_frame_ms"]["p95"].as_f64().unwrap() >= v["per_frame_ms"]["median"].as_f64().unwrap()
-    );
-    for stage in ["detect", "crop", "face_mesh", "tracked_frame"] {
-        assert!(v["stages"][stage]["median_ms"].as_f64().unwrap() > 0.0, "{stage}");
-        assert!(v["stages"][stage]["p95_ms"].is_number(), "{stage}");
+    assert_eq!(v["frames_with_face"], 4);
+    assert!(v["stages"]["decode"]["median_ms"].as_f64().unwrap() > 0.0);
+
+    let folder = dir.join("frames");
+    std::fs::create_dir_all(&folder).unwrap();
+    for (i, frame) in frames.iter().enumerate() {
+        frame.save(folder.join(format!("{i:02}.png"))).unwrap();
     }
-    assert!(v["fps"].as_f64().unwrap() > 0.0);
-    assert_eq!(v["detector_runs"], 1);
+    let out = facesym(&["bench", folder.to_str().unwrap(), "--frames", "3"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("3 images of"), "{text}");
+    for stage in BENCH_STAGES.iter().chain(&["per frame"]) {
+        assert!(text.lines().any(|line| line.starts_with(stage)), "{stage} in\n{text}");
+    }
+    assert!(text.contains("frames/s") && text.contains("peak memory"), "{text}");
+}
+
+/// What cannot be timed is said in one plain line, with exit code 1 and nothing on stdout:
+/// a missing input, an image without a face, a file that is no video.
+#[test]
+fn bench_errors_are_clear() {
+    let dir = scratch("cli_bench_errors");
+    let missing = dir.join("missing.mp4");
+    let blank = dir.join("blank.png");
+    image::RgbImage::from_pixel(160, 120, image::Rgb([90, 140, 200])).save(&blank).unwrap();
+    let not_video = dir.join("notes.mkv");
+    std::fs::write(&not_video, b"not a video").unwrap();
+    let cases = [
+        (&missing, "cannot open"),
+        (&blank, "no face found in any frame (3 looked at)"),
+        (&not_video, "cannot open"),
+    ];
+    for (input, expected) in cases {
+        let out = facesym(&["bench", input.to_str().unwrap(), "--frames", "3", "--json"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{}: {err}", input.display());
+        assert!(err.starts_with("error: ") && err.contains(expected), "{err}");
+        assert!(err.contains(input.to_str().unwrap()), "{err}");
+        assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+        assert!(out.stdout.is_empty());
+    }
 }
 
 /// One unreadable image among several: the others are still analysed and printed, the bad

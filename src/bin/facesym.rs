@@ -16,7 +16,7 @@ use facesym::landmarks::{Face, FaceLandmarker, ModelPaths, Tracker, TrackerOptio
 use facesym::session::frames_out::{Format, FramesWriter};
 use facesym::session::{RecordingAnalyzer, Repetition, Store};
 use facesym::ui::{LiveStart, SourceKind};
-use facesym::{bench, io, overlay, symmetry, synthetic};
+use facesym::{bench, io, overlay, symmetry};
 
 /// Live left/right facial symmetry feedback for facial-palsy exercises.
 #[derive(Parser)]
@@ -153,16 +153,19 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
     },
-    /// Time the landmark path stage by stage (medians and 95th percentiles).
+    /// Time the per-frame path stage by stage (medians and 95th percentiles), with frames per
+    /// second and peak memory. The frames are decoded into memory first, then timed.
     Bench {
-        /// A folder of frames (read in name order), or one image that is moved and rolled
-        /// frame by frame into a synthetic sequence.
-        #[arg(value_name = "IMAGE|DIR")]
+        /// A video file, a folder of PNG/JPEG frames (read in name order), or one PNG/JPEG image
+        /// that is moved and rolled frame by frame into a synthetic sequence. For an image the
+        /// `decode` stage is the time to generate each frame (a warp), not to decode a file.
+        #[arg(value_name = "VIDEO|DIR|IMAGE")]
         input: PathBuf,
-        /// Frames in the synthetic sequence made from one image.
-        #[arg(long, default_value_t = 300)]
+        /// Frames to time: the first N of a video or folder (all of them when it has fewer),
+        /// or the length of the synthetic sequence made from an image.
+        #[arg(long, default_value_t = 300, value_name = "N")]
         frames: usize,
-        /// Print the machine-readable report.
+        /// Print the machine-readable report (JSON) instead of the table.
         #[arg(long)]
         json: bool,
         /// Also write the frames as PNGs into this folder (for timing other tools on them).
@@ -473,6 +476,8 @@ fn print_summary(path: &Path, faces: &[Face]) {
     }
 }
 
+/// `facesym bench`: the frames are got into memory first (the `decode` stage), then every
+/// other stage is timed on them (see `facesym::bench`).
 fn bench_command(
     models: &ModelPaths,
     input: &Path,
@@ -480,50 +485,58 @@ fn bench_command(
     json: bool,
     save_to: Option<&Path>,
 ) -> Result<ExitCode> {
-    let frames = if input.is_dir() {
-        read_folder(input)?
+    if count == 0 {
+        bail!("--frames must be at least 1");
+    }
+    let metadata =
+        std::fs::metadata(input).with_context(|| format!("cannot open {}", input.display()))?;
+    // A PNG or JPEG (known by its first bytes, as images are read) is a still image; any
+    // other file goes to ffmpeg as a video.
+    let still = !metadata.is_dir()
+        && image::ImageReader::open(input)
+            .and_then(|reader| reader.with_guessed_format())
+            .is_ok_and(|reader| {
+                matches!(reader.format(), Some(image::ImageFormat::Png | image::ImageFormat::Jpeg))
+            });
+    let (decoded, what) = if metadata.is_dir() {
+        let mut folder = ImageFolderSource::open(input, None)?;
+        (bench::decode_source(&mut folder, count)?, format!("images of {}", input.display()))
+    } else if still {
+        let decoded = bench::synthetic(&read_rgb(input)?, count);
+        (decoded, format!("synthetic frames made by moving and rolling {}", input.display()))
     } else {
-        if count == 0 {
-            bail!("--frames must be at least 1");
-        }
-        let still = read_rgb(input)?;
-        (0..count)
-            .map(|i| synthetic::moving_frame(&still, i, count, synthetic::Motion::default()))
-            .collect()
+        // The source (and its ffmpeg) is dropped here, before anything is timed.
+        let mut video = VideoFileSource::open(input)?;
+        (bench::decode_source(&mut video, count)?, format!("frames of {}", input.display()))
     };
-    if frames.is_empty() {
-        bail!("no images (.png, .jpg, .jpeg) in {}", input.display());
+    if decoded.frames.is_empty() {
+        bail!("no frames in {}", input.display());
     }
     if let Some(dir) = save_to {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create folder {}", dir.display()))?;
-        for (i, frame) in frames.iter().enumerate() {
+        for (i, frame) in decoded.frames.iter().enumerate() {
             let out = dir.join(format!("frame_{i:05}.png"));
             frame.save(&out).with_context(|| format!("cannot write {}", out.display()))?;
         }
     }
     let mut tracker =
         Tracker::new(models, TrackerOptions::default()).context("cannot load the face models")?;
-    let total = frames.len();
-    let report = bench::run(&mut tracker, &frames, |done| {
+    let total = decoded.frames.len();
+    let report = bench::run(&mut tracker, &decoded, |done| {
         if !json && (done % 50 == 0 || done == total) {
             eprint!("\rtiming frame {done}/{total}");
             if done == total {
                 eprintln!();
             }
         }
-    })?;
+    })
+    .with_context(|| format!("{}", input.display()))?;
     if json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
-        println!("{} frames, detector ran on {}", report.frames, report.detector_runs);
-        println!("{:<14} {:>10} {:>10}", "stage", "median ms", "p95 ms");
-        for name in bench::STAGES {
-            if let Some(t) = report.stages.get(name) {
-                println!("{name:<14} {:>10.3} {:>10.3}", t.median_ms, t.p95_ms);
-            }
-        }
-        println!("tracked path: {:.1} frames/s", report.fps);
+        println!("{total} {what}");
+        print!("{report}");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -599,23 +612,37 @@ fn analyze(
         }
         Ok(())
     };
+    // Frames are decoded in batches of a few per core and scored in parallel (see
+    // `RecordingAnalyzer::push_batch`); memory stays bounded by one batch.
+    let batch_len = 4 * rayon::current_num_threads();
     let (mut frames, mut failure) = (0u64, None);
-    loop {
-        let frame = match source.next_frame() {
-            Ok(Some(frame)) => frame,
-            Ok(None) => break,
-            Err(err) => {
-                failure = Some(err);
-                break;
+    let mut batch = Vec::with_capacity(batch_len);
+    while failure.is_none() {
+        batch.clear();
+        while batch.len() < batch_len {
+            match source.next_frame() {
+                Ok(Some(frame)) => {
+                    batch.push(((frames + batch.len() as u64) as f64 / rate, frame.image))
+                }
+                Ok(None) => break,
+                Err(err) => {
+                    failure = Some(err);
+                    break;
+                }
             }
-        };
-        let result = analyzer.push(frames as f64 / rate, &frame.image)?;
-        if let Some(writer) = &mut writer {
-            writer.frame(frames, &result).context("writing the frame results")?;
         }
-        keep(result.repetitions)?;
-        frames += 1;
-        progress.inc(1);
+        if batch.is_empty() {
+            break;
+        }
+        let refs: Vec<(f64, &image::RgbImage)> = batch.iter().map(|(t, i)| (*t, i)).collect();
+        for result in analyzer.push_batch(&refs)? {
+            if let Some(writer) = &mut writer {
+                writer.frame(frames, &result).context("writing the frame results")?;
+            }
+            keep(result.repetitions)?;
+            frames += 1;
+            progress.inc(1);
+        }
     }
     keep(analyzer.finish())?;
     progress.finish_and_clear();
@@ -747,11 +774,6 @@ fn parse_size(text: &str) -> Result<(u32, u32), String> {
 
 fn read_rgb(path: &Path) -> Result<RgbImage> {
     Ok(io::read_rgb(path)?)
-}
-
-fn read_folder(dir: &Path) -> Result<Vec<RgbImage>> {
-    let paths = io::image_files(dir).with_context(|| format!("cannot list {}", dir.display()))?;
-    paths.iter().map(|p| read_rgb(p)).collect()
 }
 
 fn file_stem(path: &Path) -> String {

@@ -1,7 +1,10 @@
 //! A recording analysed frame by frame: the face tracked, every frame scored against the
-//! neutral face (skin motion), and each movement's repetitions counted as they end.
+//! neutral face (skin motion), and each movement's repetitions counted as they end. Frames
+//! come in batches so that both cores score them; the results do not depend on the batch
+//! size.
 
 use image::RgbImage;
+use rayon::prelude::*;
 
 use super::repetitions::{Repetition, RepetitionCounter, Sample};
 use crate::landmarks::{LandmarkError, Tracker, largest_face};
@@ -51,29 +54,71 @@ impl RecordingAnalyzer {
 
     /// Analyses the next frame, taken at `t` seconds.
     pub fn push(&mut self, t: f64, image: &RgbImage) -> Result<FrameResult, LandmarkError> {
-        let face = largest_face(self.tracker.track(image)?);
-        let mut result = FrameResult { t, score: None, repetitions: Vec::new() };
-        let Some(face) = face else {
-            if self.neutral.is_some() {
-                result.score = Some(FrameScore {
-                    pose: None,
-                    flags: vec![FrameFlag::NoFace],
-                    movements: Vec::new(),
-                });
+        let mut results = self.push_batch(&[(t, image)])?;
+        Ok(results.remove(0))
+    }
+
+    /// Analyses the next frames, in order, with exactly the results [`Self::push`] gives one
+    /// at a time: the face is tracked frame after frame (the tracker follows it from one to
+    /// the next), then the frames are scored in parallel (skin motion against the neutral
+    /// face is most of the work, and each frame's score depends on nothing but that frame),
+    /// then the repetition counters take the scores in order.
+    pub fn push_batch(
+        &mut self,
+        frames: &[(f64, &RgbImage)],
+    ) -> Result<Vec<FrameResult>, LandmarkError> {
+        let mut faces = Vec::with_capacity(frames.len());
+        // The first frame that gives a neutral face is not scored itself.
+        let mut first_scored = 0;
+        for (i, (_, image)) in frames.iter().enumerate() {
+            let face = largest_face(self.tracker.track(image)?);
+            if self.neutral.is_none() {
+                first_scored = i + 1;
+                if let Some(face) = &face {
+                    self.neutral = calibrate(image, &face.landmarks).ok();
+                }
             }
-            return Ok(result);
+            faces.push(face);
+        }
+        let scores: Vec<Option<FrameScore>> = match &self.neutral {
+            None => vec![None; frames.len()],
+            Some((neutral, neutral_image)) => (0..frames.len())
+                .into_par_iter()
+                .map(|i| {
+                    if i < first_scored {
+                        return None;
+                    }
+                    Some(match &faces[i] {
+                        Some(face) => score_frame_with_flow(
+                            neutral,
+                            neutral_image,
+                            frames[i].1,
+                            &face.landmarks,
+                        ),
+                        None => FrameScore {
+                            pose: None,
+                            flags: vec![FrameFlag::NoFace],
+                            movements: Vec::new(),
+                        },
+                    })
+                })
+                .collect(),
         };
-        if self.neutral.is_none() {
-            self.neutral = calibrate(image, &face.landmarks).ok();
-            return Ok(result);
+        let mut results = Vec::with_capacity(frames.len());
+        for ((t, _), score) in frames.iter().zip(scores) {
+            let mut repetitions = Vec::new();
+            if let Some(score) = &score {
+                for (counter, m) in self.counters.iter_mut().zip(&score.movements) {
+                    repetitions.extend(counter.push(Sample {
+                        t: *t,
+                        left: m.left,
+                        right: m.right,
+                    }));
+                }
+            }
+            results.push(FrameResult { t: *t, score, repetitions });
         }
-        let Some((neutral, neutral_image)) = &self.neutral else { return Ok(result) };
-        let score = score_frame_with_flow(neutral, neutral_image, image, &face.landmarks);
-        for (counter, m) in self.counters.iter_mut().zip(&score.movements) {
-            result.repetitions.extend(counter.push(Sample { t, left: m.left, right: m.right }));
-        }
-        result.score = Some(score);
-        Ok(result)
+        Ok(results)
     }
 
     /// Ends the recording: repetitions still under way that were held long enough.

@@ -358,11 +358,16 @@ fn six_movement_run() -> &'static SixMovementRun {
 /// follow the same skin from the same neutral image; they differ only in the face frame the
 /// current image is resampled by (the tracked mesh vs a fresh one, about 0.02 IOD apart,
 /// docs/landmarks.md), which the stable skin's own motion corrects. Measured: at most 0.002
-/// IOD; 0.005 is a quarter of the mesh's jitter, so a measure that let the mesh in would fail.
+/// IOD with tract's operators throughout, 0.0043 IOD (the nose wrinkle at frame 199) with our
+/// own (landmarks/fast_ops.rs), whose outputs differ from tract's in the last bits only: the
+/// skin motion's fit amplifies such differences at weak, textured movements. 0.005 is a
+/// quarter of the mesh's jitter, so a measure that let the mesh in would fail.
 const SAME_FRAME_EXCURSION_IOD: f64 = 0.005;
-/// Analyze's ratio at a hold's middle is within this of score's. Measured: at most 0.035 (the
-/// nose wrinkle, whose stronger side reads 0.042 IOD there: 0.002 IOD on one side moves that
-/// ratio by about 0.05).
+/// Analyze's ratio at a hold's middle is within this of score's, or within what
+/// [`SAME_FRAME_EXCURSION_IOD`] on both sides allows it to move, whichever is larger: for
+/// ratio = weaker / stronger, |Δratio| ≤ tolerance · (1 + ratio) / stronger to first order.
+/// Measured: at most 0.035 with tract's operators, 0.051 with ours (the nose wrinkle above,
+/// stronger side 0.041 IOD, where the excursion tolerance allows 0.19).
 const SAME_FRAME_RATIO: f64 = 0.05;
 
 /// Asserts that analyze and score agree on `peak` (see [`SAME_FRAME_EXCURSION_IOD`] and
@@ -372,7 +377,11 @@ fn assert_same_score(peak: &Peak) {
     let close = (a.left - s.left).abs() <= SAME_FRAME_EXCURSION_IOD
         && (a.right - s.right).abs() <= SAME_FRAME_EXCURSION_IOD
         && match (a.ratio, s.ratio) {
-            (Some(x), Some(y)) => (x - y).abs() <= SAME_FRAME_RATIO,
+            (Some(x), Some(y)) => {
+                let stronger = s.left.abs().max(s.right.abs());
+                let propagated = SAME_FRAME_EXCURSION_IOD * (1.0 + y) / stronger;
+                (x - y).abs() <= SAME_FRAME_RATIO.max(propagated)
+            }
             (x, y) => x.is_none() && y.is_none(),
         };
     assert!(close, "{} at frame {}: {peak:?}", peak.movement, peak.frame);
@@ -418,4 +427,53 @@ fn six_movements_puckers_counted_and_scored() {
     for peak in run.peaks.iter().filter(|p| p.movement == "pucker") {
         assert_same_score(peak);
     }
+}
+
+/// Frames in batches (scored in parallel) give exactly what they give one at a time, whatever
+/// the batch size; the neutral face is found inside a batch after frames with no face.
+#[test]
+fn batches_give_the_results_of_one_frame_at_a_time() {
+    use facesym::landmarks::{Tracker, TrackerOptions};
+    use facesym::session::RecordingAnalyzer;
+
+    let face = read_rgb(&face_image("grace_hopper.png")).unwrap();
+    let landmarks = common::landmarker().faces(&face).unwrap().remove(0).landmarks;
+    let frame = FaceFrame::fit(&landmarks).unwrap();
+    let recording =
+        ExerciseRecording::new(face.clone(), landmarks, frame, "brow_lift", varied_repetitions(1))
+            .unwrap();
+    let blank = image::RgbImage::new(face.width(), face.height());
+    let frames: Vec<_> = std::iter::repeat_n(blank, 3)
+        .chain((0..recording.len()).map(|i| recording.frame(i)))
+        .collect();
+    let analyse = |batch: usize| {
+        let tracker = Tracker::new(&common::models(), TrackerOptions::default()).unwrap();
+        let mut analyzer = RecordingAnalyzer::new(tracker, None);
+        let mut results = Vec::new();
+        for (k, chunk) in frames.chunks(batch).enumerate() {
+            let timed: Vec<_> = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, f)| ((k * batch + i) as f64 / recording.fps, f))
+                .collect();
+            results.extend(analyzer.push_batch(&timed).unwrap());
+        }
+        let last = analyzer.finish();
+        (results, last)
+    };
+    let (one, one_last) = analyse(1);
+    let (seven, seven_last) = analyse(7);
+    assert_eq!(one.len(), frames.len());
+    assert_eq!(seven.len(), frames.len());
+    assert!(one[..4].iter().all(|r| r.score.is_none()), "no face, then the neutral frame");
+    assert!(one[4..].iter().all(|r| r.score.is_some()));
+    for (i, (a, b)) in one.iter().zip(&seven).enumerate() {
+        assert_eq!(a.t, b.t, "frame {i}");
+        assert_eq!(a.score, b.score, "frame {i}");
+        assert_eq!(a.repetitions, b.repetitions, "frame {i}");
+    }
+    assert_eq!(one_last, seven_last);
+    let counted: Vec<_> =
+        one.iter().flat_map(|r| &r.repetitions).chain(&one_last).map(|r| r.movement).collect();
+    assert_eq!(counted, ["brow_lift"], "the one brow lift is counted");
 }
