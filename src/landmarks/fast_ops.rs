@@ -11,14 +11,15 @@
 //!   of nine multiply-adds over contiguous memory;
 //! - [`MaxPool2x2`]: stride 2, no padding;
 //! - [`AddPrelu`]: `Relu(u + v) + a·Min(u + v, 0)`, the residual sum and the activation in
-//!   one pass over memory instead of five (or [`AddPrelu`] with no `v` where nothing is
-//!   added).
+//!   one pass over memory instead of five (without `v` where nothing is added), and in the
+//!   detector `Relu(u + v)`, its residual sum and ReLU.
 //!
-//! Max-pool and PReLU compute the same floating-point operations as the graph they replace,
-//! in the same order, so their results are identical. The depthwise convolution adds its
-//! nine products in a fixed order that may differ from tract's, so it can differ in the last
-//! bit. The golden tests (tests/landmarks.rs) check the landmarks against MediaPipe's own,
-//! and the unit tests here check each operator against tract's.
+//! Max-pool and the activations compute the same floating-point operations as the graph they
+//! replace, in the same order, so their results are identical. The depthwise convolution adds
+//! its nine products in a fixed order that may differ from tract's, so it can differ in the
+//! last bit. The unit tests here check each operator against its definition and both models
+//! against tract's own operators; the golden test (tests/landmarks/golden.rs) checks the
+//! landmarks against MediaPipe's.
 //!
 //! On x86-64 with AVX2 the loops are compiled a second time with AVX2 enabled (8 floats per
 //! instruction instead of SSE2's 4) and that copy is chosen at run time.
@@ -197,7 +198,7 @@ fn prelu_patch(model: &TypedModel, add: &TypedNode) -> TractResult<Option<TypedM
     if !is_zero(max.inputs[1])? {
         return Ok(None);
     }
-    let (min, slopes) = match (binary(mul.inputs[0], "Min"), binary(mul.inputs[1], "Min")) {
+    let (min, slopes_outlet) = match (binary(mul.inputs[0], "Min"), binary(mul.inputs[1], "Min")) {
         (Some(min), None) => (min, mul.inputs[1]),
         (None, Some(min)) => (min, mul.inputs[0]),
         _ => return Ok(None),
@@ -209,8 +210,10 @@ fn prelu_patch(model: &TypedModel, add: &TypedNode) -> TractResult<Option<TypedM
     if model.outlet_fact(add.id.into())?.shape != model.outlet_fact(x)?.shape {
         return Ok(None);
     }
-    let Some(slopes) = constant(model, slopes)? else { return Ok(None) };
-    if slopes.len() != channels || model.outlet_fact(mul.inputs[1])?.rank() != 4 {
+    // One slope per channel, shaped to broadcast along the channel axis.
+    let Some(slopes) = constant(model, slopes_outlet)? else { return Ok(None) };
+    let slopes_shape = model.outlet_fact(slopes_outlet)?.shape.as_concrete().map(<[usize]>::to_vec);
+    if slopes.len() != channels || slopes_shape != Some(vec![1, channels, 1, 1]) {
         return Ok(None);
     }
     // The Max, the Min and the Mul must feed nothing else, for the patch to drop them.
