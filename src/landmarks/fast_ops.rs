@@ -28,6 +28,7 @@ use tract_onnx::prelude::*;
 use tract_onnx::tract_core::internal::*;
 use tract_onnx::tract_core::ops::binary::TypedBinOp;
 use tract_onnx::tract_core::ops::cnn::{Conv, KernelFormat, MaxPool, PaddingSpec, PoolSpec};
+use tract_onnx::tract_core::ops::einsum::EinSum;
 use tract_onnx::tract_core::ops::nn::DataFormat;
 
 /// Swaps every operator of the three kinds above that has the shape they handle; returns
@@ -40,6 +41,8 @@ pub(crate) fn specialise(model: &mut TypedModel) -> TractResult<usize> {
         let node = &model.nodes()[id];
         let patch = if let Some(conv) = node.op_as::<Conv>() {
             depthwise_patch(model, node, conv)?
+        } else if let Some(einsum) = node.op_as::<EinSum>() {
+            pointwise_patch(model, node, einsum)?
         } else if let Some(pool) = node.op_as::<MaxPool>() {
             max_pool_patch(model, node, pool)?
         } else if node.op_as::<TypedBinOp>().is_some_and(|op| op.0.name() == "Add") {
@@ -146,8 +149,8 @@ fn depthwise_patch(
     let bias = if bias.len() == 1 { vec![bias[0]; channels] } else { bias };
     let op = Depthwise3x3 {
         geometry: Geometry { channels, height, width, stride, pads },
-        kernel: kernel.iter().map(|w| w.to_bits()).collect(),
-        bias: bias.iter().map(|b| b.to_bits()).collect(),
+        kernel: Floats(kernel),
+        bias: Floats(bias),
     };
     Ok(Some(TypedModelPatch::replace_single_op(model, node, &node.inputs[..1], op)?))
 }
@@ -168,6 +171,62 @@ fn max_pool_patch(
     }
     let op = MaxPool2x2 { channels, height, width };
     Ok(Some(TypedModelPatch::replace_single_op(model, node, &node.inputs, op)?))
+}
+
+/// Matches a 1×1 convolution as the decluttered graph has it, `EinSum NIHW,OI->NOHW` with
+/// constant weights, and the constant bias `Add` after it when it is the only reader.
+fn pointwise_patch(
+    model: &TypedModel,
+    node: &TypedNode,
+    einsum: &EinSum,
+) -> TractResult<Option<TypedModelPatch>> {
+    if !simd::pointwise_is_fast()
+        || einsum.q_params.is_some()
+        || einsum.axes.to_string() != "NIHW,OI->NOHW"
+        || node.inputs.len() != 2
+    {
+        return Ok(None);
+    }
+    let Some((inputs, height, width)) = nchw(model.outlet_fact(node.inputs[0])?) else {
+        return Ok(None);
+    };
+    let Some(weights) = constant(model, node.inputs[1])? else { return Ok(None) };
+    if weights.is_empty() || weights.len() % inputs != 0 {
+        return Ok(None);
+    }
+    let outputs = weights.len() / inputs;
+    // The bias: an Add of a constant [1, outputs, 1, 1] that reads nothing else.
+    let successors = &node.outputs[0].successors;
+    let bias_add = (successors.len() == 1)
+        .then(|| &model.nodes()[successors[0].node])
+        .filter(|add| add.op_as::<TypedBinOp>().is_some_and(|op| op.0.name() == "Add"))
+        .filter(|_| !model.output_outlets().is_ok_and(|o| o.contains(&node.id.into())));
+    let mut bias = vec![0.0; outputs];
+    let mut last = node;
+    if let Some(add) = bias_add {
+        let other = add.inputs.iter().find(|i| i.node != node.id).copied();
+        if let Some(other) = other {
+            let shape = model.outlet_fact(other)?.shape.as_concrete().map(<[usize]>::to_vec);
+            if let Some(values) = constant(model, other)?
+                && shape == Some(vec![1, outputs, 1, 1])
+            {
+                bias = values;
+                last = add;
+            }
+        }
+    }
+    let op = Pointwise {
+        inputs,
+        outputs,
+        plane: height * width,
+        weights: Floats(simd::group_weights(&weights, inputs, outputs)),
+        bias: Floats(bias),
+    };
+    let mut patch = TypedModelPatch::default();
+    let wire = patch.tap_model(model, node.inputs[0])?;
+    let out = patch.wire_node(&last.name, op, &[wire])?[0];
+    patch.shunt_outside(model, last.id.into(), out)?;
+    Ok(Some(patch))
 }
 
 /// Matches `Add(Max(x, 0), Mul(Min(x, 0), a))` (either operand order) with `a` one slope per
@@ -223,11 +282,7 @@ fn prelu_patch(model: &TypedModel, add: &TypedNode) -> TractResult<Option<TypedM
     if !single(max, 1) || !single(min, 1) || !single(mul, 1) {
         return Ok(None);
     }
-    let op = AddPrelu {
-        channels,
-        plane: height * width,
-        slopes: Some(slopes.iter().map(|s| s.to_bits()).collect()),
-    };
+    let op = AddPrelu { channels, plane: height * width, slopes: Some(Floats(slopes)) };
     activation_patch(model, add, x, 2, op)
 }
 
@@ -286,6 +341,28 @@ fn activation_patch(
     Ok(Some(patch))
 }
 
+/// Constant values an operator holds (weights, biases, slopes), compared and hashed by their
+/// bits, as tract requires of an operator.
+#[derive(Clone, Debug)]
+pub(crate) struct Floats(Vec<f32>);
+
+impl PartialEq for Floats {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len()
+            && self.0.iter().zip(&other.0).all(|(a, b)| a.to_bits() == b.to_bits())
+    }
+}
+
+impl Eq for Floats {}
+
+impl std::hash::Hash for Floats {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        for v in &self.0 {
+            v.to_bits().hash(state);
+        }
+    }
+}
+
 /// Where a 3×3 depthwise convolution reads: one NCHW image.
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
 pub(crate) struct Geometry {
@@ -312,8 +389,8 @@ impl Geometry {
 #[derive(Clone, Debug, Hash, PartialEq, Eq)]
 pub(crate) struct Depthwise3x3 {
     geometry: Geometry,
-    kernel: Vec<u32>,
-    bias: Vec<u32>,
+    kernel: Floats,
+    bias: Floats,
 }
 
 impl Op for Depthwise3x3 {
@@ -338,13 +415,17 @@ impl EvalOp for Depthwise3x3 {
     fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
         let g = self.geometry;
         let (out_h, out_w) = g.output();
-        let kernel: Vec<f32> = self.kernel.iter().map(|w| f32::from_bits(*w)).collect();
-        let bias: Vec<f32> = self.bias.iter().map(|b| f32::from_bits(*b)).collect();
         let mut output = Tensor::zero::<f32>(&[1, g.channels, out_h, out_w])?;
         {
             let input = inputs[0].try_as_plain_ram()?;
             let mut out = output.try_as_plain_ram_mut()?;
-            simd::depthwise(input.as_slice::<f32>()?, &g, &kernel, &bias, out.as_slice_mut()?);
+            simd::depthwise(
+                input.as_slice::<f32>()?,
+                &g,
+                &self.kernel.0,
+                &self.bias.0,
+                out.as_slice_mut()?,
+            );
         }
         Ok(tvec!(output.into_tvalue()))
     }
@@ -354,6 +435,63 @@ impl TypedOp for Depthwise3x3 {
     fn output_facts(&self, _inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
         let (h, w) = self.geometry.output();
         Ok(tvec!(f32::fact([1, self.geometry.channels, h, w])))
+    }
+
+    as_op!();
+}
+
+/// 1×1 convolution with bias: `out[o][p] = bias[o] + Σ_i weights[o][i] · in[i][p]` over the
+/// `plane` pixels of one NCHW image.
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+pub(crate) struct Pointwise {
+    inputs: usize,
+    outputs: usize,
+    plane: usize,
+    /// Grouped as [`simd::group_weights`] lays them out.
+    weights: Floats,
+    bias: Floats,
+}
+
+impl Op for Pointwise {
+    fn name(&self) -> StaticName {
+        "facesym.Pointwise".into()
+    }
+
+    fn validation(&self) -> Validation {
+        Validation::Rounding
+    }
+
+    op_as_typed_op!();
+}
+
+impl EvalOp for Pointwise {
+    op_out_of_plan!();
+
+    fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
+        let mut shape: TVec<usize> = inputs[0].shape().into();
+        shape[1] = self.outputs;
+        let mut output = Tensor::zero::<f32>(&shape)?;
+        {
+            let input = inputs[0].try_as_plain_ram()?;
+            let mut out = output.try_as_plain_ram_mut()?;
+            simd::pointwise(
+                input.as_slice::<f32>()?,
+                self.inputs,
+                self.plane,
+                &self.weights.0,
+                &self.bias.0,
+                out.as_slice_mut()?,
+            );
+        }
+        Ok(tvec!(output.into_tvalue()))
+    }
+}
+
+impl TypedOp for Pointwise {
+    fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
+        let mut shape = inputs[0].shape.clone();
+        shape.set(1, self.outputs.into());
+        Ok(tvec!(f32::fact(shape)))
     }
 
     as_op!();
@@ -413,7 +551,7 @@ impl TypedOp for MaxPool2x2 {
 pub(crate) struct AddPrelu {
     channels: usize,
     plane: usize,
-    slopes: Option<Vec<u32>>,
+    slopes: Option<Floats>,
 }
 
 impl Op for AddPrelu {
@@ -441,7 +579,7 @@ impl EvalOp for AddPrelu {
             let v = v.as_ref().map(|v| v.as_slice::<f32>()).transpose()?;
             for c in 0..self.channels {
                 let range = c * self.plane..(c + 1) * self.plane;
-                let slope = self.slopes.as_ref().map(|s| f32::from_bits(s[c]));
+                let slope = self.slopes.as_ref().map(|s| s.0[c]);
                 simd::add_prelu(
                     &u[range.clone()],
                     v.map(|v| &v[range.clone()]),
@@ -541,6 +679,214 @@ mod simd {
             [&row[..out_w], &row[1..1 + out_w], &row[2..2 + out_w]]
         } else {
             [&row[..out_w], &row[half..half + out_w], &row[1..1 + out_w]]
+        }
+    }
+
+    /// Output rows computed together, and pixels per tile: 4 × 16 accumulators, eight AVX
+    /// registers.
+    const ROWS: usize = 4;
+    const TILE: usize = 16;
+
+    /// Whether [`pointwise`] has its fast form here: AVX2 with FMA.
+    pub(super) fn pointwise_is_fast() -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        false
+    }
+
+    /// The weights `[outputs][inputs]` of a 1×1 convolution as [`pointwise`] reads them: in
+    /// groups of ROWS outputs (the last padded with zeros), each input by input,
+    /// `[group][input][row]`.
+    pub(super) fn group_weights(weights: &[f32], inputs: usize, outputs: usize) -> Vec<f32> {
+        let groups = outputs.div_ceil(ROWS);
+        let mut grouped = vec![0.0; groups * inputs * ROWS];
+        for o in 0..outputs {
+            for i in 0..inputs {
+                grouped[((o / ROWS) * inputs + i) * ROWS + o % ROWS] = weights[o * inputs + i];
+            }
+        }
+        grouped
+    }
+
+    /// A 1×1 convolution over one image: `input` is `[inputs][plane]`, `grouped` the weights
+    /// as [`group_weights`] lays them out, `out` `[outputs][plane]` with `outputs =
+    /// bias.len()`. Outputs are taken four at a time and pixels sixteen at a time, the 64
+    /// sums kept in registers over all the inputs, each product fused with its sum (FMA).
+    /// Without AVX2 and FMA (where [`specialise`] leaves these convolutions to tract) a plain
+    /// loop gives the same sums.
+    ///
+    /// [`specialise`]: super::specialise
+    pub(super) fn pointwise(
+        input: &[f32],
+        inputs: usize,
+        plane: usize,
+        grouped: &[f32],
+        bias: &[f32],
+        out: &mut [f32],
+    ) {
+        let outputs = bias.len();
+        let groups = outputs.div_ceil(ROWS);
+        assert!(input.len() >= inputs * plane && out.len() >= outputs * plane);
+        assert_eq!(grouped.len(), groups * inputs * ROWS);
+        // The last, narrower tile's pixels copied into a whole one, zero beyond.
+        let tail = plane % TILE;
+        let mut last = vec![0.0; if tail > 0 { inputs * TILE } else { 0 }];
+        for (i, dst) in last.chunks_exact_mut(TILE).enumerate() {
+            dst[..tail].copy_from_slice(&input[i * plane + plane - tail..][..tail]);
+        }
+        let mut sums = [[0.0f32; TILE]; ROWS];
+        let mut g = 0;
+        while g < groups {
+            // With AVX-512, two groups (8 outputs) and 32 pixels at a time, as far as whole
+            // tiles of 32 go; the rest 16 pixels at a time.
+            let mut done = 0;
+            #[cfg(target_arch = "x86_64")]
+            if g + 1 < groups && outputs >= (g + 2) * ROWS && avx512() {
+                let w = &grouped[g * inputs * ROWS..][..2 * inputs * ROWS];
+                let b: &[f32; 2 * ROWS] = bias[g * ROWS..][..2 * ROWS].try_into().expect("rows");
+                let mut wide = [[0.0f32; 2 * TILE]; 2 * ROWS];
+                while done + 2 * TILE <= plane {
+                    // SAFETY: the processor was asked whether it has AVX-512F.
+                    unsafe { tile_avx512(input, plane, done, inputs, w, b, &mut wide) };
+                    for (r, row) in wide.iter().enumerate() {
+                        out[(g * ROWS + r) * plane + done..][..2 * TILE].copy_from_slice(row);
+                    }
+                    done += 2 * TILE;
+                }
+            }
+            let pair = if done > 0 { 2 } else { 1 };
+            for g in g..g + pair {
+                let w = &grouped[g * inputs * ROWS..][..inputs * ROWS];
+                let rows = (outputs - g * ROWS).min(ROWS);
+                let mut b = [0.0; ROWS];
+                b[..rows].copy_from_slice(&bias[g * ROWS..][..rows]);
+                for start in (done..plane).step_by(TILE) {
+                    let width = (plane - start).min(TILE);
+                    if width == TILE {
+                        tile(input, plane, start, w, &b, &mut sums);
+                    } else {
+                        tile(&last, TILE, 0, w, &b, &mut sums);
+                    }
+                    for (r, row) in sums.iter().enumerate().take(rows) {
+                        out[(g * ROWS + r) * plane + start..][..width]
+                            .copy_from_slice(&row[..width]);
+                    }
+                }
+            }
+            g += pair;
+        }
+    }
+
+    /// Whether the processor has AVX-512F (and the AVX2 and FMA the rest needs).
+    #[cfg(target_arch = "x86_64")]
+    fn avx512() -> bool {
+        pointwise_is_fast() && std::arch::is_x86_feature_detected!("avx512f")
+    }
+
+    /// Eight outputs (two groups of `w`) by 32 pixels from `start`, with AVX-512:
+    /// `sums[r][l] = b[r] + Σ_i w[r / 4][i][r % 4] · input[i][start + l]`.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    fn tile_avx512(
+        input: &[f32],
+        plane: usize,
+        start: usize,
+        inputs: usize,
+        w: &[f32],
+        b: &[f32; 2 * ROWS],
+        sums: &mut [[f32; 2 * TILE]; 2 * ROWS],
+    ) {
+        use std::arch::x86_64::{
+            __m512, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_set1_ps, _mm512_storeu_ps,
+        };
+        let mut acc: [[__m512; 2]; 2 * ROWS] = b.map(|v| [_mm512_set1_ps(v); 2]);
+        let (first, second) = w.split_at(inputs * ROWS);
+        for (i, (wa, wb)) in first.chunks_exact(ROWS).zip(second.chunks_exact(ROWS)).enumerate() {
+            let x = &input[i * plane + start..][..2 * TILE];
+            // SAFETY: `x` holds 32 floats: these read 0..16 and 16..32.
+            let (x0, x1) =
+                unsafe { (_mm512_loadu_ps(x.as_ptr()), _mm512_loadu_ps(x[16..].as_ptr())) };
+            for (a, wr) in acc.iter_mut().zip(wa.iter().chain(wb)) {
+                let wv = _mm512_set1_ps(*wr);
+                a[0] = _mm512_fmadd_ps(wv, x0, a[0]);
+                a[1] = _mm512_fmadd_ps(wv, x1, a[1]);
+            }
+        }
+        for (row, a) in sums.iter_mut().zip(acc) {
+            // SAFETY: `row` holds 32 floats: these write 0..16 and 16..32.
+            unsafe {
+                _mm512_storeu_ps(row.as_mut_ptr(), a[0]);
+                _mm512_storeu_ps(row[16..].as_mut_ptr(), a[1]);
+            }
+        }
+    }
+
+    /// `sums[r][l] = b[r] + Σ_i w[i][r] · input[i][start + l]` for a whole tile.
+    #[inline(always)]
+    fn tile(
+        input: &[f32],
+        plane: usize,
+        start: usize,
+        w: &[f32],
+        b: &[f32; ROWS],
+        sums: &mut [[f32; TILE]; ROWS],
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if pointwise_is_fast() {
+            // SAFETY: the processor was just asked whether it has AVX2 and FMA.
+            unsafe { tile_fma(input, plane, start, w, b, sums) };
+            return;
+        }
+        for (r, row) in sums.iter_mut().enumerate() {
+            row.fill(b[r]);
+        }
+        for i in 0..w.len() / ROWS {
+            let x = &input[i * plane + start..][..TILE];
+            for (r, row) in sums.iter_mut().enumerate() {
+                let wr = w[i * ROWS + r];
+                for (s, v) in row.iter_mut().zip(x) {
+                    *s += wr * v;
+                }
+            }
+        }
+    }
+
+    /// [`tile`] with AVX2 and FMA.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    fn tile_fma(
+        input: &[f32],
+        plane: usize,
+        start: usize,
+        w: &[f32],
+        b: &[f32; ROWS],
+        sums: &mut [[f32; TILE]; ROWS],
+    ) {
+        use std::arch::x86_64::{
+            __m256, _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_set1_ps, _mm256_storeu_ps,
+        };
+        let mut acc: [[__m256; 2]; ROWS] = b.map(|v| [_mm256_set1_ps(v); 2]);
+        for (i, wi) in w.chunks_exact(ROWS).enumerate() {
+            let x = &input[i * plane + start..][..TILE];
+            // SAFETY: `x` holds TILE = 16 floats: these read 0..8 and 8..16.
+            let (x0, x1) =
+                unsafe { (_mm256_loadu_ps(x.as_ptr()), _mm256_loadu_ps(x[8..].as_ptr())) };
+            for (a, wr) in acc.iter_mut().zip(wi) {
+                let wv = _mm256_set1_ps(*wr);
+                a[0] = _mm256_fmadd_ps(wv, x0, a[0]);
+                a[1] = _mm256_fmadd_ps(wv, x1, a[1]);
+            }
+        }
+        for (row, a) in sums.iter_mut().zip(acc) {
+            // SAFETY: `row` holds 16 floats: these write 0..8 and 8..16.
+            unsafe {
+                _mm256_storeu_ps(row.as_mut_ptr(), a[0]);
+                _mm256_storeu_ps(row[8..].as_mut_ptr(), a[1]);
+            }
         }
     }
 
@@ -657,8 +1003,8 @@ mod tests {
             let bias = noise(3, 3);
             let op = Depthwise3x3 {
                 geometry: g,
-                kernel: kernel.iter().map(|v| v.to_bits()).collect(),
-                bias: bias.iter().map(|v| v.to_bits()).collect(),
+                kernel: Floats(kernel.clone()),
+                bias: Floats(bias.clone()),
             };
             let got = eval(op, vec![input.clone()], &[1, 3, height, width]);
             let want = reference_depthwise(&input, &g, &kernel, &bias);
@@ -701,7 +1047,7 @@ mod tests {
             let op = AddPrelu {
                 channels: 2,
                 plane: h * w,
-                slopes: with_slopes.then(|| slopes.iter().map(|s| s.to_bits()).collect()),
+                slopes: with_slopes.then(|| Floats(slopes.to_vec())),
             };
             let got = eval(op, vec![input.clone(), other.clone()], &[1, 2, h, w]);
             for (i, y) in got.iter().enumerate() {
@@ -713,18 +1059,56 @@ mod tests {
         }
     }
 
+    #[test]
+    fn pointwise_matches_the_definition() {
+        // Output counts that fill whole pairs of groups, leave one group over, or a partial
+        // group; planes with and without tails of 16 and 32.
+        for (inputs, outputs, plane) in
+            [(16, 16, 64), (5, 12, 45), (32, 8, 9), (3, 7, 36), (16, 24, 144), (8, 32, 100)]
+        {
+            let input = noise(inputs * plane, 6);
+            let weights = noise(outputs * inputs, 7);
+            let bias = noise(outputs, 8);
+            let op = Pointwise {
+                inputs,
+                outputs,
+                plane,
+                weights: Floats(simd::group_weights(&weights, inputs, outputs)),
+                bias: Floats(bias.clone()),
+            };
+            let got = eval(op, vec![input.clone()], &[1, inputs, 1, plane]);
+            assert_eq!(got.len(), outputs * plane);
+            for o in 0..outputs {
+                for p in 0..plane {
+                    let want = bias[o] as f64
+                        + (0..inputs)
+                            .map(|i| weights[o * inputs + i] as f64 * input[i * plane + p] as f64)
+                            .sum::<f64>();
+                    let g = got[o * plane + p];
+                    assert!(
+                        (g as f64 - want).abs() < 1e-5,
+                        "{inputs}x{outputs}x{plane}: {g} vs {want}"
+                    );
+                }
+            }
+        }
+    }
+
     /// Both shipped models, our operators against tract's, on the same input.
     #[test]
     fn specialised_models_compute_what_tract_computes() {
-        for (file, size, expected_ops) in
+        for (file, size, expected_ops, pointwise_ops) in
             // The face mesh: 20 depthwise convolutions, 5 max-pools (its sixth reads the same
-            // tensor as another and tract merges the two), 23 PReLUs.
-            // The detector: 16 depthwise convolutions, 3 max-pools, 16 residual sums + ReLU.
+            // tensor as another and tract merges the two), 23 PReLUs, and where the processor
+            // has AVX2 and FMA 22 1×1 convolutions. The detector: 16 depthwise convolutions,
+            // 3 max-pools, 16 residual sums + ReLU, and 16 1×1 convolutions.
             [
-                ("face_landmark.onnx", 192, 20 + 5 + 23),
-                ("face_detection_short_range.onnx", 128, 16 + 3 + 16),
+                ("face_landmark.onnx", 192, 20 + 5 + 23, 22),
+                ("face_detection_short_range.onnx", 128, 16 + 3 + 16, 16),
             ]
         {
+            let expected_ops =
+                expected_ops + if simd::pointwise_is_fast() { pointwise_ops } else { 0 };
             let bytes =
                 std::fs::read(crate::landmarks::ModelPaths::default_dir().join(file)).unwrap();
             let mut decluttered = tract_onnx::onnx()
