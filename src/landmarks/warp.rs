@@ -266,9 +266,8 @@ with_best_isa!(
     }
 );
 
-/// [`sample`] for each position of a row; with AVX2, eight at a time wherever all four
-/// neighbours of all eight pixels are inside the image (the same integer arithmetic, so the
-/// same bytes).
+/// [`sample`] for each position of a row; with AVX2, eight at a time (the same integer
+/// arithmetic, so the same bytes), except with a zero border where some neighbour is outside.
 #[inline(always)]
 fn sample_row(image: &RgbImage, fx: &[i32], fy: &[i32], border: Border, pixels: &mut [[u8; 3]]) {
     #[cfg(target_arch = "x86_64")]
@@ -282,8 +281,9 @@ fn sample_row(image: &RgbImage, fx: &[i32], fy: &[i32], border: Border, pixels: 
     }
 }
 
-/// [`sample_row`] with AVX2: the four neighbours of eight pixels read by four gathers of 32
-/// bits (each an RGB pixel and one byte more), weighed and rounded in 32-bit lanes.
+/// [`sample_row`] with AVX2: the four neighbours of eight pixels (clamped to the image for a
+/// replicated border) read by four gathers of 32 bits (each an RGB pixel and one byte more),
+/// weighed and rounded in 32-bit lanes.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn sample_row_avx2(
@@ -295,16 +295,16 @@ fn sample_row_avx2(
 ) {
     use std::arch::x86_64::{
         __m256i, _mm256_add_epi32, _mm256_and_si256, _mm256_cmpgt_epi32, _mm256_i32gather_epi32,
-        _mm256_loadu_si256, _mm256_min_epi32, _mm256_movemask_epi8, _mm256_mullo_epi32,
-        _mm256_set1_epi32, _mm256_srai_epi32, _mm256_srli_epi32, _mm256_storeu_si256,
-        _mm256_sub_epi32,
+        _mm256_loadu_si256, _mm256_max_epi32, _mm256_min_epi32, _mm256_movemask_epi8,
+        _mm256_mullo_epi32, _mm256_set1_epi32, _mm256_setzero_si256, _mm256_srai_epi32,
+        _mm256_srli_epi32, _mm256_storeu_si256, _mm256_sub_epi32,
     };
     const LANES: usize = 8;
     let n = pixels.len().min(fx.len()).min(fy.len());
     let (w, h) = (image.width() as i32, image.height() as i32);
     let raw: &[u8] = image.as_raw();
     // Offsets are computed in 32 bits: larger images take the scalar path.
-    let small_enough = raw.len() < i32::MAX as usize / 2 && w >= 2 && h >= 3;
+    let small_enough = raw.len() < i32::MAX as usize / 2 && raw.len() >= 4;
     let mut u = 0;
     while small_enough && u + LANES <= n {
         // SAFETY: `fx` and `fy` hold at least `u + 8` values.
@@ -315,17 +315,48 @@ fn sample_row_avx2(
             )
         };
         let (sx, sy) = (_mm256_srai_epi32::<5>(x), _mm256_srai_epi32::<5>(y));
-        // All four neighbours inside: 0 ≤ sx ≤ w − 2 and 0 ≤ sy ≤ h − 2; one row fewer, so
-        // that the 32-bit read at the last neighbour (3 bytes and one more) stays inside.
-        let minus_one = _mm256_set1_epi32(-1);
-        let inside = _mm256_and_si256(
-            _mm256_and_si256(_mm256_cmpgt_epi32(sx, minus_one), _mm256_cmpgt_epi32(sy, minus_one)),
-            _mm256_and_si256(
-                _mm256_cmpgt_epi32(_mm256_set1_epi32(w - 1), sx),
-                _mm256_cmpgt_epi32(_mm256_set1_epi32(h - 2), sy),
-            ),
-        );
-        if _mm256_movemask_epi8(inside) != -1 {
+        let one = _mm256_set1_epi32(1);
+        let (sx1, sy1) = (_mm256_add_epi32(sx, one), _mm256_add_epi32(sy, one));
+        // The neighbours' columns and rows: clamped to the image for a replicated border,
+        // as `sample` clamps each; for a zero border the eight must all be inside.
+        let [x0, x1, y0, y1] = match border {
+            Border::Replicate => {
+                let zero = _mm256_setzero_si256();
+                let (last_x, last_y) = (_mm256_set1_epi32(w - 1), _mm256_set1_epi32(h - 1));
+                let clamp = |v, last| _mm256_min_epi32(_mm256_max_epi32(v, zero), last);
+                [clamp(sx, last_x), clamp(sx1, last_x), clamp(sy, last_y), clamp(sy1, last_y)]
+            }
+            Border::Zero => {
+                let minus_one = _mm256_set1_epi32(-1);
+                let inside = _mm256_and_si256(
+                    _mm256_and_si256(
+                        _mm256_cmpgt_epi32(sx, minus_one),
+                        _mm256_cmpgt_epi32(sy, minus_one),
+                    ),
+                    _mm256_and_si256(
+                        _mm256_cmpgt_epi32(_mm256_set1_epi32(w), sx1),
+                        _mm256_cmpgt_epi32(_mm256_set1_epi32(h), sy1),
+                    ),
+                );
+                if _mm256_movemask_epi8(inside) != -1 {
+                    for k in u..u + LANES {
+                        pixels[k] = sample(image, (i64::from(fx[k]), i64::from(fy[k])), border);
+                    }
+                    u += LANES;
+                    continue;
+                }
+                [sx, sx1, sy, sy1]
+            }
+        };
+        let three = _mm256_set1_epi32(3);
+        let width = _mm256_set1_epi32(w);
+        let offset =
+            |x, y| _mm256_mullo_epi32(_mm256_add_epi32(_mm256_mullo_epi32(y, width), x), three);
+        let offsets = [offset(x0, y0), offset(x1, y0), offset(x0, y1), offset(x1, y1)];
+        // Each read takes 4 bytes (a pixel and one more): the image's very last pixel is read
+        // the scalar way.
+        let past_end = _mm256_cmpgt_epi32(offsets[3], _mm256_set1_epi32(raw.len() as i32 - 4));
+        if _mm256_movemask_epi8(past_end) != 0 {
             for k in u..u + LANES {
                 pixels[k] = sample(image, (i64::from(fx[k]), i64::from(fy[k])), border);
             }
@@ -342,23 +373,10 @@ fn sample_row_avx2(
             _mm256_mullo_epi32(bx, ay),
             _mm256_mullo_epi32(ax, ay),
         ];
-        let three = _mm256_set1_epi32(3);
-        let top = _mm256_mullo_epi32(
-            _mm256_add_epi32(_mm256_mullo_epi32(sy, _mm256_set1_epi32(w)), sx),
-            three,
-        );
-        let bottom = _mm256_add_epi32(top, _mm256_set1_epi32(3 * w));
         let base = raw.as_ptr().cast::<i32>();
-        // SAFETY: every offset is that of a pixel inside the image, at most the second to
-        // last row's last pixel, so its 4 bytes end before the last row does.
-        let neighbours = unsafe {
-            [
-                _mm256_i32gather_epi32::<1>(base, top),
-                _mm256_i32gather_epi32::<1>(base, _mm256_add_epi32(top, three)),
-                _mm256_i32gather_epi32::<1>(base, bottom),
-                _mm256_i32gather_epi32::<1>(base, _mm256_add_epi32(bottom, three)),
-            ]
-        };
+        // SAFETY: every offset is that of a pixel inside the image, and none is within 4
+        // bytes of its end.
+        let neighbours = unsafe { offsets.map(|o| _mm256_i32gather_epi32::<1>(base, o)) };
         let byte = _mm256_set1_epi32(0xFF);
         let channel = |shifted: [__m256i; 4]| {
             let mut sum = _mm256_set1_epi32(512);
