@@ -637,19 +637,21 @@ mod simd {
                         dst[left..left + g.width].copy_from_slice(src);
                     } else {
                         let (even, odd) = dst.split_at_mut(half);
-                        // Padded column c = x + left goes to even[c / 2] or odd[c / 2].
-                        let (first_even, first_odd) = if left % 2 == 0 {
+                        // Padded column c = x + left goes to even[c / 2] or odd[c / 2]: the
+                        // source in pairs, the first of each pair to the even columns when
+                        // `left` is even, to the odd ones when it is odd.
+                        let (first, second) = if left % 2 == 0 {
                             (&mut even[left / 2..], &mut odd[left / 2..])
                         } else {
-                            (&mut even[left.div_ceil(2)..], &mut odd[left / 2..])
+                            (&mut odd[left / 2..], &mut even[left / 2 + 1..])
                         };
-                        let (to_even, to_odd) = if left % 2 == 0 { (0, 1) } else { (1, 0) };
-                        for (e, v) in first_even.iter_mut().zip(src.iter().skip(to_even).step_by(2))
-                        {
-                            *e = *v;
+                        let pairs = src.chunks_exact(2);
+                        if let [last] = pairs.remainder() {
+                            first[g.width / 2] = *last;
                         }
-                        for (o, v) in first_odd.iter_mut().zip(src.iter().skip(to_odd).step_by(2)) {
-                            *o = *v;
+                        for ((pair, a), b) in pairs.zip(first.iter_mut()).zip(second.iter_mut()) {
+                            *a = pair[0];
+                            *b = pair[1];
                         }
                     }
                 }
