@@ -1,28 +1,33 @@
-//! Three operators of MediaPipe's face models, run by loops written for the one shape they
+//! The operators of MediaPipe's face models, run by loops written for the few shapes they
 //! have here instead of tract's general ones.
 //!
 //! tract's profile of the face mesh (`examples/profile_model.rs`, docs/performance.md) put
 //! 30 % of its time in 3×3 depthwise convolutions, 22 % in 2×2 max-pools and 22 % in the
-//! PReLU activations (which models/convert.py writes as `Relu(x) + a·Min(x, 0)`). All three
-//! are simple in these networks: NCHW, one batch, 3×3 or 2×2 windows. [`specialise`] swaps
-//! them, in the decluttered graph before tract optimises it, for:
-//! - [`Depthwise3x3`]: one channel plane at a time, copied into scratch with its zero border
-//!   (and, for stride 2, its even and odd columns apart), then each output row in one pass
-//!   of nine multiply-adds over contiguous memory;
+//! PReLU activations (which models/convert.py writes as `Relu(x) + a·Min(x, 0)`), and with
+//! those gone two thirds in its 1×1 convolutions. All are simple in these networks: NCHW, one
+//! batch, 1×1, 3×3 or 2×2 windows. [`specialise`] swaps them, in the decluttered graph before
+//! tract optimises it, for:
+//! - [`Conv3x3`]: 3×3 convolutions, depthwise or dense over a few input channels (the face
+//!   mesh's first layer): each input plane copied into scratch with its zero border (and, for
+//!   stride 2, its even and odd columns apart), then each output row in one pass of nine
+//!   multiply-adds over contiguous memory per input plane;
+//! - [`Pointwise`]: 1×1 convolutions with their bias, outputs and pixels in register tiles
+//!   (AVX2 + FMA, or AVX-512), where the processor has FMA;
 //! - [`MaxPool2x2`]: stride 2, no padding;
 //! - [`AddPrelu`]: `Relu(u + v) + a·Min(u + v, 0)`, the residual sum and the activation in
 //!   one pass over memory instead of five (without `v` where nothing is added), and in the
 //!   detector `Relu(u + v)`, its residual sum and ReLU.
 //!
 //! Max-pool and the activations compute the same floating-point operations as the graph they
-//! replace, in the same order, so their results are identical. The depthwise convolution adds
-//! its nine products in a fixed order that may differ from tract's, so it can differ in the
-//! last bit. The unit tests here check each operator against its definition and both models
+//! replace, in the same order, so their results are identical. The convolutions add their
+//! products in an order (and with fused multiply-adds) that may differ from tract's, so they
+//! can differ in the last bits. The unit tests here check each operator against its definition and both models
 //! against tract's own operators; the golden test (tests/landmarks/golden.rs) checks the
 //! landmarks against MediaPipe's.
 //!
-//! On x86-64 with AVX2 the loops are compiled a second time with AVX2 enabled (8 floats per
-//! instruction instead of SSE2's 4) and that copy is chosen at run time.
+//! On x86-64 the loops are also compiled with AVX2 (8 floats per instruction instead of
+//! SSE2's 4), and that copy is chosen at run time where the processor has it; the 1×1
+//! convolution's tiles are written with AVX2 + FMA and AVX-512 instructions.
 
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::internal::*;
@@ -31,8 +36,8 @@ use tract_onnx::tract_core::ops::cnn::{Conv, KernelFormat, MaxPool, PaddingSpec,
 use tract_onnx::tract_core::ops::einsum::EinSum;
 use tract_onnx::tract_core::ops::nn::DataFormat;
 
-/// Swaps every operator of the three kinds above that has the shape they handle; returns
-/// how many nodes were replaced. Anything else is left to tract.
+/// Swaps every operator of the kinds above that has a shape they handle; returns how many
+/// nodes were replaced. Anything else is left to tract.
 pub(crate) fn specialise(model: &mut TypedModel) -> TractResult<usize> {
     let mut replaced = 0;
     // A patch adds nodes and rewires the old node's consumers, so the ids of the nodes still
@@ -40,7 +45,7 @@ pub(crate) fn specialise(model: &mut TypedModel) -> TractResult<usize> {
     for id in model.eval_order()? {
         let node = &model.nodes()[id];
         let patch = if let Some(conv) = node.op_as::<Conv>() {
-            depthwise_patch(model, node, conv)?
+            conv3x3_patch(model, node, conv)?
         } else if let Some(einsum) = node.op_as::<EinSum>() {
             pointwise_patch(model, node, einsum)?
         } else if let Some(pool) = node.op_as::<MaxPool>() {
@@ -120,7 +125,14 @@ fn plain_geometry(
     Some((strides[0], pads))
 }
 
-fn depthwise_patch(
+/// Most input channels a dense (ungrouped) 3×3 convolution may have to be ours: the face
+/// mesh's first layer reads the three colour planes; wider ones are left to tract's matrix
+/// products, which suit them better.
+const MAX_DENSE_INPUTS: usize = 4;
+
+/// Matches a 3×3 convolution that is depthwise (one input channel per output) or dense over
+/// at most [`MAX_DENSE_INPUTS`] input channels.
+fn conv3x3_patch(
     model: &TypedModel,
     node: &TypedNode,
     conv: &Conv,
@@ -130,9 +142,11 @@ fn depthwise_patch(
     let Some((stride, pads)) = plain_geometry(&conv.pool_spec, 3, (height, width)) else {
         return Ok(None);
     };
+    let outputs = conv.pool_spec.output_channels;
+    let dense = conv.group == 1 && channels <= MAX_DENSE_INPUTS;
+    let depthwise = conv.group == channels && outputs == channels;
     if conv.q_params.is_some()
-        || conv.group != channels
-        || conv.pool_spec.output_channels != channels
+        || !(dense || depthwise)
         || conv.kernel_fmt != KernelFormat::OIHW
         || node.inputs.len() != 3
     {
@@ -143,12 +157,14 @@ fn depthwise_patch(
     else {
         return Ok(None);
     };
-    if kernel.len() != channels * 9 || (bias.len() != channels && bias.len() != 1) {
+    let taps_per_output = if dense { channels * 9 } else { 9 };
+    if kernel.len() != outputs * taps_per_output || (bias.len() != outputs && bias.len() != 1) {
         return Ok(None);
     }
-    let bias = if bias.len() == 1 { vec![bias[0]; channels] } else { bias };
-    let op = Depthwise3x3 {
+    let bias = if bias.len() == 1 { vec![bias[0]; outputs] } else { bias };
+    let op = Conv3x3 {
         geometry: Geometry { channels, height, width, stride, pads },
+        dense,
         kernel: Floats(kernel),
         bias: Floats(bias),
     };
@@ -384,22 +400,27 @@ impl Geometry {
     }
 }
 
-/// 3×3 depthwise convolution with bias, weights held in the operator (as bits, so that the
-/// operator can be compared and hashed as tract requires).
+/// 3×3 convolution with bias, depthwise or dense over a few input channels, weights held in
+/// the operator.
 #[derive(Clone, Debug, Hash, PartialEq, Eq)]
-pub(crate) struct Depthwise3x3 {
+pub(crate) struct Conv3x3 {
+    /// The input's geometry (`channels` are the input's).
     geometry: Geometry,
+    /// Every output reads every input (`kernel` `[outputs][inputs][9]`), else output `c`
+    /// reads input `c` (`[channels][9]`).
+    dense: bool,
     kernel: Floats,
+    /// One per output.
     bias: Floats,
 }
 
-impl Op for Depthwise3x3 {
+impl Op for Conv3x3 {
     fn name(&self) -> StaticName {
-        "facesym.Depthwise3x3".into()
+        "facesym.Conv3x3".into()
     }
 
     fn info(&self) -> TractResult<Vec<String>> {
-        Ok(vec![format!("{:?}", self.geometry)])
+        Ok(vec![format!("{:?}, dense: {}", self.geometry, self.dense)])
     }
 
     fn validation(&self) -> Validation {
@@ -409,19 +430,20 @@ impl Op for Depthwise3x3 {
     op_as_typed_op!();
 }
 
-impl EvalOp for Depthwise3x3 {
+impl EvalOp for Conv3x3 {
     op_out_of_plan!();
 
     fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
         let g = self.geometry;
         let (out_h, out_w) = g.output();
-        let mut output = Tensor::zero::<f32>(&[1, g.channels, out_h, out_w])?;
+        let mut output = Tensor::zero::<f32>(&[1, self.bias.0.len(), out_h, out_w])?;
         {
             let input = inputs[0].try_as_plain_ram()?;
             let mut out = output.try_as_plain_ram_mut()?;
-            simd::depthwise(
+            simd::conv3x3(
                 input.as_slice::<f32>()?,
                 &g,
+                self.dense,
                 &self.kernel.0,
                 &self.bias.0,
                 out.as_slice_mut()?,
@@ -431,10 +453,10 @@ impl EvalOp for Depthwise3x3 {
     }
 }
 
-impl TypedOp for Depthwise3x3 {
+impl TypedOp for Conv3x3 {
     fn output_facts(&self, _inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
         let (h, w) = self.geometry.output();
-        Ok(tvec!(f32::fact([1, self.geometry.channels, h, w])))
+        Ok(tvec!(f32::fact([1, self.bias.0.len(), h, w])))
     }
 
     as_op!();
@@ -607,12 +629,16 @@ mod simd {
     use crate::landmarks::isa::with_best_isa;
 
     with_best_isa!(
-        /// All channel planes, one at a time: each copied into scratch with its zero border
+        /// A 3×3 convolution, each input plane copied into scratch with its zero border
         /// (stride 1), or with its even and odd columns side by side (stride 2), so that
-        /// every output row is one pass of nine multiply-adds over contiguous memory.
-        pub(super) fn depthwise(
+        /// every output row is one pass of nine multiply-adds over contiguous memory per
+        /// input plane it reads. `dense`: every output reads every input (`kernel` is
+        /// `[outputs][inputs][9]`); otherwise output `c` reads input `c` alone (depthwise,
+        /// `[channels][9]`). The outputs are `bias.len()`.
+        pub(super) fn conv3x3(
             input: &[f32],
             g: &Geometry,
+            dense: bool,
             kernel: &[f32],
             bias: &[f32],
             out: &mut [f32],
@@ -625,54 +651,105 @@ mod simd {
             // that input column 2x + k is `even[x + k/2]` (k = 0, 2) or `odd[x]` (k = 1).
             let half = cols.div_ceil(2);
             let row_len = if g.stride == 1 { cols } else { 2 * half };
-            let mut padded = vec![0.0; rows * row_len];
+            let padded_len = rows * row_len;
             let planes = input.chunks_exact(g.height * g.width);
             let out_planes = out.chunks_exact_mut(out_h * out_w);
-            for (c, (plane, out)) in planes.zip(out_planes).enumerate() {
-                for (src, dst) in plane
-                    .chunks_exact(g.width)
-                    .zip(padded[top * row_len..].chunks_exact_mut(row_len))
-                {
-                    if g.stride == 1 {
-                        dst[left..left + g.width].copy_from_slice(src);
-                    } else {
-                        let (even, odd) = dst.split_at_mut(half);
-                        // Padded column c = x + left goes to even[c / 2] or odd[c / 2]: the
-                        // source in pairs, the first of each pair to the even columns when
-                        // `left` is even, to the odd ones when it is odd.
-                        let (first, second) = if left % 2 == 0 {
-                            (&mut even[left / 2..], &mut odd[left / 2..])
-                        } else {
-                            (&mut odd[left / 2..], &mut even[left / 2 + 1..])
-                        };
-                        let pairs = src.chunks_exact(2);
-                        if let [last] = pairs.remainder() {
-                            first[g.width / 2] = *last;
-                        }
-                        for ((pair, a), b) in pairs.zip(first.iter_mut()).zip(second.iter_mut()) {
-                            *a = pair[0];
-                            *b = pair[1];
-                        }
+            let layout = PaddedLayout { top, left, half, row_len };
+            if dense {
+                // Every input plane padded once, then read by every output.
+                let mut padded = vec![0.0; g.channels * padded_len];
+                for (plane, dst) in planes.zip(padded.chunks_exact_mut(padded_len)) {
+                    pad_plane(plane, g, &layout, dst);
+                }
+                for ((o, out), b) in out_planes.enumerate().zip(bias) {
+                    for (i, src) in padded.chunks_exact(padded_len).enumerate() {
+                        let taps =
+                            kernel[(o * g.channels + i) * 9..][..9].try_into().expect("taps");
+                        add_taps(src, g, &layout, taps, (i == 0).then_some(*b), out);
                     }
                 }
-                let [w0, w1, w2, w3, w4, w5, w6, w7, w8] =
-                    kernel[c * 9..][..9].try_into().expect("nine taps per channel");
-                let b = bias[c];
-                for (oy, row_out) in out.chunks_exact_mut(out_w).enumerate() {
-                    let row = |k: usize| &padded[(oy * g.stride + k) * row_len..][..row_len];
-                    let [a0, a1, a2] = kernel_columns(row(0), g.stride, half, out_w);
-                    let [b0, b1, b2] = kernel_columns(row(1), g.stride, half, out_w);
-                    let [c0, c1, c2] = kernel_columns(row(2), g.stride, half, out_w);
-                    for x in 0..out_w {
-                        row_out[x] = b
-                            + (w0 * a0[x] + w1 * a1[x] + w2 * a2[x])
-                            + (w3 * b0[x] + w4 * b1[x] + w5 * b2[x])
-                            + (w6 * c0[x] + w7 * c1[x] + w8 * c2[x]);
-                    }
+            } else {
+                let mut padded = vec![0.0; padded_len];
+                for (c, ((plane, out), b)) in planes.zip(out_planes).zip(bias).enumerate() {
+                    pad_plane(plane, g, &layout, &mut padded);
+                    let taps = kernel[c * 9..][..9].try_into().expect("nine taps per channel");
+                    add_taps(&padded, g, &layout, taps, Some(*b), out);
                 }
             }
         }
     );
+
+    /// Where a plane goes in its padded scratch: zero rows above, zero columns left, and for
+    /// stride 2 where the odd columns start (`half`); `row_len` floats a row.
+    struct PaddedLayout {
+        top: usize,
+        left: usize,
+        half: usize,
+        row_len: usize,
+    }
+
+    /// Copies `plane` into `dst` as [`PaddedLayout`] says; the border is left as it is (zero).
+    #[inline(always)]
+    fn pad_plane(plane: &[f32], g: &Geometry, layout: &PaddedLayout, dst: &mut [f32]) {
+        let PaddedLayout { top, left, half, row_len } = *layout;
+        for (src, dst) in
+            plane.chunks_exact(g.width).zip(dst[top * row_len..].chunks_exact_mut(row_len))
+        {
+            if g.stride == 1 {
+                dst[left..left + g.width].copy_from_slice(src);
+            } else {
+                let (even, odd) = dst.split_at_mut(half);
+                // Padded column c = x + left goes to even[c / 2] or odd[c / 2]: the source in
+                // pairs, the first of each pair to the even columns when `left` is even, to
+                // the odd ones when it is odd.
+                let (first, second) = if left % 2 == 0 {
+                    (&mut even[left / 2..], &mut odd[left / 2..])
+                } else {
+                    (&mut odd[left / 2..], &mut even[left / 2 + 1..])
+                };
+                let pairs = src.chunks_exact(2);
+                if let [last] = pairs.remainder() {
+                    first[g.width / 2] = *last;
+                }
+                for ((pair, a), b) in pairs.zip(first.iter_mut()).zip(second.iter_mut()) {
+                    *a = pair[0];
+                    *b = pair[1];
+                }
+            }
+        }
+    }
+
+    /// The nine taps over one padded plane, into `out`: `bias` plus them when `bias` is
+    /// given, added to what `out` holds otherwise.
+    #[inline(always)]
+    fn add_taps(
+        padded: &[f32],
+        g: &Geometry,
+        layout: &PaddedLayout,
+        taps: &[f32; 9],
+        bias: Option<f32>,
+        out: &mut [f32],
+    ) {
+        let (_, out_w) = g.output();
+        let PaddedLayout { half, row_len, .. } = *layout;
+        let [w0, w1, w2, w3, w4, w5, w6, w7, w8] = *taps;
+        for (oy, row_out) in out.chunks_exact_mut(out_w).enumerate() {
+            let row = |k: usize| &padded[(oy * g.stride + k) * row_len..][..row_len];
+            let [a0, a1, a2] = kernel_columns(row(0), g.stride, half, out_w);
+            let [b0, b1, b2] = kernel_columns(row(1), g.stride, half, out_w);
+            let [c0, c1, c2] = kernel_columns(row(2), g.stride, half, out_w);
+            // Without a bias the taps are added to what `out` holds (no closure here: it
+            // would not be inlined into the vector loop).
+            let (base, accumulate) = (bias.unwrap_or(0.0), bias.is_none());
+            for x in 0..out_w {
+                let start = if accumulate { row_out[x] } else { base };
+                row_out[x] = start
+                    + (w0 * a0[x] + w1 * a1[x] + w2 * a2[x])
+                    + (w3 * b0[x] + w4 * b1[x] + w5 * b2[x])
+                    + (w6 * c0[x] + w7 * c1[x] + w8 * c2[x]);
+            }
+        }
+    }
 
     /// What the three kernel columns read of one padded row, as slices of exactly `out_w`.
     #[inline(always)]
@@ -953,24 +1030,36 @@ mod tests {
             .collect()
     }
 
-    /// The textbook definition, one output at a time, in f64.
-    fn reference_depthwise(input: &[f32], g: &Geometry, kernel: &[f32], bias: &[f32]) -> Vec<f32> {
+    /// The textbook definition, one output at a time, in f64: output `o` reads every input
+    /// (`dense`) or input `o` alone.
+    fn reference_conv3x3(
+        input: &[f32],
+        g: &Geometry,
+        dense: bool,
+        kernel: &[f32],
+        bias: &[f32],
+    ) -> Vec<f32> {
         let (out_h, out_w) = g.output();
         let [top, left, _, _] = g.pads;
         let mut out = Vec::new();
-        for c in 0..g.channels {
+        for (o, b) in bias.iter().enumerate() {
+            let reads: Vec<usize> = if dense { (0..g.channels).collect() } else { vec![o] };
             for oy in 0..out_h {
                 for ox in 0..out_w {
-                    let mut sum = bias[c] as f64;
-                    for ky in 0..3 {
-                        for kx in 0..3 {
-                            let y = (oy * g.stride + ky) as isize - top as isize;
-                            let x = (ox * g.stride + kx) as isize - left as isize;
-                            if (0..g.height as isize).contains(&y)
-                                && (0..g.width as isize).contains(&x)
-                            {
-                                let v = input[(c * g.height + y as usize) * g.width + x as usize];
-                                sum += kernel[c * 9 + ky * 3 + kx] as f64 * v as f64;
+                    let mut sum = *b as f64;
+                    for (k, &i) in reads.iter().enumerate() {
+                        let taps = &kernel[(o * reads.len() + k) * 9..][..9];
+                        for ky in 0..3 {
+                            for kx in 0..3 {
+                                let y = (oy * g.stride + ky) as isize - top as isize;
+                                let x = (ox * g.stride + kx) as isize - left as isize;
+                                if (0..g.height as isize).contains(&y)
+                                    && (0..g.width as isize).contains(&x)
+                                {
+                                    let v =
+                                        input[(i * g.height + y as usize) * g.width + x as usize];
+                                    sum += taps[ky * 3 + kx] as f64 * v as f64;
+                                }
                             }
                         }
                     }
@@ -989,7 +1078,7 @@ mod tests {
     }
 
     #[test]
-    fn depthwise_matches_the_definition_for_every_stride_and_padding() {
+    fn conv3x3_matches_the_definition_for_every_stride_and_padding() {
         for (height, width, stride, pads) in [
             (6, 7, 1, [1, 1, 1, 1]),
             (8, 8, 2, [0, 0, 1, 1]),
@@ -1001,18 +1090,23 @@ mod tests {
         ] {
             let g = Geometry { channels: 3, height, width, stride, pads };
             let input = noise(3 * height * width, 1);
-            let kernel = noise(27, 2);
-            let bias = noise(3, 3);
-            let op = Depthwise3x3 {
-                geometry: g,
-                kernel: Floats(kernel.clone()),
-                bias: Floats(bias.clone()),
-            };
-            let got = eval(op, vec![input.clone()], &[1, 3, height, width]);
-            let want = reference_depthwise(&input, &g, &kernel, &bias);
-            assert_eq!(got.len(), want.len(), "{g:?}");
-            for (a, b) in got.iter().zip(&want) {
-                assert!((a - b).abs() < 1e-5, "{g:?}: {a} vs {b}");
+            // Depthwise: 3 outputs of one input each; dense: 5 outputs of all 3 inputs.
+            for (dense, outputs) in [(false, 3), (true, 5)] {
+                let per_output = if dense { 27 } else { 9 };
+                let kernel = noise(outputs * per_output, 2);
+                let bias = noise(outputs, 3);
+                let op = Conv3x3 {
+                    geometry: g,
+                    dense,
+                    kernel: Floats(kernel.clone()),
+                    bias: Floats(bias.clone()),
+                };
+                let got = eval(op, vec![input.clone()], &[1, 3, height, width]);
+                let want = reference_conv3x3(&input, &g, dense, &kernel, &bias);
+                assert_eq!(got.len(), want.len(), "{g:?}, dense {dense}");
+                for (a, b) in got.iter().zip(&want) {
+                    assert!((a - b).abs() < 1e-5, "{g:?}, dense {dense}: {a} vs {b}");
+                }
             }
         }
     }
@@ -1100,12 +1194,13 @@ mod tests {
     #[test]
     fn specialised_models_compute_what_tract_computes() {
         for (file, size, expected_ops, pointwise_ops) in
-            // The face mesh: 20 depthwise convolutions, 5 max-pools (its sixth reads the same
+            // The face mesh: 20 depthwise convolutions and its first 3×3 convolution over the
+            // colour planes, 5 max-pools (its sixth reads the same
             // tensor as another and tract merges the two), 23 PReLUs, and where the processor
             // has AVX2 and FMA 22 1×1 convolutions. The detector: 16 depthwise convolutions,
             // 3 max-pools, 16 residual sums + ReLU, and 16 1×1 convolutions.
             [
-                ("face_landmark.onnx", 192, 20 + 5 + 23, 22),
+                ("face_landmark.onnx", 192, 20 + 1 + 5 + 23, 22),
                 ("face_detection_short_range.onnx", 128, 16 + 3 + 16, 16),
             ]
         {
