@@ -62,8 +62,45 @@ pub(crate) fn specialise(model: &mut TypedModel) -> TractResult<usize> {
             replaced += 1;
         }
     }
+    replaced += fuse_pointwise_activations(model)?;
     model.compact()?;
     Ok(replaced)
+}
+
+/// Folds each [`AddPrelu`] whose sum reads a [`Pointwise`] (read by nothing else) into that
+/// convolution, which then adds the other operand and applies the activation as it stores
+/// its sums: one pass over memory fewer. Returns how many were folded.
+fn fuse_pointwise_activations(model: &mut TypedModel) -> TractResult<usize> {
+    let mut fused = 0;
+    for id in model.eval_order()? {
+        let node = &model.nodes()[id];
+        let Some(activation) = node.op_as::<AddPrelu>() else { continue };
+        if node.inputs.len() != 2 {
+            continue;
+        }
+        let outputs = model.output_outlets()?;
+        let convolution = node.inputs.iter().enumerate().find_map(|(k, input)| {
+            let producer = &model.nodes()[input.node];
+            let op = producer.op_as::<Pointwise>()?;
+            (op.then == Then::Store
+                && producer.outputs[0].successors.len() == 1
+                && !outputs.contains(input))
+            .then_some((k, producer, op))
+        });
+        let Some((k, producer, op)) = convolution else { continue };
+        let op = Pointwise {
+            then: Then::AddActivate { slopes: activation.slopes.clone() },
+            ..op.clone()
+        };
+        let mut patch = TypedModelPatch::default();
+        let source = patch.tap_model(model, producer.inputs[0])?;
+        let residual = patch.tap_model(model, node.inputs[1 - k])?;
+        let out = patch.wire_node(&node.name, op, &[source, residual])?[0];
+        patch.shunt_outside(model, node.id.into(), out)?;
+        patch.apply(model)?;
+        fused += 1;
+    }
+    Ok(fused)
 }
 
 /// Rank-4 f32 NCHW with one image: `(channels, height, width)`.
@@ -237,6 +274,7 @@ fn pointwise_patch(
         plane: height * width,
         weights: Floats(simd::group_weights(&weights, inputs, outputs)),
         bias: Floats(bias),
+        then: Then::Store,
     };
     let mut patch = TypedModelPatch::default();
     let wire = patch.tap_model(model, node.inputs[0])?;
@@ -472,6 +510,18 @@ pub(crate) struct Pointwise {
     /// Grouped as [`simd::group_weights`] lays them out.
     weights: Floats,
     bias: Floats,
+    /// What is done to the sums before they are stored.
+    then: Then,
+}
+
+/// What a [`Pointwise`] does to its sums before storing them.
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+pub(crate) enum Then {
+    /// Nothing.
+    Store,
+    /// Add its second input (the residual) and apply ReLU, or PReLU with these slopes, one
+    /// per output: the operations of the [`AddPrelu`] it replaces.
+    AddActivate { slopes: Option<Floats> },
 }
 
 impl Op for Pointwise {
@@ -496,12 +546,26 @@ impl EvalOp for Pointwise {
         {
             let input = inputs[0].try_as_plain_ram()?;
             let mut out = output.try_as_plain_ram_mut()?;
+            let residual = match inputs.get(1) {
+                Some(r) => Some(r.try_as_plain_ram()?),
+                None => None,
+            };
+            let residual = residual.as_ref().map(|r| r.as_slice::<f32>()).transpose()?;
+            let then = match (&self.then, residual) {
+                (Then::Store, _) => simd::Epilogue::Store,
+                (Then::AddActivate { slopes }, Some(residual)) => simd::Epilogue::AddActivate {
+                    residual,
+                    slopes: slopes.as_ref().map(|s| s.0.as_slice()),
+                },
+                (Then::AddActivate { .. }, None) => bail!("the residual input is missing"),
+            };
             simd::pointwise(
                 input.as_slice::<f32>()?,
                 self.inputs,
                 self.plane,
                 &self.weights.0,
                 &self.bias.0,
+                then,
                 out.as_slice_mut()?,
             );
         }
@@ -805,6 +869,7 @@ mod simd {
         plane: usize,
         grouped: &[f32],
         bias: &[f32],
+        then: Epilogue<'_>,
         out: &mut [f32],
     ) {
         let outputs = bias.len();
@@ -832,7 +897,8 @@ mod simd {
                     // SAFETY: the processor was asked whether it has AVX-512F.
                     unsafe { tile_avx512(input, plane, done, inputs, w, b, &mut wide) };
                     for (r, row) in wide.iter().enumerate() {
-                        out[(g * ROWS + r) * plane + done..][..2 * TILE].copy_from_slice(row);
+                        let at = (g * ROWS + r) * plane + done;
+                        then.store(g * ROWS + r, at, row, &mut out[at..][..2 * TILE]);
                     }
                     done += 2 * TILE;
                 }
@@ -851,12 +917,37 @@ mod simd {
                         tile(&last, TILE, 0, w, &b, &mut sums);
                     }
                     for (r, row) in sums.iter().enumerate().take(rows) {
-                        out[(g * ROWS + r) * plane + start..][..width]
-                            .copy_from_slice(&row[..width]);
+                        let at = (g * ROWS + r) * plane + start;
+                        then.store(g * ROWS + r, at, &row[..width], &mut out[at..][..width]);
                     }
                 }
             }
             g += pair;
+        }
+    }
+
+    /// What [`pointwise`] does to its sums as it stores them.
+    #[derive(Clone, Copy)]
+    pub(super) enum Epilogue<'a> {
+        /// Nothing.
+        Store,
+        /// `v = sum + residual`, then `Relu(v) + a·Min(v, 0)` with `a` the output's slope, or
+        /// `Relu(v)` without slopes (`residual` has the output's layout).
+        AddActivate { residual: &'a [f32], slopes: Option<&'a [f32]> },
+    }
+
+    impl Epilogue<'_> {
+        /// Stores the sums of output `output` whose first is at `at` in the output.
+        #[inline(always)]
+        fn store(&self, output: usize, at: usize, sums: &[f32], dst: &mut [f32]) {
+            match *self {
+                Epilogue::Store => dst.copy_from_slice(sums),
+                Epilogue::AddActivate { residual, slopes } => {
+                    // The same operations as the AddPrelu this replaces, by its kernel.
+                    let residual = &residual[at..][..sums.len()];
+                    add_prelu(sums, Some(residual), slopes.map(|s| s[output]), dst);
+                }
+            }
         }
     }
 
@@ -1165,26 +1256,57 @@ mod tests {
             let input = noise(inputs * plane, 6);
             let weights = noise(outputs * inputs, 7);
             let bias = noise(outputs, 8);
-            let op = Pointwise {
-                inputs,
-                outputs,
-                plane,
-                weights: Floats(simd::group_weights(&weights, inputs, outputs)),
-                bias: Floats(bias.clone()),
-            };
-            let got = eval(op, vec![input.clone()], &[1, inputs, 1, plane]);
-            assert_eq!(got.len(), outputs * plane);
-            for o in 0..outputs {
-                for p in 0..plane {
-                    let want = bias[o] as f64
-                        + (0..inputs)
-                            .map(|i| weights[o * inputs + i] as f64 * input[i * plane + p] as f64)
-                            .sum::<f64>();
-                    let g = got[o * plane + p];
-                    assert!(
-                        (g as f64 - want).abs() < 1e-5,
-                        "{inputs}x{outputs}x{plane}: {g} vs {want}"
-                    );
+            let residual = noise(outputs * plane, 9);
+            let slopes: Vec<f32> = noise(outputs, 10).iter().map(|a| a * 2.0).collect();
+            for then in [
+                Then::Store,
+                Then::AddActivate { slopes: None },
+                Then::AddActivate { slopes: Some(Floats(slopes.clone())) },
+            ] {
+                let op = Pointwise {
+                    inputs,
+                    outputs,
+                    plane,
+                    weights: Floats(simd::group_weights(&weights, inputs, outputs)),
+                    bias: Floats(bias.clone()),
+                    then: then.clone(),
+                };
+                let mut given = vec![input.clone()];
+                if then != Then::Store {
+                    given.push(residual.clone());
+                }
+                let inputs_of = |v: &Vec<f32>| v.len() / plane;
+                let tensors: TVec<TValue> = given
+                    .iter()
+                    .map(|v| {
+                        Tensor::from_shape(&[1, inputs_of(v), 1, plane], v).unwrap().into_tvalue()
+                    })
+                    .collect();
+                let out = op.eval(&EvalContext::out_of_plan(), tensors).unwrap();
+                let got = out[0].try_as_plain_ram().unwrap().as_slice::<f32>().unwrap().to_vec();
+                assert_eq!(got.len(), outputs * plane);
+                for o in 0..outputs {
+                    for p in 0..plane {
+                        let sum = bias[o] as f64
+                            + (0..inputs)
+                                .map(|i| {
+                                    weights[o * inputs + i] as f64 * input[i * plane + p] as f64
+                                })
+                                .sum::<f64>();
+                        let want = match &then {
+                            Then::Store => sum,
+                            Then::AddActivate { slopes } => {
+                                let v = sum + residual[o * plane + p] as f64;
+                                let a = slopes.as_ref().map_or(0.0, |s| s.0[o] as f64);
+                                if v >= 0.0 { v } else { a * v }
+                            }
+                        };
+                        let g = got[o * plane + p] as f64;
+                        assert!(
+                            (g - want).abs() < 1e-5,
+                            "{inputs}x{outputs}x{plane} {then:?}: {g} vs {want}"
+                        );
+                    }
                 }
             }
         }
@@ -1195,13 +1317,14 @@ mod tests {
     fn specialised_models_compute_what_tract_computes() {
         for (file, size, expected_ops, pointwise_ops) in
             // The face mesh: 20 depthwise convolutions and its first 3×3 convolution over the
-            // colour planes, 5 max-pools (its sixth reads the same
-            // tensor as another and tract merges the two), 23 PReLUs, and where the processor
-            // has AVX2 and FMA 22 1×1 convolutions. The detector: 16 depthwise convolutions,
-            // 3 max-pools, 16 residual sums + ReLU, and 16 1×1 convolutions.
+            // colour planes, 5 max-pools (its sixth reads the same tensor as another and tract
+            // merges the two), 23 PReLUs; and where the processor has AVX2 and FMA, 22 1×1
+            // convolutions, 20 of which take in the residual sum and PReLU after them. The
+            // detector: 16 depthwise convolutions, 3 max-pools, 16 residual sums + ReLU; and
+            // 16 1×1 convolutions, each taking in the sum and ReLU after it.
             [
-                ("face_landmark.onnx", 192, 20 + 1 + 5 + 23, 22),
-                ("face_detection_short_range.onnx", 128, 16 + 3 + 16, 16),
+                ("face_landmark.onnx", 192, 20 + 1 + 5 + 23, 22 + 20),
+                ("face_detection_short_range.onnx", 128, 16 + 3 + 16, 16 + 16),
             ]
         {
             let expected_ops =
