@@ -36,6 +36,8 @@ use tract_onnx::tract_core::ops::cnn::{Conv, KernelFormat, MaxPool, PaddingSpec,
 use tract_onnx::tract_core::ops::einsum::EinSum;
 use tract_onnx::tract_core::ops::nn::DataFormat;
 
+use super::model::f32_values;
+
 /// Swaps every operator of the kinds above that has a shape they handle; returns how many
 /// nodes were replaced. Anything else is left to tract.
 pub(crate) fn specialise(model: &mut TypedModel) -> TractResult<usize> {
@@ -395,6 +397,16 @@ fn activation_patch(
     Ok(Some(patch))
 }
 
+/// An operator's one output: a new f32 tensor of `shape`, its values written by `fill`.
+fn output(
+    shape: &[usize],
+    fill: impl FnOnce(&mut [f32]) -> TractResult<()>,
+) -> TractResult<TVec<TValue>> {
+    let mut tensor = Tensor::zero::<f32>(shape)?;
+    fill(tensor.try_as_plain_ram_mut()?.as_slice_mut::<f32>()?)?;
+    Ok(tvec!(tensor.into_tvalue()))
+}
+
 /// Constant values an operator holds (weights, biases, slopes), compared and hashed by their
 /// bits, as tract requires of an operator.
 #[derive(Clone, Debug)]
@@ -474,20 +486,11 @@ impl EvalOp for Conv3x3 {
     fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
         let g = self.geometry;
         let (out_h, out_w) = g.output();
-        let mut output = Tensor::zero::<f32>(&[1, self.bias.0.len(), out_h, out_w])?;
-        {
-            let input = inputs[0].try_as_plain_ram()?;
-            let mut out = output.try_as_plain_ram_mut()?;
-            simd::conv3x3(
-                input.as_slice::<f32>()?,
-                &g,
-                self.dense,
-                &self.kernel.0,
-                &self.bias.0,
-                out.as_slice_mut()?,
-            );
-        }
-        Ok(tvec!(output.into_tvalue()))
+        let input = f32_values(&inputs[0])?;
+        output(&[1, self.bias.0.len(), out_h, out_w], |out| {
+            simd::conv3x3(input, &g, self.dense, &self.kernel.0, &self.bias.0, out);
+            Ok(())
+        })
     }
 }
 
@@ -542,15 +545,9 @@ impl EvalOp for Pointwise {
     fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
         let mut shape: TVec<usize> = inputs[0].shape().into();
         shape[1] = self.outputs;
-        let mut output = Tensor::zero::<f32>(&shape)?;
-        {
-            let input = inputs[0].try_as_plain_ram()?;
-            let mut out = output.try_as_plain_ram_mut()?;
-            let residual = match inputs.get(1) {
-                Some(r) => Some(r.try_as_plain_ram()?),
-                None => None,
-            };
-            let residual = residual.as_ref().map(|r| r.as_slice::<f32>()).transpose()?;
+        let input = f32_values(&inputs[0])?;
+        let residual = inputs.get(1).map(f32_values).transpose()?;
+        output(&shape, |out| {
             let then = match (&self.then, residual) {
                 (Then::Store, _) => simd::Epilogue::Store,
                 (Then::AddActivate { slopes }, Some(residual)) => simd::Epilogue::AddActivate {
@@ -560,16 +557,16 @@ impl EvalOp for Pointwise {
                 (Then::AddActivate { .. }, None) => bail!("the residual input is missing"),
             };
             simd::pointwise(
-                input.as_slice::<f32>()?,
+                input,
                 self.inputs,
                 self.plane,
                 &self.weights.0,
                 &self.bias.0,
                 then,
-                out.as_slice_mut()?,
+                out,
             );
-        }
-        Ok(tvec!(output.into_tvalue()))
+            Ok(())
+        })
     }
 }
 
@@ -606,19 +603,15 @@ impl EvalOp for MaxPool2x2 {
     fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
         let (h, w) = (self.height, self.width);
         let (out_h, out_w) = (h / 2, w / 2);
-        let mut output = Tensor::zero::<f32>(&[1, self.channels, out_h, out_w])?;
-        {
-            let input = inputs[0].try_as_plain_ram()?;
-            let input = input.as_slice::<f32>()?;
-            let mut out = output.try_as_plain_ram_mut()?;
-            let out = out.as_slice_mut::<f32>()?;
+        let input = f32_values(&inputs[0])?;
+        output(&[1, self.channels, out_h, out_w], |out| {
             for (plane, out_plane) in
                 input.chunks_exact(h * w).zip(out.chunks_exact_mut(out_h * out_w))
             {
                 simd::max_pool(plane, w, out_plane, out_w);
             }
-        }
-        Ok(tvec!(output.into_tvalue()))
+            Ok(())
+        })
     }
 }
 
@@ -652,17 +645,9 @@ impl EvalOp for AddPrelu {
     op_out_of_plan!();
 
     fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
-        let mut output = Tensor::zero::<f32>(&[1, self.channels, self.plane])?;
-        {
-            let mut out = output.try_as_plain_ram_mut()?;
-            let out = out.as_slice_mut::<f32>()?;
-            let u = inputs[0].try_as_plain_ram()?;
-            let u = u.as_slice::<f32>()?;
-            let v = match inputs.get(1) {
-                Some(v) => Some(v.try_as_plain_ram()?),
-                None => None,
-            };
-            let v = v.as_ref().map(|v| v.as_slice::<f32>()).transpose()?;
+        let u = f32_values(&inputs[0])?;
+        let v = inputs.get(1).map(f32_values).transpose()?;
+        output(inputs[0].shape(), |out| {
             for c in 0..self.channels {
                 let range = c * self.plane..(c + 1) * self.plane;
                 let slope = self.slopes.as_ref().map(|s| s.0[c]);
@@ -673,9 +658,8 @@ impl EvalOp for AddPrelu {
                     &mut out[range],
                 );
             }
-        }
-        output.set_shape(inputs[0].shape())?;
-        Ok(tvec!(output.into_tvalue()))
+            Ok(())
+        })
     }
 }
 

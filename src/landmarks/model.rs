@@ -131,10 +131,12 @@ pub(crate) fn floats<'a>(
     model: &'static str,
     value: &'a TValue,
 ) -> Result<&'a [f32], LandmarkError> {
-    value
-        .try_as_plain_ram()
-        .and_then(|ram| ram.as_slice::<f32>())
-        .map_err(|e| LandmarkError::Inference { model, reason: format!("{e:#}") })
+    f32_values(value).map_err(|e| LandmarkError::Inference { model, reason: format!("{e:#}") })
+}
+
+/// The f32 elements of a tensor, for code that answers in tract's errors (our operators).
+pub(crate) fn f32_values(value: &TValue) -> TractResult<&[f32]> {
+    value.try_as_plain_ram()?.as_slice::<f32>()
 }
 
 /// The logistic function, turning a model's logit into a probability.

@@ -276,6 +276,12 @@ fn sample_row(image: &RgbImage, fx: &[i32], fy: &[i32], border: Border, pixels: 
         unsafe { sample_row_avx2(image, fx, fy, border, pixels) };
         return;
     }
+    sample_each(image, fx, fy, border, pixels);
+}
+
+/// [`sample`] at each position, one pixel at a time.
+#[inline(always)]
+fn sample_each(image: &RgbImage, fx: &[i32], fy: &[i32], border: Border, pixels: &mut [[u8; 3]]) {
     for ((px, x), y) in pixels.iter_mut().zip(fx).zip(fy) {
         *px = sample(image, (i64::from(*x), i64::from(*y)), border);
     }
@@ -339,9 +345,14 @@ fn sample_row_avx2(
                     ),
                 );
                 if _mm256_movemask_epi8(inside) != -1 {
-                    for k in u..u + LANES {
-                        pixels[k] = sample(image, (i64::from(fx[k]), i64::from(fy[k])), border);
-                    }
+                    let lanes = u..u + LANES;
+                    sample_each(
+                        image,
+                        &fx[lanes.clone()],
+                        &fy[lanes.clone()],
+                        border,
+                        &mut pixels[lanes],
+                    );
                     u += LANES;
                     continue;
                 }
@@ -357,9 +368,8 @@ fn sample_row_avx2(
         // the scalar way.
         let past_end = _mm256_cmpgt_epi32(offsets[3], _mm256_set1_epi32(raw.len() as i32 - 4));
         if _mm256_movemask_epi8(past_end) != 0 {
-            for k in u..u + LANES {
-                pixels[k] = sample(image, (i64::from(fx[k]), i64::from(fy[k])), border);
-            }
+            let lanes = u..u + LANES;
+            sample_each(image, &fx[lanes.clone()], &fy[lanes.clone()], border, &mut pixels[lanes]);
             u += LANES;
             continue;
         }
@@ -403,9 +413,7 @@ fn sample_row_avx2(
         }
         u += LANES;
     }
-    for k in u..n {
-        pixels[k] = sample(image, (i64::from(fx[k]), i64::from(fy[k])), border);
-    }
+    sample_each(image, &fx[u..n], &fy[u..n], border, &mut pixels[u..n]);
 }
 
 /// A `width`×`height` RGB image whose pixel `(u, v)` samples `source_from_dst.apply(u, v)`.
