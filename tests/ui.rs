@@ -19,6 +19,16 @@ fn harness() -> Harness<'static, LiveApp> {
         .build_ui_state(|ui, app: &mut LiveApp| app.ui(ui), LiveApp::new(common::models()))
 }
 
+/// The app with its record in a folder of this test's that does not exist yet.
+fn harness_with_record(test: &str) -> (Harness<'static, LiveApp>, std::path::PathBuf) {
+    let data = common::scratch(test);
+    let _ = std::fs::remove_dir_all(&data);
+    let mut harness = harness();
+    harness.state_mut().set_data_dir(data.clone());
+    harness.run();
+    (harness, data)
+}
+
 /// A result where smile is one-sided (right weaker) and the rest did not move.
 fn injected() -> Analysis<LiveResult> {
     let image = facesym::io::read_rgb(&face_image("grace_hopper.png")).unwrap();
@@ -239,11 +249,7 @@ fn repetition(movement: &'static str, ratio: f64) -> Repetition {
 /// set count, skip/repeat/stop work, and the history view shows what was recorded.
 #[test]
 fn guided_session_records_each_repetition() {
-    let data = common::scratch("ui-guided");
-    let _ = std::fs::remove_dir_all(&data);
-    let mut harness = harness();
-    harness.state_mut().set_data_dir(data.clone());
-    harness.run();
+    let (mut harness, data) = harness_with_record("ui-guided");
     harness.get_by_label("Guided session").click();
     harness.run();
     harness.state_mut().guide_settings_mut().repetitions = 2;
@@ -320,11 +326,7 @@ fn guided_session_records_each_repetition() {
 /// The history view with no record says so, and does not create one just to look.
 #[test]
 fn empty_history_creates_nothing() {
-    let data = common::scratch("ui-history-empty");
-    let _ = std::fs::remove_dir_all(&data);
-    let mut harness = harness();
-    harness.state_mut().set_data_dir(data.clone());
-    harness.run();
+    let (mut harness, data) = harness_with_record("ui-history-empty");
     harness.get_by_label("History").click();
     harness.run();
     harness.get_by_label_contains("No sessions recorded yet");
@@ -337,11 +339,7 @@ fn empty_history_creates_nothing() {
 /// demo's known one.
 #[test]
 fn guided_session_counts_the_demo() {
-    let data = common::scratch("ui-guided-demo");
-    let _ = std::fs::remove_dir_all(&data);
-    let mut harness = harness();
-    harness.state_mut().set_data_dir(data.clone());
-    harness.run();
+    let (mut harness, data) = harness_with_record("ui-guided-demo");
     harness.get_by_label("Demo").click();
     harness.run();
     harness.get_by_label("Start").click();
