@@ -1,7 +1,8 @@
 //! Prints docs/validation.md's tables of known one-sided movements: real faces warped so the
 //! subject's left side moves fully and the right with strength r, measured by the mesh alone
 //! and by skin motion; then the cross-talk, what the other movements read on the same frames;
-//! then the pucker's in-plane part alone (its measure also reads the lips' depth).
+//! then what the smile reads on the pucker's frames (the corner moves against the smile's
+//! direction).
 //!
 //! cargo run --release --example validation_table
 
@@ -22,7 +23,7 @@ fn main() -> anyhow::Result<()> {
     );
     println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
     let mut cross_talk = Vec::new();
-    let mut in_plane = Vec::new();
+    let mut smile_in_pucker = Vec::new();
     for face in FACES {
         let image = read_rgb(&root.join("tests/data/faces").join(face))?;
         let results = match known_movements(&mut landmarker, &image, &STRENGTHS) {
@@ -48,13 +49,12 @@ fn main() -> anyhow::Result<()> {
                 ratio(k.flow.ratio)
             );
             if k.movement == "pucker" {
-                in_plane.push(format!(
-                    "| {face} | {} | {:.2} | {:.3} / {:.3} | {} |",
-                    k.movement,
+                let smile = k.others.iter().find(|m| m.movement == "smile");
+                smile_in_pucker.push(format!(
+                    "| {face} | {:.2} | {} | {} |",
                     k.strength,
-                    k.flow_in_plane.left,
-                    k.flow_in_plane.right,
-                    ratio(k.flow_in_plane.ratio)
+                    smile.map_or("–".to_string(), |m| format!("{:.3} / {:.3}", m.left, m.right)),
+                    smile.map_or("–".to_string(), |m| ratio(m.ratio))
                 ));
             }
             // The other movement that moved most, and every other one that was scored.
@@ -85,9 +85,9 @@ fn main() -> anyhow::Result<()> {
         println!("{row}");
     }
     println!();
-    println!("| face | movement | r | in-plane flow L / R | in-plane flow ratio |");
-    println!("| --- | --- | --- | --- | --- |");
-    for row in in_plane {
+    println!("| face | pucker r | smile L / R (flow) | smile ratio |");
+    println!("| --- | --- | --- | --- |");
+    for row in smile_in_pucker {
         println!("{row}");
     }
     Ok(())

@@ -30,10 +30,14 @@ pub enum Measure {
         /// The point they move towards.
         anchor: usize,
     },
-    /// Displacement of `point` in the face plane: `|Δ(x, y)|`.
+    /// Displacement of `point` in the face plane along a direction given as (outward, up)
+    /// components of a unit vector: `Δlateral·outward + (−Δy)·up`. Movement the other way
+    /// reads negative.
     Excursion {
         /// The point that moves.
         point: usize,
+        /// (outward, up) components of the unit direction the point is expected to move in.
+        along: (f64, f64),
     },
     /// Movement of `corner` towards the midline: `−Δlateral(corner)`. (The lips' forward
     /// movement is left out: the mesh's lip depth moved by up to ±0.026 IOD between tracked
@@ -72,6 +76,14 @@ pub struct Movement {
 /// between a face's tracked and freshly detected landmarks (mean 0.019 IOD, see
 /// docs/landmarks.md): a ratio of two such numbers means nothing.
 const MIN_DISTANCE_EXCURSION_IOD: f64 = 0.03;
+
+/// The smile's direction, (outward, up): the mouth corner rises and draws outwards along the
+/// zygomaticus major's line of pull, here 45° up from the horizontal of the face frame. A
+/// smile whose corner moves anywhere within 45° of it still reads at least 71 % of its size
+/// on both sides alike, so the ratio keeps its meaning; a corner drawn in (a pucker) or down
+/// reads negative instead of as a smile.
+const SMILE_DIRECTION: (f64, f64) =
+    (std::f64::consts::FRAC_1_SQRT_2, std::f64::consts::FRAC_1_SQRT_2);
 /// Eye closure is a fraction of the neutral aperture; a tenth of it closed is the least that
 /// is distinguishable from blinking noise in the lid landmarks.
 const MIN_CLOSURE_FRACTION: f64 = 0.10;
@@ -103,7 +115,7 @@ pub const CORE_MOVEMENTS: [Movement; 6] = [
         id: "smile",
         name: "Smile",
         instruction: "Smile broadly with closed lips, moving both mouth corners evenly.",
-        measure: Measure::Excursion { point: MOUTH_CORNER_RIGHT },
+        measure: Measure::Excursion { point: MOUTH_CORNER_RIGHT, along: SMILE_DIRECTION },
         min_excursion: MIN_DISTANCE_EXCURSION_IOD,
     },
     Movement {
@@ -136,7 +148,7 @@ impl Measure {
             Measure::Approach { points, anchor } => {
                 points.iter().copied().chain([anchor]).collect()
             }
-            Measure::Excursion { point } | Measure::Pucker { corner: point } => vec![point],
+            Measure::Excursion { point, .. } | Measure::Pucker { corner: point } => vec![point],
         }
     }
 
@@ -168,9 +180,9 @@ impl Measure {
                 distance(neutral[i], neutral[at(anchor)])
                     - distance(current[i], current[at(anchor)])
             }),
-            Measure::Excursion { point } => {
+            Measure::Excursion { point, along: (outward, up) } => {
                 let (n, c) = (neutral[at(point)], current[at(point)]);
-                (c[0] - n[0]).hypot(c[1] - n[1])
+                (lateral(c) - lateral(n)) * outward + (n[1] - c[1]) * up
             }
             Measure::Pucker { corner } => {
                 lateral(neutral[at(corner)]) - lateral(current[at(corner)])
@@ -185,4 +197,40 @@ impl Measure {
 fn distance(a: Vec3, b: Vec3) -> f64 {
     let d = sub(a, b);
     dot(d, d).sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn smile_and_pucker(side: Side, displacement: [f64; 2]) -> (f64, f64) {
+        let neutral = vec![[0.0; 3]; 468];
+        let mut current = neutral.clone();
+        let corner = on_side(MOUTH_CORNER_RIGHT, side);
+        current[corner] = [displacement[0], displacement[1], 0.0];
+        let measure = |id: &str| movement(id).unwrap().measure;
+        (
+            measure("smile").excursion(side, &neutral, &current),
+            measure("pucker").excursion(side, &neutral, &current),
+        )
+    }
+
+    /// A corner drawn up and out at 45° reads its whole displacement as a smile on either
+    /// side; drawn straight out or straight up, 71 % of it; drawn in (a pucker), a negative
+    /// smile and a positive pucker; pulled down, a negative smile.
+    #[test]
+    fn smile_has_a_direction() {
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        let h = std::f64::consts::FRAC_1_SQRT_2;
+        // The subject's right is −x in face coordinates, up is −y.
+        for (side, out) in [(Side::Right, -1.0), (Side::Left, 1.0)] {
+            let (smile, pucker) = smile_and_pucker(side, [0.1 * out, -0.1]);
+            assert!(close(smile, 0.1 * 2f64.sqrt()) && close(pucker, -0.1), "{side:?}");
+            assert!(close(smile_and_pucker(side, [0.1 * out, 0.0]).0, 0.1 * h), "{side:?}");
+            assert!(close(smile_and_pucker(side, [0.0, -0.1]).0, 0.1 * h), "{side:?}");
+            let (smile, pucker) = smile_and_pucker(side, [-0.1 * out, 0.0]);
+            assert!(close(smile, -0.1 * h) && close(pucker, 0.1), "{side:?}");
+            assert!(smile_and_pucker(side, [0.0, 0.1]).0 < 0.0, "{side:?}");
+        }
+    }
 }

@@ -28,10 +28,6 @@ pub struct KnownMovement {
     pub mesh: MovementScore,
     /// Skin-motion score.
     pub flow: MovementScore,
-    /// Skin-motion score with every point's depth kept at the neutral face's: the in-plane
-    /// part, all a 2-D warp can show (differs from `flow` only for measures that read depth:
-    /// the pucker's lips, the eye's lid distances).
-    pub flow_in_plane: MovementScore,
     /// Skin-motion scores of the other core movements on the same frame: cross-talk, which
     /// should read as no movement.
     pub others: Vec<MovementScore>,
@@ -91,22 +87,7 @@ pub fn known_movements(
             let (mesh, _) = split(score_frame(&neutral, warped_landmarks))?;
             let (flow, others) =
                 split(score_frame_with_flow(&neutral, &neutral_image, &warped, warped_landmarks))?;
-            let warped_frame =
-                FaceFrame::fit(warped_landmarks).map_err(ValidationError::Flagged)?;
-            let mut in_plane = neutral_image.follow(&warped, &warped_frame);
-            for (p, n) in in_plane.iter_mut().zip(&neutral.landmarks) {
-                p[2] = n[2];
-            }
-            let flow_in_plane = MovementScore::of(definition, &neutral.landmarks, &in_plane);
-            out.push(KnownMovement {
-                movement: id,
-                strength: r,
-                truth,
-                mesh,
-                flow,
-                flow_in_plane,
-                others,
-            });
+            out.push(KnownMovement { movement: id, strength: r, truth, mesh, flow, others });
         }
     }
     Ok(out)
