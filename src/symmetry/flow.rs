@@ -46,6 +46,19 @@ struct Gray {
 }
 
 impl Gray {
+    /// The luma (Rec. 601 weights) of an RGB image.
+    fn luma(image: &RgbImage) -> Self {
+        let (width, height) = (image.width() as usize, image.height() as usize);
+        let data = image
+            .pixels()
+            .map(|p| {
+                let [r, g, b] = p.0;
+                (0.299 * f32::from(r) + 0.587 * f32::from(g) + 0.114 * f32::from(b)) / 255.0
+            })
+            .collect();
+        Gray { width, height, data }
+    }
+
     fn at(&self, x: i64, y: i64) -> f32 {
         let x = x.clamp(0, self.width as i64 - 1) as usize;
         let y = y.clamp(0, self.height as i64 - 1) as usize;
@@ -185,7 +198,7 @@ pub struct NeutralImage {
 impl NeutralImage {
     /// Resamples the face of `image` (with face frame `frame`) into the canonical image.
     pub fn new(image: &RgbImage, frame: &FaceFrame) -> Self {
-        let pyramid = canonical(image, frame);
+        let pyramid = canonical(&Gray::luma(image), frame, None);
         let landmarks = frame.landmarks.clone();
         let stable = TEMPLATE
             .par_iter()
@@ -204,18 +217,17 @@ impl NeutralImage {
     /// mesh's position; z always comes from the mesh.
     pub fn follow(&self, image: &RgbImage, current: &FaceFrame) -> Vec<Vec3> {
         let mut out = current.landmarks.clone();
-        let now = canonical(image, current);
-        // The face frames come from the mesh's stable landmarks, which a movement can nudge;
-        // what the stable skin itself did (ideally nothing) is taken out of every displacement.
-        let stable: Vec<Correspondence> = self
-            .stable
-            .par_iter()
-            .filter_map(|grid| {
-                let at = grid.at;
-                grid.track(&now).map(|d| (at, [at[0] + d[0], at[1] + d[1]]))
-            })
-            .collect();
-        let residual = (stable.len() >= 3).then(|| similarity_2d(&stable)).flatten();
+        // The face frames come from the mesh's stable landmarks, which a movement can nudge
+        // and which differ a little with the face's size, roll and place in the image: what
+        // the stable skin itself did (ideally nothing) is measured, the current face resampled
+        // again with it taken out, and what is left of it taken out of every displacement.
+        let gray = Gray::luma(image);
+        let first = canonical(&gray, current, None);
+        let now = match self.stable_motion(&first) {
+            Some(head) => canonical(&gray, current, Some(head)),
+            None => first,
+        };
+        let residual = self.stable_motion(&now);
         // Each point is followed independently; the cores share them.
         let moved: Vec<(usize, [f64; 2], Option<[f64; 2]>)> = self
             .followed
@@ -234,6 +246,20 @@ impl NeutralImage {
             }
         }
         out
+    }
+
+    /// The similarity the stable template skin moved by from the neutral to `now` (canonical
+    /// pixels), when at least three of its points could be followed.
+    fn stable_motion(&self, now: &Pyramid) -> Option<Similarity2> {
+        let stable: Vec<Correspondence> = self
+            .stable
+            .par_iter()
+            .filter_map(|grid| {
+                let at = grid.at;
+                grid.track(now).map(|d| (at, [at[0] + d[0], at[1] + d[1]]))
+            })
+            .collect();
+        (stable.len() >= 3).then(|| similarity_2d(&stable)).flatten()
     }
 }
 
@@ -282,9 +308,14 @@ fn similarity_2d(pairs: &[Correspondence]) -> Option<Similarity2> {
     Some(Similarity2([a, b, ct[0] - (a * cf[0] - b * cf[1]), ct[1] - (b * cf[0] + a * cf[1])]))
 }
 
+/// Samples per side of a canonical pixel at most (a face 6× the canonical size).
+const MAX_SUPERSAMPLES: usize = 6;
+
 /// The face plane (z = 0 in face coordinates) of `image`, resampled at
-/// [`CANONICAL_PX_PER_IOD`], as a grey pyramid.
-fn canonical(image: &RgbImage, frame: &FaceFrame) -> Pyramid {
+/// [`CANONICAL_PX_PER_IOD`], as a grey pyramid; with `moved`, canonical pixel p shows what
+/// the plain resampling shows at `moved(p)` (head motion measured in canonical pixels, taken
+/// out).
+fn canonical(source: &Gray, frame: &FaceFrame, moved: Option<Similarity2>) -> Pyramid {
     let width = ((CANONICAL_X_IOD[1] - CANONICAL_X_IOD[0]) * CANONICAL_PX_PER_IOD) as usize;
     let height = ((CANONICAL_Y_IOD[1] - CANONICAL_Y_IOD[0]) * CANONICAL_PX_PER_IOD) as usize;
     let origin = frame.image_from_face([CANONICAL_X_IOD[0], CANONICAL_Y_IOD[0], 0.0]);
@@ -304,16 +335,30 @@ fn canonical(image: &RgbImage, frame: &FaceFrame) -> Pyramid {
         ]),
         origin,
     );
-    let source = GrayView(image);
-    let data = (0..height)
-        .flat_map(|v| (0..width).map(move |u| (u, v)))
-        .map(|(u, v)| {
-            let (u, v) = (u as f64, v as f64);
-            let x = origin[0] + u * step_x[0] + v * step_y[0];
-            let y = origin[1] + u * step_x[1] + v * step_y[1];
-            source.sample(x, y) as f32
-        })
-        .collect();
+    // Each canonical pixel covers step × step image pixels: averaging n × n bilinear samples
+    // spread over that footprint (n = the step rounded up) keeps finer image detail from
+    // aliasing into it, so the canonical image looks the same whatever the face's size and
+    // roll in the image.
+    let step = step_x[0].hypot(step_x[1]).max(step_y[0].hypot(step_y[1]));
+    let n = (step.ceil() as usize).clamp(1, MAX_SUPERSAMPLES);
+    let offsets: Vec<f64> = (0..n).map(|i| (i as f64 + 0.5) / n as f64 - 0.5).collect();
+    let weight = 1.0 / (n * n) as f64;
+    let mut data = vec![0.0; width * height];
+    data.par_chunks_mut(width).enumerate().for_each(|(v, row)| {
+        for (u, out) in row.iter_mut().enumerate() {
+            let mut sum = 0.0;
+            for &dv in &offsets {
+                for &du in &offsets {
+                    let p = [u as f64 + du, v as f64 + dv];
+                    let [u, v] = moved.map_or(p, |s| s.apply(p));
+                    let x = origin[0] + u * step_x[0] + v * step_y[0];
+                    let y = origin[1] + u * step_x[1] + v * step_y[1];
+                    sum += source.sample(x, y);
+                }
+            }
+            *out = (sum * weight) as f32;
+        }
+    });
     Pyramid::new(Gray { width, height, data })
 }
 
@@ -598,28 +643,6 @@ fn solve6(mut a: [[f64; 6]; 6], mut b: [f64; 6]) -> Option<[f64; 6]> {
         x[row] = (b[row] - s) / a[row][row];
     }
     Some(x)
-}
-
-fn luma(image: &RgbImage, x: i64, y: i64) -> f32 {
-    let x = x.clamp(0, i64::from(image.width()) - 1) as u32;
-    let y = y.clamp(0, i64::from(image.height()) - 1) as u32;
-    let [r, g, b] = image.get_pixel(x, y).0;
-    (0.299 * f32::from(r) + 0.587 * f32::from(g) + 0.114 * f32::from(b)) / 255.0
-}
-
-/// Bilinear grey samples straight from an RGB image.
-struct GrayView<'a>(&'a RgbImage);
-
-impl GrayView<'_> {
-    fn sample(&self, x: f64, y: f64) -> f64 {
-        let (fx, fy) = (x.floor(), y.floor());
-        let (ax, ay) = (x - fx, y - fy);
-        let (x0, y0) = (fx as i64, fy as i64);
-        let l = |x, y| f64::from(luma(self.0, x, y));
-        let top = l(x0, y0) * (1.0 - ax) + l(x0 + 1, y0) * ax;
-        let bottom = l(x0, y0 + 1) * (1.0 - ax) + l(x0 + 1, y0 + 1) * ax;
-        top * (1.0 - ay) + bottom * ay
-    }
 }
 
 #[cfg(test)]

@@ -1,3 +1,4 @@
 mod frame;
+mod invariance;
 mod known_movement;
 mod mirror;
