@@ -17,7 +17,8 @@ It prints both medians and p95s and two ratios facesym / MediaPipe of the median
 facesym is faster): the per-frame path (`per_frame_ms`), and the landmarks alone (stage
 `tracked_frame`, no scoring: what MediaPipe's `process()` does). Then offline throughput:
 facesym's `offline_fps` (all cores, one tracker per run of frames) over MediaPipe's single
-stream (1000 / mean ms per `process()`).
+stream (1000 / mean ms per `process()`), the best of the runs on each side, as the medians
+are.
 """
 
 
@@ -57,8 +58,11 @@ def time_mediapipe(frames, repeats):
             found += bool(result.multi_face_landmarks)
         mesh.close()
         median = statistics.median(samples)
+        fps = 1000.0 / statistics.mean(samples)
         if best is None or median < best[0]:
-            best = (median, percentile(samples, 0.95), found, 1000.0 / statistics.mean(samples))
+            best = (median, percentile(samples, 0.95), found, max(fps, best[3] if best else 0.0))
+        else:
+            best = (*best[:3], max(best[3], fps))
     return best
 
 
@@ -74,6 +78,7 @@ def main():
 
     with tempfile.TemporaryDirectory() as tmp:
         ours = None
+        offline_fps = 0.0
         for repeat in range(args.repeats):
             command = [args.binary, "bench", args.input, "--frames", str(args.frames), "--json"]
             if repeat == 0:
@@ -83,6 +88,7 @@ def main():
             if out.returncode != 0:
                 sys.exit(f"facesym bench failed: {out.stderr.strip()}")
             report = json.loads(out.stdout)
+            offline_fps = max(offline_fps, report["offline_fps"])
             if ours is None or report["per_frame_ms"]["median"] < ours["per_frame_ms"]["median"]:
                 ours = report
         paths = sorted(pathlib.Path(tmp).glob("*.png"))
@@ -103,9 +109,9 @@ def main():
     print(f"ratio facesym / MediaPipe, per frame (per_frame_ms median): {ours_median / mp_median:.2f}")
     print(f"ratio facesym / MediaPipe, landmarks alone (tracked_frame median): "
           f"{tracked_median / mp_median:.2f}")
-    print(f"offline throughput: facesym {ours['offline_fps']:.0f} frames/s on "
+    print(f"offline throughput: facesym {offline_fps:.0f} frames/s on "
           f"{ours['offline_threads']} cores, MediaPipe single stream {mp_fps:.0f} frames/s: "
-          f"ratio {ours['offline_fps'] / mp_fps:.2f} (above 1: facesym is faster)")
+          f"ratio {offline_fps / mp_fps:.2f} (above 1: facesym is faster)")
 
 
 if __name__ == "__main__":

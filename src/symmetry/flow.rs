@@ -227,14 +227,17 @@ impl NeutralImage {
             Some(head) => canonical(&gray, current, Some(head)),
             None => first,
         };
-        let residual = self.stable_motion(&now);
-        // Each point is followed independently; the cores share them.
-        let moved: Vec<(usize, [f64; 2], Option<[f64; 2]>)> = self
-            .followed
-            .par_iter()
-            .map(|(index, grid)| (*index, grid.at, grid.track(&now)))
-            .collect();
+        // Each point is followed independently; the cores share them, the stable ones with
+        // the measured ones.
+        let stable = self.stable.par_iter().map(|grid| (None, grid));
+        let followed = self.followed.par_iter().map(|(index, grid)| (Some(*index), grid));
+        let (stable, moved): (Vec<_>, Vec<_>) = stable
+            .chain(followed)
+            .map(|(index, grid)| (index, grid.at, grid.track(&now)))
+            .partition(|(index, _, _)| index.is_none());
+        let residual = stable_similarity(stable.into_iter().map(|(_, at, d)| (at, d)));
         for (index, at, d) in moved {
+            let Some(index) = index else { continue };
             let q = self.landmarks[index];
             if let Some(d) = d {
                 let head = residual.map_or([0.0, 0.0], |s| {
@@ -251,16 +254,20 @@ impl NeutralImage {
     /// The similarity the stable template skin moved by from the neutral to `now` (canonical
     /// pixels), when at least three of its points could be followed.
     fn stable_motion(&self, now: &Pyramid) -> Option<Similarity2> {
-        let stable: Vec<Correspondence> = self
-            .stable
-            .par_iter()
-            .filter_map(|grid| {
-                let at = grid.at;
-                grid.track(now).map(|d| (at, [at[0] + d[0], at[1] + d[1]]))
-            })
-            .collect();
-        (stable.len() >= 3).then(|| similarity_2d(&stable)).flatten()
+        let tracked: Vec<_> =
+            self.stable.par_iter().map(|grid| (grid.at, grid.track(now))).collect();
+        stable_similarity(tracked.into_iter())
     }
+}
+
+/// The similarity fitted to the stable points that could be followed (`None` where one could
+/// not), when at least three could.
+fn stable_similarity(
+    tracked: impl Iterator<Item = ([f64; 2], Option<[f64; 2]>)>,
+) -> Option<Similarity2> {
+    let pairs: Vec<Correspondence> =
+        tracked.filter_map(|(at, d)| d.map(|d| (at, [at[0] + d[0], at[1] + d[1]]))).collect();
+    (pairs.len() >= 3).then(|| similarity_2d(&pairs)).flatten()
 }
 
 /// Where face coordinates `q` fall in the canonical image, pixels.
