@@ -84,6 +84,7 @@ const MIN_DISTANCE_EXCURSION_IOD: f64 = 0.03;
 /// reads negative instead of as a smile.
 const SMILE_DIRECTION: (f64, f64) =
     (std::f64::consts::FRAC_1_SQRT_2, std::f64::consts::FRAC_1_SQRT_2);
+
 /// Eye closure is a fraction of the neutral aperture; a tenth of it closed is the least that
 /// is distinguishable from blinking noise in the lid landmarks.
 const MIN_CLOSURE_FRACTION: f64 = 0.10;
