@@ -1305,10 +1305,13 @@ mod tests {
             // merges the two), 23 PReLUs; and where the processor has AVX2 and FMA, 22 1×1
             // convolutions, 20 of which take in the residual sum and PReLU after them. The
             // detector: 16 depthwise convolutions, 3 max-pools, 16 residual sums + ReLU; and
-            // 16 1×1 convolutions, each taking in the sum and ReLU after it.
+            // 16 1×1 convolutions, each taking in the sum and ReLU after it. The iris model: 46
+            // of the 3×3, max-pool and activation kinds, and 12 operators where the 1×1
+            // convolutions are fast.
             [
                 ("face_landmark.onnx", 192, 20 + 1 + 5 + 23, 22 + 20),
                 ("face_detection_short_range.onnx", 128, 16 + 3 + 16, 16 + 16),
+                ("iris_landmark.onnx", 64, 46, 12),
             ]
         {
             let expected_ops =

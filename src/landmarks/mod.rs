@@ -13,6 +13,7 @@
 mod detector;
 mod error;
 mod fast_ops;
+mod iris;
 mod isa;
 mod mesh;
 mod model;
@@ -22,6 +23,10 @@ pub mod warp;
 
 pub use detector::{DETECTOR_INPUT_SIZE, Detection, Detector, MIN_DETECTION_SCORE};
 pub use error::LandmarkError;
+pub use iris::{
+    EYE_CONTOUR_POINTS, EYE_CORNERS, Eye, EyeModel, IRIS_INPUT_SIZE, IRIS_POINTS,
+    LID_MARGIN_LANDMARKS,
+};
 pub use mesh::{FaceMesh, MESH_INPUT_SIZE, MIN_FACE_PRESENCE, NUM_LANDMARKS};
 pub use model::{ModelPaths, Runtime, optimised};
 pub use roi::Roi;

@@ -12,6 +12,7 @@ pub const MODELS_DIR_ENV: &str = "FACESYM_MODELS";
 /// File names inside the models folder.
 const DETECTOR_FILE: &str = "face_detection_short_range.onnx";
 const FACE_MESH_FILE: &str = "face_landmark.onnx";
+const IRIS_FILE: &str = "iris_landmark.onnx";
 
 /// Where the model files are.
 #[derive(Clone, Debug)]
@@ -20,12 +21,18 @@ pub struct ModelPaths {
     pub detector: PathBuf,
     /// 468-point face mesh.
     pub face_mesh: PathBuf,
+    /// Iris and eye-contour model, one eye at a time.
+    pub iris: PathBuf,
 }
 
 impl ModelPaths {
     /// The models inside `dir`.
     pub fn in_dir(dir: &Path) -> Self {
-        Self { detector: dir.join(DETECTOR_FILE), face_mesh: dir.join(FACE_MESH_FILE) }
+        Self {
+            detector: dir.join(DETECTOR_FILE),
+            face_mesh: dir.join(FACE_MESH_FILE),
+            iris: dir.join(IRIS_FILE),
+        }
     }
 
     /// The default models folder: `$FACESYM_MODELS` if set, else `models/` beside the

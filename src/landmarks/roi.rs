@@ -28,7 +28,12 @@ impl Roi {
     /// are level, made square on its long side and scaled 1.5×.
     pub fn from_detection(detection: &Detection) -> Self {
         let (a, b) = DETECTION_ROTATION_KEYPOINTS;
-        Self::from_box_and_axis(detection.bbox, detection.keypoints[a], detection.keypoints[b])
+        Self::from_box_and_axis(
+            detection.bbox,
+            detection.keypoints[a],
+            detection.keypoints[b],
+            ROI_SCALE,
+        )
     }
 
     /// MediaPipe's `FaceLandmarkLandmarksToRoi`: the landmarks' bounds, turned so the outer eye
@@ -36,7 +41,7 @@ impl Roi {
     pub fn from_landmarks(landmarks: &Landmarks) -> Self {
         let (a, b) = LANDMARK_ROTATION_POINTS;
         let (p, q) = (landmarks[a], landmarks[b]);
-        Self::from_box_and_axis(landmarks.bounds(), [p[0], p[1]], [q[0], q[1]])
+        Self::from_box_and_axis(landmarks.bounds(), [p[0], p[1]], [q[0], q[1]], ROI_SCALE)
     }
 
     /// Whether the region has a finite centre, rotation and a positive size.
@@ -53,13 +58,20 @@ impl Roi {
         Self { center: [w / 2.0, h / 2.0], size: w.max(h), rotation_rad: 0.0 }
     }
 
-    fn from_box_and_axis(bbox: [f32; 4], from: [f32; 2], to: [f32; 2]) -> Self {
+    /// MediaPipe's `IrisLandmarkLandmarksToRoi`: the bounds of two points, turned so the axis
+    /// from `from` to `to` is level, made square on the long side and scaled by `scale`.
+    pub fn around_axis(from: [f32; 2], to: [f32; 2], scale: f32) -> Self {
+        let bbox = [from[0].min(to[0]), from[1].min(to[1]), from[0].max(to[0]), from[1].max(to[1])];
+        Self::from_box_and_axis(bbox, from, to, scale)
+    }
+
+    fn from_box_and_axis(bbox: [f32; 4], from: [f32; 2], to: [f32; 2], scale: f32) -> Self {
         let [x0, y0, x1, y1] = bbox;
         let rotation_rad = normalize_radians(-(-(to[1] - from[1])).atan2(to[0] - from[0]));
         let long_side = (x1 - x0).max(y1 - y0);
         Self {
             center: [x0 + (x1 - x0) / 2.0, y0 + (y1 - y0) / 2.0],
-            size: long_side * ROI_SCALE,
+            size: long_side * scale,
             rotation_rad,
         }
     }

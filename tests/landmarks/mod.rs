@@ -1,4 +1,5 @@
 mod golden;
+mod iris;
 mod models;
 mod odd_input;
 mod tracking;
