@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use facesym::io::read_rgb;
-use facesym::landmarks::{EyeModel, FaceLandmarker, Landmarks, ModelPaths};
+use facesym::landmarks::{EyeModel, FaceLandmarker, ModelPaths};
 use facesym::symmetry::movements::movement;
 use facesym::symmetry::{FaceFrame, Side};
 use facesym::synthetic::deform::{SYNTHETIC_MOVEMENTS, apply_movement};
@@ -31,13 +31,12 @@ fn lids(
     let face = landmarker.faces(image)?.into_iter().next().context("no face")?;
     let frame = FaceFrame::fit(&face.landmarks).map_err(|f| anyhow::anyhow!("{f}"))?;
     let refined = eyes.refine_lids(image, &face.landmarks)?;
-    let to_face = |l: &Landmarks| {
-        l.points()
-            .iter()
-            .map(|p| frame.face_from_image([f64::from(p[0]), f64::from(p[1]), f64::from(p[2])]))
-            .collect()
-    };
-    Ok(Lids { mesh: to_face(&face.landmarks), iris: to_face(&refined) })
+    let iris = refined
+        .points()
+        .iter()
+        .map(|p| frame.face_from_image([f64::from(p[0]), f64::from(p[1]), f64::from(p[2])]))
+        .collect();
+    Ok(Lids { mesh: frame.landmarks, iris })
 }
 
 fn closure(neutral: &[[f64; 3]], current: &[[f64; 3]]) -> [f64; 2] {

@@ -231,22 +231,21 @@ impl NeutralImage {
         // the measured ones.
         let stable = self.stable.par_iter().map(|grid| (None, grid));
         let followed = self.followed.par_iter().map(|(index, grid)| (Some(*index), grid));
-        let (stable, moved): (Vec<_>, Vec<_>) = stable
+        let tracked: Vec<_> = stable
             .chain(followed)
             .map(|(index, grid)| (index, grid.at, grid.track(&now)))
-            .partition(|(index, _, _)| index.is_none());
-        let residual = stable_similarity(stable.into_iter().map(|(_, at, d)| (at, d)));
-        for (index, at, d) in moved {
-            let Some(index) = index else { continue };
+            .collect();
+        let stable = tracked.iter().filter(|(index, _, _)| index.is_none());
+        let residual = stable_similarity(stable.map(|&(_, at, d)| (at, d)));
+        for &(index, at, d) in &tracked {
+            let (Some(index), Some(d)) = (index, d) else { continue };
             let q = self.landmarks[index];
-            if let Some(d) = d {
-                let head = residual.map_or([0.0, 0.0], |s| {
-                    let moved = s.apply(at);
-                    [moved[0] - at[0], moved[1] - at[1]]
-                });
-                out[index][0] = q[0] + (d[0] - head[0]) / CANONICAL_PX_PER_IOD;
-                out[index][1] = q[1] + (d[1] - head[1]) / CANONICAL_PX_PER_IOD;
-            }
+            let head = residual.map_or([0.0, 0.0], |s| {
+                let moved = s.apply(at);
+                [moved[0] - at[0], moved[1] - at[1]]
+            });
+            out[index][0] = q[0] + (d[0] - head[0]) / CANONICAL_PX_PER_IOD;
+            out[index][1] = q[1] + (d[1] - head[1]) / CANONICAL_PX_PER_IOD;
         }
         out
     }
