@@ -47,7 +47,8 @@ fn closure(neutral: &[[f64; 3]], current: &[[f64; 3]]) -> [f64; 2] {
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let paths = ModelPaths::default_paths();
-    let mut landmarker = FaceLandmarker::new(&paths)?;
+    // The face mesh's own lids here; the iris model's are put in by `lids`.
+    let mut landmarker = FaceLandmarker::mesh_only(&paths)?;
     let mut eyes = EyeModel::new(&paths.iris)?;
     println!("| frame | r | true R / L | face mesh R / L | iris model R / L |");
     println!("| --- | --- | --- | --- | --- |");

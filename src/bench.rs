@@ -17,12 +17,16 @@
 //!   inference alone (frames with a face only).
 //! - `scoring`: the landmark-only symmetry scoring, [`score_frame`], of the tracked face
 //!   against the neutral (frames with a face only).
-//! - `skin_motion`: the skin-motion scoring the live app runs, [`score_frame_with_flow`]
-//!   (frames with a face only). Not part of the per-frame path.
+//! - `eyes`: the iris model on both eyes of the tracked face, giving the lid margins the app
+//!   scores eye closure with ([`EyeModel::refine_lids`]; frames with a face only). Not part of
+//!   the per-frame path, which is the face mesh's alone, as MediaPipe's FaceMesh with
+//!   `refine_landmarks` off.
+//! - `skin_motion`: the skin-motion scoring the live app runs, [`score_frame_with_flow`], on
+//!   the refined landmarks (frames with a face only). Not part of the per-frame path.
 //!
 //! The per-frame path ([`BenchReport::per_frame_ms`]) is `tracked_frame + scoring` of the same
-//! frame (`tracked_frame` alone on a frame without a face); decode and skin motion are not in
-//! it. It is timed first, on its own, frame after frame with nothing in between (as
+//! frame (`tracked_frame` alone on a frame without a face); decode, eyes and skin motion are
+//! not in it: the live app pays `tracked_frame + eyes + skin_motion`. It is timed first, on its own, frame after frame with nothing in between (as
 //! MediaPipe's `process()` is timed); the other stages are timed in a second pass over the
 //! same frames, tracked again. Between two frames of that pass the detector and the skin
 //! motion run, so `crop` and `face_mesh` there start with colder caches than in the first
@@ -44,15 +48,17 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::capture::{CaptureError, FrameSource};
-use crate::landmarks::{FaceLandmarker, LandmarkError, Tracker, TrackerOptions, largest_face};
+use crate::landmarks::{
+    EyeModel, FaceLandmarker, LandmarkError, Tracker, TrackerOptions, largest_face,
+};
 use crate::symmetry::Neutral;
 use crate::symmetry::flow::NeutralImage;
 use crate::symmetry::score::{calibrate, score_frame, score_frame_with_flow};
 use crate::synthetic::{Motion, moving_frame};
 
 /// Stage names, in pipeline order; the module documentation says what each one times.
-pub const STAGES: [&str; 7] =
-    ["decode", "detect", "crop", "face_mesh", "tracked_frame", "scoring", "skin_motion"];
+pub const STAGES: [&str; 8] =
+    ["decode", "detect", "crop", "face_mesh", "tracked_frame", "scoring", "eyes", "skin_motion"];
 
 /// Bytes in the mebibyte that memory is reported in.
 const BYTES_PER_MB: f64 = 1024.0 * 1024.0;
@@ -201,15 +207,18 @@ struct Samples {
     face_mesh: Vec<f64>,
     tracked_frame: Vec<f64>,
     scoring: Vec<f64>,
+    eyes: Vec<f64>,
     skin_motion: Vec<f64>,
     per_frame: Vec<f64>,
 }
 
 /// Runs the tracker over the decoded frames and times every stage on every frame (see the
-/// module documentation for what each stage is). `progress` is called after each frame with
-/// the number done.
+/// module documentation for what each stage is). The tracker's landmarker should be the face
+/// mesh alone ([`FaceLandmarker::mesh_only`]): `eyes` is timed on its own. `progress` is
+/// called after each frame with the number done.
 pub fn run(
     tracker: &mut Tracker,
+    eyes: &mut EyeModel,
     decoded: &Decoded,
     mut progress: impl FnMut(usize),
 ) -> Result<BenchReport, BenchError> {
@@ -217,7 +226,7 @@ pub fn run(
     if frames.is_empty() {
         return Err(BenchError::NoFrames);
     }
-    let (neutral, neutral_image) = first_neutral(tracker.landmarker(), frames)?;
+    let (neutral, neutral_image) = first_neutral(tracker.landmarker(), eyes, frames)?;
     let mut samples = Samples::default();
     // First the per-frame path alone, frame after frame, as it runs: nothing else between
     // two frames (MediaPipe's `process()` is timed the same way).
@@ -260,18 +269,23 @@ pub fn run(
         samples.face_mesh.push(ms_since(start));
 
         let start = Instant::now();
-        black_box(score_frame_with_flow(&neutral, &neutral_image, frame, &face.landmarks));
+        let landmarks = eyes.refine_lids(frame, &face.landmarks)?;
+        samples.eyes.push(ms_since(start));
+
+        let start = Instant::now();
+        black_box(score_frame_with_flow(&neutral, &neutral_image, frame, &landmarks));
         samples.skin_motion.push(ms_since(start));
         progress(i + 1);
     }
     // In STAGES order.
-    let by_stage: [&[f64]; 7] = [
+    let by_stage: [&[f64]; 8] = [
         &decoded.decode_ms,
         &samples.detect,
         &samples.crop,
         &samples.face_mesh,
         &samples.tracked_frame,
         &samples.scoring,
+        &samples.eyes,
         &samples.skin_motion,
     ];
     let stages = STAGES
@@ -325,15 +339,17 @@ fn offline_throughput(
 }
 
 /// The neutral and its skin-motion image from the first frame with a face that can be
-/// measured against (found by the landmarker on the still frame: the tracker is not moved).
+/// measured against (found by the landmarker on the still frame, lids refined by `eyes`: the
+/// tracker is not moved).
 fn first_neutral(
     landmarker: &mut FaceLandmarker,
+    eyes: &mut EyeModel,
     frames: &[RgbImage],
 ) -> Result<(Neutral, NeutralImage), BenchError> {
     let mut first_reasons = None;
     for frame in frames {
         let Some(face) = largest_face(landmarker.faces(frame)?) else { continue };
-        match calibrate(frame, &face.landmarks) {
+        match calibrate(frame, &eyes.refine_lids(frame, &face.landmarks)?) {
             Ok(calibration) => return Ok(calibration),
             Err(flags) => {
                 first_reasons.get_or_insert_with(|| {

@@ -88,8 +88,8 @@ fn missing_models_is_a_clear_error() {
 }
 
 /// Every stage `facesym bench` documents, in pipeline order.
-const BENCH_STAGES: [&str; 7] =
-    ["decode", "detect", "crop", "face_mesh", "tracked_frame", "scoring", "skin_motion"];
+const BENCH_STAGES: [&str; 8] =
+    ["decode", "detect", "crop", "face_mesh", "tracked_frame", "scoring", "eyes", "skin_motion"];
 
 /// `facesym bench --json` prints the documented report: the stable keys other tools read
 /// (`frames`, `per_frame_ms` with `median` and `p95`, `stages` each with `median_ms` and

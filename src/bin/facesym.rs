@@ -12,7 +12,9 @@ use serde::Serialize;
 
 use facesym::capture::{CameraChoice, CameraRequest, CaptureError, list_cameras};
 use facesym::capture::{FrameSource, ImageFolderSource, VideoFileSource};
-use facesym::landmarks::{Face, FaceLandmarker, ModelPaths, Tracker, TrackerOptions, largest_face};
+use facesym::landmarks::{
+    EyeModel, Face, FaceLandmarker, ModelPaths, Tracker, TrackerOptions, largest_face,
+};
 use facesym::session::frames_out::{Format, FramesWriter};
 use facesym::session::{RecordingAnalyzer, Repetition, Store};
 use facesym::ui::{LiveStart, SourceKind};
@@ -520,10 +522,12 @@ fn bench_command(
             frame.save(&out).with_context(|| format!("cannot write {}", out.display()))?;
         }
     }
-    let mut tracker =
-        Tracker::new(models, TrackerOptions::default()).context("cannot load the face models")?;
+    // The face mesh alone in the tracker, as MediaPipe's FaceMesh; the eyes are timed apart.
+    let landmarker = FaceLandmarker::mesh_only(models).context("cannot load the face models")?;
+    let mut tracker = Tracker::with_landmarker(landmarker, TrackerOptions::default());
+    let mut eyes = EyeModel::new(&models.iris).context("cannot load the iris model")?;
     let total = decoded.frames.len();
-    let report = bench::run(&mut tracker, &decoded, |done| {
+    let report = bench::run(&mut tracker, &mut eyes, &decoded, |done| {
         if !json && (done % 50 == 0 || done == total) {
             eprint!("\rtiming frame {done}/{total}");
             if done == total {

@@ -46,9 +46,15 @@ pub struct Eye {
     pub iris: Vec<[f32; 2]>,
 }
 
-/// The iris landmark model with its input buffer.
+/// The iris landmark model, one run state and input buffer per eye so that both eyes run at
+/// once. Clones share the loaded model.
 #[derive(Clone)]
 pub struct EyeModel {
+    runners: [EyeRunner; 2],
+}
+
+#[derive(Clone)]
+struct EyeRunner {
     model: OnnxModel,
     input: Vec<f32>,
 }
@@ -58,38 +64,48 @@ impl EyeModel {
     pub fn new(path: &Path) -> Result<Self, LandmarkError> {
         let outputs = [EYE_CONTOUR_POINTS * 3, IRIS_POINTS * 3];
         let model = OnnxModel::load("iris", path, IRIS_INPUT_SIZE, &outputs)?;
-        Ok(Self { model, input: vec![0.0; 3 * IRIS_INPUT_SIZE * IRIS_INPUT_SIZE] })
+        let runner = EyeRunner { model, input: vec![0.0; 3 * IRIS_INPUT_SIZE * IRIS_INPUT_SIZE] };
+        Ok(Self { runners: [runner.clone(), runner] })
     }
 
-    /// Both eyes of a face, in [`EYE_CORNERS`] order; `None` for an eye whose corners give no
-    /// usable crop.
+    /// Both eyes of a face, in [`EYE_CORNERS`] order, run in parallel; `None` for an eye whose
+    /// corners give no usable crop.
     pub fn eyes(
         &mut self,
         image: &RgbImage,
         landmarks: &Landmarks,
     ) -> Result<[Option<Eye>; 2], LandmarkError> {
-        let mut eyes = [None, None];
-        for (k, &(from, to)) in EYE_CORNERS.iter().enumerate() {
+        let roi = |(from, to): (usize, usize)| {
             let (p, q) = (landmarks[from], landmarks[to]);
-            let roi = Roi::around_axis([p[0], p[1]], [q[0], q[1]], EYE_ROI_SCALE);
-            eyes[k] = self.eye(image, &roi, k == 1)?;
-        }
-        Ok(eyes)
+            Roi::around_axis([p[0], p[1]], [q[0], q[1]], EYE_ROI_SCALE)
+        };
+        let [right, left] = &mut self.runners;
+        let (right, left) = rayon::join(
+            || right.eye(image, &roi(EYE_CORNERS[0]), false),
+            || left.eye(image, &roi(EYE_CORNERS[1]), true),
+        );
+        Ok([right?, left?])
     }
 
-    /// `landmarks` with each eye's lid margins ([`LID_MARGIN_LANDMARKS`]) moved, in x and y,
-    /// to where the iris model puts them; an eye the model could not see keeps the mesh's.
+    /// `landmarks` with each eye's lid margins ([`LID_MARGIN_LANDMARKS`] but the two corners)
+    /// moved, in x and y, to where the iris model puts them; an eye the model could not see
+    /// keeps the mesh's. The corners stay the mesh's: the face frame is fitted on the inner
+    /// corners (`symmetry::frame::TEMPLATE`), and the lids' closure does not read them.
     pub fn refine_lids(
         &mut self,
         image: &RgbImage,
         landmarks: &Landmarks,
     ) -> Result<Landmarks, LandmarkError> {
         let mut refined = landmarks.clone();
-        for (eye, indices) in self.eyes(image, landmarks)?.iter().zip(LID_MARGIN_LANDMARKS) {
+        for ((eye, indices), corners) in
+            self.eyes(image, landmarks)?.iter().zip(LID_MARGIN_LANDMARKS).zip(EYE_CORNERS)
+        {
             let Some(eye) = eye else { continue };
             for (&index, p) in indices.iter().zip(&eye.contour) {
-                refined.0[index][0] = p[0];
-                refined.0[index][1] = p[1];
+                if index != corners.0 && index != corners.1 {
+                    refined.0[index][0] = p[0];
+                    refined.0[index][1] = p[1];
+                }
             }
         }
         Ok(refined)
@@ -97,6 +113,17 @@ impl EyeModel {
 
     /// One eye inside `roi`, mirrored left–right before the model when `mirrored`.
     pub fn eye(
+        &mut self,
+        image: &RgbImage,
+        roi: &Roi,
+        mirrored: bool,
+    ) -> Result<Option<Eye>, LandmarkError> {
+        self.runners[0].eye(image, roi, mirrored)
+    }
+}
+
+impl EyeRunner {
+    fn eye(
         &mut self,
         image: &RgbImage,
         roi: &Roi,

@@ -106,20 +106,33 @@ pub fn largest_face(faces: Vec<Face>) -> Option<Face> {
     faces.into_iter().max_by(|a, b| a.area().total_cmp(&b.area()))
 }
 
-/// Detector and face mesh for single images: every frame runs the detector (MediaPipe's
-/// `static_image_mode`). Clones share the loaded models; give each thread its own clone.
+/// Detector, face mesh and (unless [`FaceLandmarker::mesh_only`]) the iris model, for single
+/// images: every frame runs the detector (MediaPipe's `static_image_mode`). With the iris
+/// model, each face's lid margins are the iris model's ([`EyeModel::refine_lids`]), as
+/// MediaPipe's `refine_landmarks` does with its own lid model; every other landmark is the
+/// face mesh's. Clones share the loaded models; give each thread its own clone.
 #[derive(Clone)]
 pub struct FaceLandmarker {
     detector: Detector,
     mesh: FaceMesh,
+    eyes: Option<EyeModel>,
 }
 
 impl FaceLandmarker {
-    /// Loads both models.
+    /// Loads the detector, the face mesh and the iris model.
     pub fn new(paths: &ModelPaths) -> Result<Self, LandmarkError> {
+        let mut landmarker = Self::mesh_only(paths)?;
+        landmarker.eyes = Some(EyeModel::new(&paths.iris)?);
+        Ok(landmarker)
+    }
+
+    /// Loads the detector and the face mesh only: the landmarks are exactly the face mesh's,
+    /// lids included (MediaPipe's FaceMesh with `refine_landmarks` off).
+    pub fn mesh_only(paths: &ModelPaths) -> Result<Self, LandmarkError> {
         Ok(Self {
             detector: Detector::new(&paths.detector)?,
             mesh: FaceMesh::new(&paths.face_mesh)?,
+            eyes: None,
         })
     }
 
@@ -130,10 +143,23 @@ impl FaceLandmarker {
         for detection in detections {
             let roi = Roi::from_detection(&detection);
             if let Some((landmarks, presence)) = self.mesh.landmarks(image, &roi)? {
+                let landmarks = self.refine_lids(image, landmarks)?;
                 faces.push(Face { detection: Some(detection), roi, presence, landmarks });
             }
         }
         Ok(faces)
+    }
+
+    /// `landmarks` with the iris model's lid margins, when it is loaded.
+    pub fn refine_lids(
+        &mut self,
+        image: &RgbImage,
+        landmarks: Landmarks,
+    ) -> Result<Landmarks, LandmarkError> {
+        match &mut self.eyes {
+            Some(eyes) => eyes.refine_lids(image, &landmarks),
+            None => Ok(landmarks),
+        }
     }
 
     /// The detector alone.
@@ -144,6 +170,11 @@ impl FaceLandmarker {
     /// The face mesh alone.
     pub fn mesh(&mut self) -> &mut FaceMesh {
         &mut self.mesh
+    }
+
+    /// The iris model alone, when it is loaded.
+    pub fn eyes(&mut self) -> Option<&mut EyeModel> {
+        self.eyes.as_mut()
     }
 }
 

@@ -63,10 +63,12 @@ impl Tracker {
         let mut faces = Vec::with_capacity(crops.len());
         for (roi, detection) in crops {
             if let Some((landmarks, presence)) = self.landmarker.mesh().landmarks(image, &roi)? {
+                // The next crop comes from the face mesh's own landmarks, as in MediaPipe.
+                self.tracked.push(Roi::from_landmarks(&landmarks));
+                let landmarks = self.landmarker.refine_lids(image, landmarks)?;
                 faces.push(Face { detection, roi, presence, landmarks });
             }
         }
-        self.tracked = faces.iter().map(|f| Roi::from_landmarks(&f.landmarks)).collect();
         Ok(faces)
     }
 

@@ -10,9 +10,15 @@ pub fn models() -> ModelPaths {
     ModelPaths::in_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models"))
 }
 
-/// A loaded landmarker (detector + face mesh).
+/// A loaded landmarker as the app uses it (detector, face mesh, iris model's lids).
 pub fn landmarker() -> FaceLandmarker {
     FaceLandmarker::new(&models()).expect("models load")
+}
+
+/// Detector and face mesh only, landmarks exactly the face mesh's: for comparing with
+/// MediaPipe's FaceMesh.
+pub fn mesh_landmarker() -> FaceLandmarker {
+    FaceLandmarker::mesh_only(&models()).expect("models load")
 }
 
 /// tests/data/faces/NAME.
@@ -78,7 +84,7 @@ pub fn max_z_error(a: &[[f32; 3]], b: &[[f32; 3]]) -> f32 {
 /// [`LANDMARK_TOLERANCE_PX`] of MediaPipe's landmarks for reference image `reference`.
 pub fn assert_single_face_matches(path: &Path, reference: &str) {
     let image = facesym::io::read_rgb(path).expect("image reads");
-    let faces = landmarker().faces(&image).expect("landmarks run");
+    let faces = mesh_landmarker().faces(&image).expect("landmarks run");
     let expected = &self::reference(reference).faces[0].landmarks;
     assert_eq!(faces.len(), 1, "{}", path.display());
     let error = max_xy_error(faces[0].landmarks.points(), expected);

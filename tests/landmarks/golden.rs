@@ -13,7 +13,7 @@ const SCORE_TOLERANCE: f32 = 1e-3;
 /// [`LANDMARK_TOLERANCE_PX`], every detection within [`DETECTION_TOLERANCE_PX`].
 #[test]
 fn landmarks_match_mediapipe() {
-    let mut landmarker = common::landmarker();
+    let mut landmarker = common::mesh_landmarker();
     let references = common::references();
     assert!(references.len() >= 10, "reference.json covers the fixture set");
     let mut worst = 0.0f32;

@@ -3,7 +3,10 @@
 //! from MediaPipe's own face-mesh landmarks.
 
 use facesym::io::read_rgb;
-use facesym::landmarks::{EYE_CONTOUR_POINTS, EyeModel, IRIS_POINTS, Landmarks};
+use facesym::landmarks::{
+    EYE_CONTOUR_POINTS, EYE_CORNERS, EyeModel, IRIS_POINTS, LID_MARGIN_LANDMARKS, Landmarks,
+    Tracker, TrackerOptions,
+};
 use serde::Deserialize;
 
 use crate::common::{self, face_image};
@@ -78,4 +81,42 @@ fn eyes_match_the_reference() {
         }
     }
     assert!(eyes_checked >= 16, "{eyes_checked} eyes");
+}
+
+/// The landmarker the app uses differs from the face mesh alone exactly at the 14 lid-margin
+/// points of each eye (corners excluded), which are the iris model's, and the tracker does the
+/// same.
+#[test]
+fn landmarker_takes_only_the_lids_from_the_iris_model() {
+    let image = read_rgb(&face_image("grace_hopper.png")).unwrap();
+    let mesh = common::mesh_landmarker().faces(&image).unwrap().remove(0).landmarks;
+    let refined = common::landmarker().faces(&image).unwrap().remove(0).landmarks;
+    let mut eyes = EyeModel::new(&common::models().iris).unwrap();
+    let [right, left] = eyes.eyes(&image, &mesh).unwrap().map(Option::unwrap);
+    let mut lids = Vec::new();
+    for ((eye, indices), corners) in [right, left].iter().zip(LID_MARGIN_LANDMARKS).zip(EYE_CORNERS)
+    {
+        for (&index, p) in indices.iter().zip(&eye.contour) {
+            if index != corners.0 && index != corners.1 {
+                lids.push((index, *p));
+            }
+        }
+    }
+    assert_eq!(lids.len(), 28);
+    let mut moved = 0.0f32;
+    for i in 0..mesh.points().len() {
+        match lids.iter().find(|(index, _)| *index == i) {
+            Some((_, p)) => {
+                assert_eq!([refined[i][0], refined[i][1]], *p, "lid point {i}");
+                assert_eq!(refined[i][2], mesh[i][2], "lid point {i} keeps the mesh's depth");
+                moved = moved.max((p[0] - mesh[i][0]).abs().max((p[1] - mesh[i][1]).abs()));
+            }
+            None => assert_eq!(refined[i], mesh[i], "landmark {i}"),
+        }
+    }
+    assert!(moved > 0.2, "the iris model's lids differ from the mesh's (by {moved} px)");
+
+    let mut tracker = Tracker::with_landmarker(common::landmarker(), TrackerOptions::default());
+    let tracked = tracker.track(&image).unwrap().remove(0).landmarks;
+    assert_eq!(tracked, refined);
 }

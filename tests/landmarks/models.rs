@@ -16,6 +16,21 @@ fn missing_model_names_the_path() {
     );
 }
 
+/// The detector and the face mesh are there, the iris model is not: the error names it.
+#[test]
+fn missing_iris_model_names_the_path() {
+    let dir = scratch("missing_iris_model");
+    let good = models();
+    std::fs::copy(&good.detector, dir.join("face_detection_short_range.onnx")).unwrap();
+    std::fs::copy(&good.face_mesh, dir.join("face_landmark.onnx")).unwrap();
+    let Err(err) = FaceLandmarker::new(&ModelPaths::in_dir(&dir)) else {
+        panic!("loaded without the iris model")
+    };
+    assert!(matches!(err, LandmarkError::ModelMissing { .. }), "{err}");
+    assert!(err.to_string().contains("iris_landmark.onnx"), "{err}");
+    assert!(FaceLandmarker::mesh_only(&ModelPaths::in_dir(&dir)).is_ok());
+}
+
 #[test]
 fn corrupt_model_names_the_path() {
     let dir = scratch("corrupt_model");
