@@ -7,6 +7,8 @@
 //! where it is textured enough to follow, its displacement is measured directly, side by side
 //! and independently.
 
+use std::ops::Range;
+
 use image::RgbImage;
 use rayon::prelude::*;
 
@@ -45,17 +47,21 @@ struct Gray {
     data: Vec<f32>,
 }
 
+/// The margin around the canonical rectangle that [`face_luma`] converts too, IOD: room for
+/// the head motion [`canonical`] takes out and for its footprint samples.
+const LUMA_MARGIN_IOD: f64 = 0.5;
+
 impl Gray {
-    /// The luma (Rec. 601 weights) of an RGB image.
-    fn luma(image: &RgbImage) -> Self {
-        let (width, height) = (image.width() as usize, image.height() as usize);
-        let data = image
-            .pixels()
-            .map(|p| {
-                let [r, g, b] = p.0;
+    /// The luma (Rec. 601 weights) of the pixels of `image` in columns `x` and rows `y`.
+    fn luma(image: &RgbImage, x: Range<usize>, y: Range<usize>) -> Self {
+        let (width, height) = (x.len(), y.len());
+        let mut data = Vec::with_capacity(width * height);
+        for row in y {
+            data.extend(x.clone().map(|col| {
+                let [r, g, b] = image.get_pixel(col as u32, row as u32).0;
                 (0.299 * f32::from(r) + 0.587 * f32::from(g) + 0.114 * f32::from(b)) / 255.0
-            })
-            .collect();
+            }));
+        }
         Gray { width, height, data }
     }
 
@@ -198,7 +204,7 @@ pub struct NeutralImage {
 impl NeutralImage {
     /// Resamples the face of `image` (with face frame `frame`) into the canonical image.
     pub fn new(image: &RgbImage, frame: &FaceFrame) -> Self {
-        let pyramid = canonical(&Gray::luma(image), frame, None);
+        let pyramid = canonical(&face_luma(image, frame), frame, None);
         let landmarks = frame.landmarks.clone();
         let stable = TEMPLATE
             .par_iter()
@@ -221,7 +227,7 @@ impl NeutralImage {
         // and which differ a little with the face's size, roll and place in the image: what
         // the stable skin itself did (ideally nothing) is measured, the current face resampled
         // again with it taken out, and what is left of it taken out of every displacement.
-        let gray = Gray::luma(image);
+        let gray = face_luma(image, current);
         let first = canonical(&gray, current, None);
         let now = match self.stable_motion(&first) {
             Some(head) => canonical(&gray, current, Some(head)),
@@ -317,11 +323,42 @@ fn similarity_2d(pairs: &[Correspondence]) -> Option<Similarity2> {
 /// Samples per side of a canonical pixel at most (a face 6× the canonical size).
 const MAX_SUPERSAMPLES: usize = 6;
 
+/// The luma of the part of an image around a face that [`canonical`] reads.
+struct FaceLuma {
+    gray: Gray,
+    /// The image column and row of `gray`'s first pixel.
+    x0: f64,
+    y0: f64,
+}
+
+/// The luma of `image` over the canonical rectangle of `frame` and [`LUMA_MARGIN_IOD`]
+/// around it (within the image), not the whole frame: a face fills a small part of a large
+/// camera frame. A sample beyond it reads its edge, as one beyond the image reads the image's.
+fn face_luma(image: &RgbImage, frame: &FaceFrame) -> FaceLuma {
+    let [x_min, x_max] = CANONICAL_X_IOD.map(|x| x + LUMA_MARGIN_IOD * x.signum());
+    let [y_min, y_max] = CANONICAL_Y_IOD.map(|y| y + LUMA_MARGIN_IOD * y.signum());
+    let corners = [[x_min, y_min], [x_max, y_min], [x_min, y_max], [x_max, y_max]]
+        .map(|[x, y]| frame.image_from_face([x, y, 0.0]));
+    let (w, h) = (image.width() as usize, image.height() as usize);
+    let span = |axis: usize, len: usize| {
+        let lo = corners.iter().map(|c| c[axis]).fold(f64::INFINITY, f64::min);
+        let hi = corners.iter().map(|c| c[axis]).fold(f64::NEG_INFINITY, f64::max);
+        // Whole pixels around it, at least one inside the image (a NaN frame gives the
+        // first): `canonical` then clamps to it as to the image.
+        let lo = if lo.is_finite() { (lo.floor().max(0.0) as usize).min(len - 1) } else { 0 };
+        let hi = if hi.is_finite() { (hi.ceil() as usize + 2).clamp(lo + 1, len) } else { len };
+        lo..hi
+    };
+    let (x, y) = (span(0, w), span(1, h));
+    let (x0, y0) = (x.start as f64, y.start as f64);
+    FaceLuma { gray: Gray::luma(image, x, y), x0, y0 }
+}
+
 /// The face plane (z = 0 in face coordinates) of `image`, resampled at
 /// [`CANONICAL_PX_PER_IOD`], as a grey pyramid; with `moved`, canonical pixel p shows what
 /// the plain resampling shows at `moved(p)` (head motion measured in canonical pixels, taken
 /// out).
-fn canonical(source: &Gray, frame: &FaceFrame, moved: Option<Similarity2>) -> Pyramid {
+fn canonical(source: &FaceLuma, frame: &FaceFrame, moved: Option<Similarity2>) -> Pyramid {
     let width = ((CANONICAL_X_IOD[1] - CANONICAL_X_IOD[0]) * CANONICAL_PX_PER_IOD) as usize;
     let height = ((CANONICAL_Y_IOD[1] - CANONICAL_Y_IOD[0]) * CANONICAL_PX_PER_IOD) as usize;
     let origin = frame.image_from_face([CANONICAL_X_IOD[0], CANONICAL_Y_IOD[0], 0.0]);
@@ -346,6 +383,8 @@ fn canonical(source: &Gray, frame: &FaceFrame, moved: Option<Similarity2>) -> Py
     // aliasing into it, so the canonical image looks the same whatever the face's size and
     // roll in the image.
     let step = step_x[0].hypot(step_x[1]).max(step_y[0].hypot(step_y[1]));
+    // Image coordinates from here on are the luma part's.
+    let (source, origin) = (&source.gray, sub(origin, [source.x0, source.y0, 0.0]));
     let n = (step.ceil() as usize).clamp(1, MAX_SUPERSAMPLES);
     let offsets: Vec<f64> = (0..n).map(|i| (i as f64 + 0.5) / n as f64 - 0.5).collect();
     let weight = 1.0 / (n * n) as f64;
@@ -699,6 +738,45 @@ mod tests {
         let grid = GridTemplate::new(&neutral, [80.0, 80.0]);
         let found = grid.track(&current).expect("textured");
         assert!((found[0] - 3.0).abs() < 0.1 && (found[1] + 2.0).abs() < 0.1, "{found:?}");
+    }
+
+    /// The canonical image read from the face's part of a frame is the one read from the whole
+    /// frame, for a face inside a large frame and for one running off its corner.
+    #[test]
+    fn face_luma_reads_what_the_whole_frame_gives() {
+        let (w, h) = (1600u32, 1000u32);
+        let image = RgbImage::from_fn(w, h, |x, y| {
+            let v = texture(f64::from(x), f64::from(y));
+            image::Rgb([(v * 255.0) as u8, (v * 200.0) as u8, ((1.0 - v) * 255.0) as u8])
+        });
+        let whole = || FaceLuma {
+            gray: Gray::luma(&image, 0..w as usize, 0..h as usize),
+            x0: 0.0,
+            y0: 0.0,
+        };
+        for (centre, roll) in [([700.0, 450.0], 0.2), ([40.0, 30.0], -0.3)] {
+            // The template's points scaled to 110 px per IOD, rolled, placed at `centre`.
+            let (sin, cos) = f64::sin_cos(roll);
+            let place = |p: Vec3| {
+                let (x, y) = (110.0 * p[0], 110.0 * p[1]);
+                [centre[0] + cos * x - sin * y, centre[1] + sin * x + cos * y, 110.0 * p[2]]
+            };
+            let mut points = vec![place(TEMPLATE[0].1); crate::landmarks::NUM_LANDMARKS];
+            for (i, p) in TEMPLATE {
+                points[i] = place(p);
+            }
+            let frame = FaceFrame::fit_points(&points).expect("the template is a face");
+            let part = face_luma(&image, &frame);
+            assert!(part.gray.data.len() * 4 < (w * h) as usize, "{centre:?}: read too much");
+            let (a, b) = (canonical(&part, &frame, None), canonical(&whole(), &frame, None));
+            let worst = a.levels[0]
+                .data
+                .iter()
+                .zip(&b.levels[0].data)
+                .map(|(p, q)| (p - q).abs())
+                .fold(0.0, f32::max);
+            assert!(worst < 1e-6, "{centre:?}: canonical images differ by {worst}");
+        }
     }
 
     #[test]
