@@ -205,8 +205,9 @@ fn one_bad_image_loses_nothing_else() {
     assert!(list.iter().all(|e| e["faces"].as_array().unwrap().len() == 1));
 }
 
-/// `facesym score --json`: every movement with left, right, ratio and weaker; a one-sided
-/// smile is scored with the right side weaker; a frame without a face is flagged, not an error.
+/// `facesym score --json`: every movement with left, right, ratio and weaker, and eye closure
+/// marked provisional; a one-sided smile is scored with the right side weaker; a frame without
+/// a face is flagged, not an error.
 #[test]
 fn score_json_schema() {
     use facesym::symmetry::FaceFrame;
@@ -240,6 +241,8 @@ fn score_json_schema() {
         let m = &first["movements"][id];
         assert!(m["left"].is_number() && m["right"].is_number(), "{id}");
         assert!(m.get("ratio").is_some() && m.get("weaker").is_some(), "{id}");
+        // Eye closure says why it is only provisional; the validated movements say nothing.
+        assert_eq!(m["provisional"].is_string(), id == "eye_closure", "{id}: {m}");
     }
     assert_eq!(first["movements"]["smile"]["weaker"], "right");
     assert!(first["movements"]["smile"]["ratio"].as_f64().unwrap() < 0.1);

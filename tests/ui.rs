@@ -78,7 +78,8 @@ fn controls_and_movement_rows() {
     harness.get_by_label_contains("your camera, the demo, or a video");
 }
 
-/// Injected results update the rows, colour-coded with the weaker side, and warnings show.
+/// Injected results update the rows, colour-coded with the weaker side, and warnings show; the
+/// provisional eye closure says so, the validated movements do not.
 #[test]
 fn rows_update_from_results() {
     let mut harness = harness();
@@ -86,6 +87,7 @@ fn rows_update_from_results() {
     harness.run();
     harness.get_by_label("Smile: ratio 0.50, weaker right");
     harness.get_by_label("Brow lift: not enough movement");
+    harness.get_by_label("Eye closure: not enough movement (provisional)");
     harness.get_by_label_contains("too dark");
     harness.get_by_label("mirror view of your face");
 }

@@ -17,6 +17,7 @@ use facesym::landmarks::{
 };
 use facesym::session::frames_out::{Format, FramesWriter};
 use facesym::session::{RecordingAnalyzer, Repetition, Store};
+use facesym::symmetry::movements::movement;
 use facesym::ui::{LiveStart, SourceKind};
 use facesym::{bench, io, overlay, symmetry};
 
@@ -91,6 +92,10 @@ enum Command {
         /// that receives NAME.overlay.png for each.
         #[arg(long, value_name = "OUT.png")]
         overlay: Option<PathBuf>,
+        /// The face mesh's own landmarks, exactly as MediaPipe's FaceMesh gives them (without
+        /// `refine_landmarks`); by default each eye's lid margins come from the iris model.
+        #[arg(long)]
+        mesh_only: bool,
     },
     /// Score each frame's six movements, side by side, against a neutral face.
     Score {
@@ -103,8 +108,9 @@ enum Command {
         /// Print JSON: one object per frame, an array when several are given.
         #[arg(long)]
         json: bool,
-        /// Measure with the face mesh alone (fast, but pulled toward symmetry); by default the
-        /// skin's own motion is followed from the neutral image.
+        /// Measure with the face mesh alone, its own lids included (fast, but pulled toward
+        /// symmetry); by default the skin's own motion is followed from the neutral image and
+        /// the lids come from the iris model.
         #[arg(long)]
         mesh_only: bool,
     },
@@ -216,8 +222,8 @@ fn run() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Cameras => cameras(),
-        Command::Landmarks { images, json, overlay } => {
-            landmarks(&models, &images, json, overlay.as_deref())
+        Command::Landmarks { images, json, overlay, mesh_only } => {
+            landmarks(&models, &images, json, overlay.as_deref(), mesh_only)
         }
         Command::Score { neutral, frames, json, mesh_only } => {
             score(&models, &neutral, &frames, json, mesh_only)
@@ -265,13 +271,21 @@ impl From<&Face> for FaceJson {
     }
 }
 
+/// The face models, with the iris model unless `mesh_only`.
+fn load_landmarker(models: &ModelPaths, mesh_only: bool) -> Result<FaceLandmarker> {
+    let loaded =
+        if mesh_only { FaceLandmarker::mesh_only(models) } else { FaceLandmarker::new(models) };
+    loaded.context("cannot load the face models")
+}
+
 fn landmarks(
     models: &ModelPaths,
     images: &[PathBuf],
     json: bool,
     overlay_out: Option<&Path>,
+    mesh_only: bool,
 ) -> Result<ExitCode> {
-    let landmarker = FaceLandmarker::new(models).context("cannot load the face models")?;
+    let landmarker = load_landmarker(models, mesh_only)?;
     let overlay_dir = overlay_out.filter(|p| images.len() > 1 || p.is_dir());
     if let Some(dir) = overlay_dir {
         std::fs::create_dir_all(dir)
@@ -345,6 +359,9 @@ struct MovementJson {
     ratio: Option<f64>,
     weaker: Option<symmetry::Side>,
     status: symmetry::ScoreStatus,
+    /// Why this movement's score is only provisional; absent when it is validated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    provisional: Option<&'static str>,
 }
 
 fn score(
@@ -354,7 +371,7 @@ fn score(
     json: bool,
     mesh_only: bool,
 ) -> Result<ExitCode> {
-    let mut landmarker = FaceLandmarker::new(models).context("cannot load the face models")?;
+    let mut landmarker = load_landmarker(models, mesh_only)?;
     let neutral_image = read_rgb(neutral_path)?;
     let neutral_face = largest_face(landmarker.faces(&neutral_image)?).with_context(|| {
         format!("no face found in the neutral image {}", neutral_path.display())
@@ -405,6 +422,7 @@ fn score(
                                 ratio: m.ratio,
                                 weaker: m.weaker,
                                 status: m.status,
+                                provisional: movement(m.movement).and_then(|d| d.caveat()),
                             };
                             (m.movement, json)
                         })
@@ -416,6 +434,9 @@ fn score(
                 failed += 1;
             }
         }
+    }
+    if !json && !results.is_empty() {
+        print_caveats();
     }
     finish_batch(&results, frames.len(), json, failed)
 }
@@ -457,7 +478,11 @@ fn print_score(path: &Path, score: &symmetry::FrameScore) {
             }
             _ => "not enough movement".to_string(),
         };
-        println!("  {:<13} left {:+.3}  right {:+.3}  {verdict}", m.movement, m.left, m.right);
+        let provisional = movement(m.movement).and_then(|d| d.caveat()).map_or("", |_| " *");
+        println!(
+            "  {:<13} left {:+.3}  right {:+.3}  {verdict}{provisional}",
+            m.movement, m.left, m.right
+        );
     }
 }
 
@@ -688,7 +713,18 @@ fn print_analysis_summary(frames: u64, repetitions: &[Repetition]) {
             (l, r) if l > r => format!("left ({l} of {})", l + r),
             (l, r) => format!("right ({r} of {})", l + r),
         };
-        println!("{:<14} {:>5} {:>13} {:>12}", m.id, reps.len(), median, weaker);
+        let provisional = m.caveat().map_or("", |_| " *");
+        println!("{:<14} {:>5} {:>13} {:>12}{provisional}", m.id, reps.len(), median, weaker);
+    }
+    print_caveats();
+}
+
+/// One line for each movement whose score is only provisional, saying why.
+fn print_caveats() {
+    for m in symmetry::CORE_MOVEMENTS {
+        if let Some(why) = m.caveat() {
+            println!("note: * {} is {why} (docs/validation.md)", m.id);
+        }
     }
 }
 

@@ -202,6 +202,7 @@ tr.not-done th { font-weight: 400; }
 .movement { border-top: 1px solid var(--line); padding-top: 22px; }
 .movement h2 { display: flex; align-items: center; gap: 12px; }
 .instruction { color: var(--muted); font-size: 14px; }
+.caveat { color: var(--fair-ink); font-size: 14px; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr));
   gap: 16px 28px; margin-top: 12px; }
 figure { margin: 0; }
@@ -366,6 +367,9 @@ impl Page<'_> {
         writeln!(f, "</h2>")?;
         if let Some(catalogue) = CORE_MOVEMENTS.iter().find(|m| m.id == id.as_str()) {
             writeln!(f, "<p class=\"instruction\">{}</p>", Escaped(catalogue.instruction))?;
+            if let Some(why) = catalogue.caveat() {
+                writeln!(f, "<p class=\"caveat\">This score is {}.</p>", Escaped(why))?;
+            }
         }
         let points = trend(self.history, id);
         writeln!(f, "<p>{}</p>", Escaped(&self.movement_text(movement, &points)))?;

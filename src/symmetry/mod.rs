@@ -11,7 +11,7 @@ pub mod score;
 
 pub use frame::{FaceFrame, FrameFlag, HeadPose};
 pub use landmarks_map::Side;
-pub use movements::{CORE_MOVEMENTS, Measure, Movement};
+pub use movements::{CORE_MOVEMENTS, Measure, Movement, Validation};
 pub use score::{
     FrameScore, MovementScore, Neutral, RestingSymmetry, ScoreStatus, score_frame, score_frames,
 };

@@ -280,7 +280,7 @@ impl LiveApp {
             ui.label("your right");
             ui.label("");
             ui.end_row();
-            movement_row(ui, movement.name, movement.min_excursion, score);
+            movement_row(ui, movement, score);
             ui.end_row();
         });
         if let Some(last) = &self.guided.last {

@@ -112,7 +112,12 @@ impl LiveApp {
                     let last = points.last().map_or("no sessions yet".to_string(), |p| {
                         format!("latest {:.2}", p.median_ratio)
                     });
-                    ui.label(RichText::new(format!("{} · {last}", movement.name)).strong());
+                    let provisional = movement.caveat().map_or("", |_| " (provisional)");
+                    let title = format!("{}{provisional} · {last}", movement.name);
+                    let label = ui.label(RichText::new(title).strong());
+                    if let Some(why) = movement.caveat() {
+                        label.on_hover_text(why);
+                    }
                     let xy: Vec<[f64; 2]> =
                         points.iter().map(|p| [day(p.started_unix), p.median_ratio]).collect();
                     Plot::new(("trend", movement.id))

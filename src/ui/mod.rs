@@ -27,7 +27,7 @@ use crate::landmarks::{FaceLandmarker, ModelPaths, Tracker, TrackerOptions};
 use crate::overlay::contours;
 use crate::pipeline::{Analysis, Pacing, Pipeline, SourceState};
 use crate::session::Store;
-use crate::symmetry::{CORE_MOVEMENTS, MovementScore, ScoreStatus, Side};
+use crate::symmetry::{CORE_MOVEMENTS, Movement, MovementScore, ScoreStatus, Side};
 
 use crate::session::history::{FAIR_RATIO, GOOD_RATIO};
 
@@ -477,7 +477,7 @@ impl LiveApp {
             ui.end_row();
             for movement in CORE_MOVEMENTS {
                 let score = scores.and_then(|s| s.iter().find(|m| m.movement == movement.id));
-                movement_row(ui, movement.name, movement.min_excursion, score);
+                movement_row(ui, &movement, score);
                 ui.end_row();
             }
         });
@@ -549,8 +549,10 @@ impl LiveApp {
     }
 }
 
-/// One movement: the name, both sides' bars, and the ratio with the weaker side.
-fn movement_row(ui: &mut egui::Ui, name: &str, min_excursion: f64, score: Option<&MovementScore>) {
+/// One movement: the name, both sides' bars, and the ratio with the weaker side; a provisional
+/// score says so, and why when hovered.
+fn movement_row(ui: &mut egui::Ui, movement: &Movement, score: Option<&MovementScore>) {
+    let (name, min_excursion) = (movement.name, movement.min_excursion);
     ui.label(name);
     let Some(score) = score else {
         ui.label("–");
@@ -578,7 +580,14 @@ fn movement_row(ui: &mut egui::Ui, name: &str, min_excursion: f64, score: Option
         _ => format!("{name}: not enough movement"),
     };
     let colour = score.ratio.map_or(Color32::GRAY, ratio_colour);
-    ui.colored_label(colour, text);
+    match movement.caveat() {
+        None => {
+            ui.colored_label(colour, text);
+        }
+        Some(why) => {
+            ui.colored_label(colour, format!("{text} (provisional)")).on_hover_text(why);
+        }
+    }
 }
 
 fn ratio_colour(ratio: f64) -> Color32 {
