@@ -1,5 +1,6 @@
-//! Per-stage benches: the landmark path (detector, crop, face mesh, whole tracked frame) and
-//! scoring (one frame from landmarks, one frame with skin motion, a batch of frames).
+//! Per-stage benches: the landmark path (detector, crop, face mesh, whole tracked frame with
+//! the face mesh alone, as MediaPipe's FaceMesh; the iris model on both eyes) and scoring (one
+//! frame from landmarks, one frame with skin motion, a batch of frames).
 //!
 //! `cargo bench` runs them; `cargo test` builds them and, in debug builds, runs each once.
 
@@ -8,7 +9,7 @@ use std::path::Path;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use facesym::io::read_rgb;
-use facesym::landmarks::{FaceLandmarker, ModelPaths, Roi, Tracker, TrackerOptions};
+use facesym::landmarks::{EyeModel, FaceLandmarker, ModelPaths, Roi, Tracker, TrackerOptions};
 use facesym::symmetry::flow::NeutralImage;
 use facesym::symmetry::score::score_frame_with_flow;
 use facesym::symmetry::{FaceFrame, Neutral, score_frame, score_frames};
@@ -19,17 +20,25 @@ use image::RgbImage;
 /// Frames in the tracked sequence (fewer in debug builds, where this is a smoke test).
 const SEQUENCE_FRAMES: usize = if cfg!(debug_assertions) { 4 } else { 120 };
 
-fn fixtures() -> (FaceLandmarker, RgbImage, Roi) {
+fn paths() -> ModelPaths {
+    ModelPaths::in_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models"))
+}
+
+/// The landmarker (with the iris model's lids, as the app, unless `mesh_only`), Hopper and her
+/// face's crop.
+fn fixtures(mesh_only: bool) -> (FaceLandmarker, RgbImage, Roi) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let paths = ModelPaths::in_dir(&root.join("models"));
-    let mut landmarker = FaceLandmarker::new(&paths).expect("models load");
+    let paths = paths();
+    let loaded =
+        if mesh_only { FaceLandmarker::mesh_only(&paths) } else { FaceLandmarker::new(&paths) };
+    let mut landmarker = loaded.expect("models load");
     let image = read_rgb(&root.join("tests/data/faces/grace_hopper.png")).expect("fixture");
     let roi = landmarker.faces(&image).expect("runs")[0].roi;
     (landmarker, image, roi)
 }
 
 fn stages(c: &mut Criterion) {
-    let (mut landmarker, image, roi) = fixtures();
+    let (mut landmarker, image, roi) = fixtures(true);
     let mut group = c.benchmark_group("landmarks");
     group.throughput(Throughput::Elements(1));
     group.bench_function("detect", |b| {
@@ -42,6 +51,9 @@ fn stages(c: &mut Criterion) {
     group.bench_function("face_mesh", |b| {
         b.iter(|| black_box(landmarker.mesh().infer(&roi).unwrap()))
     });
+    let landmarks = landmarker.faces(&image).expect("runs").remove(0).landmarks;
+    let mut eyes = EyeModel::new(&paths().iris).expect("iris model loads");
+    group.bench_function("eyes", |b| b.iter(|| black_box(eyes.eyes(&image, &landmarks).unwrap())));
     group.finish();
 
     let frames: Vec<RgbImage> = (0..SEQUENCE_FRAMES)
@@ -64,7 +76,7 @@ fn stages(c: &mut Criterion) {
 const BATCH_FRAMES: usize = if cfg!(debug_assertions) { 64 } else { 100_000 };
 
 fn scoring(c: &mut Criterion) {
-    let (mut landmarker, image, _) = fixtures();
+    let (mut landmarker, image, _) = fixtures(false);
     let face = landmarker.faces(&image).expect("runs").remove(0);
     let frame = FaceFrame::fit(&face.landmarks).expect("frame");
     let neutral = Neutral::from_landmarks(&face.landmarks).expect("neutral");

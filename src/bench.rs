@@ -26,9 +26,9 @@
 //!
 //! The per-frame path ([`BenchReport::per_frame_ms`]) is `tracked_frame + scoring` of the same
 //! frame (`tracked_frame` alone on a frame without a face); decode, eyes and skin motion are
-//! not in it: the live app pays `tracked_frame + eyes + skin_motion`. It is timed first, on its own, frame after frame with nothing in between (as
-//! MediaPipe's `process()` is timed); the other stages are timed in a second pass over the
-//! same frames, tracked again. Between two frames of that pass the detector and the skin
+//! not in it: the live app pays `tracked_frame + eyes + skin_motion`. It is timed first, on
+//! its own, frame after frame with nothing in between (as MediaPipe's `process()` is timed);
+//! the other stages are timed in a second pass over the same frames, tracked again. Between two frames of that pass the detector and the skin
 //! motion run, so `crop` and `face_mesh` there start with colder caches than in the first
 //! pass: their sum can exceed `tracked_frame`. The neutral is calibrated ([`calibrate`]) before timing, from the first frame whose
 //! face can be measured, found by the landmarker on that still frame so that the tracker

@@ -171,11 +171,6 @@ impl FaceLandmarker {
     pub fn mesh(&mut self) -> &mut FaceMesh {
         &mut self.mesh
     }
-
-    /// The iris model alone, when it is loaded.
-    pub fn eyes(&mut self) -> Option<&mut EyeModel> {
-        self.eyes.as_mut()
-    }
 }
 
 /// Any decoded image as 8-bit RGB: grey is repeated into the three channels, alpha dropped,

@@ -63,7 +63,8 @@ impl Tracker {
         let mut faces = Vec::with_capacity(crops.len());
         for (roi, detection) in crops {
             if let Some((landmarks, presence)) = self.landmarker.mesh().landmarks(image, &roi)? {
-                // The next crop comes from the face mesh's own landmarks, as in MediaPipe.
+                // The next crop comes from the face mesh's own landmarks: tracking is the same
+                // with or without the iris model.
                 self.tracked.push(Roi::from_landmarks(&landmarks));
                 let landmarks = self.landmarker.refine_lids(image, landmarks)?;
                 faces.push(Face { detection, roi, presence, landmarks });

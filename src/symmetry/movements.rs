@@ -109,8 +109,9 @@ const SMILE_DIRECTION: (f64, f64) =
 
 /// Eye closure is a fraction of the neutral aperture. The iris model's lids move by about a
 /// pixel with nothing but the crop around them changing: on the test faces' 9-px apertures
-/// other movements read as closures of up to 0.13 (docs/validation.md, cross-talk), while a
-/// real half-closed eye reads 0.22 or more. A sixth of the aperture is above that noise.
+/// other movements read as closures of up to 0.13 (docs/validation.md, cross-talk), while real
+/// eyes closed by a third or more (measured by hand) read 0.22 or more, but for one under
+/// heavy make-up. A sixth of the aperture is above that noise.
 const MIN_CLOSURE_FRACTION: f64 = 0.15;
 
 /// Eye closure checked on real blinks and closed eyes against lids measured by hand
