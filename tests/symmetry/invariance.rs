@@ -13,8 +13,9 @@ use image::imageops::{FilterType, resize};
 use crate::common::{self, face_image};
 
 /// Largest change of a side's excursion (IOD) under the views below. The issue asks 0.02 of
-/// every score; excursions moved by at most 0.005 IOD when this was written (ratios, which
-/// divide one small excursion by another, by up to 0.07: docs/validation.md).
+/// every score; excursions moved by at most 0.005 IOD against the same calibration and 0.009
+/// calibrated in the view when this was written (ratios, which divide one small excursion by
+/// another, by up to 0.07 and 0.10: docs/validation.md).
 const EXCURSION_TOLERANCE_IOD: f64 = 0.01;
 
 /// The views of [`view`]: (scale, roll in degrees, shift in pixels).
@@ -47,38 +48,57 @@ fn view(image: &RgbImage, scale: f64, roll_deg: f64, shift: [f64; 2]) -> RgbImag
 
 /// Grace Hopper and Barack Obama calibrated on their untransformed neutral faces; each
 /// synthetic movement (left side fully, right at half strength; not the eye closure, which
-/// the mesh does not read) scored on the warped frame, then on that frame seen at 0.75–2×,
-/// rolled ±20° and moved: every side's excursion stays within 0.01 IOD and the weaker side
-/// stays the same. At 0.5× both faces fall below the 60-px minimum and are flagged, not
-/// scored.
+/// no lid model reads from a warp) scored on the warped frame, then on that frame seen at
+/// 0.75–2×, rolled ±20° and moved, two ways: against the same calibration (the person moved
+/// after calibrating), and against a calibration on the neutral seen the same way (the person
+/// calibrated at that distance, as each session does). Every side's excursion stays within
+/// 0.01 IOD and the weaker side stays the same. At 0.5× both faces fall below the 60-px
+/// minimum and are flagged, not scored.
 #[test]
 fn scores_do_not_depend_on_scale_roll_or_position() {
     let mut landmarker = common::landmarker();
     for face in ["grace_hopper.png", "obama.png"] {
         let image = read_rgb(&face_image(face)).unwrap();
-        let found = landmarker.faces(&image).unwrap().remove(0);
-        let frame = FaceFrame::fit(&found.landmarks).unwrap();
-        let neutral = Neutral::from_landmarks(&found.landmarks).unwrap();
-        let skin = NeutralImage::new(&image, &frame);
-        let mut score = |frame: &RgbImage| -> FrameScore {
+        let mut calibrate = |image: &RgbImage| {
+            let found = landmarker.faces(image).unwrap().remove(0);
+            let frame = FaceFrame::fit(&found.landmarks).unwrap();
+            let neutral = Neutral::from_landmarks(&found.landmarks).unwrap();
+            (found.landmarks, frame.clone(), neutral, NeutralImage::new(image, &frame))
+        };
+        let (landmarks, frame, neutral, skin) = calibrate(&image);
+        // Each view's own calibration, for the second way.
+        let recalibrated: Vec<_> = VIEWS
+            .iter()
+            .map(|&(scale, roll, shift)| calibrate(&view(&image, scale, roll, shift)))
+            .collect();
+        let mut score = |frame: &RgbImage, neutral: &Neutral, skin: &NeutralImage| {
             let f = landmarker.faces(frame).unwrap().remove(0);
-            score_frame_with_flow(&neutral, &skin, frame, &f.landmarks)
+            score_frame_with_flow(neutral, skin, frame, &f.landmarks)
         };
         for (id, movement) in SYNTHETIC_MOVEMENTS.iter().filter(|(id, _)| *id != "eye_closure") {
-            let (warped, _) = apply_movement(&image, &found.landmarks, &frame, movement, 1.0, 0.5);
+            let (warped, _) = apply_movement(&image, &landmarks, &frame, movement, 1.0, 0.5);
             let find = |s: &FrameScore| -> MovementScore {
                 assert!(s.flags.is_empty(), "{face} {id}: {:?}", s.flags);
                 s.movements.iter().find(|m| m.movement == *id).unwrap().clone()
             };
-            let base = find(&score(&warped));
-            for (scale, roll, shift) in VIEWS {
-                let seen = find(&score(&view(&warped, scale, roll, shift)));
-                let what = format!("{face} {id} at {scale}×, {roll}°, {shift:?}");
-                let change = (seen.left - base.left).abs().max((seen.right - base.right).abs());
-                assert!(change <= EXCURSION_TOLERANCE_IOD, "{what}: {base:?} → {seen:?}");
-                assert_eq!(seen.weaker, base.weaker, "{what}: {base:?} → {seen:?}");
+            let base = find(&score(&warped, &neutral, &skin));
+            for ((scale, roll, shift), (_, _, own_neutral, own_skin)) in
+                VIEWS.iter().zip(&recalibrated)
+            {
+                let seen = view(&warped, *scale, *roll, *shift);
+                let ways = [
+                    ("same calibration", &neutral, &skin),
+                    ("calibrated there", own_neutral, own_skin),
+                ];
+                for (way, neutral, skin) in ways {
+                    let seen = find(&score(&seen, neutral, skin));
+                    let what = format!("{face} {id} at {scale}×, {roll}°, {shift:?}, {way}");
+                    let change = (seen.left - base.left).abs().max((seen.right - base.right).abs());
+                    assert!(change <= EXCURSION_TOLERANCE_IOD, "{what}: {base:?} → {seen:?}");
+                    assert_eq!(seen.weaker, base.weaker, "{what}: {base:?} → {seen:?}");
+                }
             }
-            let small = score(&view(&warped, 0.5, 0.0, [0.0, 0.0]));
+            let small = score(&view(&warped, 0.5, 0.0, [0.0, 0.0]), &neutral, &skin);
             assert!(
                 matches!(small.flags[..], [FrameFlag::FaceTooSmall { .. }]),
                 "{face} {id} at 0.5×: {:?}",
