@@ -246,6 +246,8 @@ fn score_json_schema() {
     }
     assert_eq!(first["movements"]["smile"]["weaker"], "right");
     assert!(first["movements"]["smile"]["ratio"].as_f64().unwrap() < 0.1);
+    assert!(first["movements"]["smile"]["ratio_uncertainty"].as_f64().unwrap() > 0.0);
+    assert!(first["movements"]["brow_lift"]["ratio_uncertainty"].is_null());
     assert!(first["pose"]["yaw_deg"].is_number());
     assert!(first["resting"]["brow_height"]["left"].is_number());
     assert_eq!(frames[1]["flags"][0]["flag"], "no_face");

@@ -85,7 +85,8 @@ fn rows_update_from_results() {
     let mut harness = harness();
     harness.state_mut().show_analysis(injected());
     harness.run();
-    harness.get_by_label("Smile: ratio 0.50, weaker right");
+    let u = 0.005 * 1.5 / 0.10;
+    harness.get_by_label(&format!("Smile: ratio 0.50 ± {u:.2}, weaker right"));
     harness.get_by_label("Brow lift: not enough movement");
     harness.get_by_label("Eye closure: not enough movement (provisional)");
     harness.get_by_label_contains("too dark");

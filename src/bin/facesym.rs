@@ -357,6 +357,7 @@ struct MovementJson {
     left: f64,
     right: f64,
     ratio: Option<f64>,
+    ratio_uncertainty: Option<f64>,
     weaker: Option<symmetry::Side>,
     status: symmetry::ScoreStatus,
     /// Why this movement's score is only provisional; absent when it is validated.
@@ -420,6 +421,7 @@ fn score(
                                 left: m.left,
                                 right: m.right,
                                 ratio: m.ratio,
+                                ratio_uncertainty: m.ratio_uncertainty,
                                 weaker: m.weaker,
                                 status: m.status,
                                 provisional: movement(m.movement).and_then(|d| d.caveat()),
@@ -474,7 +476,8 @@ fn print_score(path: &Path, score: &symmetry::FrameScore) {
     for m in &score.movements {
         let verdict = match (m.ratio, m.weaker) {
             (Some(ratio), Some(weaker)) => {
-                format!("ratio {ratio:.2}, weaker side: {}", weaker.name())
+                let within = m.ratio_uncertainty.map_or(String::new(), |u| format!(" ± {u:.2}"));
+                format!("ratio {ratio:.2}{within}, weaker side: {}", weaker.name())
             }
             _ => "not enough movement".to_string(),
         };

@@ -70,6 +70,11 @@ pub struct Movement {
     /// Below this excursion on the stronger side (IOD, or fraction for eye closure) the
     /// movement is "not enough movement", not a score.
     pub min_excursion: f64,
+    /// How much one side's excursion may differ between two readings of the same movement
+    /// (the face seen at another size, roll or place; same units as `min_excursion`): what
+    /// [`MovementScore::ratio_uncertainty`](super::MovementScore::ratio_uncertainty) is
+    /// worked out from.
+    pub excursion_noise: f64,
     /// How far its score has been shown to be right (docs/validation.md).
     pub validation: Validation,
 }
@@ -99,6 +104,15 @@ impl Movement {
 /// docs/landmarks.md): a ratio of two such numbers means nothing.
 const MIN_DISTANCE_EXCURSION_IOD: f64 = 0.03;
 
+/// Skin-motion excursions moved by up to 0.005 IOD when the same warped face was seen at
+/// 0.75–2×, rolled ±20° or moved, against one calibration (`tests/symmetry/invariance.rs`;
+/// 0.009 when calibrated again in the view).
+const DISTANCE_EXCURSION_NOISE_IOD: f64 = 0.005;
+
+/// The iris model's lids moved by up to 0.12 of a 9-px aperture (0.04 of a 17-px one) when the
+/// eye's crop moved by a pixel (docs/validation.md, cross-talk).
+const CLOSURE_NOISE_FRACTION: f64 = 0.10;
+
 /// The smile's direction, (outward, up): the mouth corner rises and draws outwards along the
 /// zygomaticus major's line of pull, here 45° up from the horizontal of the face frame. A
 /// smile whose corner moves anywhere within 45° of it still reads at least 71 % of its size
@@ -127,6 +141,7 @@ pub const CORE_MOVEMENTS: [Movement; 6] = [
         instruction: "Raise both eyebrows as if surprised, evenly on both sides.",
         measure: Measure::Lift { points: &BROW_UPPER_RIGHT },
         min_excursion: MIN_DISTANCE_EXCURSION_IOD,
+        excursion_noise: DISTANCE_EXCURSION_NOISE_IOD,
         validation: Validation::KnownMovement,
     },
     Movement {
@@ -135,6 +150,7 @@ pub const CORE_MOVEMENTS: [Movement; 6] = [
         instruction: "Close both eyes gently, as in sleep, without squeezing.",
         measure: Measure::Closure { lid_pairs: &EYELID_PAIRS_RIGHT },
         min_excursion: MIN_CLOSURE_FRACTION,
+        excursion_noise: CLOSURE_NOISE_FRACTION,
         validation: Validation::Provisional(EYE_CLOSURE_CAVEAT),
     },
     Movement {
@@ -143,6 +159,7 @@ pub const CORE_MOVEMENTS: [Movement; 6] = [
         instruction: "Wrinkle your nose as if at a bad smell, pulling both nostrils up.",
         measure: Measure::Approach { points: &NASAL_ALA_RIGHT, anchor: INNER_EYE_CORNER_RIGHT },
         min_excursion: MIN_DISTANCE_EXCURSION_IOD,
+        excursion_noise: DISTANCE_EXCURSION_NOISE_IOD,
         validation: Validation::KnownMovement,
     },
     Movement {
@@ -151,6 +168,7 @@ pub const CORE_MOVEMENTS: [Movement; 6] = [
         instruction: "Smile broadly with closed lips, moving both mouth corners evenly.",
         measure: Measure::Excursion { point: MOUTH_CORNER_RIGHT, along: SMILE_DIRECTION },
         min_excursion: MIN_DISTANCE_EXCURSION_IOD,
+        excursion_noise: DISTANCE_EXCURSION_NOISE_IOD,
         validation: Validation::KnownMovement,
     },
     Movement {
@@ -159,6 +177,7 @@ pub const CORE_MOVEMENTS: [Movement; 6] = [
         instruction: "Push your lips forward as if saying 'oo', keeping both sides even.",
         measure: Measure::Pucker { corner: MOUTH_CORNER_RIGHT },
         min_excursion: MIN_DISTANCE_EXCURSION_IOD,
+        excursion_noise: DISTANCE_EXCURSION_NOISE_IOD,
         validation: Validation::KnownMovement,
     },
     Movement {
@@ -167,6 +186,7 @@ pub const CORE_MOVEMENTS: [Movement; 6] = [
         instruction: "Fill your cheeks with air and hold, keeping your lips sealed.",
         measure: Measure::Outward { points: &CHEEK_RIGHT },
         min_excursion: MIN_DISTANCE_EXCURSION_IOD,
+        excursion_noise: DISTANCE_EXCURSION_NOISE_IOD,
         validation: Validation::KnownMovement,
     },
 ];

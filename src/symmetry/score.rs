@@ -166,6 +166,10 @@ pub struct MovementScore {
     pub ratio: Option<f64>,
     /// The side that moved less; `None` when not enough movement.
     pub weaker: Option<Side>,
+    /// How far the ratio may be off when each side's excursion is off by the movement's
+    /// `excursion_noise`: `noise · (1 + ratio) / stronger`. Small movements give uncertain
+    /// ratios; `None` when not enough movement.
+    pub ratio_uncertainty: Option<f64>,
     /// Scored or not.
     pub status: ScoreStatus,
 }
@@ -189,16 +193,21 @@ impl MovementScore {
                 right,
                 ratio: None,
                 weaker: None,
+                ratio_uncertainty: None,
                 status: ScoreStatus::NotEnoughMovement,
             };
         }
         let weaker = if l < r { Side::Left } else { Side::Right };
+        let ratio = l.min(r) / stronger;
         Self {
             movement: movement.id,
             left,
             right,
-            ratio: Some(l.min(r) / stronger),
+            ratio: Some(ratio),
             weaker: Some(weaker),
+            // ratio = w / s; with w and s each off by up to n, it is off by up to
+            // (n + ratio · n) / s to first order.
+            ratio_uncertainty: Some(movement.excursion_noise * (1.0 + ratio) / stronger),
             status: ScoreStatus::Scored,
         }
     }
@@ -267,4 +276,33 @@ fn median(values: impl Iterator<Item = f64>) -> f64 {
         return f64::NAN;
     }
     if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::symmetry::movements::movement;
+
+    /// Each side read off by up to the movement's noise moves the ratio by no more than its
+    /// uncertainty (to first order: the exact bound is `u · s / (s − n)`); a tiny movement
+    /// has a large uncertainty, a large one a small uncertainty, and no score has none.
+    #[test]
+    fn ratio_uncertainty_covers_the_excursion_noise() {
+        let smile = movement("smile").unwrap();
+        let n = smile.excursion_noise;
+        for (left, right) in [(0.10, 0.05), (0.05, 0.10), (0.20, 0.19), (0.04, 0.0), (0.31, 0.02)] {
+            let score = MovementScore::from_excursions(smile, left, right);
+            let (ratio, u) = (score.ratio.unwrap(), score.ratio_uncertainty.unwrap());
+            let stronger = f64::max(left, right);
+            for (dl, dr) in [(-n, -n), (-n, n), (n, -n), (n, n)] {
+                let moved = MovementScore::from_excursions(smile, left + dl, right + dr);
+                let change = (moved.ratio.unwrap() - ratio).abs();
+                assert!(change <= u * stronger / (stronger - n) + 1e-12, "{left}, {right}");
+            }
+        }
+        let small = MovementScore::from_excursions(smile, 0.04, 0.02).ratio_uncertainty.unwrap();
+        let large = MovementScore::from_excursions(smile, 0.20, 0.10).ratio_uncertainty.unwrap();
+        assert!((small - 0.1875).abs() < 1e-12 && (large - 0.0375).abs() < 1e-12);
+        assert_eq!(MovementScore::from_excursions(smile, 0.01, 0.0).ratio_uncertainty, None);
+    }
 }

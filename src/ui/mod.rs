@@ -575,7 +575,8 @@ fn movement_row(ui: &mut egui::Ui, movement: &Movement, score: Option<&MovementS
     }
     let text = match (score.status, score.ratio, score.weaker) {
         (ScoreStatus::Scored, Some(ratio), Some(weaker)) => {
-            format!("{name}: ratio {ratio:.2}, weaker {}", weaker.name())
+            let within = score.ratio_uncertainty.map_or(String::new(), |u| format!(" ± {u:.2}"));
+            format!("{name}: ratio {ratio:.2}{within}, weaker {}", weaker.name())
         }
         _ => format!("{name}: not enough movement"),
     };

@@ -96,6 +96,10 @@ fn scores_do_not_depend_on_scale_roll_or_position() {
                     let change = (seen.left - base.left).abs().max((seen.right - base.right).abs());
                     assert!(change <= EXCURSION_TOLERANCE_IOD, "{what}: {base:?} → {seen:?}");
                     assert_eq!(seen.weaker, base.weaker, "{what}: {base:?} → {seen:?}");
+                    // The two readings' ratios agree within their stated uncertainties.
+                    let (a, b) = (base.ratio.unwrap(), seen.ratio.unwrap());
+                    let within = base.ratio_uncertainty.unwrap() + seen.ratio_uncertainty.unwrap();
+                    assert!((a - b).abs() <= within, "{what}: {base:?} → {seen:?}");
                 }
             }
             let small = score(&view(&warped, 0.5, 0.0, [0.0, 0.0]), &neutral, &skin);
