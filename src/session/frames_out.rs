@@ -15,7 +15,8 @@ use crate::symmetry::CORE_MOVEMENTS;
 /// The format, from the output file's extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
-    /// One row per frame; per movement `ID_left`, `ID_right`, `ID_ratio`.
+    /// One row per frame; per movement `ID_left`, `ID_right`, `ID_ratio`,
+    /// `ID_ratio_uncertainty`.
     Csv,
     /// `{"frames": [...], "repetitions": [...]}`.
     Json,
@@ -57,7 +58,7 @@ impl FramesWriter {
             Format::Csv => {
                 write!(out, "frame,t_s,flags")?;
                 for m in CORE_MOVEMENTS {
-                    write!(out, ",{0}_left,{0}_right,{0}_ratio", m.id)?;
+                    write!(out, ",{0}_left,{0}_right,{0}_ratio,{0}_ratio_uncertainty", m.id)?;
                 }
                 writeln!(out)?;
             }
@@ -84,10 +85,12 @@ impl FramesWriter {
                 for m in CORE_MOVEMENTS {
                     match movements.and_then(|ms| ms.iter().find(|s| s.movement == m.id)) {
                         Some(s) => {
-                            let ratio = s.ratio.map_or(String::new(), |r| format!("{r:.4}"));
-                            write!(self.out, ",{:.5},{:.5},{ratio}", s.left, s.right)?;
+                            let four =
+                                |v: Option<f64>| v.map_or(String::new(), |r| format!("{r:.4}"));
+                            let (ratio, within) = (four(s.ratio), four(s.ratio_uncertainty));
+                            write!(self.out, ",{:.5},{:.5},{ratio},{within}", s.left, s.right)?;
                         }
-                        None => write!(self.out, ",,,")?,
+                        None => write!(self.out, ",,,,")?,
                     }
                 }
                 writeln!(self.out)

@@ -59,7 +59,11 @@ fn analyze_counts_repetitions_and_writes_every_frame() {
     let frames = stdout.split_whitespace().next().unwrap().parse::<usize>().unwrap();
     let text = std::fs::read_to_string(&csv).unwrap();
     assert_eq!(text.lines().count(), frames + 1, "header + one row per frame");
-    assert!(text.starts_with("frame,t_s,flags,brow_lift_left,brow_lift_right,brow_lift_ratio"));
+    let header = "frame,t_s,flags,brow_lift_left,brow_lift_right,brow_lift_ratio,\
+                  brow_lift_ratio_uncertainty,eye_closure_left";
+    assert!(text.starts_with(header), "{}", text.lines().next().unwrap_or_default());
+    let columns = text.lines().next().unwrap().split(',').count();
+    assert!(text.lines().all(|l| l.split(',').count() == columns), "every row has every column");
 
     let (out, _, stderr) = run(facesym(&["analyze"]).arg(video).arg("--out").arg(&json));
     assert!(out.status.success(), "{stderr}");
