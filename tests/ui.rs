@@ -241,6 +241,7 @@ fn repetition(movement: &'static str, ratio: f64) -> Repetition {
         peak_left: 0.12,
         peak_right: 0.12 * ratio,
         ratio: Some(ratio),
+        ratio_uncertainty: Some(0.005 * (1.0 + ratio) / 0.12),
         weaker: Some(Side::Right),
         time_to_peak_s: 0.6,
         hold_s: 1.1,
@@ -283,7 +284,8 @@ fn guided_session_records_each_repetition() {
     harness.state_mut().send_event(LiveEvent::Repetition(repetition("brow_lift", 0.5)));
     harness.run();
     assert_eq!(store.repetitions(Some(session)).unwrap().len(), 1);
-    harness.get_by_label("Last repetition: ratio 0.50, weaker right");
+    // The uncertainty of a 0.12-IOD peak against 0.005 IOD of noise: 0.005 · 1.5 / 0.12.
+    harness.get_by_label("Last repetition: ratio 0.50 ± 0.06, weaker right");
     harness.state_mut().send_event(LiveEvent::Repetition(repetition("brow_lift", 0.6)));
     harness.run();
     harness.get_by_label("Movement 2 of 6: Eye closure");
@@ -320,8 +322,9 @@ fn guided_session_records_each_repetition() {
 
     harness.get_by_label("Show history").click();
     harness.run();
-    harness.get_by_label("Brow lift · latest 0.55");
-    harness.get_by_label("Nose wrinkle · latest 0.90");
+    // Medians with the median uncertainty (0.005 · (1 + ratio) / 0.12 a repetition).
+    harness.get_by_label("Brow lift · latest 0.55 ± 0.06");
+    harness.get_by_label("Nose wrinkle · latest 0.90 ± 0.08");
     harness.get_by_label("Smile · no sessions yet");
     assert_eq!(harness.state_mut().history().len(), 1);
 }

@@ -701,14 +701,18 @@ fn analyze(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Per movement: repetitions, and their ratios' median and range.
+/// Per movement: repetitions, their ratios' median with the typical repetition's uncertainty,
+/// and the weaker side.
 fn print_analysis_summary(frames: u64, repetitions: &[Repetition]) {
+    use facesym::session::history::median;
     println!("{frames} frames analysed");
     println!("{:<14} {:>5} {:>13} {:>12}", "movement", "reps", "median ratio", "weaker side");
     for m in symmetry::CORE_MOVEMENTS {
         let reps: Vec<_> = repetitions.iter().filter(|r| r.movement == m.id).collect();
-        let median = facesym::session::history::median(reps.iter().filter_map(|r| r.ratio))
-            .map_or("–".to_string(), |r| format!("{r:.2}"));
+        let within = median(reps.iter().filter_map(|r| r.ratio.and(r.ratio_uncertainty)))
+            .map_or(String::new(), |u| format!(" ± {u:.2}"));
+        let median = median(reps.iter().filter_map(|r| r.ratio))
+            .map_or("–".to_string(), |r| format!("{r:.2}{within}"));
         let left = reps.iter().filter(|r| r.weaker == Some(symmetry::Side::Left)).count();
         let right = reps.iter().filter(|r| r.weaker == Some(symmetry::Side::Right)).count();
         let weaker = match (left, right) {

@@ -75,6 +75,8 @@ pub struct Step {
     pub done: u32,
     /// Their ratios (weaker over stronger peak), those that had one.
     pub ratios: Vec<f64>,
+    /// Those ratios' uncertainties.
+    pub ratio_uncertainties: Vec<f64>,
     /// The person skipped it.
     pub skipped: bool,
 }
@@ -101,7 +103,13 @@ impl GuidedSession {
         };
         let steps = movements
             .iter()
-            .map(|movement| Step { movement, done: 0, ratios: Vec::new(), skipped: false })
+            .map(|movement| Step {
+                movement,
+                done: 0,
+                ratios: Vec::new(),
+                ratio_uncertainties: Vec::new(),
+                skipped: false,
+            })
             .collect();
         Self {
             settings,
@@ -188,6 +196,7 @@ impl GuidedSession {
         }
         step.done += 1;
         step.ratios.extend(rep.ratio);
+        step.ratio_uncertainties.extend(rep.ratio.and(rep.ratio_uncertainty));
         if step.done >= self.settings.repetitions {
             self.advance(now);
         }
@@ -209,6 +218,7 @@ impl GuidedSession {
             let step = &mut self.steps[self.current];
             step.done = 0;
             step.ratios.clear();
+            step.ratio_uncertainties.clear();
             step.skipped = false;
             self.timer_start = now;
         }
@@ -246,6 +256,7 @@ mod tests {
             peak_left: 0.1,
             peak_right: 0.1 * ratio,
             ratio: Some(ratio),
+            ratio_uncertainty: Some(0.05),
             weaker: Some(Side::Right),
             time_to_peak_s: 0.5,
             hold_s: 0.4,
@@ -279,6 +290,7 @@ mod tests {
         assert_eq!(s.phase(), Phase::Finished);
         assert!(!s.stopped());
         assert!(s.steps().iter().all(|step| step.done == 2 && step.ratios == [0.5, 0.7]));
+        assert!(s.steps().iter().all(|step| step.ratio_uncertainties == [0.05, 0.05]));
     }
 
     /// A repetition of another movement (a smile during brow lifts) does not count.
@@ -303,7 +315,7 @@ mod tests {
         s.repetition(&rep("eye_closure", 0.6), 3.0);
         s.repeat(10.0);
         assert_eq!(s.steps()[1].done, 0);
-        assert!(s.steps()[1].ratios.is_empty());
+        assert!(s.steps()[1].ratios.is_empty() && s.steps()[1].ratio_uncertainties.is_empty());
         assert_eq!(s.cue(10.0).map(|c| c.action), Some(Action::Relax));
         s.stop();
         assert_eq!(s.phase(), Phase::Finished);

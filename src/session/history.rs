@@ -26,6 +26,11 @@ pub struct MovementSummary {
     /// Median of the repetitions' ratios (weaker over stronger peak, 0–1); `None` when no
     /// repetition had enough movement to be scored.
     pub median_ratio: Option<f64>,
+    /// Median of the scored repetitions' ratio uncertainties: how far a typical repetition's
+    /// ratio may be off from measurement noise. Not divided by the square root of the count:
+    /// a session's repetitions share one calibration, so their errors are not independent.
+    /// `None` when no repetition has one (those recorded before facesym stored it).
+    pub median_ratio_uncertainty: Option<f64>,
     /// Repetitions whose weaker side was the person's left.
     pub weaker_left: usize,
     /// Repetitions whose weaker side was the person's right.
@@ -62,8 +67,20 @@ pub struct TrendPoint {
     pub started_unix: i64,
     /// The movement's median ratio in that session.
     pub median_ratio: f64,
+    /// Its uncertainty ([`MovementSummary::median_ratio_uncertainty`]).
+    pub ratio_uncertainty: Option<f64>,
     /// The movement's repetitions in that session.
     pub repetitions: usize,
+}
+
+impl TrendPoint {
+    /// Whether this session's median ratio and `earlier`'s differ by more than their
+    /// uncertainties added: a change that measurement noise alone cannot explain. `None`
+    /// when either has no uncertainty.
+    pub fn differs_from(&self, earlier: &TrendPoint) -> Option<bool> {
+        let within = self.ratio_uncertainty? + earlier.ratio_uncertainty?;
+        Some((self.median_ratio - earlier.median_ratio).abs() > within)
+    }
 }
 
 /// Summaries of `sessions` from their repetitions, in start-time order (then id). Repetitions
@@ -103,6 +120,7 @@ pub fn trend(summaries: &[SessionSummary], movement: &str) -> Vec<TrendPoint> {
                 session_id: s.session.id,
                 started_unix: s.session.started_unix,
                 median_ratio: m.median_ratio?,
+                ratio_uncertainty: m.median_ratio_uncertainty,
                 repetitions: m.repetitions,
             })
         })
@@ -141,6 +159,9 @@ fn summarize_movement(id: &str, reps: &[&StoredRepetition]) -> MovementSummary {
         movement: id.to_string(),
         repetitions: reps.len(),
         median_ratio: median(reps.iter().filter_map(|r| r.ratio)),
+        median_ratio_uncertainty: median(
+            reps.iter().filter(|r| r.ratio.is_some()).filter_map(|r| r.ratio_uncertainty),
+        ),
         weaker_left: weaker("left"),
         weaker_right: weaker("right"),
         median_time_to_peak_s: median(reps.iter().map(|r| r.time_to_peak_s)),
@@ -167,6 +188,7 @@ mod tests {
             peak_left: 0.1,
             peak_right: 0.05,
             ratio,
+            ratio_uncertainty: ratio.map(|r| 0.1 * (1.0 + r) / 2.0),
             weaker: ratio.map(|_| weaker.to_string()),
             time_to_peak_s: 0.5,
             hold_s: 1.0,
@@ -200,6 +222,8 @@ mod tests {
         assert_eq!(smile.repetitions, 5, "unscored repetitions are counted");
         // Ratios 0.4, 0.5, 0.6, 0.8: an even count, the mean of 0.5 and 0.6.
         assert!((smile.median_ratio.unwrap() - 0.55).abs() < 1e-12);
+        // Uncertainties 0.07, 0.075, 0.08, 0.09: the median is 0.0775.
+        assert!((smile.median_ratio_uncertainty.unwrap() - 0.0775).abs() < 1e-12);
         assert_eq!((smile.weaker_left, smile.weaker_right), (1, 3));
         assert_eq!(smile.median_time_to_peak_s, Some(0.5));
         assert_eq!(smile.median_hold_s, Some(3.0));
@@ -211,6 +235,7 @@ mod tests {
         let summaries = summarize(&[session(1, 100)], &reps);
         let pucker = &summaries[0].movements[0];
         assert_eq!((pucker.repetitions, pucker.median_ratio), (2, None));
+        assert_eq!(pucker.median_ratio_uncertainty, None);
         assert_eq!((pucker.weaker_left, pucker.weaker_right), (0, 0));
         assert!(trend(&summaries, "pucker").is_empty());
     }
@@ -256,12 +281,28 @@ mod tests {
         ];
         let points = trend(&summarize(&sessions, &reps), "smile");
         assert_eq!(points.len(), 2);
-        assert_eq!(
-            points[0],
-            TrendPoint { session_id: 2, started_unix: 100, median_ratio: 0.4, repetitions: 1 }
-        );
+        let p = points[0];
+        assert_eq!((p.session_id, p.started_unix, p.median_ratio, p.repetitions), (2, 100, 0.4, 1));
+        assert!((p.ratio_uncertainty.unwrap() - 0.07).abs() < 1e-12);
         assert_eq!((points[1].session_id, points[1].repetitions), (1, 2));
         assert!((points[1].median_ratio - 0.65).abs() < 1e-12);
         assert!(trend(&summarize(&sessions, &reps), "no_such_movement").is_empty());
+    }
+
+    #[test]
+    fn a_change_counts_only_beyond_both_uncertainties() {
+        let point = |ratio: f64, u: Option<f64>| TrendPoint {
+            session_id: 1,
+            started_unix: 0,
+            median_ratio: ratio,
+            ratio_uncertainty: u,
+            repetitions: 10,
+        };
+        let before = point(0.50, Some(0.05));
+        assert_eq!(point(0.59, Some(0.05)).differs_from(&before), Some(false));
+        assert_eq!(point(0.61, Some(0.05)).differs_from(&before), Some(true));
+        assert_eq!(point(0.39, Some(0.05)).differs_from(&before), Some(true));
+        assert_eq!(point(0.90, None).differs_from(&before), None);
+        assert_eq!(before.differs_from(&point(0.90, None)), None);
     }
 }

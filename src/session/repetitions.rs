@@ -58,6 +58,9 @@ pub struct Repetition {
     pub peak_right: f64,
     /// Weaker over stronger peak, 0–1.
     pub ratio: Option<f64>,
+    /// How far the ratio may be off from measurement noise alone (see
+    /// [`MovementScore::ratio_uncertainty`]), from the two peaks.
+    pub ratio_uncertainty: Option<f64>,
     /// The side with the smaller peak.
     pub weaker: Option<Side>,
     /// From onset to peak, seconds.
@@ -180,6 +183,7 @@ impl RepetitionCounter {
             peak_left,
             peak_right,
             ratio: score.ratio.filter(|_| scored),
+            ratio_uncertainty: score.ratio_uncertainty.filter(|_| scored),
             weaker: score.weaker.filter(|_| scored),
             time_to_peak_s: peak.t - first.t,
             hold_s,

@@ -118,6 +118,12 @@ fn ratio_text(ratio: Option<f64>) -> String {
     ratio.map_or("–".to_string(), |r| format!("{r:.2}"))
 }
 
+/// " ± 0.08" (a no-break space after "±", so that a line never ends on it), or nothing for a
+/// ratio without an uncertainty.
+fn uncertainty_text(uncertainty: Option<f64>) -> String {
+    uncertainty.map_or(String::new(), |u| format!(" ±\u{a0}{u:.2}"))
+}
+
 fn seconds_text(seconds: Option<f64>) -> String {
     seconds.map_or("–".to_string(), |s| format!("{s:.1} s"))
 }
@@ -199,6 +205,7 @@ tr.not-done th { font-weight: 400; }
 .ratio.fair { background: var(--fair-tint); color: var(--fair-ink); }
 .ratio.poor { background: var(--poor-tint); color: var(--poor-ink); }
 .muted { color: var(--muted); }
+.uncertainty { color: var(--muted); font-size: 13px; white-space: pre; }
 .movement { border-top: 1px solid var(--line); padding-top: 22px; }
 .movement h2 { display: flex; align-items: center; gap: 12px; }
 .instruction { color: var(--muted); font-size: 14px; }
@@ -217,6 +224,7 @@ svg.chart { display: block; width: 100%; height: auto; overflow: visible; }
 .chart .band.poor { fill: var(--poor); opacity: 0.11; }
 .chart .series { fill: none; stroke: #7d8896; stroke-width: 1.5; }
 .chart .median { stroke: var(--ink); stroke-width: 1.5; stroke-dasharray: 6 4; }
+.chart .error { stroke: #4b5563; stroke-width: 1.5; }
 .chart .point, .chart .trend-point { stroke: #ffffff; stroke-width: 1.5; }
 .chart .good { fill: #2f9e48; }
 .chart .fair { fill: #d4960f; }
@@ -395,7 +403,11 @@ impl Page<'_> {
         let mut text = format!("{n} repetition{}. ", if n == 1 { "" } else { "s" });
         match movement.median_ratio {
             Some(ratio) => {
-                text += &format!("Median ratio {ratio:.2} ({}). ", Band::of(ratio).words());
+                text += &format!(
+                    "Median ratio {ratio:.2}{} ({}). ",
+                    uncertainty_text(movement.median_ratio_uncertainty),
+                    Band::of(ratio).words()
+                );
             }
             None => text += "No repetition had enough movement to compare the sides. ",
         }
@@ -423,6 +435,7 @@ impl Page<'_> {
         };
         let session = &self.summary.session;
         let previous = points.iter().rev().find(|p| p.session_id != session.id);
+        let current = points.iter().find(|p| p.session_id == session.id);
         if let (Some(before), Some(now)) = (previous, movement.median_ratio) {
             // The change as the two printed values differ, so that the text adds up.
             let hundredths = (now * 100.0).round() - (before.median_ratio * 100.0).round();
@@ -432,11 +445,28 @@ impl Page<'_> {
                 h => format!("Down {:.2} from", -h / 100.0),
             };
             text += &format!(
-                "{change} {:.2} in session {} ({}).",
+                "{change} {:.2} in session {} ({})",
                 before.median_ratio,
                 before.session_id,
                 date_text(before.started_unix),
             );
+            // Whether measurement noise alone could explain the change.
+            let noise = current.and_then(|c| Some((c.differs_from(before)?, c)));
+            text += &match noise {
+                Some((differs, c)) if hundredths != 0.0 => {
+                    let within = c.ratio_uncertainty.unwrap_or(0.0)
+                        + before.ratio_uncertainty.unwrap_or(0.0);
+                    if differs {
+                        format!(", more than the two sessions’ uncertainties (±\u{a0}{within:.2}).")
+                    } else {
+                        format!(
+                            ", within the two sessions’ uncertainties (±\u{a0}{within:.2}): not a \
+                             clear change."
+                        )
+                    }
+                }
+                _ => ".".to_string(),
+            };
         } else if previous.is_none() {
             text += "No earlier session in the record has this movement.";
         }
@@ -469,6 +499,13 @@ fn about(f: &mut Formatter<'_>) -> fmt::Result {
          side’s: <strong>1.00</strong> means both sides moved equally, 0.50 that the weaker \
          side moved half as far. A session’s value for a movement is the median over its \
          repetitions. Left and right are your own left and right, not as in a mirror.</p>"
+    )?;
+    writeln!(
+        f,
+        "<p>The <strong>±</strong> after a ratio is how far it may be off from measurement \
+         noise alone: the smaller the movement, the less certain the ratio. A session’s value \
+         is the typical repetition’s. A change between two sessions smaller than their two \
+         uncertainties together is not a clear change.</p>"
     )?;
     writeln!(f, "<ul class=\"legend\">")?;
     writeln!(
@@ -509,7 +546,13 @@ fn footer(f: &mut Formatter<'_>) -> fmt::Result {
 
 fn table_row(f: &mut Formatter<'_>, index: usize, m: &MovementSummary) -> fmt::Result {
     let ratio = match m.median_ratio {
-        Some(r) => format!("<span class=\"ratio {}\">{r:.2}</span>", Band::of(r).class()),
+        Some(r) => format!(
+            "<span class=\"ratio {}\">{r:.2}</span>{}",
+            Band::of(r).class(),
+            m.median_ratio_uncertainty.map_or(String::new(), |u| format!(
+                "<span class=\"uncertainty\"> ±\u{a0}{u:.2}</span>"
+            ))
+        ),
         None => "<span class=\"muted\">not enough movement</span>".to_string(),
     };
     writeln!(
@@ -664,17 +707,50 @@ impl Plot {
     }
 }
 
+/// Legend labels (the median's is "median 0.64").
+const ERROR_BAR_LABEL: &str = "± uncertainty";
+const NOT_SCORED_LABEL: &str = "not enough movement";
+const TREND_CURRENT_LABEL: &str = "this session";
+const TREND_SERIES_LABEL: &str = "session medians";
+
+/// Where each legend entry starts, and where the last one ends: a marker 26 units wide, then
+/// its label, then 18 units of space.
+fn legend_positions<'a>(labels: impl IntoIterator<Item = &'a str>) -> (Vec<f64>, f64) {
+    let mut x = PLOT_LEFT;
+    let mut starts = Vec::new();
+    for label in labels {
+        starts.push(x);
+        x += 26.0 + label.chars().count() as f64 * LEGEND_CHAR_WIDTH + 18.0;
+    }
+    (starts, x - 18.0)
+}
+
 /// A legend over the plot: each entry a marker (SVG drawn with its centre at the origin,
 /// within 20 units to its right) and a label, left to right from the plot's left edge.
 fn legend(f: &mut Formatter<'_>, entries: &[(String, String)]) -> fmt::Result {
-    let mut x = PLOT_LEFT;
+    let (starts, _) = legend_positions(entries.iter().map(|(_, label)| label.as_str()));
     writeln!(f, "<g class=\"legend\">")?;
-    for (marker, label) in entries {
+    for ((marker, label), x) in entries.iter().zip(starts) {
         writeln!(f, "<g transform=\"translate({x:.1} {:.1})\">{marker}</g>", LEGEND_Y - 4.0)?;
         writeln!(f, "<text x=\"{:.1}\" y=\"{LEGEND_Y:.1}\">{}</text>", x + 26.0, Escaped(label))?;
-        x += 26.0 + label.chars().count() as f64 * LEGEND_CHAR_WIDTH + 18.0;
     }
     writeln!(f, "</g>")
+}
+
+/// Half-width of an error bar's caps, SVG units.
+const ERROR_CAP: f64 = 4.0;
+/// An error bar as a legend marker: vertical, capped, centred on the origin.
+const ERROR_BAR_MARKER: &str = "<path class=\"error\" d=\"M10 -7 V7 M6 -7 H14 M6 7 H14\"/>";
+
+/// A vertical error bar at `x` from `ratio − u` to `ratio + u` (clamped to 0–1), capped.
+fn error_bar(f: &mut Formatter<'_>, x: f64, ratio: f64, u: f64) -> fmt::Result {
+    let (top, bottom) = (Plot::y(ratio + u), Plot::y(ratio - u));
+    let (left, right) = (x - ERROR_CAP, x + ERROR_CAP);
+    writeln!(
+        f,
+        "<path class=\"error bar\" d=\"M{x:.1} {top:.1} V{bottom:.1} M{left:.1} {top:.1} H{right:.1} \
+         M{left:.1} {bottom:.1} H{right:.1}\"/>"
+    )
 }
 
 /// A step of 1, 2 or 5 times a power of ten giving at most `max_ticks` ticks over `span`.
@@ -706,17 +782,20 @@ fn repetitions_chart(
     let values: Vec<String> = reps
         .iter()
         .map(|r| match r.ratio {
-            Some(ratio) => format!("{}: {ratio:.2}", r.number),
+            Some(ratio) => {
+                format!("{}: {ratio:.2}{}", r.number, uncertainty_text(r.ratio_uncertainty))
+            }
             None => format!("{}: not enough movement", r.number),
         })
         .collect();
     let title = format!("{name}: ratio of each repetition in session {}", session.session.id);
     let desc = format!(
-        "{} repetition{} ({}). Median {}.",
+        "{} repetition{} ({}). Median {}{}.",
         reps.len(),
         if reps.len() == 1 { "" } else { "s" },
         values.join("; "),
-        ratio_text(movement.median_ratio)
+        ratio_text(movement.median_ratio),
+        uncertainty_text(movement.median_ratio.and(movement.median_ratio_uncertainty))
     );
     Plot::open(f, "reps", index, &movement.movement, &title, &desc)?;
     let step = nice_step(last as f64, MAX_REPETITION_TICKS);
@@ -749,11 +828,19 @@ fn repetitions_chart(
         let marker = "<line class=\"median\" x1=\"0\" x2=\"20\" y1=\"0\" y2=\"0\"/>";
         entries.push((marker.to_string(), format!("median {median:.2}")));
     }
+    if reps.iter().any(|r| r.ratio.is_some() && r.ratio_uncertainty.is_some()) {
+        entries.push((ERROR_BAR_MARKER.to_string(), ERROR_BAR_LABEL.to_string()));
+    }
     if reps.iter().any(|r| r.ratio.is_none()) {
         let marker = "<circle class=\"point none\" cx=\"10\" cy=\"0\" r=\"4.5\"/>";
-        entries.push((marker.to_string(), "not enough movement".to_string()));
+        entries.push((marker.to_string(), NOT_SCORED_LABEL.to_string()));
     }
     legend(f, &entries)?;
+    for rep in reps {
+        if let (Some(ratio), Some(u)) = (rep.ratio, rep.ratio_uncertainty) {
+            error_bar(f, plot.x(rep.number as f64), ratio, u)?;
+        }
+    }
     for rep in reps {
         let x = plot.x(rep.number as f64);
         match rep.ratio {
@@ -762,11 +849,12 @@ fn repetitions_chart(
                 writeln!(
                     f,
                     "<circle class=\"point {}\" data-rep=\"{}\" cx=\"{x:.1}\" cy=\"{:.1}\" r=\"5\">\
-                     <title>Repetition {}: ratio {ratio:.2}{}</title></circle>",
+                     <title>Repetition {}: ratio {ratio:.2}{}{}</title></circle>",
                     Band::of(ratio).class(),
                     rep.number,
                     Plot::y(ratio),
                     rep.number,
+                    uncertainty_text(rep.ratio_uncertainty),
                     Escaped(&side)
                 )?;
             }
@@ -808,10 +896,11 @@ fn trend_chart(
         .iter()
         .map(|p| {
             format!(
-                "session {} ({}): {:.2}{}",
+                "session {} ({}): {:.2}{}{}",
                 p.session_id,
                 date_text(p.started_unix),
                 p.median_ratio,
+                uncertainty_text(p.ratio_uncertainty),
                 if p.session_id == current { ", this session" } else { "" }
             )
         })
@@ -834,12 +923,17 @@ fn trend_chart(
         writeln!(f, "<polyline class=\"series\" points=\"{}\"/>", path.join(" "))?;
     }
     for p in points {
+        if let Some(u) = p.ratio_uncertainty {
+            error_bar(f, plot.x(p.started_unix as f64), p.median_ratio, u)?;
+        }
+    }
+    for p in points {
         let (x, y) = (plot.x(p.started_unix as f64), Plot::y(p.median_ratio));
         let is_current = p.session_id == current;
         writeln!(
             f,
             "<circle class=\"trend-point {}{}\" data-session=\"{}\" cx=\"{x:.1}\" cy=\"{y:.1}\" \
-             r=\"{}\"><title>Session {} ({}): median {:.2} over {} repetition{}</title></circle>",
+             r=\"{}\"><title>Session {} ({}): median {:.2}{} over {} repetition{}</title></circle>",
             Band::of(p.median_ratio).class(),
             if is_current { " current" } else { "" },
             p.session_id,
@@ -847,6 +941,7 @@ fn trend_chart(
             p.session_id,
             date_text(p.started_unix),
             p.median_ratio,
+            uncertainty_text(p.ratio_uncertainty),
             p.repetitions,
             if p.repetitions == 1 { "" } else { "s" }
         )?;
@@ -857,12 +952,14 @@ fn trend_chart(
             "<circle class=\"legend-current {}\" cx=\"10\" cy=\"0\" r=\"6\"/>",
             Band::of(ratio).class()
         );
-        let label = format!("this session ({})", date_text(session.session.started_unix));
-        entries.push((marker, label));
+        entries.push((marker, TREND_CURRENT_LABEL.to_string()));
     }
     if points.len() > 1 {
         let marker = "<line class=\"series\" x1=\"0\" x2=\"20\" y1=\"0\" y2=\"0\"/>";
-        entries.push((marker.to_string(), "median of each session".to_string()));
+        entries.push((marker.to_string(), TREND_SERIES_LABEL.to_string()));
+    }
+    if points.iter().any(|p| p.ratio_uncertainty.is_some()) {
+        entries.push((ERROR_BAR_MARKER.to_string(), ERROR_BAR_LABEL.to_string()));
     }
     legend(f, &entries)?;
     writeln!(f, "</svg>")
@@ -939,6 +1036,17 @@ mod tests {
         assert_eq!(Band::of(GOOD_RATIO - 1e-9), Band::Fair);
         assert_eq!(Band::of(FAIR_RATIO), Band::Fair);
         assert_eq!(Band::of(FAIR_RATIO - 1e-9), Band::Poor);
+    }
+
+    /// The longest legends (every entry shown) end inside the chart.
+    #[test]
+    fn legends_fit_in_the_chart() {
+        let reps = ["median 0.64", ERROR_BAR_LABEL, NOT_SCORED_LABEL];
+        let trend = [TREND_CURRENT_LABEL, TREND_SERIES_LABEL, ERROR_BAR_LABEL];
+        for labels in [&reps[..], &trend[..]] {
+            let (_, end) = legend_positions(labels.iter().copied());
+            assert!(end <= PLOT_RIGHT, "{labels:?} ends at {end}");
+        }
     }
 
     #[test]

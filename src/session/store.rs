@@ -17,7 +17,7 @@ pub const DATABASE_FILE: &str = "facesym.sqlite3";
 
 /// Schema migrations, in order: migration `k` (0-based) brings the schema from version `k` to
 /// `k + 1` (SQLite's `user_version`). Never edit a released one; add the next.
-const MIGRATIONS: [&str; 1] = [
+const MIGRATIONS: [&str; 2] = [
     // Version 1: sessions and their repetitions.
     "CREATE TABLE sessions (
         id INTEGER PRIMARY KEY,
@@ -41,6 +41,8 @@ const MIGRATIONS: [&str; 1] = [
         UNIQUE (session_id, movement, number)
     );
     CREATE INDEX repetitions_by_session ON repetitions(session_id);",
+    // Version 2: each repetition's ratio uncertainty (NULL for repetitions recorded before).
+    "ALTER TABLE repetitions ADD COLUMN ratio_uncertainty REAL;",
 ];
 
 /// The schema version this build writes.
@@ -112,6 +114,9 @@ pub struct StoredRepetition {
     pub peak_right: f64,
     /// Weaker over stronger peak.
     pub ratio: Option<f64>,
+    /// How far the ratio may be off from measurement noise; `None` for repetitions without a
+    /// ratio and for those recorded before facesym stored it.
+    pub ratio_uncertainty: Option<f64>,
     /// "left" or "right".
     pub weaker: Option<String>,
     /// Onset to peak, seconds.
@@ -212,8 +217,9 @@ impl Store {
         self.connection
             .execute(
                 "INSERT INTO repetitions (session_id, movement, number, onset_s, peak_s, end_s,
-                     peak_left, peak_right, ratio, weaker, time_to_peak_s, hold_s)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                     peak_left, peak_right, ratio, weaker, time_to_peak_s, hold_s,
+                     ratio_uncertainty)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 params![
                     session,
                     rep.movement,
@@ -226,7 +232,8 @@ impl Store {
                     rep.ratio,
                     weaker,
                     rep.time_to_peak_s,
-                    rep.hold_s
+                    rep.hold_s,
+                    rep.ratio_uncertainty
                 ],
             )
             .map_err(|e| self.sqlite(e))?;
@@ -261,7 +268,7 @@ impl Store {
             .connection
             .prepare(
                 "SELECT session_id, movement, number, onset_s, peak_s, end_s, peak_left,
-                     peak_right, ratio, weaker, time_to_peak_s, hold_s
+                     peak_right, ratio, weaker, time_to_peak_s, hold_s, ratio_uncertainty
                  FROM repetitions WHERE ?1 IS NULL OR session_id = ?1 ORDER BY id",
             )
             .map_err(|e| self.sqlite(e))?;
@@ -277,6 +284,7 @@ impl Store {
                     peak_left: r.get(6)?,
                     peak_right: r.get(7)?,
                     ratio: r.get(8)?,
+                    ratio_uncertainty: r.get(12)?,
                     weaker: r.get(9)?,
                     time_to_peak_s: r.get(10)?,
                     hold_s: r.get(11)?,
@@ -307,14 +315,14 @@ impl Store {
 
 /// The CSV header of exported repetitions.
 pub const CSV_HEADER: &str = "session,movement,number,onset_s,peak_s,end_s,peak_left,peak_right,\
-                              ratio,weaker,time_to_peak_s,hold_s";
+                              ratio,weaker,time_to_peak_s,hold_s,ratio_uncertainty";
 
 /// Repetitions as CSV (header first); floats at full precision, so they read back equal.
 pub fn repetitions_csv(reps: &[StoredRepetition]) -> String {
     let mut text = format!("{CSV_HEADER}\n");
     for r in reps {
         text += &format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             r.session_id,
             r.movement,
             r.number,
@@ -326,7 +334,8 @@ pub fn repetitions_csv(reps: &[StoredRepetition]) -> String {
             r.ratio.map_or(String::new(), |v| v.to_string()),
             r.weaker.as_deref().unwrap_or(""),
             r.time_to_peak_s,
-            r.hold_s
+            r.hold_s,
+            r.ratio_uncertainty.map_or(String::new(), |v| v.to_string())
         );
     }
     text
@@ -428,6 +437,7 @@ mod tests {
             peak_left: 0.12,
             peak_right: 0.06,
             ratio,
+            ratio_uncertainty: ratio.map(|r| 0.05 * (1.0 + r) / 0.12),
             weaker: ratio.map(|_| Side::Right),
             time_to_peak_s: 0.5,
             hold_s: 0.8,
@@ -467,6 +477,8 @@ mod tests {
         assert_eq!((reps[1].movement.as_str(), reps[1].number, reps[1].ratio), ("smile", 2, None));
         assert_eq!(reps[0].weaker.as_deref(), Some("right"));
         assert_eq!(reps[2].ratio, Some(0.9));
+        assert_eq!(reps[2].ratio_uncertainty, rep("", Some(0.9)).ratio_uncertainty);
+        assert_eq!(reps[1].ratio_uncertainty, None);
         let sessions = store.sessions().unwrap();
         assert_eq!(sessions.len(), 1);
         assert_eq!((sessions[0].source.as_str(), sessions[0].repetitions), ("demo", 3));
@@ -484,6 +496,37 @@ mod tests {
             assert_eq!(days_from_civil(y, m, d), days, "{y}-{m}-{d}");
         }
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+    }
+
+    /// A record written by the first schema opens: it is migrated, its repetitions keep
+    /// everything they had and read no uncertainty, and new ones store theirs.
+    #[test]
+    fn a_version_1_record_is_migrated_and_keeps_its_repetitions() {
+        let dir = scratch("version-1");
+        std::fs::create_dir_all(&dir).unwrap();
+        let old = Connection::open(dir.join(DATABASE_FILE)).unwrap();
+        old.execute_batch(MIGRATIONS[0]).unwrap();
+        old.pragma_update(None, "user_version", 1).unwrap();
+        old.execute_batch(
+            "INSERT INTO sessions VALUES (1, 1700000000, 'camera');
+             INSERT INTO repetitions (session_id, movement, number, onset_s, peak_s, end_s,
+                 peak_left, peak_right, ratio, weaker, time_to_peak_s, hold_s)
+             VALUES (1, 'smile', 1, 1.0, 1.5, 2.5, 0.12, 0.06, 0.5, 'right', 0.5, 0.8);",
+        )
+        .unwrap();
+        drop(old);
+        let store = Store::open(&dir).unwrap();
+        let reps = store.repetitions(None).unwrap();
+        assert_eq!(reps.len(), 1);
+        assert_eq!((reps[0].ratio, reps[0].ratio_uncertainty), (Some(0.5), None));
+        assert_eq!(reps[0].weaker.as_deref(), Some("right"));
+        store.add_repetition(1, &rep("smile", Some(0.5))).unwrap();
+        let reps = store.repetitions(None).unwrap();
+        assert_eq!(reps[1].ratio_uncertainty, rep("", Some(0.5)).ratio_uncertainty);
+        let version: i64 =
+            store.connection.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

@@ -358,7 +358,11 @@ impl LiveApp {
                     format!("{} of {target}", step.done)
                 });
                 match median(step.ratios.iter().copied()) {
-                    Some(m) => ui.colored_label(ratio_colour(m), format!("median ratio {m:.2}")),
+                    Some(m) => {
+                        let within = median(step.ratio_uncertainties.iter().copied())
+                            .map_or(String::new(), |u| format!(" ± {u:.2}"));
+                        ui.colored_label(ratio_colour(m), format!("median ratio {m:.2}{within}"))
+                    }
                     None => ui.label(""),
                 };
                 ui.end_row();
@@ -388,11 +392,12 @@ impl LiveApp {
     }
 }
 
-/// "ratio 0.52, weaker right" for a repetition.
+/// "ratio 0.52 ± 0.08, weaker right" for a repetition.
 fn describe(rep: &Repetition) -> String {
+    let within = rep.ratio_uncertainty.map_or(String::new(), |u| format!(" ± {u:.2}"));
     match (rep.ratio, rep.weaker) {
-        (Some(ratio), Some(side)) => format!("ratio {ratio:.2}, weaker {}", side.name()),
-        (Some(ratio), None) => format!("ratio {ratio:.2}"),
+        (Some(ratio), Some(side)) => format!("ratio {ratio:.2}{within}, weaker {}", side.name()),
+        (Some(ratio), None) => format!("ratio {ratio:.2}{within}"),
         _ => "no ratio".into(),
     }
 }

@@ -96,7 +96,8 @@ impl LiveApp {
         ui.label(format!(
             "Each point is one session's median ratio for the movement: the weaker side's \
              movement over the stronger side's, 1.00 when both move equally. Green at \
-             {GOOD_RATIO:.2} and above, amber from {FAIR_RATIO:.2}, red below."
+             {GOOD_RATIO:.2} and above, amber from {FAIR_RATIO:.2}, red below. The bars are \
+             each session's uncertainty: a change that stays within them is not a clear change."
         ));
         let summaries = &self.history.summaries;
         let first_day = summaries.first().map_or(0, |s| s.session.started_unix.div_euclid(86_400));
@@ -110,7 +111,9 @@ impl LiveApp {
                 let points = trend(summaries, movement.id);
                 ui.vertical(|ui| {
                     let last = points.last().map_or("no sessions yet".to_string(), |p| {
-                        format!("latest {:.2}", p.median_ratio)
+                        let within =
+                            p.ratio_uncertainty.map_or(String::new(), |u| format!(" ± {u:.2}"));
+                        format!("latest {:.2}{within}", p.median_ratio)
                     });
                     let provisional = movement.caveat().map_or("", |_| " (provisional)");
                     let title = format!("{}{provisional} · {last}", movement.name);
@@ -120,6 +123,11 @@ impl LiveApp {
                     }
                     let xy: Vec<[f64; 2]> =
                         points.iter().map(|p| [day(p.started_unix), p.median_ratio]).collect();
+                    // Each point's uncertainty, for its bar and its hover text.
+                    let within: Vec<Option<f64>> =
+                        points.iter().map(|p| p.ratio_uncertainty).collect();
+                    let hover_within = within.clone();
+                    let hover_xy = xy.clone();
                     Plot::new(("trend", movement.id))
                         .width(width)
                         .height(height)
@@ -138,9 +146,21 @@ impl LiveApp {
                             format_utc(unix)[5..10].to_string()
                         })
                         .y_axis_formatter(|mark, _| format!("{:.1}", mark.value))
-                        .label_formatter(|hover| match hover {
+                        .label_formatter(move |hover| match hover {
                             HoverPosition::NearDataPoint { position, .. } => {
-                                Some(format!("ratio {:.2}", position.y))
+                                let nearest = hover_xy
+                                    .iter()
+                                    .zip(&hover_within)
+                                    .min_by(|(a, _), (b, _)| {
+                                        let d = |p: &[f64; 2]| {
+                                            (p[0] - position.x).hypot(p[1] - position.y)
+                                        };
+                                        d(a).total_cmp(&d(b))
+                                    })
+                                    .and_then(|(_, u)| *u);
+                                let within =
+                                    nearest.map_or(String::new(), |u| format!(" ± {u:.2}"));
+                                Some(format!("ratio {:.2}{within}", position.y))
                             }
                             HoverPosition::Elsewhere { .. } => None,
                         })
@@ -160,6 +180,19 @@ impl LiveApp {
                                     Line::new(movement.name, PlotPoints::from(xy.clone()))
                                         .color(Color32::from_gray(160))
                                         .width(1.5),
+                                );
+                            }
+                            for (p, u) in xy.iter().zip(&within) {
+                                let Some(u) = u else { continue };
+                                let (low, high) =
+                                    ((p[1] - u).clamp(0.0, 1.0), (p[1] + u).clamp(0.0, 1.0));
+                                plot.line(
+                                    Line::new(
+                                        "",
+                                        PlotPoints::from(vec![[p[0], low], [p[0], high]]),
+                                    )
+                                    .color(Color32::from_gray(110))
+                                    .width(1.5),
                                 );
                             }
                             for p in &xy {

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use facesym::session::history::median;
 use facesym::session::report::{ReportError, render_report};
 use facesym::session::store::days_from_civil;
 use facesym::session::{Repetition, Store};
@@ -38,10 +39,22 @@ fn rep(
         peak_left,
         peak_right,
         ratio,
+        ratio_uncertainty: ratio.map(uncertainty),
         weaker: ratio.map(|_| if weaker_left { Side::Left } else { Side::Right }),
         time_to_peak_s,
         hold_s,
     }
+}
+
+/// A ratio's uncertainty as a skin-motion movement's: 0.005 IOD of noise on the 0.1-IOD
+/// stronger side of [`rep`].
+fn uncertainty(ratio: f64) -> f64 {
+    0.005 * (1.0 + ratio) / 0.1
+}
+
+/// " ± u" (a no-break space after "±") for the median uncertainty of repetitions with these ratios, as the report prints it.
+fn within(ratios: &[f64]) -> String {
+    format!(" ±\u{a0}{:.2}", median(ratios.iter().map(|&r| uncertainty(r))).unwrap())
 }
 
 /// Six sessions: 1, 2, 3, 4, 5 on days 0, 2, 4, 7 and 9 with the weak (right) side's ratios
@@ -169,14 +182,18 @@ fn report_table_gives_the_medians() {
     // Smile: scored 0.58, 0.62, 0.66, 0.70 → (0.62 + 0.66) / 2 = 0.64; one repetition without a
     // ratio; left weaker once, right three times; times to peak 0.4–0.8 → 0.6 s; holds
     // 1.0–1.4 → 1.2 s.
-    assert_eq!(row_cells(&page, "smile"), ["5", "0.64", "1", "3", "0.6 s", "1.2 s"]);
+    // Each median with the median of its repetitions' uncertainties.
+    let smile = format!("0.64{}", within(&[0.58, 0.62, 0.66, 0.70]));
+    assert_eq!(row_cells(&page, "smile"), ["5", &smile, "1", "3", "0.6 s", "1.2 s"]);
     // Brow lift: 0.88, 0.91, 0.95 → 0.91.
-    assert_eq!(row_cells(&page, "brow_lift"), ["3", "0.91", "1", "2", "0.3 s", "2.0 s"]);
+    let brow = format!("0.91{}", within(&[0.88, 0.91, 0.95]));
+    assert_eq!(row_cells(&page, "brow_lift"), ["3", &brow, "1", "2", "0.3 s", "2.0 s"]);
     assert_eq!(
         row_cells(&page, "pucker"),
         ["2", "not enough movement", "0", "0", "0.5 s", "1.0 s"]
     );
-    assert_eq!(row_cells(&page, "jaw_slide"), ["1", "0.50", "0", "1", "0.5 s", "1.0 s"]);
+    let jaw = format!("0.50{}", within(&[0.5]));
+    assert_eq!(row_cells(&page, "jaw_slide"), ["1", &jaw, "0", "1", "0.5 s", "1.0 s"]);
     for movement in ["eye_closure", "nose_wrinkle", "cheek_puff"] {
         let start = page.find(&format!("data-movement=\"{movement}\"")).expect(movement);
         let row = &page[start..start + page[start..].find("</tr>").unwrap()];
@@ -227,8 +244,13 @@ fn report_trend_has_one_point_per_session() {
     assert_eq!(smile.matches(" current\"").count(), 1);
     assert!(smile.contains("class=\"trend-point fair current\" data-session=\"4\""), "{smile}");
     // Each session's median, in the description: session 1's smile 0.40 and 0.50 → 0.45.
-    assert!(smile.contains("session 1 (2 Mar 2026): 0.45"), "{smile}");
-    assert!(smile.contains("session 4 (9 Mar 2026): 0.64, this session"), "{smile}");
+    let one = format!("session 1 (2 Mar 2026): 0.45{}", within(&[0.4, 0.5]));
+    assert!(smile.contains(&one), "{smile}");
+    let four =
+        format!("session 4 (9 Mar 2026): 0.64{}, this session", within(&[0.58, 0.62, 0.66, 0.7]));
+    assert!(smile.contains(&four), "{smile}");
+    // Each point has its uncertainty bar.
+    assert_eq!(smile.matches("class=\"error bar\"").count(), 4, "{smile}");
     let brow = chart(&page, "trend", "brow_lift");
     assert_eq!(attribute_values(brow, "data-session"), ["6", "1", "2", "3", "4"]);
     // Pucker has no ratio anywhere: no trend, said in words.
@@ -236,6 +258,37 @@ fn report_trend_has_one_point_per_session() {
     // Date ticks on the x axis, the ratio on the y axis.
     assert!(smile.contains("Date (UTC), 2026") && smile.contains(">Ratio</text>"));
     assert!(smile.contains(">27 Feb</text>") || smile.contains(">28 Feb</text>"), "{smile}");
+}
+
+/// Each repetition's ratio is drawn with its uncertainty; the change from the previous
+/// session is called clear only when it is larger than the two sessions' uncertainties added.
+#[test]
+fn report_weighs_each_change_against_the_uncertainty() {
+    let store = record(&common::scratch("report-uncertainty"));
+    let page = render_report(&store, 4).unwrap();
+    let reps = chart(&page, "reps", "smile");
+    // Four scored repetitions, four bars; the hollow one has none.
+    assert_eq!(reps.matches("class=\"error bar\"").count(), 4, "{reps}");
+    assert!(reps.contains(&format!("Repetition 1: ratio 0.62{}", within(&[0.62]))), "{reps}");
+    // Smile: 0.50 in session 2, 0.64 now: 0.14 apart, less than 0.075 + 0.082.
+    let both = |a: &[f64], b: &[f64]| {
+        let u = |r: &[f64]| median(r.iter().map(|&r| uncertainty(r))).unwrap();
+        format!("±\u{a0}{:.2}", u(a) + u(b))
+    };
+    let smile = format!(
+        "Up 0.14 from 0.50 in session 2 (4 Mar 2026), within the two sessions’ uncertainties \
+         ({}): not a clear change.",
+        both(&[0.58, 0.62, 0.66, 0.7], &[0.45, 0.55])
+    );
+    assert!(page.contains(&smile), "{smile}");
+    // Session 1's smile, 0.45, against session 6's 0.30: 0.15 apart, more than 0.0725 + 0.065.
+    let page = render_report(&store, 1).unwrap();
+    let smile = format!(
+        "Up 0.15 from 0.30 in session 6 (27 Feb 2026), more than the two sessions’ \
+         uncertainties ({}).",
+        both(&[0.4, 0.5], &[0.3])
+    );
+    assert!(page.contains(&smile), "{smile}");
 }
 
 /// What the person typed or a file was called is shown as text, never as markup.
