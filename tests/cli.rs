@@ -251,6 +251,33 @@ fn score_json_schema() {
     assert!(first["pose"]["yaw_deg"].is_number());
     assert!(first["resting"]["brow_height"]["left"].is_number());
     assert_eq!(frames[1]["flags"][0]["flag"], "no_face");
+    // A sharp portrait is detailed enough: no warning.
+    assert!(!stderr(&out).contains("little fine detail"), "{}", stderr(&out));
+}
+
+/// A blurred neutral face is scored, with a warning that its skin-motion scores may be wrong
+/// (on stderr, so that `--json` output stays clean JSON).
+#[test]
+fn score_warns_of_a_soft_neutral_face() {
+    let dir = scratch("cli_soft_neutral");
+    let image = facesym::io::read_rgb(&face_image("grace_hopper.png")).unwrap();
+    let soft = dir.join("soft.png");
+    image::imageops::blur(&image, 3.0).save(&soft).unwrap();
+    let out =
+        facesym(&["score", "--neutral", soft.to_str().unwrap(), soft.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("warning: the neutral face has little fine detail"), "{err}");
+    serde_json::from_slice::<Value>(&out.stdout).expect("the JSON is unchanged");
+    // The face mesh alone does not use skin motion: nothing to warn of.
+    let out = facesym(&[
+        "score",
+        "--mesh-only",
+        "--neutral",
+        soft.to_str().unwrap(),
+        soft.to_str().unwrap(),
+    ]);
+    assert!(!stderr(&out).contains("little fine detail"), "{}", stderr(&out));
 }
 
 /// With no display, `facesym` (the live app by default) exits with a message pointing to the

@@ -109,6 +109,26 @@ fn calibrate_and_pause() {
     harness.get_by_label("Resume");
 }
 
+/// A neutral face too soft for skin motion is set, with a warning that stays while it is the
+/// neutral and goes with the next, detailed one.
+#[test]
+fn a_soft_neutral_face_is_said() {
+    let mut harness = harness();
+    harness.run();
+    harness.get_by_label("Calibrate neutral").click();
+    harness.run();
+    harness.state_mut().send_event(LiveEvent::Calibrated { enough_detail: false });
+    harness.run();
+    harness.get_by_label("Neutral face set.");
+    harness.get_by_label_contains("little fine detail");
+    harness.get_by_label("Calibrate neutral").click();
+    harness.run();
+    harness.state_mut().send_event(LiveEvent::Calibrated { enough_detail: true });
+    harness.run();
+    harness.get_by_label("Neutral face set.");
+    assert!(harness.query_by_label_contains("little fine detail").is_none());
+}
+
 /// Choosing a video that does not exist says so plainly instead of failing silently.
 #[test]
 fn bad_video_path_is_reported() {
@@ -273,7 +293,7 @@ fn guided_session_records_each_repetition() {
         harness.step();
     }
     assert!(harness.state().calibration_pending());
-    harness.state_mut().send_event(LiveEvent::Calibrated);
+    harness.state_mut().send_event(LiveEvent::Calibrated { enough_detail: true });
     harness.run();
     harness.get_by_label("Movement 1 of 6: Brow lift");
     harness.get_by_label(CORE_MOVEMENTS[0].instruction);

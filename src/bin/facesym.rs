@@ -386,6 +386,9 @@ fn score(
                 why.join("; ")
             )
         })?;
+    if !mesh_only && !skin.has_enough_detail() {
+        eprintln!("warning: {}", symmetry::flow::SOFT_NEUTRAL_WARNING);
+    }
     let mut results = Vec::with_capacity(frames.len());
     let mut failed = 0;
     for path in frames {
@@ -683,6 +686,9 @@ fn analyze(
         writer.finish(&repetitions).with_context(|| format!("writing {}", path.display()))?;
     }
     print_analysis_summary(frames, &repetitions);
+    if analyzer.neutral_is_soft() {
+        eprintln!("warning: {}", symmetry::flow::SOFT_NEUTRAL_WARNING);
+    }
     if let Some((store, session)) = &store {
         println!("Recorded as session {session} in {}", store.path().display());
     }

@@ -52,6 +52,12 @@ impl RecordingAnalyzer {
         self.neutral.is_some()
     }
 
+    /// Whether the neutral face set lacks the fine detail skin motion needs
+    /// ([`NeutralImage::has_enough_detail`]); false while none is set.
+    pub fn neutral_is_soft(&self) -> bool {
+        self.neutral.as_ref().is_some_and(|(_, image)| !image.has_enough_detail())
+    }
+
     /// Analyses the next frame, taken at `t` seconds.
     pub fn push(&mut self, t: f64, image: &RgbImage) -> Result<FrameResult, LandmarkError> {
         let mut results = self.push_batch(&[(t, image)])?;

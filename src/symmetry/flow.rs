@@ -31,6 +31,19 @@ const MIN_UPDATE_PX: f64 = 0.01;
 /// 2e-5 follows them and still rejects flat, featureless patches.
 const MIN_TEXTURE: f64 = 2e-5;
 
+/// Neutral images with less [`NeutralImage::detail`] than this are too soft for skin motion.
+/// Grace Hopper and Barack Obama blurred until their known movements were no longer recovered
+/// read 1.36e-4 and 1.07e-4 there; the sharp faces read 5.7e-4 and 2.6e-4, and every softened
+/// version that still recovered them 1.68e-4 or more, but for Obama blurred by 2 px (1.35e-4,
+/// recovered only just). Chosen on those two faces; it does not catch the enlarged astronaut,
+/// whose brow tracks slide into her fringe (docs/validation.md, "Faces with little detail").
+pub const MIN_DETAIL: f64 = 1.5e-4;
+
+/// What to tell a person whose neutral face is below [`MIN_DETAIL`].
+pub const SOFT_NEUTRAL_WARNING: &str = "the neutral face has little fine detail (a soft, dim or \
+    low-resolution picture), so the skin-motion scores may be wrong: more light, a sharper \
+    focus or coming closer will help";
+
 /// `x.floor()` as an integer without a libm call (x86-64 has no rounding instruction before
 /// SSE4.1); positions here are far inside the i64 range.
 #[inline]
@@ -199,6 +212,8 @@ pub struct NeutralImage {
     stable: Vec<GridTemplate>,
     /// The points skin motion measures, with their landmark index.
     followed: Vec<(usize, GridTemplate)>,
+    /// See [`NeutralImage::detail`].
+    detail: f64,
 }
 
 impl NeutralImage {
@@ -214,7 +229,29 @@ impl NeutralImage {
             .into_par_iter()
             .map(|i| (i, GridTemplate::new(&pyramid, canonical_at(landmarks[i]))))
             .collect();
-        NeutralImage { landmarks, stable, followed }
+        let mut textures: Vec<f64> = flow_points()
+            .into_iter()
+            .map(|i| {
+                let [x, y] = canonical_at(landmarks[i]);
+                let (samples, [gxx, gxy, gyy]) = window_gradients(&pyramid.levels[0], x, y);
+                texture(gxx, gxy, gyy, samples.len())
+            })
+            .collect();
+        let detail = median(&mut textures);
+        NeutralImage { landmarks, stable, followed, detail }
+    }
+
+    /// How much fine detail the neutral skin has where skin motion follows it: the median,
+    /// over the measured landmarks, of the Lucas–Kanade window's smaller structure-tensor
+    /// eigenvalue per pixel (intensities 0–1, canonical pixels). Below [`MIN_DETAIL`] the
+    /// tracks slide and the scores can be wrong.
+    pub fn detail(&self) -> f64 {
+        self.detail
+    }
+
+    /// Whether the neutral image has [`MIN_DETAIL`] or more.
+    pub fn has_enough_detail(&self) -> bool {
+        self.detail >= MIN_DETAIL
     }
 
     /// Current landmarks in face coordinates, where the points that skin-motion measures read
@@ -494,6 +531,36 @@ struct LevelTemplate {
     det: f64,
 }
 
+/// The smaller eigenvalue of a window's structure tensor per pixel: how well the window's
+/// texture pins down its position in its weakest direction (intensities 0–1).
+fn texture(gxx: f64, gxy: f64, gyy: f64, pixels: usize) -> f64 {
+    let (trace, det) = (gxx + gyy, gxx * gyy - gxy * gxy);
+    (trace - (trace * trace - 4.0 * det).max(0.0).sqrt()) / 2.0 / pixels as f64
+}
+
+/// The Lucas–Kanade window of `image` centred on (x, y): (value, ∂x, ∂y) per pixel, row by
+/// row, and the structure tensor's sums (gxx, gxy, gyy).
+fn window_gradients(image: &Gray, x: f64, y: f64) -> (Vec<[f64; 3]>, [f64; 3]) {
+    const PADDED: usize = WINDOW_SIDE + 2;
+    let mut padded = Vec::with_capacity(PADDED * PADDED);
+    // One pixel wider for central differences.
+    image.window(x, y, WINDOW_RADIUS + 1, &mut padded);
+    let at = |r: usize, c: usize| padded[r * PADDED + c];
+    let mut samples = Vec::with_capacity(WINDOW_SIDE * WINDOW_SIDE);
+    let (mut gxx, mut gxy, mut gyy) = (0.0, 0.0, 0.0);
+    for row in 1..=WINDOW_SIDE {
+        for col in 1..=WINDOW_SIDE {
+            let ix = (at(row, col + 1) - at(row, col - 1)) / 2.0;
+            let iy = (at(row + 1, col) - at(row - 1, col)) / 2.0;
+            gxx += ix * ix;
+            gxy += ix * iy;
+            gyy += iy * iy;
+            samples.push([at(row, col), ix, iy]);
+        }
+    }
+    (samples, [gxx, gxy, gyy])
+}
+
 /// A neutral point followed by pyramidal Lucas–Kanade, then refined by an affine fit.
 #[derive(Clone, Debug)]
 struct PointTemplate {
@@ -507,34 +574,14 @@ struct PointTemplate {
 impl PointTemplate {
     /// `None` where the neutral skin is too smooth to follow.
     fn new(neutral: &Pyramid, point: [f64; 2]) -> Option<Self> {
-        const PADDED: usize = WINDOW_SIDE + 2;
-        let mut padded = Vec::with_capacity(PADDED * PADDED);
         let mut levels = Vec::with_capacity(neutral.levels.len());
         for (level, image) in neutral.levels.iter().enumerate() {
             let scale = (1u32 << level) as f64;
-            // The neutral window, one pixel wider for central differences.
-            image.window(point[0] / scale, point[1] / scale, WINDOW_RADIUS + 1, &mut padded);
-            let mut samples = Vec::with_capacity(WINDOW_SIDE * WINDOW_SIDE);
-            let (mut gxx, mut gxy, mut gyy) = (0.0, 0.0, 0.0);
-            let at = |r: usize, c: usize| padded[r * PADDED + c];
-            for row in 1..=WINDOW_SIDE {
-                for col in 1..=WINDOW_SIDE {
-                    let ix = (at(row, col + 1) - at(row, col - 1)) / 2.0;
-                    let iy = (at(row + 1, col) - at(row - 1, col)) / 2.0;
-                    gxx += ix * ix;
-                    gxy += ix * iy;
-                    gyy += iy * iy;
-                    samples.push([at(row, col), ix, iy]);
-                }
-            }
+            let (samples, [gxx, gxy, gyy]) =
+                window_gradients(image, point[0] / scale, point[1] / scale);
             let det = gxx * gyy - gxy * gxy;
-            if level == 0 {
-                let n = samples.len() as f64;
-                let trace = gxx + gyy;
-                let min_eigen = (trace - (trace * trace - 4.0 * det).max(0.0).sqrt()) / 2.0;
-                if min_eigen / n < MIN_TEXTURE {
-                    return None;
-                }
+            if level == 0 && texture(gxx, gxy, gyy, samples.len()) < MIN_TEXTURE {
+                return None;
             }
             levels.push(LevelTemplate { samples, gxx, gxy, gyy, det });
         }

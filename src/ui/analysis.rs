@@ -85,8 +85,12 @@ impl LiveControl {
 /// What the analysis thread tells the UI, in order; none is dropped (unlike frames).
 #[derive(Clone, Debug, PartialEq)]
 pub enum LiveEvent {
-    /// A new neutral face is set.
-    Calibrated,
+    /// A new neutral face is set; without enough fine detail for skin motion to be trusted
+    /// (`flow::MIN_DETAIL`) when `enough_detail` is false.
+    Calibrated {
+        /// [`NeutralImage::has_enough_detail`](crate::symmetry::flow::NeutralImage::has_enough_detail).
+        enough_detail: bool,
+    },
     /// The calibration was not kept, for this reason.
     CalibrationFailed(String),
     /// A repetition of the counted movement ended.
@@ -171,9 +175,10 @@ impl LiveAnalyzer {
             Stillness::Holding(done) => Some(done),
             Stillness::Still => {
                 let run = self.calibration.take().expect("a calibration is under way");
+                let enough_detail = run.neutral.1.has_enough_detail();
                 self.neutral = Some(run.neutral);
                 self.counter = None;
-                self.tell(LiveEvent::Calibrated);
+                self.tell(LiveEvent::Calibrated { enough_detail });
                 None
             }
             Stillness::Moved(why) => {

@@ -27,6 +27,7 @@ use crate::landmarks::{FaceLandmarker, ModelPaths, Tracker, TrackerOptions};
 use crate::overlay::contours;
 use crate::pipeline::{Analysis, Pacing, Pipeline, SourceState};
 use crate::session::Store;
+use crate::symmetry::flow::SOFT_NEUTRAL_WARNING;
 use crate::symmetry::{CORE_MOVEMENTS, Movement, MovementScore, ScoreStatus, Side};
 
 use crate::session::history::{FAIR_RATIO, GOOD_RATIO};
@@ -99,6 +100,8 @@ pub struct LiveApp {
     calibrating: bool,
     /// What the last calibration said.
     calibration_note: Option<String>,
+    /// The current neutral face lacks the detail skin motion needs (said while it stays).
+    soft_neutral: bool,
     shown: Option<Analysis<LiveResult>>,
     texture: Option<TextureHandle>,
     /// What is drawn over the mirror.
@@ -134,6 +137,7 @@ impl LiveApp {
             events: None,
             calibrating: false,
             calibration_note: None,
+            soft_neutral: false,
             shown: None,
             texture: None,
             overlay: Overlay::Contours,
@@ -302,8 +306,9 @@ impl LiveApp {
 
     fn handle_event(&mut self, event: LiveEvent, now: f64) {
         match event {
-            LiveEvent::Calibrated => {
+            LiveEvent::Calibrated { enough_detail } => {
                 self.calibrating = false;
+                self.soft_neutral = !enough_detail;
                 self.calibration_note = Some("Neutral face set.".into());
                 self.guided_calibrated(now);
             }
@@ -491,6 +496,15 @@ impl LiveApp {
             ui.add(egui::ProgressBar::new(done as f32).desired_width(240.0).show_percentage());
         } else if let Some(note) = &self.calibration_note {
             ui.label(note);
+        }
+        self.soft_neutral_ui(ui);
+    }
+
+    /// The warning that the neutral face is too soft for skin motion, while it is the neutral.
+    fn soft_neutral_ui(&self, ui: &mut egui::Ui) {
+        if self.soft_neutral {
+            let warning = format!("Careful: {SOFT_NEUTRAL_WARNING}.");
+            ui.colored_label(Color32::from_rgb(230, 170, 40), warning);
         }
     }
 

@@ -1,3 +1,4 @@
+mod detail;
 mod frame;
 mod invariance;
 mod known_movement;
