@@ -377,6 +377,10 @@ fn face_luma(image: &RgbImage, frame: &FaceFrame) -> FaceLuma {
     let corners = [[x_min, y_min], [x_max, y_min], [x_min, y_max], [x_max, y_max]]
         .map(|[x, y]| frame.image_from_face([x, y, 0.0]));
     let (w, h) = (image.width() as usize, image.height() as usize);
+    if w == 0 || h == 0 {
+        // Nothing to read: one black pixel, which no point can be followed on.
+        return FaceLuma { gray: Gray { width: 1, height: 1, data: vec![0.0] }, x0: 0.0, y0: 0.0 };
+    }
     let span = |axis: usize, len: usize| {
         let lo = corners.iter().map(|c| c[axis]).fold(f64::INFINITY, f64::min);
         let hi = corners.iter().map(|c| c[axis]).fold(f64::NEG_INFINITY, f64::max);
@@ -824,6 +828,21 @@ mod tests {
                 .fold(0.0, f32::max);
             assert!(worst < 1e-6, "{centre:?}: canonical images differ by {worst}");
         }
+    }
+
+    /// An empty image (landmarks from elsewhere) is no error: nothing can be followed on it,
+    /// so every point keeps the mesh's position.
+    #[test]
+    fn an_empty_image_follows_nothing() {
+        let mut points = vec![TEMPLATE[0].1.map(|v| 100.0 * v); crate::landmarks::NUM_LANDMARKS];
+        for (i, p) in TEMPLATE {
+            points[i] = p.map(|v| 100.0 * v + 300.0);
+        }
+        let frame = FaceFrame::fit_points(&points).expect("the template is a face");
+        let empty = RgbImage::new(0, 0);
+        let neutral = NeutralImage::new(&empty, &frame);
+        assert_eq!(neutral.detail(), 0.0);
+        assert_eq!(neutral.follow(&empty, &frame), frame.landmarks);
     }
 
     #[test]
