@@ -148,19 +148,15 @@ impl LiveApp {
                         .y_axis_formatter(|mark, _| format!("{:.1}", mark.value))
                         .label_formatter(move |hover| match hover {
                             HoverPosition::NearDataPoint { position, .. } => {
-                                let nearest = hover_xy
+                                // The session point hovered: the nearest one.
+                                let distance =
+                                    |p: &[f64; 2]| (p[0] - position.x).hypot(p[1] - position.y);
+                                let (point, u) = hover_xy
                                     .iter()
                                     .zip(&hover_within)
-                                    .min_by(|(a, _), (b, _)| {
-                                        let d = |p: &[f64; 2]| {
-                                            (p[0] - position.x).hypot(p[1] - position.y)
-                                        };
-                                        d(a).total_cmp(&d(b))
-                                    })
-                                    .and_then(|(_, u)| *u);
-                                let within =
-                                    nearest.map_or(String::new(), |u| format!(" ± {u:.2}"));
-                                Some(format!("ratio {:.2}{within}", position.y))
+                                    .min_by(|(a, _), (b, _)| distance(a).total_cmp(&distance(b)))?;
+                                let within = u.map_or(String::new(), |u| format!(" ± {u:.2}"));
+                                Some(format!("ratio {:.2}{within}", point[1]))
                             }
                             HoverPosition::Elsewhere { .. } => None,
                         })
@@ -192,7 +188,9 @@ impl LiveApp {
                                         PlotPoints::from(vec![[p[0], low], [p[0], high]]),
                                     )
                                     .color(Color32::from_gray(110))
-                                    .width(1.5),
+                                    .width(1.5)
+                                    // Hovering tells a session's ratio, not a bar's end.
+                                    .allow_hover(false),
                                 );
                             }
                             for p in &xy {
