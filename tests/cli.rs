@@ -255,10 +255,11 @@ fn score_json_schema() {
     assert!(!stderr(&out).contains("little fine detail"), "{}", stderr(&out));
 }
 
-/// A blurred neutral face is scored, with a warning that its skin-motion scores may be wrong
-/// (on stderr, so that `--json` output stays clean JSON).
+/// A blurred neutral face is scored (by `score`) or analysed against (by `analyze`), with a
+/// warning that its skin-motion scores may be wrong (on stderr, so that `--json` output stays
+/// clean JSON).
 #[test]
-fn score_warns_of_a_soft_neutral_face() {
+fn score_and_analyze_warn_of_a_soft_neutral_face() {
     let dir = scratch("cli_soft_neutral");
     let image = facesym::io::read_rgb(&face_image("grace_hopper.png")).unwrap();
     let soft = dir.join("soft.png");
@@ -269,6 +270,15 @@ fn score_warns_of_a_soft_neutral_face() {
     let err = stderr(&out);
     assert!(err.contains("warning: the neutral face has little fine detail"), "{err}");
     serde_json::from_slice::<Value>(&out.stdout).expect("the JSON is unchanged");
+    // `analyze` takes its neutral from the recording: a soft recording is warned of too.
+    let frames = dir.join("frames");
+    std::fs::create_dir_all(&frames).unwrap();
+    for i in 0..3 {
+        std::fs::copy(&soft, frames.join(format!("f{i}.png"))).unwrap();
+    }
+    let out = facesym(&["analyze", frames.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("warning: the neutral face has little fine detail"));
     // The face mesh alone does not use skin motion: nothing to warn of.
     let out = facesym(&[
         "score",
