@@ -479,7 +479,7 @@ fn print_score(path: &Path, score: &symmetry::FrameScore) {
     for m in &score.movements {
         let verdict = match (m.ratio, m.weaker) {
             (Some(ratio), Some(weaker)) => {
-                let within = m.ratio_uncertainty.map_or(String::new(), |u| format!(" ± {u:.2}"));
+                let within = symmetry::score::plus_minus(m.ratio_uncertainty);
                 format!("ratio {ratio:.2}{within}, weaker side: {}", weaker.name())
             }
             _ => "not enough movement".to_string(),
@@ -715,8 +715,9 @@ fn print_analysis_summary(frames: u64, repetitions: &[Repetition]) {
     println!("{:<14} {:>5} {:>13} {:>12}", "movement", "reps", "median ratio", "weaker side");
     for m in symmetry::CORE_MOVEMENTS {
         let reps: Vec<_> = repetitions.iter().filter(|r| r.movement == m.id).collect();
-        let within = median(reps.iter().filter_map(|r| r.ratio.and(r.ratio_uncertainty)))
-            .map_or(String::new(), |u| format!(" ± {u:.2}"));
+        let within = symmetry::score::plus_minus(median(
+            reps.iter().filter_map(|r| r.ratio.and(r.ratio_uncertainty)),
+        ));
         let median = median(reps.iter().filter_map(|r| r.ratio))
             .map_or("–".to_string(), |r| format!("{r:.2}{within}"));
         let left = reps.iter().filter(|r| r.weaker == Some(symmetry::Side::Left)).count();

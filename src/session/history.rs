@@ -78,8 +78,13 @@ impl TrendPoint {
     /// uncertainties added: a change that measurement noise alone cannot explain. `None`
     /// when either has no uncertainty.
     pub fn differs_from(&self, earlier: &TrendPoint) -> Option<bool> {
-        let within = self.ratio_uncertainty? + earlier.ratio_uncertainty?;
+        let within = self.uncertainty_with(earlier)?;
         Some((self.median_ratio - earlier.median_ratio).abs() > within)
+    }
+
+    /// This session's uncertainty and `other`'s added; `None` when either has none.
+    pub fn uncertainty_with(&self, other: &TrendPoint) -> Option<f64> {
+        Some(self.ratio_uncertainty? + other.ratio_uncertainty?)
     }
 }
 
@@ -303,6 +308,7 @@ mod tests {
         assert_eq!(point(0.61, Some(0.05)).differs_from(&before), Some(true));
         assert_eq!(point(0.39, Some(0.05)).differs_from(&before), Some(true));
         assert_eq!(point(0.90, None).differs_from(&before), None);
+        assert!((point(0.59, Some(0.05)).uncertainty_with(&before).unwrap() - 0.10).abs() < 1e-12);
         assert_eq!(before.differs_from(&point(0.90, None)), None);
     }
 }

@@ -118,8 +118,8 @@ fn ratio_text(ratio: Option<f64>) -> String {
     ratio.map_or("–".to_string(), |r| format!("{r:.2}"))
 }
 
-/// " ± 0.08" (a no-break space after "±", so that a line never ends on it), or nothing for a
-/// ratio without an uncertainty.
+/// [`plus_minus`](crate::symmetry::score::plus_minus) with a no-break space after "±", so
+/// that a line of the page never ends on it.
 fn uncertainty_text(uncertainty: Option<f64>) -> String {
     uncertainty.map_or(String::new(), |u| format!(" ±\u{a0}{u:.2}"))
 }
@@ -451,11 +451,10 @@ impl Page<'_> {
                 date_text(before.started_unix),
             );
             // Whether measurement noise alone could explain the change.
-            let noise = current.and_then(|c| Some((c.differs_from(before)?, c)));
+            let noise =
+                current.and_then(|c| Some((c.differs_from(before)?, c.uncertainty_with(before)?)));
             text += &match noise {
-                Some((differs, c)) if hundredths != 0.0 => {
-                    let within = c.ratio_uncertainty.unwrap_or(0.0)
-                        + before.ratio_uncertainty.unwrap_or(0.0);
+                Some((differs, within)) if hundredths != 0.0 => {
                     if differs {
                         format!(", more than the two sessions’ uncertainties (±\u{a0}{within:.2}).")
                     } else {

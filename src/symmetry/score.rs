@@ -224,6 +224,12 @@ pub struct FrameScore {
     pub movements: Vec<MovementScore>,
 }
 
+/// " ± 0.08" after a ratio with this uncertainty, or nothing without one: how the app and the
+/// command line print [`MovementScore::ratio_uncertainty`] and the medians made of it.
+pub fn plus_minus(uncertainty: Option<f64>) -> String {
+    uncertainty.map_or(String::new(), |u| format!(" ± {u:.2}"))
+}
+
 /// Scores `landmarks` against `neutral` for every core movement.
 pub fn score_frame(neutral: &Neutral, landmarks: &Landmarks) -> FrameScore {
     score_with(neutral, landmarks, |_| None)

@@ -13,6 +13,7 @@ use crate::session::guide::{Action, GuideSettings, GuidedSession, Phase};
 use crate::session::history::median;
 use crate::session::repetitions::Repetition;
 use crate::symmetry::CORE_MOVEMENTS;
+use crate::symmetry::score::plus_minus;
 
 /// Seconds between a calibration that was not kept and the next try: time to read why.
 const CALIBRATION_RETRY_S: f64 = 1.5;
@@ -359,8 +360,7 @@ impl LiveApp {
                 });
                 match median(step.ratios.iter().copied()) {
                     Some(m) => {
-                        let within = median(step.ratio_uncertainties.iter().copied())
-                            .map_or(String::new(), |u| format!(" ± {u:.2}"));
+                        let within = plus_minus(median(step.ratio_uncertainties.iter().copied()));
                         ui.colored_label(ratio_colour(m), format!("median ratio {m:.2}{within}"))
                     }
                     None => ui.label(""),
@@ -395,7 +395,7 @@ impl LiveApp {
 
 /// "ratio 0.52 ± 0.08, weaker right" for a repetition.
 fn describe(rep: &Repetition) -> String {
-    let within = rep.ratio_uncertainty.map_or(String::new(), |u| format!(" ± {u:.2}"));
+    let within = plus_minus(rep.ratio_uncertainty);
     match (rep.ratio, rep.weaker) {
         (Some(ratio), Some(side)) => format!("ratio {ratio:.2}{within}, weaker {}", side.name()),
         (Some(ratio), None) => format!("ratio {ratio:.2}{within}"),

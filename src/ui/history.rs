@@ -9,6 +9,7 @@ use crate::session::history::{FAIR_RATIO, GOOD_RATIO, SessionSummary, summarize,
 use crate::session::store::{DATABASE_FILE, format_utc};
 use crate::session::{Store, StoreError};
 use crate::symmetry::CORE_MOVEMENTS;
+use crate::symmetry::score::plus_minus;
 
 const SECONDS_PER_DAY: f64 = 86_400.0;
 
@@ -111,9 +112,7 @@ impl LiveApp {
                 let points = trend(summaries, movement.id);
                 ui.vertical(|ui| {
                     let last = points.last().map_or("no sessions yet".to_string(), |p| {
-                        let within =
-                            p.ratio_uncertainty.map_or(String::new(), |u| format!(" ± {u:.2}"));
-                        format!("latest {:.2}{within}", p.median_ratio)
+                        format!("latest {:.2}{}", p.median_ratio, plus_minus(p.ratio_uncertainty))
                     });
                     let provisional = movement.caveat().map_or("", |_| " (provisional)");
                     let title = format!("{}{provisional} · {last}", movement.name);
@@ -123,11 +122,7 @@ impl LiveApp {
                     }
                     let xy: Vec<[f64; 2]> =
                         points.iter().map(|p| [day(p.started_unix), p.median_ratio]).collect();
-                    // Each point's uncertainty, for its bar and its hover text.
-                    let within: Vec<Option<f64>> =
-                        points.iter().map(|p| p.ratio_uncertainty).collect();
-                    let hover_within = within.clone();
-                    let hover_xy = xy.clone();
+                    let (hover_xy, hover_points) = (&xy, &points);
                     Plot::new(("trend", movement.id))
                         .width(width)
                         .height(height)
@@ -151,12 +146,15 @@ impl LiveApp {
                                 // The session point hovered: the nearest one.
                                 let distance =
                                     |p: &[f64; 2]| (p[0] - position.x).hypot(p[1] - position.y);
-                                let (point, u) = hover_xy
+                                let (xy, point) = hover_xy
                                     .iter()
-                                    .zip(&hover_within)
+                                    .zip(hover_points)
                                     .min_by(|(a, _), (b, _)| distance(a).total_cmp(&distance(b)))?;
-                                let within = u.map_or(String::new(), |u| format!(" ± {u:.2}"));
-                                Some(format!("ratio {:.2}{within}", point[1]))
+                                Some(format!(
+                                    "ratio {:.2}{}",
+                                    xy[1],
+                                    plus_minus(point.ratio_uncertainty)
+                                ))
                             }
                             HoverPosition::Elsewhere { .. } => None,
                         })
@@ -178,8 +176,9 @@ impl LiveApp {
                                         .width(1.5),
                                 );
                             }
-                            for (p, u) in xy.iter().zip(&within) {
-                                let Some(u) = u else { continue };
+                            // Each session's uncertainty as a bar.
+                            for (p, point) in xy.iter().zip(&points) {
+                                let Some(u) = point.ratio_uncertainty else { continue };
                                 let (low, high) =
                                     ((p[1] - u).clamp(0.0, 1.0), (p[1] + u).clamp(0.0, 1.0));
                                 plot.line(

@@ -28,6 +28,7 @@ use crate::overlay::contours;
 use crate::pipeline::{Analysis, Pacing, Pipeline, SourceState};
 use crate::session::Store;
 use crate::symmetry::flow::SOFT_NEUTRAL_WARNING;
+use crate::symmetry::score::plus_minus;
 use crate::symmetry::{CORE_MOVEMENTS, Movement, MovementScore, ScoreStatus, Side};
 
 use crate::session::history::{FAIR_RATIO, GOOD_RATIO};
@@ -589,7 +590,7 @@ fn movement_row(ui: &mut egui::Ui, movement: &Movement, score: Option<&MovementS
     }
     let text = match (score.status, score.ratio, score.weaker) {
         (ScoreStatus::Scored, Some(ratio), Some(weaker)) => {
-            let within = score.ratio_uncertainty.map_or(String::new(), |u| format!(" ± {u:.2}"));
+            let within = plus_minus(score.ratio_uncertainty);
             format!("{name}: ratio {ratio:.2}{within}, weaker {}", weaker.name())
         }
         _ => format!("{name}: not enough movement"),
