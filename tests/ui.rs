@@ -79,14 +79,14 @@ fn controls_and_movement_rows() {
 }
 
 /// Injected results update the rows, colour-coded with the weaker side, and warnings show; the
-/// provisional eye closure says so, the validated movements do not.
+/// provisional smile and eye closure say so, the other movements do not.
 #[test]
 fn rows_update_from_results() {
     let mut harness = harness();
     harness.state_mut().show_analysis(injected());
     harness.run();
     let u = 0.005 * 1.5 / 0.10;
-    harness.get_by_label(&format!("Smile: ratio 0.50 ± {u:.2}, weaker right"));
+    harness.get_by_label(&format!("Smile: ratio 0.50 ± {u:.2}, weaker right (provisional)"));
     harness.get_by_label("Brow lift: not enough movement");
     harness.get_by_label("Eye closure: not enough movement (provisional)");
     harness.get_by_label_contains("too dark");
@@ -345,7 +345,7 @@ fn guided_session_records_each_repetition() {
     // Medians with the median uncertainty (0.005 · (1 + ratio) / 0.12 a repetition).
     harness.get_by_label("Brow lift · latest 0.55 ± 0.06");
     harness.get_by_label("Nose wrinkle · latest 0.90 ± 0.08");
-    harness.get_by_label("Smile · no sessions yet");
+    harness.get_by_label("Smile (provisional) · no sessions yet");
     assert_eq!(harness.state_mut().history().len(), 1);
 }
 

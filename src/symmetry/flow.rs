@@ -1,6 +1,7 @@
 //! Skin motion measured in the image: each measured landmark of the neutral face is followed
 //! into the current frame by pyramidal Lucas–Kanade optical flow, after head motion is taken
-//! out by a similarity fitted on the stable landmarks.
+//! out: a similarity of the face plane and the parallax of a small turn of the head, both
+//! measured on the stable landmarks.
 //!
 //! Why: the face mesh is a strong shape prior that pulls faces toward symmetry and follows
 //! only part of a real excursion (docs/validation.md). The skin itself carries the movement:
@@ -271,22 +272,22 @@ impl NeutralImage {
             None => first,
         };
         // Each point is followed independently; the cores share them, the stable ones with
-        // the measured ones.
-        let stable = self.stable.par_iter().map(|grid| (None, grid));
-        let followed = self.followed.par_iter().map(|(index, grid)| (Some(*index), grid));
+        // the measured ones. Each carries its depth (the neutral mesh's z) for the parallax.
+        let stable = TEMPLATE.par_iter().zip(&self.stable).map(|((i, _), grid)| (None, *i, grid));
+        let followed = self.followed.par_iter().map(|(i, grid)| (Some(*i), *i, grid));
         let tracked: Vec<_> = stable
             .chain(followed)
-            .map(|(index, grid)| (index, grid.at, grid.track(&now)))
+            .map(|(index, landmark, grid)| {
+                let depth = self.landmarks[landmark][2] * CANONICAL_PX_PER_IOD;
+                (index, (grid.at, depth), grid.track(&now))
+            })
             .collect();
         let stable = tracked.iter().filter(|(index, _, _)| index.is_none());
-        let residual = stable_similarity(stable.map(|&(_, at, d)| (at, d)));
-        for &(index, at, d) in &tracked {
+        let residual = HeadMotion::fit(stable.map(|&(_, at, d)| (at, d)));
+        for &(index, (at, depth), d) in &tracked {
             let (Some(index), Some(d)) = (index, d) else { continue };
             let q = self.landmarks[index];
-            let head = residual.map_or([0.0, 0.0], |s| {
-                let moved = s.apply(at);
-                [moved[0] - at[0], moved[1] - at[1]]
-            });
+            let head = residual.map_or([0.0, 0.0], |h| h.displacement(at, depth));
             out[index][0] = q[0] + (d[0] - head[0]) / CANONICAL_PX_PER_IOD;
             out[index][1] = q[1] + (d[1] - head[1]) / CANONICAL_PX_PER_IOD;
         }
@@ -311,6 +312,79 @@ fn stable_similarity(
         tracked.filter_map(|(at, d)| d.map(|d| (at, [at[0] + d[0], at[1] + d[1]]))).collect();
     (pairs.len() >= 3).then(|| similarity_2d(&pairs)).flatten()
 }
+
+/// What the head's own motion did to the canonical image, as the stable skin shows it: a
+/// similarity of the face plane, and the parallax of a small turn (yaw) or tilt (pitch).
+/// The canonical image is the face plane z = 0 (through the inner eye corners); skin behind
+/// or in front of it shifts there in proportion to its depth when the head turns, by about
+/// z·sin(turn): 0.05 IOD on a cheek 0.5 IOD behind the plane for a 6° turn, as much as a
+/// quarter-strength movement. The stable points span 0.5 IOD of depth (inner eye corners to
+/// the nasal bridge), enough to measure the turn from their own motion. (The face mesh's pose
+/// is not used: it moves by up to 2° with expressions alone, docs/validation.md.)
+#[derive(Clone, Copy, Debug)]
+struct HeadMotion {
+    similarity: Similarity2,
+    /// Canonical pixels of shift (x, y) per canonical pixel of depth.
+    per_depth: [f64; 2],
+}
+
+impl HeadMotion {
+    /// Least squares over the stable points that could be followed: ((position, depth),
+    /// displacement), canonical pixels. With fewer than [`MIN_STABLE_FOR_TURN`] of them the
+    /// turn is left out; with fewer than three, `None`.
+    fn fit(tracked: impl Iterator<Item = (([f64; 2], f64), Option<[f64; 2]>)>) -> Option<Self> {
+        let points: Vec<_> = tracked.filter_map(|(at, d)| d.map(|d| (at, d))).collect();
+        if points.len() < MIN_STABLE_FOR_TURN {
+            let pairs: Vec<Correspondence> =
+                points.iter().map(|&((at, _), d)| (at, [at[0] + d[0], at[1] + d[1]])).collect();
+            let similarity = (pairs.len() >= 3).then(|| similarity_2d(&pairs)).flatten()?;
+            return Some(HeadMotion { similarity, per_depth: [0.0, 0.0] });
+        }
+        // Unknowns (a, b, tx, ty, gx, gy): a point p at depth z moves by
+        // (a·x − b·y + tx + gx·z, b·x + a·y + ty + gy·z), (x, y) = p − centroid.
+        let n = points.len() as f64;
+        let centre =
+            points.iter().fold([0.0; 2], |c, ((p, _), _)| [c[0] + p[0] / n, c[1] + p[1] / n]);
+        let mut normal = [[0.0f64; 6]; 6];
+        let mut rhs = [0.0f64; 6];
+        for &((p, z), d) in &points {
+            let (x, y) = (p[0] - centre[0], p[1] - centre[1]);
+            for (row, value) in
+                [([x, -y, 1.0, 0.0, z, 0.0], d[0]), ([y, x, 0.0, 1.0, 0.0, z], d[1])]
+            {
+                for r in 0..6 {
+                    rhs[r] += row[r] * value;
+                    for c in 0..6 {
+                        normal[r][c] += row[r] * row[c];
+                    }
+                }
+            }
+        }
+        let [a, b, tx, ty, gx, gy] = solve6(normal, rhs)?;
+        if ![a, b, tx, ty, gx, gy].iter().all(|v| v.is_finite()) {
+            return None;
+        }
+        // The same similarity on absolute positions: p ↦ p + displacement.
+        let (sa, sb) = (1.0 + a, b);
+        let similarity = Similarity2([
+            sa,
+            sb,
+            tx - (a * centre[0] - b * centre[1]),
+            ty - (b * centre[0] + a * centre[1]),
+        ]);
+        Some(HeadMotion { similarity, per_depth: [gx, gy] })
+    }
+
+    /// How far the head's motion moved the skin at `at` (canonical pixels) with depth `depth`.
+    fn displacement(&self, at: [f64; 2], depth: f64) -> [f64; 2] {
+        let moved = self.similarity.apply(at);
+        [moved[0] - at[0] + self.per_depth[0] * depth, moved[1] - at[1] + self.per_depth[1] * depth]
+    }
+}
+
+/// Stable points needed to measure the head's turn as well as its similarity: five, so that
+/// both depths (eye corners, nasal bridge) are among them.
+const MIN_STABLE_FOR_TURN: usize = 5;
 
 /// Where face coordinates `q` fall in the canonical image, pixels.
 fn canonical_at(q: Vec3) -> [f64; 2] {
@@ -843,6 +917,40 @@ mod tests {
         let neutral = NeutralImage::new(&empty, &frame);
         assert_eq!(neutral.detail(), 0.0);
         assert_eq!(neutral.follow(&empty, &frame), frame.landmarks);
+    }
+
+    /// The head's motion is recovered exactly from stable points that moved by a known
+    /// similarity plus a known shift per unit of depth (a small turn); the depth-free fallback
+    /// with four points, and nothing with two.
+    #[test]
+    fn head_motion_separates_turn_from_similarity() {
+        let (angle, scale, shift, per_depth) = (0.03f64, 1.01, [1.5, -0.7], [0.06, -0.04]);
+        let (c, s) = (scale * angle.cos(), scale * angle.sin());
+        let truth = |p: [f64; 2], z: f64| {
+            [
+                c * p[0] - s * p[1] + shift[0] - p[0] + per_depth[0] * z,
+                s * p[0] + c * p[1] + shift[1] - p[1] + per_depth[1] * z,
+            ]
+        };
+        // Where the template's stable points sit: two eye corners, four down the nose.
+        let points = [
+            ([72.0, 51.0], 0.0),
+            ([108.0, 51.0], 0.0),
+            ([90.0, 46.0], -18.0),
+            ([90.0, 54.0], -23.0),
+            ([90.0, 61.0], -28.0),
+            ([89.0, 68.0], -34.0),
+        ];
+        let tracked = points.iter().map(|&(p, z)| ((p, z), Some(truth(p, z))));
+        let head = HeadMotion::fit(tracked).expect("fits");
+        for (p, z) in [([30.0, 120.0], 25.0), ([150.0, 20.0], 10.0), ([90.0, 100.0], -45.0)] {
+            let (got, want) = (head.displacement(p, z), truth(p, z));
+            assert!((got[0] - want[0]).abs() < 1e-9 && (got[1] - want[1]).abs() < 1e-9);
+        }
+        let flat = points[..4].iter().map(|&(p, _)| ((p, 0.0), Some(truth(p, 0.0))));
+        assert_eq!(HeadMotion::fit(flat).expect("similarity only").per_depth, [0.0, 0.0]);
+        let two = points[..2].iter().map(|&(p, z)| ((p, z), Some(truth(p, z))));
+        assert!(HeadMotion::fit(two).is_none());
     }
 
     #[test]

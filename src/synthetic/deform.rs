@@ -6,6 +6,8 @@ use image::{Rgb, RgbImage};
 
 use crate::landmarks::Landmarks;
 use crate::symmetry::FaceFrame;
+#[cfg(doc)]
+use crate::symmetry::HeadPose;
 use crate::symmetry::frame::Vec3;
 use crate::symmetry::landmarks_map::{Side, on_side};
 
@@ -72,6 +74,39 @@ impl SyntheticMovement {
             })
             .collect()
     }
+}
+
+/// `image` with the head turned by `yaw_deg` (about the image's vertical axis) and tilted by
+/// `pitch_deg` (about its horizontal axis; both signed as [`HeadPose`] reads them) and
+/// nothing else: the 3-D landmarks (z on x's
+/// scale, as the mesh gives them) are rotated rigidly about their centroid, seen
+/// orthographically, and the image warped over them. Only a flat piece of skin would look the
+/// same; the rest shifts with its depth, as on a real head. For small angles: what hides
+/// behind the nose at larger ones is not drawn.
+pub fn turn_head(
+    image: &RgbImage,
+    landmarks: &Landmarks,
+    yaw_deg: f64,
+    pitch_deg: f64,
+) -> RgbImage {
+    let points = landmarks.points();
+    let n = points.len() as f64;
+    let centre: Vec3 = [0, 1, 2].map(|k| points.iter().map(|p| f64::from(p[k])).sum::<f64>() / n);
+    let (sy, cy) = yaw_deg.to_radians().sin_cos();
+    let (sp, cp) = pitch_deg.to_radians().sin_cos();
+    let from: Vec<Point> = points.iter().map(|p| [f64::from(p[0]), f64::from(p[1])]).collect();
+    let to: Vec<Point> = points
+        .iter()
+        .map(|p| {
+            let [x, y, z] = [0, 1, 2].map(|k| f64::from(p[k]) - centre[k]);
+            // Yaw about the vertical axis, then pitch about the horizontal one, signed as
+            // `HeadPose` reads them.
+            let (x, z) = (x * cy + z * sy, -x * sy + z * cy);
+            let y = y * cp + z * sp;
+            [centre[0] + x, centre[1] + y]
+        })
+        .collect();
+    warp_landmarks(image, &from, &to)
 }
 
 /// `image` with the face's landmarks moved by `movement` (strengths per side); also returns

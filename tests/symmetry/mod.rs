@@ -1,5 +1,6 @@
 mod detail;
 mod frame;
+mod head_turn;
 mod invariance;
 mod known_movement;
 mod mirror;
