@@ -335,9 +335,7 @@ impl HeadMotion {
     fn fit(tracked: impl Iterator<Item = (([f64; 2], f64), Option<[f64; 2]>)>) -> Option<Self> {
         let points: Vec<_> = tracked.filter_map(|(at, d)| d.map(|d| (at, d))).collect();
         if points.len() < MIN_STABLE_FOR_TURN {
-            let pairs: Vec<Correspondence> =
-                points.iter().map(|&((at, _), d)| (at, [at[0] + d[0], at[1] + d[1]])).collect();
-            let similarity = (pairs.len() >= 3).then(|| similarity_2d(&pairs)).flatten()?;
+            let similarity = stable_similarity(points.iter().map(|&((at, _), d)| (at, Some(d))))?;
             return Some(HeadMotion { similarity, per_depth: [0.0, 0.0] });
         }
         // Unknowns (a, b, tx, ty, gx, gy): a point p at depth z moves by

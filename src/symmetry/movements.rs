@@ -133,10 +133,10 @@ const MIN_CLOSURE_FRACTION: f64 = 0.15;
 const EYE_CLOSURE_CAVEAT: &str = "provisional: a fully closed eye reads about 0.5–0.7 closed, \
      and heavy eye make-up or looking up can make a closed eye read open";
 
-/// The smile recovers known one-sided warps of still portraits, and read real one-sided smiles
-/// (one half of a real smile beside the other half at rest) as one-sided; but one of the two
-/// people whose real, even smiles were checked against mouth corners marked by hand read as
-/// 0.58 (docs/validation.md, "Smiles on real footage").
+/// The smile recovers known one-sided warps of still portraits and reads real one-sided smiles
+/// (one half of a real smile beside the other half at rest) as one-sided, but the even smile of
+/// one of the two people checked against mouth corners marked by hand reads 0.58
+/// (docs/validation.md, "Smiles on real footage").
 const SMILE_CAVEAT: &str = "provisional: on one of two people checked, an even smile read as \
      about 0.6, because the skin beside one mouth corner moved further than the corner itself, \
      so a low ratio can be the measure's error";

@@ -77,12 +77,11 @@ impl SyntheticMovement {
 }
 
 /// `image` with the head turned by `yaw_deg` (about the image's vertical axis) and tilted by
-/// `pitch_deg` (about its horizontal axis; both signed as [`HeadPose`] reads them) and
-/// nothing else: the 3-D landmarks (z on x's
-/// scale, as the mesh gives them) are rotated rigidly about their centroid, seen
-/// orthographically, and the image warped over them. Only a flat piece of skin would look the
-/// same; the rest shifts with its depth, as on a real head. For small angles: what hides
-/// behind the nose at larger ones is not drawn.
+/// `pitch_deg` (about its horizontal axis; both signed as [`HeadPose`] reads them) and nothing
+/// else: the mesh's 3-D landmarks (z on x's scale) are rotated rigidly about their centroid,
+/// seen orthographically, and the image is warped over them, so skin shifts with its depth as
+/// on a real head. For small angles: what a larger turn would hide behind the nose is still
+/// drawn.
 pub fn turn_head(
     image: &RgbImage,
     landmarks: &Landmarks,
