@@ -1,0 +1,146 @@
+//! A real smile measured three ways: by the mesh alone, by skin motion, and from mouth corners
+//! marked by hand; then the two one-sided smiles made from it (docs/validation.md, "Smiles on
+//! real footage"). For footage that cannot be committed: pass the frames.
+//!
+//! cargo run --release --example real_smiles -- NEUTRAL SMILE [RX,RY,LX,LY RX,RY,LX,LY]
+//!     NEUTRAL and SMILE are frames of one person; the optional pairs are the subject's right
+//!     and left mouth corners marked by hand (image pixels) in NEUTRAL and then in SMILE.
+//!
+//! A one-sided smile is SMILE aligned to NEUTRAL by the two face frames, one half of the face
+//! taken from it and the other from NEUTRAL, feathered over ±0.04 IOD at the midline: a real
+//! smile on one side and a real face at rest on the other.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use facesym::io::read_rgb;
+use facesym::landmarks::{FaceLandmarker, Landmarks, ModelPaths};
+use facesym::symmetry::landmarks_map::{MOUTH_CORNER_RIGHT, on_side};
+use facesym::symmetry::movements::movement;
+use facesym::symmetry::score::{MovementScore, calibrate, score_frame, score_frame_with_flow};
+use facesym::symmetry::{FaceFrame, Side};
+use image::{Rgb, RgbImage};
+
+/// Half-width of the blend between the two halves, IOD.
+const FEATHER_IOD: f64 = 0.04;
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (neutral_path, smile_path, corners) = match &args[..] {
+        [n, s] => (n, s, None),
+        [n, s, a, b] => (n, s, Some((corner_pair(a)?, corner_pair(b)?))),
+        _ => bail!("usage: real_smiles NEUTRAL SMILE [RX,RY,LX,LY RX,RY,LX,LY]"),
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut landmarker = FaceLandmarker::new(&ModelPaths::in_dir(&root.join("models")))?;
+    let neutral = read_rgb(Path::new(neutral_path))?;
+    let smile = read_rgb(Path::new(smile_path))?;
+    let at_rest = first_face(&mut landmarker, &neutral)?;
+    let (neutral_face, neutral_image) =
+        calibrate(&neutral, &at_rest).map_err(|flags| anyhow::anyhow!("{flags:?}"))?;
+    let rest_frame = FaceFrame::fit(&at_rest).map_err(|f| anyhow::anyhow!("{f}"))?;
+    let smiling = first_face(&mut landmarker, &smile)?;
+    let smile_frame = FaceFrame::fit(&smiling).map_err(|f| anyhow::anyhow!("{f}"))?;
+    println!("head at rest {:?}", rest_frame.pose);
+    println!("head smiling {:?}", smile_frame.pose);
+
+    let mut show = |label: &str, image: &RgbImage| -> anyhow::Result<()> {
+        let landmarks = first_face(&mut landmarker, image)?;
+        let mesh = smile_score(score_frame(&neutral_face, &landmarks).movements);
+        let skin = smile_score(
+            score_frame_with_flow(&neutral_face, &neutral_image, image, &landmarks).movements,
+        );
+        println!("{label:28} mesh only {} | skin motion {}", describe(&mesh), describe(&skin));
+        Ok(())
+    };
+    show("even smile", &smile)?;
+    if let Some((rest, smiling)) = corners {
+        let measure = movement("smile").context("smile in the catalogue")?.measure;
+        let to_face = |frame: &FaceFrame, [rx, ry, lx, ly]: [f64; 4]| {
+            let mut points = frame.landmarks.clone();
+            for (side, x, y) in [(Side::Right, rx, ry), (Side::Left, lx, ly)] {
+                let [u, v] = face_plane(frame, x, y);
+                let corner = &mut points[on_side(MOUTH_CORNER_RIGHT, side)];
+                (corner[0], corner[1]) = (u, v);
+            }
+            points
+        };
+        let (then, now) = (to_face(&rest_frame, rest), to_face(&smile_frame, smiling));
+        let [left, right] = [Side::Left, Side::Right].map(|s| measure.excursion(s, &then, &now));
+        let hand = MovementScore::from_excursions(movement("smile").unwrap(), left, right);
+        println!("{:28} {}", "even smile, corners by hand", describe(&hand));
+    }
+    let aligned = aligned_to(&smile, &smile_frame, &rest_frame, neutral.dimensions());
+    for moving in [Side::Left, Side::Right] {
+        let one_sided = one_sided(&neutral, &aligned, &rest_frame, moving);
+        show(&format!("only the {} side smiling", moving.name()), &one_sided)?;
+    }
+    Ok(())
+}
+
+/// "RX,RY,LX,LY" as four numbers.
+fn corner_pair(text: &str) -> anyhow::Result<[f64; 4]> {
+    let values: Vec<f64> =
+        text.split(',').map(str::parse).collect::<Result<_, _>>().context("corner numbers")?;
+    values.try_into().map_err(|_| anyhow::anyhow!("four numbers: RX,RY,LX,LY"))
+}
+
+fn first_face(landmarker: &mut FaceLandmarker, image: &RgbImage) -> anyhow::Result<Landmarks> {
+    Ok(landmarker.faces(image)?.into_iter().next().context("no face")?.landmarks)
+}
+
+fn smile_score(movements: Vec<MovementScore>) -> MovementScore {
+    movements.into_iter().find(|m| m.movement == "smile").expect("smile is scored")
+}
+
+fn describe(score: &MovementScore) -> String {
+    let ratio = score.ratio.map_or("not enough".to_string(), |r| format!("{r:.2}"));
+    format!("{:+.3} / {:+.3} ({ratio})", score.left, score.right)
+}
+
+/// The point of the face plane (face coordinates, z = 0) seen at image pixel (x, y).
+fn face_plane(frame: &FaceFrame, x: f64, y: f64) -> [f64; 2] {
+    let r = frame.rotation;
+    let s = frame.scale;
+    let (a, b, c, d) = (s * r[0][0], s * r[0][1], s * r[1][0], s * r[1][1]);
+    let (dx, dy) = (x - frame.origin[0], y - frame.origin[1]);
+    let det = a * d - b * c;
+    [(d * dx - b * dy) / det, (-c * dx + a * dy) / det]
+}
+
+/// `image` (with face frame `from`) resampled so that its face plane lies where `to`'s does.
+fn aligned_to(image: &RgbImage, from: &FaceFrame, to: &FaceFrame, size: (u32, u32)) -> RgbImage {
+    RgbImage::from_fn(size.0, size.1, |x, y| {
+        let [u, v] = face_plane(to, f64::from(x), f64::from(y));
+        let p = from.image_from_face([u, v, 0.0]);
+        Rgb(bilinear(image, p[0], p[1]).map(|c| c.round() as u8))
+    })
+}
+
+/// `moved` on the `moving` side of the face's midline, `rest` on the other.
+fn one_sided(rest: &RgbImage, moved: &RgbImage, frame: &FaceFrame, moving: Side) -> RgbImage {
+    RgbImage::from_fn(rest.width(), rest.height(), |x, y| {
+        let [u, _] = face_plane(frame, f64::from(x), f64::from(y));
+        let t = (u * moving.sign() / FEATHER_IOD * 0.5 + 0.5).clamp(0.0, 1.0);
+        let (a, b) = (moved.get_pixel(x, y).0, rest.get_pixel(x, y).0);
+        Rgb(std::array::from_fn(|k| {
+            (f64::from(a[k]) * t + f64::from(b[k]) * (1.0 - t)).round() as u8
+        }))
+    })
+}
+
+fn bilinear(image: &RgbImage, x: f64, y: f64) -> [f64; 3] {
+    let (w, h) = (f64::from(image.width()), f64::from(image.height()));
+    let pixel = |xi: f64, yi: f64| {
+        image.get_pixel(xi.clamp(0.0, w - 1.0) as u32, yi.clamp(0.0, h - 1.0) as u32).0
+    };
+    let (x0, y0) = (x.floor(), y.floor());
+    let (fx, fy) = (x - x0, y - y0);
+    let (p00, p10) = (pixel(x0, y0), pixel(x0 + 1.0, y0));
+    let (p01, p11) = (pixel(x0, y0 + 1.0), pixel(x0 + 1.0, y0 + 1.0));
+    std::array::from_fn(|k| {
+        let top = f64::from(p00[k]) * (1.0 - fx) + f64::from(p10[k]) * fx;
+        let bottom = f64::from(p01[k]) * (1.0 - fx) + f64::from(p11[k]) * fx;
+        top * (1.0 - fy) + bottom * fy
+    })
+}
