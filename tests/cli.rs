@@ -206,8 +206,8 @@ fn one_bad_image_loses_nothing_else() {
 }
 
 /// `facesym score --json`: every movement with left, right, ratio and weaker, and eye closure
-/// and smile marked provisional; a one-sided smile is scored with the right side weaker; a frame without
-/// a face is flagged, not an error.
+/// and smile marked provisional; a one-sided smile is scored with the right side weaker; a
+/// frame without a face is flagged, not an error.
 #[test]
 fn score_json_schema() {
     use facesym::symmetry::FaceFrame;

@@ -36,8 +36,9 @@ const MIN_TEXTURE: f64 = 2e-5;
 /// Grace Hopper and Barack Obama blurred until their known movements were clearly no longer
 /// recovered read 1.36e-4 and 1.07e-4 there; the sharp faces read 5.7e-4 and 2.6e-4, and every
 /// softened version that still recovered them 1.68e-4 or more, but for Obama blurred by 2 px
-/// (1.35e-4, recovered only just). Chosen on those two faces; it does not catch the enlarged astronaut,
-/// whose brow tracks slide into her fringe (docs/validation.md, "Faces with little detail").
+/// (1.35e-4, recovered only just). Chosen on those two faces; it does not catch the enlarged
+/// astronaut, whose brow tracks slide into her fringe (docs/validation.md, "Faces with little
+/// detail").
 pub const MIN_DETAIL: f64 = 1.5e-4;
 
 /// What to tell a person whose neutral face is below [`MIN_DETAIL`].

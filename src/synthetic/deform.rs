@@ -320,10 +320,11 @@ pub const SYNTHETIC_MOVEMENTS: [(&str, SyntheticMovement); 6] = [
 /// little, the flanks following less, so the lid closes most where the eye is most open (as a
 /// real lid does); the middle closes by 0.062 IOD, so the lids do not cross on eyes open wider
 /// than that at rest (the test faces' narrowest middle lid pair: 0.071). The skin of the upper
-/// lid above the margin is stretched down with it. What it cannot show: a real lid slides over the eye and
-/// hides the iris from the top; the warp squeezes what is between the lids into a slit instead,
-/// and it cannot close the eye completely (the triangles between the lids would fold). Whether
-/// the face mesh reads the slit as a closing eye is what the validation measures.
+/// lid above the margin is stretched down with it. What it cannot show: a real lid slides over
+/// the eye and hides the iris from the top; the warp squeezes what is between the lids into a
+/// slit instead, and it cannot close the eye completely (the triangles between the lids would
+/// fold). Whether the face mesh reads the slit as a closing eye is what the validation
+/// measures.
 const EYE_CLOSURE: (&str, SyntheticMovement) = (
     "eye_closure",
     SyntheticMovement {
