@@ -236,8 +236,8 @@ pub fn score_frame(neutral: &Neutral, landmarks: &Landmarks) -> FrameScore {
 }
 
 /// [`score_frame`], with the points that skin motion measures followed by optical flow from
-/// the neutral image (see [`super::flow`]): slower (about 16 ms a frame on two cores), not pulled toward
-/// symmetry by the mesh.
+/// the neutral image (see [`super::flow`]): slower (6–8 ms a frame on two cores, about 6.5×
+/// the face mesh; docs/performance.md), not pulled toward symmetry by the mesh.
 pub fn score_frame_with_flow(
     neutral: &Neutral,
     neutral_image: &NeutralImage,
