@@ -291,6 +291,32 @@ fn score_and_analyze_warn_of_a_soft_neutral_face() {
     assert!(!stderr(&out).contains("little fine detail"), "{}", stderr(&out));
 }
 
+/// `analyze` says how many frames it could not score and why: a head turned well away from
+/// where it was at calibration (skin motion cannot take that out) and a frame with no face.
+#[test]
+fn analyze_counts_the_frames_it_could_not_score() {
+    use facesym::synthetic::deform::turn_head;
+
+    let dir = scratch("cli_not_scored");
+    let image = facesym::io::read_rgb(&face_image("grace_hopper.png")).unwrap();
+    let landmarks = crate::common::landmarker().faces(&image).unwrap().remove(0).landmarks;
+    let frames = dir.join("frames");
+    std::fs::create_dir_all(&frames).unwrap();
+    image.save(frames.join("f0.png")).unwrap();
+    image.save(frames.join("f1.png")).unwrap();
+    turn_head(&image, &landmarks, 20.0, 0.0).save(frames.join("f2.png")).unwrap();
+    image::RgbImage::new(image.width(), image.height()).save(frames.join("f3.png")).unwrap();
+    let out = facesym(&["analyze", frames.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(
+            "frames not scored: 1 (head turned or tilted since calibration), 1 (no face)"
+        ),
+        "{stdout}"
+    );
+}
+
 /// With no display, `facesym` (the live app by default) exits with a message pointing to the
 /// command-line tools, not a panic.
 #[test]

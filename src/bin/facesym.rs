@@ -651,6 +651,8 @@ fn analyze(
     // `RecordingAnalyzer::push_batch`); memory stays bounded by one batch.
     let batch_len = 4 * rayon::current_num_threads();
     let (mut frames, mut failure) = (0u64, None);
+    // Frames not scored, by kind of reason, in the order first seen.
+    let mut not_scored: Vec<(&'static str, u64)> = Vec::new();
     let mut batch = Vec::with_capacity(batch_len);
     while failure.is_none() {
         batch.clear();
@@ -675,6 +677,12 @@ fn analyze(
                 writer.frame(frames, &result).context("writing the frame results")?;
             }
             keep(result.repetitions)?;
+            if let Some(flag) = result.score.as_ref().and_then(|s| s.flags.first()) {
+                match not_scored.iter_mut().find(|(kind, _)| *kind == flag.kind()) {
+                    Some((_, n)) => *n += 1,
+                    None => not_scored.push((flag.kind(), 1)),
+                }
+            }
             frames += 1;
             progress.inc(1);
         }
@@ -685,7 +693,7 @@ fn analyze(
         let path = writer.path().to_owned();
         writer.finish(&repetitions).with_context(|| format!("writing {}", path.display()))?;
     }
-    print_analysis_summary(frames, &repetitions);
+    print_analysis_summary(frames, &repetitions, &not_scored);
     if analyzer.neutral_is_soft() {
         eprintln!("warning: {}", symmetry::flow::SOFT_NEUTRAL_WARNING);
     }
@@ -708,8 +716,12 @@ fn analyze(
 }
 
 /// Per movement: repetitions, their ratios' median with the typical repetition's uncertainty,
-/// and the weaker side.
-fn print_analysis_summary(frames: u64, repetitions: &[Repetition]) {
+/// and the weaker side; then how many frames were not scored, by kind of reason.
+fn print_analysis_summary(
+    frames: u64,
+    repetitions: &[Repetition],
+    not_scored: &[(&'static str, u64)],
+) {
     use facesym::session::history::median;
     println!("{frames} frames analysed");
     println!("{:<14} {:>5} {:>13} {:>12}", "movement", "reps", "median ratio", "weaker side");
@@ -729,6 +741,11 @@ fn print_analysis_summary(frames: u64, repetitions: &[Repetition]) {
         };
         let provisional = m.caveat().map_or("", |_| " *");
         println!("{:<14} {:>5} {:>13} {:>12}{provisional}", m.id, reps.len(), median, weaker);
+    }
+    if !not_scored.is_empty() {
+        let counts: Vec<String> =
+            not_scored.iter().map(|(kind, n)| format!("{n} ({kind})")).collect();
+        println!("frames not scored: {}", counts.join(", "));
     }
     print_caveats();
 }

@@ -25,6 +25,13 @@ pub const MAX_YAW_DEG: f64 = 15.0;
 /// sides alike, so it is allowed a little more than yaw; beyond 20° the brows and upper lids
 /// (chin down) or the lips (chin up) are seen too obliquely.
 pub const MAX_PITCH_DEG: f64 = 20.0;
+/// Skin-motion frames whose head has turned (yaw) or tilted (pitch) further than this from
+/// where it was when the neutral face was taken are flagged, not scored. Skin motion takes a
+/// small turn out (flow.rs, `HeadMotion`): on turned copies of the test faces, 6° left every
+/// still face below 0.03 IOD (the face mesh reads those turns as 3–7°), but on real footage
+/// a turn of 12° left 0.18 IOD of phantom cheek movement (docs/validation.md, "Head turns").
+/// The mesh's own pose moves by up to 2° with expressions, so this is well above its noise.
+pub const MAX_TURN_FROM_NEUTRAL_DEG: f64 = 8.0;
 /// Faces whose inter-ocular distance is below this many image pixels are flagged "too
 /// small": the movements measured are a few pixels there. On the 43-px astronaut fixture a
 /// 0.15-IOD brow lift (6 px) was not recovered (docs/validation.md); a webcam face at arm's
@@ -88,6 +95,29 @@ pub enum FrameFlag {
         /// Root-mean-square fit residual, IOD.
         residual_iod: f64,
     },
+    /// The head has turned or tilted away from where it was when the neutral face was taken,
+    /// further than skin motion can take out (see [`MAX_TURN_FROM_NEUTRAL_DEG`]).
+    TurnedFromNeutral {
+        /// Yaw now minus yaw at the neutral.
+        yaw_deg: f64,
+        /// Pitch now minus pitch at the neutral.
+        pitch_deg: f64,
+    },
+}
+
+impl FrameFlag {
+    /// What kind of reason this is, in a few words, for counting frames by it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            FrameFlag::TooMuchYaw { .. } => "head turned too far",
+            FrameFlag::TooMuchPitch { .. } => "head tilted too far",
+            FrameFlag::NoFace => "no face",
+            FrameFlag::InvalidLandmarks => "landmarks not valid numbers",
+            FrameFlag::FaceTooSmall { .. } => "face too small",
+            FrameFlag::ImplausibleShape { .. } => "landmarks not like a face",
+            FrameFlag::TurnedFromNeutral { .. } => "head turned or tilted since calibration",
+        }
+    }
 }
 
 impl std::fmt::Display for FrameFlag {
@@ -108,6 +138,19 @@ impl std::fmt::Display for FrameFlag {
             FrameFlag::InvalidLandmarks => write!(f, "landmarks are not valid numbers"),
             FrameFlag::ImplausibleShape { residual_iod } => {
                 write!(f, "landmarks do not look like a face (fit residual {residual_iod:.2} IOD)")
+            }
+            FrameFlag::TurnedFromNeutral { yaw_deg, pitch_deg } => {
+                let (how, by) = if yaw_deg.abs() >= pitch_deg.abs() {
+                    ("turned", yaw_deg)
+                } else {
+                    ("tilted", pitch_deg)
+                };
+                write!(
+                    f,
+                    "head {how} {:.0}° from where it was at calibration (more than \
+                     {MAX_TURN_FROM_NEUTRAL_DEG}°): hold it as when you calibrated",
+                    by.abs()
+                )
             }
         }
     }

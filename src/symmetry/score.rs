@@ -10,7 +10,7 @@ use crate::landmarks::Landmarks;
 
 use super::flow::NeutralImage;
 
-use super::frame::{FaceFrame, FrameFlag, HeadPose, Vec3};
+use super::frame::{FaceFrame, FrameFlag, HeadPose, MAX_TURN_FROM_NEUTRAL_DEG, Vec3};
 use super::landmarks_map::{
     BROW_UPPER_RIGHT, EYELID_PAIRS_RIGHT, INNER_EYE_CORNER_RIGHT, MOUTH_CORNER_RIGHT,
     OUTER_EYE_CORNER_RIGHT, Side, on_side,
@@ -22,6 +22,8 @@ use super::movements::{CORE_MOVEMENTS, Movement};
 pub struct Neutral {
     /// Landmarks in face coordinates (IOD): the per-coordinate median over the frames given.
     pub landmarks: Vec<Vec3>,
+    /// The head's pose: the per-angle median over the frames given.
+    pub pose: HeadPose,
     /// Left vs right at rest.
     pub resting: RestingSymmetry,
 }
@@ -52,7 +54,12 @@ impl Neutral {
             .map(|i| [0, 1, 2].map(|axis| median(frames.iter().map(|f| f.landmarks[i][axis]))))
             .collect();
         let resting = RestingSymmetry::of(&landmarks);
-        Ok(Neutral { landmarks, resting })
+        let pose = HeadPose {
+            yaw_deg: median(frames.iter().map(|f| f.pose.yaw_deg)),
+            pitch_deg: median(frames.iter().map(|f| f.pose.pitch_deg)),
+            roll_deg: median(frames.iter().map(|f| f.pose.roll_deg)),
+        };
+        Ok(Neutral { landmarks, pose, resting })
     }
 
     /// From one set of landmarks.
@@ -232,37 +239,48 @@ pub fn plus_minus(uncertainty: Option<f64>) -> String {
 
 /// Scores `landmarks` against `neutral` for every core movement.
 pub fn score_frame(neutral: &Neutral, landmarks: &Landmarks) -> FrameScore {
-    score_with(neutral, landmarks, |_| None)
+    score_with(neutral, landmarks, None::<fn(&FaceFrame) -> Vec<Vec3>>)
 }
 
 /// [`score_frame`], with the points that skin motion measures followed by optical flow from
 /// the neutral image (see [`super::flow`]): slower (6–8 ms a frame on two cores, about 6.5×
-/// the face mesh; docs/performance.md), not pulled toward symmetry by the mesh.
+/// the face mesh; docs/performance.md), not pulled toward symmetry by the mesh. A head turned
+/// or tilted more than [`MAX_TURN_FROM_NEUTRAL_DEG`] from the neutral's pose is flagged.
 pub fn score_frame_with_flow(
     neutral: &Neutral,
     neutral_image: &NeutralImage,
     image: &RgbImage,
     landmarks: &Landmarks,
 ) -> FrameScore {
-    score_with(neutral, landmarks, |frame| Some(neutral_image.follow(image, frame)))
+    score_with(neutral, landmarks, Some(|frame: &FaceFrame| neutral_image.follow(image, frame)))
 }
 
 /// Fits the face frame, flags it, and scores every core movement on the current landmarks
-/// `follow` gives for an unflagged frame (`None`: the mesh's own, in face coordinates).
+/// `follow` gives for an unflagged frame (without it, the mesh's own, in face coordinates).
 fn score_with(
     neutral: &Neutral,
     landmarks: &Landmarks,
-    follow: impl FnOnce(&FaceFrame) -> Option<Vec<Vec3>>,
+    follow: Option<impl FnOnce(&FaceFrame) -> Vec<Vec3>>,
 ) -> FrameScore {
     let frame = match FaceFrame::fit(landmarks) {
         Ok(frame) => frame,
         Err(flag) => return FrameScore { pose: None, flags: vec![flag], movements: Vec::new() },
     };
-    let flags = frame.flags();
+    let mut flags = frame.flags();
+    // Skin motion reads the face in the plane of the neutral's: a larger turn or tilt since
+    // then moves skin there by its depth (the mesh's own landmarks are 3-D and do not mind).
+    let turn =
+        [frame.pose.yaw_deg - neutral.pose.yaw_deg, frame.pose.pitch_deg - neutral.pose.pitch_deg];
+    if follow.is_some()
+        && flags.is_empty()
+        && turn.iter().any(|d| d.abs() > MAX_TURN_FROM_NEUTRAL_DEG)
+    {
+        flags.push(FrameFlag::TurnedFromNeutral { yaw_deg: turn[0], pitch_deg: turn[1] });
+    }
     if !flags.is_empty() {
         return FrameScore { pose: Some(frame.pose), flags, movements: Vec::new() };
     }
-    let followed = follow(&frame);
+    let followed = follow.map(|follow| follow(&frame));
     let current = followed.as_deref().unwrap_or(&frame.landmarks);
     let movements =
         CORE_MOVEMENTS.iter().map(|m| MovementScore::of(m, &neutral.landmarks, current)).collect();

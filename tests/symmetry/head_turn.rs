@@ -5,7 +5,7 @@
 use facesym::io::read_rgb;
 use facesym::symmetry::movements::movement;
 use facesym::symmetry::score::{calibrate, score_frame_with_flow};
-use facesym::symmetry::{FaceFrame, ScoreStatus};
+use facesym::symmetry::{FaceFrame, FrameFlag, ScoreStatus};
 use facesym::synthetic::deform::turn_head;
 
 use crate::common::{self, face_image};
@@ -53,5 +53,33 @@ fn a_turned_head_reads_no_movement() {
                 );
             }
         }
+    }
+}
+
+/// Turned further from the neutral's pose than skin motion takes out (8°), the frame is flagged
+/// with the turn, not scored (a turn made as 20°, which the mesh reads as 13°, and a tilt of
+/// 14°); the mesh-only scores, which are 3-D, are not flagged.
+#[test]
+fn a_head_turned_far_from_the_neutral_is_flagged() {
+    let mut landmarker = common::landmarker();
+    let image = read_rgb(&face_image("grace_hopper.png")).expect("fixture");
+    let faces = landmarker.faces(&image).expect("model runs");
+    let landmarks = &faces.first().expect("a face").landmarks;
+    let (neutral, neutral_image) = calibrate(&image, landmarks).expect("calibrates");
+    for (yaw, pitch) in [(20.0, 0.0), (0.0, -14.0)] {
+        let turned = turn_head(&image, landmarks, yaw, pitch);
+        let found = landmarker.faces(&turned).expect("model runs");
+        let landmarks = &found.first().expect("a turned face").landmarks;
+        let score = score_frame_with_flow(&neutral, &neutral_image, &turned, landmarks);
+        match score.flags[..] {
+            [FrameFlag::TurnedFromNeutral { yaw_deg, pitch_deg }] => {
+                let (read, made) = if yaw != 0.0 { (yaw_deg, yaw) } else { (pitch_deg, pitch) };
+                assert!(read * made > 0.0 && read.abs() > 8.0, "{yaw}/{pitch}: read {read}");
+            }
+            _ => panic!("{yaw}/{pitch}: {:?}", score.flags),
+        }
+        assert!(score.movements.is_empty());
+        let mesh = facesym::symmetry::score_frame(&neutral, landmarks);
+        assert!(mesh.flags.is_empty(), "{:?}", mesh.flags);
     }
 }
