@@ -292,7 +292,7 @@ fn score_and_analyze_warn_of_a_soft_neutral_face() {
 }
 
 /// `analyze` says how many frames it could not score and why: a head turned well away from
-/// where it was at calibration (skin motion cannot take that out) and a frame with no face.
+/// where it was for the neutral face (skin motion cannot take that out) and a frame with no face.
 #[test]
 fn analyze_counts_the_frames_it_could_not_score() {
     use facesym::synthetic::deform::turn_head;
@@ -311,7 +311,7 @@ fn analyze_counts_the_frames_it_could_not_score() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains(
-            "frames not scored: 1 (head turned or tilted since calibration), 1 (no face)"
+            "frames not scored: 1 (head turned away from the neutral's pose), 1 (no face)"
         ),
         "{stdout}"
     );

@@ -115,7 +115,7 @@ impl FrameFlag {
             FrameFlag::InvalidLandmarks => "landmarks not valid numbers",
             FrameFlag::FaceTooSmall { .. } => "face too small",
             FrameFlag::ImplausibleShape { .. } => "landmarks not like a face",
-            FrameFlag::TurnedFromNeutral { .. } => "head turned or tilted since calibration",
+            FrameFlag::TurnedFromNeutral { .. } => "head turned away from the neutral's pose",
         }
     }
 }
@@ -147,8 +147,8 @@ impl std::fmt::Display for FrameFlag {
                 };
                 write!(
                     f,
-                    "head {how} {:.0}° from where it was at calibration (more than \
-                     {MAX_TURN_FROM_NEUTRAL_DEG}°): hold it as when you calibrated",
+                    "head {how} {:.0}° away from where it was for the neutral face (more than \
+                     {MAX_TURN_FROM_NEUTRAL_DEG}°): face the camera as you did then",
                     by.abs()
                 )
             }
