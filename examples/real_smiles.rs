@@ -14,6 +14,7 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use facesym::io::read_rgb;
+use facesym::landmarks::warp::{Affine, Border, warp_rgb};
 use facesym::landmarks::{FaceLandmarker, Landmarks, ModelPaths};
 use facesym::symmetry::landmarks_map::{MOUTH_CORNER_RIGHT, on_side};
 use facesym::symmetry::movements::movement;
@@ -108,13 +109,33 @@ fn face_plane(frame: &FaceFrame, x: f64, y: f64) -> [f64; 2] {
     [(d * dx - b * dy) / det, (-c * dx + a * dy) / det]
 }
 
-/// `image` (with face frame `from`) resampled so that its face plane lies where `to`'s does.
+/// `image` (with face frame `from`) resampled so that its face plane lies where `to`'s does:
+/// the affine map from a pixel of the result, through `to`'s face plane, into `image`.
 fn aligned_to(image: &RgbImage, from: &FaceFrame, to: &FaceFrame, size: (u32, u32)) -> RgbImage {
-    RgbImage::from_fn(size.0, size.1, |x, y| {
-        let [u, v] = face_plane(to, f64::from(x), f64::from(y));
-        let p = from.image_from_face([u, v, 0.0]);
-        Rgb(bilinear(image, p[0], p[1]).map(|c| c.round() as u8))
-    })
+    let plane = |f: &FaceFrame| {
+        let (r, s) = (f.rotation, f.scale);
+        [s * r[0][0], s * r[0][1], s * r[1][0], s * r[1][1]]
+    };
+    let ([a, b, c, d], [e, g, h, k]) = (plane(to), plane(from));
+    let det = a * d - b * c;
+    // to's plane coordinates of pixel p: inverse · (p − origin); then from's image of them.
+    let inverse = [d / det, -b / det, -c / det, a / det];
+    let m = [
+        e * inverse[0] + g * inverse[2],
+        e * inverse[1] + g * inverse[3],
+        h * inverse[0] + k * inverse[2],
+        h * inverse[1] + k * inverse[3],
+    ];
+    let (ox, oy) = (to.origin[0], to.origin[1]);
+    let source_from_dst = Affine([
+        m[0],
+        m[1],
+        from.origin[0] - m[0] * ox - m[1] * oy,
+        m[2],
+        m[3],
+        from.origin[1] - m[2] * ox - m[3] * oy,
+    ]);
+    warp_rgb(image, &source_from_dst, size.0, size.1, Border::Replicate)
 }
 
 /// `moved` on the `moving` side of the face's midline, `rest` on the other.
@@ -126,21 +147,5 @@ fn one_sided(rest: &RgbImage, moved: &RgbImage, frame: &FaceFrame, moving: Side)
         Rgb(std::array::from_fn(|k| {
             (f64::from(a[k]) * t + f64::from(b[k]) * (1.0 - t)).round() as u8
         }))
-    })
-}
-
-fn bilinear(image: &RgbImage, x: f64, y: f64) -> [f64; 3] {
-    let (w, h) = (f64::from(image.width()), f64::from(image.height()));
-    let pixel = |xi: f64, yi: f64| {
-        image.get_pixel(xi.clamp(0.0, w - 1.0) as u32, yi.clamp(0.0, h - 1.0) as u32).0
-    };
-    let (x0, y0) = (x.floor(), y.floor());
-    let (fx, fy) = (x - x0, y - y0);
-    let (p00, p10) = (pixel(x0, y0), pixel(x0 + 1.0, y0));
-    let (p01, p11) = (pixel(x0, y0 + 1.0), pixel(x0 + 1.0, y0 + 1.0));
-    std::array::from_fn(|k| {
-        let top = f64::from(p00[k]) * (1.0 - fx) + f64::from(p10[k]) * fx;
-        let bottom = f64::from(p01[k]) * (1.0 - fx) + f64::from(p11[k]) * fx;
-        top * (1.0 - fy) + bottom * fy
     })
 }

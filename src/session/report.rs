@@ -549,7 +549,8 @@ fn table_row(f: &mut Formatter<'_>, index: usize, m: &MovementSummary) -> fmt::R
             "<span class=\"ratio {}\">{r:.2}</span>{}",
             Band::of(r).class(),
             m.median_ratio_uncertainty.map_or(String::new(), |u| format!(
-                "<span class=\"uncertainty\"> ±\u{a0}{u:.2}</span>"
+                "<span class=\"uncertainty\">{}</span>",
+                uncertainty_text(Some(u))
             ))
         ),
         None => "<span class=\"muted\">not enough movement</span>".to_string(),

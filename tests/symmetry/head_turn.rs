@@ -3,12 +3,39 @@
 //! so the part a rigid turn explains is taken out with the mesh's depth (flow.rs, `HeadMotion`).
 
 use facesym::io::read_rgb;
+use facesym::landmarks::{FaceLandmarker, Landmarks};
+use facesym::symmetry::flow::NeutralImage;
 use facesym::symmetry::movements::movement;
 use facesym::symmetry::score::{calibrate, score_frame_with_flow};
-use facesym::symmetry::{FaceFrame, FrameFlag, ScoreStatus};
+use facesym::symmetry::{FaceFrame, FrameFlag, FrameScore, Neutral, ScoreStatus};
 use facesym::synthetic::deform::turn_head;
+use image::RgbImage;
 
 use crate::common::{self, face_image};
+
+/// A test face, its landmarks, and the neutral face and neutral image calibrated on it.
+fn calibrated(
+    landmarker: &mut FaceLandmarker,
+    face: &str,
+) -> (RgbImage, Landmarks, Neutral, NeutralImage) {
+    let image = read_rgb(&face_image(face)).expect("fixture");
+    let landmarks = landmarker.faces(&image).expect("model runs").remove(0).landmarks;
+    let (neutral, neutral_image) = calibrate(&image, &landmarks).expect("calibrates");
+    (image, landmarks, neutral, neutral_image)
+}
+
+/// `image` with the head turned by `yaw` and tilted by `pitch` (degrees), scored with skin
+/// motion against the calibration; also the turned face's landmarks.
+fn score_turned(
+    landmarker: &mut FaceLandmarker,
+    (image, landmarks, neutral, neutral_image): &(RgbImage, Landmarks, Neutral, NeutralImage),
+    yaw: f64,
+    pitch: f64,
+) -> (FrameScore, Landmarks) {
+    let turned = turn_head(image, landmarks, yaw, pitch);
+    let found = landmarker.faces(&turned).expect("model runs").remove(0).landmarks;
+    (score_frame_with_flow(neutral, neutral_image, &turned, &found), found)
+}
 
 /// Grace Hopper and Barack Obama calibrated on their neutral faces, then the same faces turned
 /// by 6° in yaw and in pitch either way (a person shifting in the chair between calibrating
@@ -19,16 +46,10 @@ use crate::common::{self, face_image};
 fn a_turned_head_reads_no_movement() {
     let mut landmarker = common::landmarker();
     for face in ["grace_hopper.png", "obama.png"] {
-        let image = read_rgb(&face_image(face)).expect("fixture");
-        let faces = landmarker.faces(&image).expect("model runs");
-        let landmarks = &faces.first().expect("a face").landmarks;
-        let (neutral, neutral_image) = calibrate(&image, landmarks).expect("calibrates");
-        let rest = FaceFrame::fit(landmarks).expect("frame").pose;
+        let calibration = calibrated(&mut landmarker, face);
+        let rest = FaceFrame::fit(&calibration.1).expect("frame").pose;
         for (yaw, pitch) in [(6.0, 0.0), (-6.0, 0.0), (0.0, 6.0), (0.0, -6.0)] {
-            let turned = turn_head(&image, landmarks, yaw, pitch);
-            let found = landmarker.faces(&turned).expect("model runs");
-            let landmarks = &found.first().expect("a turned face").landmarks;
-            let score = score_frame_with_flow(&neutral, &neutral_image, &turned, landmarks);
+            let (score, _) = score_turned(&mut landmarker, &calibration, yaw, pitch);
             assert!(score.flags.is_empty(), "{face} {yaw}/{pitch}: {:?}", score.flags);
             let pose = score.pose.expect("pose");
             let turn = [pose.yaw_deg - rest.yaw_deg, pose.pitch_deg - rest.pitch_deg];
@@ -62,15 +83,9 @@ fn a_turned_head_reads_no_movement() {
 #[test]
 fn a_head_turned_far_from_the_neutral_is_flagged() {
     let mut landmarker = common::landmarker();
-    let image = read_rgb(&face_image("grace_hopper.png")).expect("fixture");
-    let faces = landmarker.faces(&image).expect("model runs");
-    let landmarks = &faces.first().expect("a face").landmarks;
-    let (neutral, neutral_image) = calibrate(&image, landmarks).expect("calibrates");
+    let calibration = calibrated(&mut landmarker, "grace_hopper.png");
     for (yaw, pitch) in [(20.0, 0.0), (0.0, -14.0)] {
-        let turned = turn_head(&image, landmarks, yaw, pitch);
-        let found = landmarker.faces(&turned).expect("model runs");
-        let landmarks = &found.first().expect("a turned face").landmarks;
-        let score = score_frame_with_flow(&neutral, &neutral_image, &turned, landmarks);
+        let (score, landmarks) = score_turned(&mut landmarker, &calibration, yaw, pitch);
         match score.flags[..] {
             [FrameFlag::TurnedFromNeutral { yaw_deg, pitch_deg }] => {
                 let (read, made) = if yaw != 0.0 { (yaw_deg, yaw) } else { (pitch_deg, pitch) };
@@ -79,7 +94,7 @@ fn a_head_turned_far_from_the_neutral_is_flagged() {
             _ => panic!("{yaw}/{pitch}: {:?}", score.flags),
         }
         assert!(score.movements.is_empty());
-        let mesh = facesym::symmetry::score_frame(&neutral, landmarks);
+        let mesh = facesym::symmetry::score_frame(&calibration.2, &landmarks);
         assert!(mesh.flags.is_empty(), "{:?}", mesh.flags);
     }
 }
