@@ -22,6 +22,11 @@ const PYRAMID_LEVELS: usize = 4;
 /// Half-size of the Lucas–Kanade window, canonical pixels at each level: 4 px is 0.06 IOD,
 /// small enough that the window moves with the landmark rather than with its surroundings.
 const WINDOW_RADIUS: i64 = 6;
+/// The farthest a followed point can go, canonical pixels (0.5 IOD): what the pyramid is
+/// built to follow. Skin moved by a movement goes less far (a broad real smile moved the
+/// mouth corner by 0.24 IOD, docs/validation.md); a track beyond it has latched onto
+/// something else, as when a laughing face throws the tracks 1–2 IOD off, and is lost.
+const MAX_TRACK_PX: f64 = 0.5 * CANONICAL_PX_PER_IOD;
 /// Gauss–Newton iterations per level at most.
 const MAX_ITERATIONS: usize = 20;
 /// Stop iterating when the update is below this, pixels.
@@ -699,7 +704,8 @@ impl PointTemplate {
             }
         }
         let refined = self.affine.refine(next, self.point, guess).unwrap_or(guess);
-        refined.iter().all(|g| g.is_finite()).then_some(refined)
+        (refined.iter().all(|g| g.is_finite()) && refined[0].hypot(refined[1]) <= MAX_TRACK_PX)
+            .then_some(refined)
     }
 }
 
@@ -847,6 +853,36 @@ mod tests {
                 "{d:?}: {found:?}"
             );
         }
+    }
+
+    /// A point is followed as far as the pyramid reaches; a track that ends farther than
+    /// [`MAX_TRACK_PX`] has latched onto something else and is reported as lost (here,
+    /// without the bound, a shift of 38 px read as (69, −123)).
+    #[test]
+    fn a_track_beyond_the_pyramids_reach_is_lost() {
+        // Blobs at scattered places: unlike `texture`, nothing repeats within the reach.
+        let blobs: Vec<[f64; 2]> = (0..80u32)
+            .map(|k| {
+                let h = |m: u32| f64::from(k.wrapping_mul(m).wrapping_add(12345) % 997) / 997.0;
+                [h(7919) * 160.0, h(104729) * 160.0]
+            })
+            .collect();
+        let spots = |x: f64, y: f64| {
+            let sum: f64 = blobs
+                .iter()
+                .map(|b| (-((x - b[0]).powi(2) + (y - b[1]).powi(2)) / 50.0).exp())
+                .sum();
+            0.2 + 0.6 * sum.min(1.0)
+        };
+        let neutral = pyramid(spots);
+        let grid = GridTemplate::new(&neutral, [60.0, 60.0]);
+        let within = [MAX_TRACK_PX - 4.0, 0.0];
+        let current = pyramid(|x, y| spots(x - within[0], y - within[1]));
+        let found = grid.track(&current).expect("within reach");
+        assert!((found[0] - within[0]).abs() < 0.05 && found[1].abs() < 0.05, "{found:?}");
+        let beyond = [MAX_TRACK_PX + 6.0, 0.0];
+        let current = pyramid(|x, y| spots(x - beyond[0], y - beyond[1]));
+        assert_eq!(grid.track(&current), None);
     }
 
     #[test]
