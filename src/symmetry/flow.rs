@@ -14,8 +14,8 @@ use image::RgbImage;
 use rayon::prelude::*;
 
 use super::frame::{FaceFrame, TEMPLATE, Vec3, sub};
-use super::landmarks_map::{Side, on_side};
-use super::movements::CORE_MOVEMENTS;
+use super::landmarks_map::{EYELID_PAIRS_RIGHT, NASAL_BRIDGE, Side, on_side};
+use super::movements::{CORE_MOVEMENTS, Measure};
 
 /// Pyramid levels: three halvings follow displacements up to about 8 window radii (0.5 IOD).
 const PYRAMID_LEVELS: usize = 4;
@@ -36,6 +36,14 @@ const MIN_UPDATE_PX: f64 = 0.01;
 /// the nasal bridge of two of three test faces unfollowed (and so head motion uncorrected);
 /// 2e-5 follows them and still rejects flat, featureless patches.
 const MIN_TEXTURE: f64 = 2e-5;
+
+/// An eye closed by at least this fraction of its neutral aperture (the lids the landmarks
+/// carry, as eye closure reads them) pulls the skin at its inner corner, and two of the six
+/// stable points the head's motion is measured on are the inner eye corners. On real footage,
+/// frames with both eyes read 0.43–0.75 closed (crying, laughing) moved every skin-motion
+/// score by 0.09–0.26 between the frame and its mirror image, while smiles that narrowed the
+/// eyes by up to 0.31 mostly did not (docs/validation.md, "Mirror").
+pub const SQUEEZED_EYE_CLOSURE: f64 = 0.4;
 
 /// Neutral images with less [`NeutralImage::detail`] than this are too soft for skin motion.
 /// Grace Hopper and Barack Obama blurred until their known movements were clearly no longer
@@ -273,13 +281,19 @@ impl NeutralImage {
         // again with it taken out, and what is left of it taken out of every displacement.
         let gray = face_luma(image, current);
         let first = canonical(&gray, current, None);
-        let now = match self.stable_motion(&first) {
+        let stable_used = self.stable_points_used(current);
+        let now = match self.stable_motion(&first, &stable_used) {
             Some(head) => canonical(&gray, current, Some(head)),
             None => first,
         };
         // Each point is followed independently; the cores share them, the stable ones with
         // the measured ones. Each carries its depth (the neutral mesh's z) for the parallax.
-        let stable = TEMPLATE.par_iter().zip(&self.stable).map(|((i, _), grid)| (None, *i, grid));
+        let stable = TEMPLATE
+            .par_iter()
+            .zip(&self.stable)
+            .zip(&stable_used)
+            .filter(|(_, used)| **used)
+            .map(|(((i, _), grid), _)| (None, *i, grid));
         let followed = self.followed.par_iter().map(|(i, grid)| (Some(*i), *i, grid));
         let tracked: Vec<_> = stable
             .chain(followed)
@@ -300,11 +314,32 @@ impl NeutralImage {
         out
     }
 
+    /// Which of the stable template points (in [`TEMPLATE`]'s order) measure the head's
+    /// motion in `current`: all six, or, when either eye is closed by
+    /// [`SQUEEZED_EYE_CLOSURE`] or more, the three nasal-bridge points alone. Both inner eye
+    /// corners go, not only the squeezed one: with one corner and the midline points the fit
+    /// reads any movement of that corner as a roll (a warped brow lift then lost its weaker
+    /// side). The nasion goes too: it lies between the brows and moves with them, and without
+    /// the eye corners to outweigh it, it alone would set the scale (a warped half-strength
+    /// brow lift read 0.30 instead of 0.48).
+    fn stable_points_used(&self, current: &FaceFrame) -> Vec<bool> {
+        let closure = Measure::Closure { lid_pairs: &EYELID_PAIRS_RIGHT };
+        let squeezed = Side::BOTH.iter().any(|&side| {
+            closure.excursion(side, &self.landmarks, &current.landmarks) >= SQUEEZED_EYE_CLOSURE
+        });
+        TEMPLATE.iter().map(|(i, _)| !squeezed || NASAL_BRIDGE.contains(i)).collect()
+    }
+
     /// The similarity the stable template skin moved by from the neutral to `now` (canonical
-    /// pixels), when at least three of its points could be followed.
-    fn stable_motion(&self, now: &Pyramid) -> Option<Similarity2> {
-        let tracked: Vec<_> =
-            self.stable.par_iter().map(|grid| (grid.at, grid.track(now))).collect();
+    /// pixels), on the stable points `used`, when at least three of them could be followed.
+    fn stable_motion(&self, now: &Pyramid, used: &[bool]) -> Option<Similarity2> {
+        let tracked: Vec<_> = self
+            .stable
+            .par_iter()
+            .zip(used)
+            .filter(|(_, used)| **used)
+            .map(|(grid, _)| (grid.at, grid.track(now)))
+            .collect();
         stable_similarity(tracked.into_iter())
     }
 }

@@ -4,3 +4,4 @@ mod head_turn;
 mod invariance;
 mod known_movement;
 mod mirror;
+mod squeezed_eye;
