@@ -135,10 +135,11 @@ const EYE_CLOSURE_CAVEAT: &str = "provisional: a fully closed eye reads about 0.
 
 /// The smile recovers known one-sided warps of still portraits and reads real one-sided smiles
 /// (one half of a real smile beside the other half at rest) as one-sided, but the even smile of
-/// one of the two people checked against mouth corners marked by hand reads 0.58
-/// (docs/validation.md, "Smiles on real footage").
-const SMILE_CAVEAT: &str = "provisional: on one of two people checked, an even smile read as \
-     about 0.6, because the skin beside one mouth corner moved further than the corner itself, \
+/// one of the two people checked against mouth corners marked by hand reads 0.58: his lips,
+/// closed at rest, parted to show the teeth, and the corner no longer looked as it did at rest
+/// (docs/validation.md, "Smiles on real footage"). No closed-lip real smile has been checked.
+const SMILE_CAVEAT: &str = "provisional: on one of two people checked, an even smile that \
+     parted the lips read as about 0.6 (a mouth corner cannot be followed once the teeth show), \
      so a low ratio can be the measure's error";
 
 /// The six core movements, in exercise order.
