@@ -8,6 +8,7 @@ use egui_kittest::kittest::Queryable;
 use facesym::frame::Frame;
 use facesym::pipeline::Analysis;
 use facesym::session::{Repetition, Store};
+use facesym::symmetry::flow::{SMOOTH_BRIDGE_WARNING, SOFT_NEUTRAL_WARNING};
 use facesym::symmetry::{CORE_MOVEMENTS, FrameScore, MovementScore, Side};
 use facesym::ui::{LiveApp, LiveEvent, LiveResult, Overlay};
 
@@ -109,24 +110,28 @@ fn calibrate_and_pause() {
     harness.get_by_label("Resume");
 }
 
-/// A neutral face too soft for skin motion is set, with a warning that stays while it is the
-/// neutral and goes with the next, detailed one.
+/// A neutral face too soft for skin motion and too smooth between the eyes is set, with both
+/// warnings, which stay while it is the neutral and go with the next, detailed one.
 #[test]
 fn a_soft_neutral_face_is_said() {
     let mut harness = harness();
     harness.run();
     harness.get_by_label("Calibrate neutral").click();
     harness.run();
-    harness.state_mut().send_event(LiveEvent::Calibrated { enough_detail: false });
+    harness.state_mut().send_event(LiveEvent::Calibrated {
+        warnings: vec![SOFT_NEUTRAL_WARNING, SMOOTH_BRIDGE_WARNING],
+    });
     harness.run();
     harness.get_by_label("Neutral face set.");
     harness.get_by_label_contains("little fine detail");
+    harness.get_by_label_contains("tell the head's own movement from the face's");
     harness.get_by_label("Calibrate neutral").click();
     harness.run();
-    harness.state_mut().send_event(LiveEvent::Calibrated { enough_detail: true });
+    harness.state_mut().send_event(LiveEvent::Calibrated { warnings: Vec::new() });
     harness.run();
     harness.get_by_label("Neutral face set.");
     assert!(harness.query_by_label_contains("little fine detail").is_none());
+    assert!(harness.query_by_label_contains("the head's own movement").is_none());
 }
 
 /// Choosing a video that does not exist says so plainly instead of failing silently.
@@ -293,7 +298,7 @@ fn guided_session_records_each_repetition() {
         harness.step();
     }
     assert!(harness.state().calibration_pending());
-    harness.state_mut().send_event(LiveEvent::Calibrated { enough_detail: true });
+    harness.state_mut().send_event(LiveEvent::Calibrated { warnings: Vec::new() });
     harness.run();
     harness.get_by_label("Movement 1 of 6: Brow lift");
     harness.get_by_label(CORE_MOVEMENTS[0].instruction);

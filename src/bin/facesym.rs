@@ -386,8 +386,10 @@ fn score(
                 why.join("; ")
             )
         })?;
-    if !mesh_only && !skin.has_enough_detail() {
-        eprintln!("warning: {}", symmetry::flow::SOFT_NEUTRAL_WARNING);
+    if !mesh_only {
+        for warning in skin.warnings() {
+            eprintln!("warning: {warning}");
+        }
     }
     let mut results = Vec::with_capacity(frames.len());
     let mut failed = 0;
@@ -694,8 +696,8 @@ fn analyze(
         writer.finish(&repetitions).with_context(|| format!("writing {}", path.display()))?;
     }
     print_analysis_summary(frames, &repetitions, &not_scored);
-    if analyzer.neutral_is_soft() {
-        eprintln!("warning: {}", symmetry::flow::SOFT_NEUTRAL_WARNING);
+    for warning in analyzer.neutral_warnings() {
+        eprintln!("warning: {warning}");
     }
     if let Some((store, session)) = &store {
         println!("Recorded as session {session} in {}", store.path().display());

@@ -52,10 +52,11 @@ impl RecordingAnalyzer {
         self.neutral.is_some()
     }
 
-    /// Whether the neutral face set lacks the fine detail skin motion needs
-    /// ([`NeutralImage::has_enough_detail`]); false while none is set.
-    pub fn neutral_is_soft(&self) -> bool {
-        self.neutral.as_ref().is_some_and(|(_, image)| !image.has_enough_detail())
+    /// What to tell the person about the neutral face set ([`NeutralImage::warnings`]: too
+    /// soft for skin motion, too smooth between the eyes to follow the head); none while no
+    /// neutral is set.
+    pub fn neutral_warnings(&self) -> Vec<&'static str> {
+        self.neutral.as_ref().map_or_else(Vec::new, |(_, image)| image.warnings())
     }
 
     /// Analyses the next frame, taken at `t` seconds.

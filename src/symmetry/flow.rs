@@ -59,6 +59,13 @@ pub const SOFT_NEUTRAL_WARNING: &str = "the neutral face has little fine detail 
     low-resolution picture), so the skin-motion scores may be wrong: more light, a sharper \
     focus or coming closer will help";
 
+/// What to tell a person whose neutral face is too smooth between the eyes and down the nose
+/// (fewer than [`MIN_STABLE_FOR_TURN`] of the stable points textured enough to follow, see
+/// [`NeutralImage::follows_the_head`]).
+pub const SMOOTH_BRIDGE_WARNING: &str = "the skin between the eyes and down the nose shows too \
+    little detail to tell the head's own movement from the face's, so keep your head still \
+    while you move: more light from the front or coming closer will help";
+
 /// `x.floor()` as an integer without a libm call (x86-64 has no rounding instruction before
 /// SSE4.1); positions here are far inside the i64 range.
 #[inline]
@@ -267,6 +274,30 @@ impl NeutralImage {
     /// Whether the neutral image has [`MIN_DETAIL`] or more.
     pub fn has_enough_detail(&self) -> bool {
         self.detail >= MIN_DETAIL
+    }
+
+    /// Whether the head's own motion can be measured and taken out: at least
+    /// [`MIN_STABLE_FOR_TURN`] of the stable points (nasion, nasal bridge, inner eye corners)
+    /// are textured enough in the neutral to be followed. Where they are not, a turn of the
+    /// head is not taken out, and with fewer than three nothing of the head's motion is: one
+    /// of three people filmed had a bridge this smooth (docs/validation.md).
+    pub fn follows_the_head(&self) -> bool {
+        let followable = self.stable.iter().filter(|grid| grid.followable()).count();
+        followable >= MIN_STABLE_FOR_TURN
+    }
+
+    /// What to tell the person about this neutral face: [`SOFT_NEUTRAL_WARNING`] below
+    /// [`MIN_DETAIL`], [`SMOOTH_BRIDGE_WARNING`] when it does not
+    /// [follow the head](Self::follows_the_head).
+    pub fn warnings(&self) -> Vec<&'static str> {
+        let mut warnings = Vec::new();
+        if !self.has_enough_detail() {
+            warnings.push(SOFT_NEUTRAL_WARNING);
+        }
+        if !self.follows_the_head() {
+            warnings.push(SMOOTH_BRIDGE_WARNING);
+        }
+        warnings
     }
 
     /// Current landmarks in face coordinates, where the points that skin-motion measures read
@@ -604,10 +635,15 @@ impl GridTemplate {
         GridTemplate { at, points }
     }
 
+    /// Whether enough of the grid is textured for [`GridTemplate::track`] to ever succeed.
+    fn followable(&self) -> bool {
+        self.points.len() >= MIN_GRID_FOLLOWED
+    }
+
     /// The landmark's displacement into `next`, or `None` when fewer than
     /// [`MIN_GRID_FOLLOWED`] grid points can be followed.
     fn track(&self, next: &Pyramid) -> Option<[f64; 2]> {
-        if self.points.len() < MIN_GRID_FOLLOWED {
+        if !self.followable() {
             return None;
         }
         let mut dx = Vec::with_capacity(self.points.len());

@@ -85,11 +85,11 @@ impl LiveControl {
 /// What the analysis thread tells the UI, in order; none is dropped (unlike frames).
 #[derive(Clone, Debug, PartialEq)]
 pub enum LiveEvent {
-    /// A new neutral face is set; without enough fine detail for skin motion to be trusted
-    /// (`flow::MIN_DETAIL`) when `enough_detail` is false.
+    /// A new neutral face is set, with what to tell the person about it.
     Calibrated {
-        /// [`NeutralImage::has_enough_detail`](crate::symmetry::flow::NeutralImage::has_enough_detail).
-        enough_detail: bool,
+        /// [`NeutralImage::warnings`](crate::symmetry::flow::NeutralImage::warnings): too
+        /// soft for skin motion, or too smooth between the eyes to follow the head.
+        warnings: Vec<&'static str>,
     },
     /// The calibration was not kept, for this reason.
     CalibrationFailed(String),
@@ -175,10 +175,10 @@ impl LiveAnalyzer {
             Stillness::Holding(done) => Some(done),
             Stillness::Still => {
                 let run = self.calibration.take().expect("a calibration is under way");
-                let enough_detail = run.neutral.1.has_enough_detail();
+                let warnings = run.neutral.1.warnings();
                 self.neutral = Some(run.neutral);
                 self.counter = None;
-                self.tell(LiveEvent::Calibrated { enough_detail });
+                self.tell(LiveEvent::Calibrated { warnings });
                 None
             }
             Stillness::Moved(why) => {

@@ -371,7 +371,7 @@ impl LiveApp {
     }
 
     fn record_note_ui(&self, ui: &mut egui::Ui) {
-        self.soft_neutral_ui(ui);
+        self.neutral_warnings_ui(ui);
         let guided = &self.guided;
         if let Some(err) = &guided.record_error {
             ui.colored_label(Color32::from_rgb(230, 70, 60), format!("Not recorded: {err}"));

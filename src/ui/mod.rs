@@ -27,7 +27,6 @@ use crate::landmarks::{FaceLandmarker, ModelPaths, Tracker, TrackerOptions};
 use crate::overlay::contours;
 use crate::pipeline::{Analysis, Pacing, Pipeline, SourceState};
 use crate::session::Store;
-use crate::symmetry::flow::SOFT_NEUTRAL_WARNING;
 use crate::symmetry::score::plus_minus;
 use crate::symmetry::{CORE_MOVEMENTS, Movement, MovementScore, ScoreStatus, Side};
 
@@ -101,8 +100,8 @@ pub struct LiveApp {
     calibrating: bool,
     /// What the last calibration said.
     calibration_note: Option<String>,
-    /// The current neutral face lacks the detail skin motion needs (said while it stays).
-    soft_neutral: bool,
+    /// What to tell the person about the current neutral face (said while it stays).
+    neutral_warnings: Vec<&'static str>,
     shown: Option<Analysis<LiveResult>>,
     texture: Option<TextureHandle>,
     /// What is drawn over the mirror.
@@ -138,7 +137,7 @@ impl LiveApp {
             events: None,
             calibrating: false,
             calibration_note: None,
-            soft_neutral: false,
+            neutral_warnings: Vec::new(),
             shown: None,
             texture: None,
             overlay: Overlay::Contours,
@@ -307,9 +306,9 @@ impl LiveApp {
 
     fn handle_event(&mut self, event: LiveEvent, now: f64) {
         match event {
-            LiveEvent::Calibrated { enough_detail } => {
+            LiveEvent::Calibrated { warnings } => {
                 self.calibrating = false;
-                self.soft_neutral = !enough_detail;
+                self.neutral_warnings = warnings;
                 self.calibration_note = Some("Neutral face set.".into());
                 self.guided_calibrated(now);
             }
@@ -498,14 +497,14 @@ impl LiveApp {
         } else if let Some(note) = &self.calibration_note {
             ui.label(note);
         }
-        self.soft_neutral_ui(ui);
+        self.neutral_warnings_ui(ui);
     }
 
-    /// The warning that the neutral face is too soft for skin motion, while it is the neutral.
-    fn soft_neutral_ui(&self, ui: &mut egui::Ui) {
-        if self.soft_neutral {
-            let warning = format!("Careful: {SOFT_NEUTRAL_WARNING}.");
-            ui.colored_label(Color32::from_rgb(230, 170, 40), warning);
+    /// What to be careful of with the current neutral face (too soft for skin motion, too
+    /// smooth between the eyes to follow the head), while it is the neutral.
+    fn neutral_warnings_ui(&self, ui: &mut egui::Ui) {
+        for warning in &self.neutral_warnings {
+            ui.colored_label(Color32::from_rgb(230, 170, 40), format!("Careful: {warning}."));
         }
     }
 
