@@ -30,6 +30,9 @@ fn main() -> anyhow::Result<()> {
     let flipped = flip_horizontal(&neutral);
     let (rest, rest_image) = calibrate(&neutral, &first_face(&mut landmarker, &neutral)?)
         .map_err(|flags| anyhow::anyhow!("neutral: {flags:?}"))?;
+    for warning in rest_image.warnings() {
+        println!("warning: {warning}");
+    }
     let (rest_flipped, rest_flipped_image) =
         calibrate(&flipped, &first_face(&mut landmarker, &flipped)?)
             .map_err(|flags| anyhow::anyhow!("flipped neutral: {flags:?}"))?;

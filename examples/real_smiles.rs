@@ -40,6 +40,9 @@ fn main() -> anyhow::Result<()> {
     let (neutral_face, neutral_image) =
         calibrate(&neutral, &at_rest).map_err(|flags| anyhow::anyhow!("{flags:?}"))?;
     let rest_frame = FaceFrame::fit(&at_rest).map_err(|f| anyhow::anyhow!("{f}"))?;
+    for warning in neutral_image.warnings() {
+        println!("warning: {warning}");
+    }
     let smiling = first_face(&mut landmarker, &smile)?;
     let smile_frame = FaceFrame::fit(&smiling).map_err(|f| anyhow::anyhow!("{f}"))?;
     println!("head at rest {:?}", rest_frame.pose);

@@ -350,3 +350,28 @@ fn bad_camera_size_is_a_clear_error() {
     let err = stderr(&out);
     assert!(err.contains("expected WIDTHxHEIGHT such as 640x480"), "{err}");
 }
+
+/// `facesym … | head`: output to a reader that has gone away ends the command quietly, not
+/// with an internal error.
+#[test]
+fn output_into_a_closed_pipe_is_not_an_error() {
+    use std::process::Stdio;
+
+    let hopper = face_image("grace_hopper.png");
+    let hopper = hopper.to_str().unwrap();
+    let frames: Vec<&str> = std::iter::repeat_n(hopper, 40).collect();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_facesym"))
+        .args(["score", "--mesh-only", "--neutral", hopper])
+        .args(&frames)
+        .env("FACESYM_MODELS", concat!(env!("CARGO_MANIFEST_DIR"), "/models"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("facesym runs");
+    // The reader goes away before the first line is written.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("facesym ends");
+    let err = stderr(&out);
+    assert!(!err.contains("internal error") && !err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(141), "{err}");
+}

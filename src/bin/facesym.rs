@@ -184,6 +184,18 @@ enum Command {
 
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
+        // `println!` panics when stdout is a pipe whose reader has gone (`facesym … | head`):
+        // nobody is left to read the rest, which is not a bug. Stop quietly, as a command
+        // killed by SIGPIPE would (128 + 13).
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
         eprintln!("facesym: internal error: {info}");
         eprintln!("This is a bug in facesym; please report it with the command you ran.");
     }));
