@@ -14,8 +14,8 @@ use image::RgbImage;
 use rayon::prelude::*;
 
 use super::frame::{FaceFrame, TEMPLATE, Vec3, sub};
-use super::landmarks_map::{EYELID_PAIRS_RIGHT, NASAL_BRIDGE, Side, on_side};
-use super::movements::{CORE_MOVEMENTS, Measure};
+use super::landmarks_map::{NASAL_BRIDGE, Side, on_side};
+use super::movements::{CORE_MOVEMENTS, EYE_CLOSURE_MEASURE};
 
 /// Pyramid levels: three halvings follow displacements up to about 8 window radii (0.5 IOD).
 const PYRAMID_LEVELS: usize = 4;
@@ -312,19 +312,14 @@ impl NeutralImage {
         // again with it taken out, and what is left of it taken out of every displacement.
         let gray = face_luma(image, current);
         let first = canonical(&gray, current, None);
-        let stable_used = self.stable_points_used(current);
-        let now = match self.stable_motion(&first, &stable_used) {
+        let stable = self.stable_points(current);
+        let now = match stable_motion(&first, &stable) {
             Some(head) => canonical(&gray, current, Some(head)),
             None => first,
         };
         // Each point is followed independently; the cores share them, the stable ones with
         // the measured ones. Each carries its depth (the neutral mesh's z) for the parallax.
-        let stable = TEMPLATE
-            .par_iter()
-            .zip(&self.stable)
-            .zip(&stable_used)
-            .filter(|(_, used)| **used)
-            .map(|(((i, _), grid), _)| (None, *i, grid));
+        let stable = stable.into_par_iter().map(|(i, grid)| (None, i, grid));
         let followed = self.followed.par_iter().map(|(i, grid)| (Some(*i), *i, grid));
         let tracked: Vec<_> = stable
             .chain(followed)
@@ -345,34 +340,33 @@ impl NeutralImage {
         out
     }
 
-    /// Which of the stable template points (in [`TEMPLATE`]'s order) measure the head's
-    /// motion in `current`: all six, or, when either eye is closed by
+    /// The stable template points (landmark, template) that measure the head's motion in
+    /// `current`: all six, or, when either eye is closed by
     /// [`SQUEEZED_EYE_CLOSURE`] or more, the three nasal-bridge points alone. Both inner eye
     /// corners go, not only the squeezed one: with one corner and the midline points the fit
     /// reads any movement of that corner as a roll (a warped brow lift then lost its weaker
     /// side). The nasion goes too: it lies between the brows and moves with them, and without
     /// the eye corners to outweigh it, it alone would set the scale (a warped half-strength
     /// brow lift read 0.30 instead of 0.48).
-    fn stable_points_used(&self, current: &FaceFrame) -> Vec<bool> {
-        let closure = Measure::Closure { lid_pairs: &EYELID_PAIRS_RIGHT };
+    fn stable_points(&self, current: &FaceFrame) -> Vec<(usize, &GridTemplate)> {
         let squeezed = Side::BOTH.iter().any(|&side| {
-            closure.excursion(side, &self.landmarks, &current.landmarks) >= SQUEEZED_EYE_CLOSURE
+            EYE_CLOSURE_MEASURE.excursion(side, &self.landmarks, &current.landmarks)
+                >= SQUEEZED_EYE_CLOSURE
         });
-        TEMPLATE.iter().map(|(i, _)| !squeezed || NASAL_BRIDGE.contains(i)).collect()
+        TEMPLATE
+            .iter()
+            .map(|(i, _)| *i)
+            .zip(&self.stable)
+            .filter(|(i, _)| !squeezed || NASAL_BRIDGE.contains(i))
+            .collect()
     }
+}
 
-    /// The similarity the stable template skin moved by from the neutral to `now` (canonical
-    /// pixels), on the stable points `used`, when at least three of them could be followed.
-    fn stable_motion(&self, now: &Pyramid, used: &[bool]) -> Option<Similarity2> {
-        let tracked: Vec<_> = self
-            .stable
-            .par_iter()
-            .zip(used)
-            .filter(|(_, used)| **used)
-            .map(|(grid, _)| (grid.at, grid.track(now)))
-            .collect();
-        stable_similarity(tracked.into_iter())
-    }
+/// The similarity the `stable` skin moved by from the neutral to `now` (canonical pixels),
+/// when at least three of its points could be followed.
+fn stable_motion(now: &Pyramid, stable: &[(usize, &GridTemplate)]) -> Option<Similarity2> {
+    let tracked: Vec<_> = stable.par_iter().map(|(_, grid)| (grid.at, grid.track(now))).collect();
+    stable_similarity(tracked.into_iter())
 }
 
 /// The similarity fitted to the stable points that could be followed (`None` where one could

@@ -142,6 +142,10 @@ const SMILE_CAVEAT: &str = "provisional: on one of two people checked, an even s
      parted the lips read as about 0.6 (a mouth corner cannot be followed once the teeth show), \
      so a low ratio can be the measure's error";
 
+/// Eye closure's measure, as the catalogue reads it; skin motion reads it too, to tell when an
+/// eye is squeezed (flow.rs, `SQUEEZED_EYE_CLOSURE`).
+pub const EYE_CLOSURE_MEASURE: Measure = Measure::Closure { lid_pairs: &EYELID_PAIRS_RIGHT };
+
 /// The six core movements, in exercise order.
 pub const CORE_MOVEMENTS: [Movement; 6] = [
     Movement {
@@ -157,7 +161,7 @@ pub const CORE_MOVEMENTS: [Movement; 6] = [
         id: "eye_closure",
         name: "Eye closure",
         instruction: "Close both eyes gently, as in sleep, without squeezing.",
-        measure: Measure::Closure { lid_pairs: &EYELID_PAIRS_RIGHT },
+        measure: EYE_CLOSURE_MEASURE,
         min_excursion: MIN_CLOSURE_FRACTION,
         excursion_noise: CLOSURE_NOISE_FRACTION,
         validation: Validation::Provisional(EYE_CLOSURE_CAVEAT),

@@ -93,7 +93,6 @@ pub fn turn_head(
     let centre: Vec3 = [0, 1, 2].map(|k| points.iter().map(|p| f64::from(p[k])).sum::<f64>() / n);
     let (sy, cy) = yaw_deg.to_radians().sin_cos();
     let (sp, cp) = pitch_deg.to_radians().sin_cos();
-    let from: Vec<Point> = points.iter().map(|p| [f64::from(p[0]), f64::from(p[1])]).collect();
     let to: Vec<Point> = points
         .iter()
         .map(|p| {
@@ -105,7 +104,7 @@ pub fn turn_head(
             [centre[0] + x, centre[1] + y]
         })
         .collect();
-    warp_landmarks(image, &from, &to)
+    warp_landmarks(image, &image_points(landmarks), &to)
 }
 
 /// `image` with the face's landmarks moved by `movement` (strengths per side); also returns
@@ -118,17 +117,31 @@ pub fn apply_movement(
     left: f64,
     right: f64,
 ) -> (RgbImage, Vec<Point>) {
-    let from: Vec<Point> =
-        landmarks.points().iter().map(|p| [f64::from(p[0]), f64::from(p[1])]).collect();
-    let to: Vec<Point> = movement
-        .displaced(&frame.landmarks, left, right)
-        .into_iter()
-        .map(|q| {
+    warp_face(image, landmarks, frame, &movement.displaced(&frame.landmarks, left, right))
+}
+
+/// `image` with the face's landmarks (`frame` fitted to `landmarks`) moved to `moved`, face
+/// coordinates: for movements composed of several [`SyntheticMovement::displaced`]. Also
+/// returns the moved landmarks in image pixels (x, y).
+pub fn warp_face(
+    image: &RgbImage,
+    landmarks: &Landmarks,
+    frame: &FaceFrame,
+    moved: &[Vec3],
+) -> (RgbImage, Vec<Point>) {
+    let to: Vec<Point> = moved
+        .iter()
+        .map(|&q| {
             let p = frame.image_from_face(q);
             [p[0], p[1]]
         })
         .collect();
-    (warp_landmarks(image, &from, &to), to)
+    (warp_landmarks(image, &image_points(landmarks), &to), to)
+}
+
+/// The landmarks' image positions (x, y).
+fn image_points(landmarks: &Landmarks) -> Vec<Point> {
+    landmarks.points().iter().map(|p| [f64::from(p[0]), f64::from(p[1])]).collect()
 }
 
 /// Warps `image` so that each point of `from` lands on the same point of `to`, affinely inside

@@ -3,16 +3,15 @@
 //! between the eyes for the head's own motion to be followed.
 
 use facesym::io::read_rgb;
-use facesym::landmarks::Landmarks;
+use facesym::landmarks::{FaceLandmarker, Landmarks};
 use facesym::symmetry::FaceFrame;
 use facesym::symmetry::flow::{MIN_DETAIL, NeutralImage, SMOOTH_BRIDGE_WARNING};
 use facesym::symmetry::landmarks_map::{NASAL_BRIDGE, NASION};
-use facesym::symmetry::score::{calibrate, score_frame_with_flow};
-use facesym::synthetic::deform::turn_head;
 use facesym::synthetic::validation::known_movements;
 use image::imageops::blur;
 use image::{Rgb, RgbImage};
 
+use super::head_turn::{Calibration, calibrated_on, score_turned};
 use crate::common::{self, face_image};
 
 /// The movements skin motion is validated on (known_movement.rs).
@@ -79,30 +78,29 @@ fn smooth_bridge(image: &RgbImage, landmarks: &Landmarks) -> RgbImage {
 #[test]
 fn a_neutral_too_smooth_to_follow_the_head_is_said() {
     let mut landmarker = common::landmarker();
-    let mut largest_excursion = |neutral_image: &RgbImage| {
-        let landmarks = landmarker.faces(neutral_image).unwrap().remove(0).landmarks;
-        let (neutral, skin) = calibrate(neutral_image, &landmarks).unwrap();
-        let turned = turn_head(neutral_image, &landmarks, 6.0, 0.0);
-        let found = landmarker.faces(&turned).unwrap().remove(0).landmarks;
-        let score = score_frame_with_flow(&neutral, &skin, &turned, &found);
+    // The largest skin-motion excursion of a face turned by 6° against its calibration.
+    let largest_when_turned = |landmarker: &mut FaceLandmarker, calibration: &Calibration| {
+        let (score, _) = score_turned(landmarker, calibration, 6.0, 0.0);
         assert!(score.flags.is_empty(), "{:?}", score.flags);
-        let largest = score
+        score
             .movements
             .iter()
             .filter(|m| m.movement != "eye_closure")
             .map(|m| m.left.abs().max(m.right.abs()))
-            .fold(0.0, f64::max);
-        (skin, largest)
+            .fold(0.0, f64::max)
     };
-    for face in ["grace_hopper.png", "obama.png"] {
-        let (skin, _) = largest_excursion(&read_rgb(&face_image(face)).unwrap());
+    let [sharp, obama] = ["grace_hopper.png", "obama.png"]
+        .map(|face| calibrated_on(&mut landmarker, read_rgb(&face_image(face)).unwrap()));
+    let sharp_largest = largest_when_turned(&mut landmarker, &sharp);
+    largest_when_turned(&mut landmarker, &obama);
+    for (face, skin) in [("grace_hopper.png", &sharp.3), ("obama.png", &obama.3)] {
         assert!(skin.follows_the_head() && skin.warnings().is_empty(), "{face}");
     }
-    let image = read_rgb(&face_image("grace_hopper.png")).unwrap();
-    let landmarks = common::landmarker().faces(&image).unwrap().remove(0).landmarks;
-    let (sharp, sharp_largest) = largest_excursion(&image);
-    let (smooth, smooth_largest) = largest_excursion(&smooth_bridge(&image, &landmarks));
-    assert!(sharp.follows_the_head() && sharp_largest < 0.03, "{sharp_largest}");
+    let smoothed = smooth_bridge(&sharp.0, &sharp.1);
+    let smooth_calibration = calibrated_on(&mut landmarker, smoothed);
+    let smooth_largest = largest_when_turned(&mut landmarker, &smooth_calibration);
+    let smooth = &smooth_calibration.3;
+    assert!(sharp.3.follows_the_head() && sharp_largest < 0.03, "{sharp_largest}");
     assert!(smooth.has_enough_detail(), "the rest of the face keeps its detail");
     assert!(!smooth.follows_the_head());
     assert_eq!(smooth.warnings(), vec![SMOOTH_BRIDGE_WARNING]);

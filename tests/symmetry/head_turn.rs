@@ -13,22 +13,26 @@ use image::RgbImage;
 
 use crate::common::{self, face_image};
 
-/// A test face, its landmarks, and the neutral face and neutral image calibrated on it.
-fn calibrated(
-    landmarker: &mut FaceLandmarker,
-    face: &str,
-) -> (RgbImage, Landmarks, Neutral, NeutralImage) {
-    let image = read_rgb(&face_image(face)).expect("fixture");
+/// A neutral image, its landmarks, and the neutral face and neutral image calibrated on it.
+pub(super) type Calibration = (RgbImage, Landmarks, Neutral, NeutralImage);
+
+/// `image` calibrated as the neutral face.
+pub(super) fn calibrated_on(landmarker: &mut FaceLandmarker, image: RgbImage) -> Calibration {
     let landmarks = landmarker.faces(&image).expect("model runs").remove(0).landmarks;
     let (neutral, neutral_image) = calibrate(&image, &landmarks).expect("calibrates");
     (image, landmarks, neutral, neutral_image)
 }
 
+/// A test face calibrated as the neutral face.
+fn calibrated(landmarker: &mut FaceLandmarker, face: &str) -> Calibration {
+    calibrated_on(landmarker, read_rgb(&face_image(face)).expect("fixture"))
+}
+
 /// `image` with the head turned by `yaw` and tilted by `pitch` (degrees), scored with skin
 /// motion against the calibration; also the turned face's landmarks.
-fn score_turned(
+pub(super) fn score_turned(
     landmarker: &mut FaceLandmarker,
-    (image, landmarks, neutral, neutral_image): &(RgbImage, Landmarks, Neutral, NeutralImage),
+    (image, landmarks, neutral, neutral_image): &Calibration,
     yaw: f64,
     pitch: f64,
 ) -> (FrameScore, Landmarks) {

@@ -7,9 +7,7 @@ use facesym::symmetry::flow::NeutralImage;
 use facesym::symmetry::frame::Vec3;
 use facesym::symmetry::landmarks_map::{EYELID_PAIRS_RIGHT, INNER_EYE_CORNER_RIGHT, Side, on_side};
 use facesym::symmetry::movements::movement;
-use facesym::synthetic::deform::{
-    ControlGroup, SYNTHETIC_MOVEMENTS, SyntheticMovement, warp_landmarks,
-};
+use facesym::synthetic::deform::{ControlGroup, SYNTHETIC_MOVEMENTS, SyntheticMovement, warp_face};
 use image::RgbImage;
 
 use crate::common::{self, face_image};
@@ -38,18 +36,7 @@ fn a_squeezed_eye_does_not_move_the_other_scores() {
         let landmarks = landmarker.faces(&image).expect("model runs").remove(0).landmarks;
         let frame = FaceFrame::fit(&landmarks).expect("frame");
         let skin = NeutralImage::new(&image, &frame);
-        let from: Vec<[f64; 2]> =
-            landmarks.points().iter().map(|p| [f64::from(p[0]), f64::from(p[1])]).collect();
-        let warped = |moved: &[Vec3]| -> RgbImage {
-            let to: Vec<[f64; 2]> = moved
-                .iter()
-                .map(|q| {
-                    let p = frame.image_from_face(*q);
-                    [p[0], p[1]]
-                })
-                .collect();
-            warp_landmarks(&image, &from, &to)
-        };
+        let warped = |moved: &[Vec3]| warp_face(&image, &landmarks, &frame, moved).0;
         for (id, synthetic) in
             SYNTHETIC_MOVEMENTS.iter().filter(|(id, _)| ["smile", "cheek_puff"].contains(id))
         {
