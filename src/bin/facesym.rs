@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use image::RgbImage;
+use image::imageops::flip_horizontal;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -15,8 +16,10 @@ use facesym::capture::{FrameSource, ImageFolderSource, VideoFileSource};
 use facesym::landmarks::{
     EyeModel, Face, FaceLandmarker, ModelPaths, Tracker, TrackerOptions, largest_face,
 };
+use facesym::session::analyze::NO_MIRROR_CHECK_WARNING;
 use facesym::session::frames_out::{Format, FramesWriter};
 use facesym::session::{RecordingAnalyzer, Repetition, Store};
+use facesym::symmetry::flow::NeutralImage;
 use facesym::symmetry::movements::movement;
 use facesym::ui::{LiveStart, SourceKind};
 use facesym::{bench, io, overlay, symmetry};
@@ -372,6 +375,8 @@ struct MovementJson {
     ratio_uncertainty: Option<f64>,
     weaker: Option<symmetry::Side>,
     status: symmetry::ScoreStatus,
+    /// How far the frame's mirror image read it differently (`null`: not checked).
+    mirror_difference: Option<f64>,
     /// Why this movement's score is only provisional; absent when it is validated.
     #[serde(skip_serializing_if = "Option::is_none")]
     provisional: Option<&'static str>,
@@ -403,22 +408,40 @@ fn score(
             eprintln!("warning: {warning}");
         }
     }
+    // The neutral's mirror image, for checking each frame against its own mirror image.
+    let flipped_neutral = flip_horizontal(&neutral_image);
+    let mirror = largest_face(landmarker.faces(&flipped_neutral)?)
+        .and_then(|face| symmetry::score::calibrate(&flipped_neutral, &face.landmarks).ok());
+    if mirror.is_none() {
+        eprintln!("warning: {NO_MIRROR_CHECK_WARNING}");
+    }
+    let score_one = |landmarker: &mut FaceLandmarker,
+                     (neutral, skin): (&symmetry::Neutral, &NeutralImage),
+                     image: &RgbImage|
+     -> Result<symmetry::FrameScore> {
+        Ok(match largest_face(landmarker.faces(image)?) {
+            None => symmetry::FrameScore {
+                pose: None,
+                flags: vec![symmetry::FrameFlag::NoFace],
+                movements: Vec::new(),
+            },
+            Some(face) if mesh_only => symmetry::score_frame(neutral, &face.landmarks),
+            Some(face) => {
+                symmetry::score::score_frame_with_flow(neutral, skin, image, &face.landmarks)
+            }
+        })
+    };
     let mut results = Vec::with_capacity(frames.len());
     let mut failed = 0;
     for path in frames {
         let outcome = read_rgb(path).and_then(|image| {
-            let faces = landmarker.faces(&image)?;
-            Ok(match largest_face(faces) {
-                None => symmetry::FrameScore {
-                    pose: None,
-                    flags: vec![symmetry::FrameFlag::NoFace],
-                    movements: Vec::new(),
-                },
-                Some(face) if mesh_only => symmetry::score_frame(&neutral, &face.landmarks),
-                Some(face) => {
-                    symmetry::score::score_frame_with_flow(&neutral, &skin, &image, &face.landmarks)
-                }
-            })
+            let mut score = score_one(&mut landmarker, (&neutral, &skin), &image)?;
+            if let Some((neutral, skin)) = &mirror {
+                let mirrored =
+                    score_one(&mut landmarker, (neutral, skin), &flip_horizontal(&image))?;
+                symmetry::score::check_against_mirror(&mut score, &mirrored);
+            }
+            Ok(score)
         });
         match outcome {
             Ok(score) => {
@@ -441,6 +464,7 @@ fn score(
                                 ratio_uncertainty: m.ratio_uncertainty,
                                 weaker: m.weaker,
                                 status: m.status,
+                                mirror_difference: m.mirror_difference,
                                 provisional: movement(m.movement).and_then(|d| d.caveat()),
                             };
                             (m.movement, json)
@@ -491,8 +515,12 @@ fn print_score(path: &Path, score: &symmetry::FrameScore) {
         println!("  not scored: {flag}");
     }
     for m in &score.movements {
-        let verdict = match (m.ratio, m.weaker) {
-            (Some(ratio), Some(weaker)) => {
+        let verdict = match (m.status, m.ratio, m.weaker) {
+            (symmetry::ScoreStatus::MirrorDisagrees, ..) => format!(
+                "not scored: its mirror image reads it {:.3} differently",
+                m.mirror_difference.unwrap_or(f64::NAN)
+            ),
+            (_, Some(ratio), Some(weaker)) => {
                 let within = symmetry::score::plus_minus(m.ratio_uncertainty);
                 format!("ratio {ratio:.2}{within}, weaker side: {}", weaker.name())
             }
@@ -667,6 +695,9 @@ fn analyze(
     let (mut frames, mut failure) = (0u64, None);
     // Frames not scored, by kind of reason, in the order first seen.
     let mut not_scored: Vec<(&'static str, u64)> = Vec::new();
+    // Frames whose mirror image read a movement differently, per movement.
+    let mut disagreed: Vec<(&'static str, u64)> =
+        symmetry::CORE_MOVEMENTS.iter().map(|m| (m.id, 0)).collect();
     let mut batch = Vec::with_capacity(batch_len);
     while failure.is_none() {
         batch.clear();
@@ -697,6 +728,12 @@ fn analyze(
                     None => not_scored.push((flag.kind(), 1)),
                 }
             }
+            let movements = result.score.iter().flat_map(|s| &s.movements);
+            for m in movements.filter(|m| m.status == symmetry::ScoreStatus::MirrorDisagrees) {
+                if let Some((_, n)) = disagreed.iter_mut().find(|(id, _)| *id == m.movement) {
+                    *n += 1;
+                }
+            }
             frames += 1;
             progress.inc(1);
         }
@@ -707,7 +744,7 @@ fn analyze(
         let path = writer.path().to_owned();
         writer.finish(&repetitions).with_context(|| format!("writing {}", path.display()))?;
     }
-    print_analysis_summary(frames, &repetitions, &not_scored);
+    print_analysis_summary(frames, &repetitions, &not_scored, &disagreed);
     for warning in analyzer.neutral_warnings() {
         eprintln!("warning: {warning}");
     }
@@ -730,11 +767,13 @@ fn analyze(
 }
 
 /// Per movement: repetitions, their ratios' median with the typical repetition's uncertainty,
-/// and the weaker side; then how many frames were not scored, by kind of reason.
+/// and the weaker side; then how many frames were not scored, by kind of reason, and how
+/// many of each movement's readings were left out for disagreeing with the mirror image.
 fn print_analysis_summary(
     frames: u64,
     repetitions: &[Repetition],
     not_scored: &[(&'static str, u64)],
+    disagreed: &[(&'static str, u64)],
 ) {
     use facesym::session::history::median;
     println!("{frames} frames analysed");
@@ -760,6 +799,14 @@ fn print_analysis_summary(
         let counts: Vec<String> =
             not_scored.iter().map(|(kind, n)| format!("{n} ({kind})")).collect();
         println!("frames not scored: {}", counts.join(", "));
+    }
+    let disagreed: Vec<String> =
+        disagreed.iter().filter(|(_, n)| *n > 0).map(|(id, n)| format!("{id} {n}")).collect();
+    if !disagreed.is_empty() {
+        println!(
+            "readings left out, the frame's mirror image reading them differently: {}",
+            disagreed.join(", ")
+        );
     }
     print_caveats();
 }

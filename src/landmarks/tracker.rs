@@ -78,6 +78,11 @@ impl Tracker {
         self.tracked.clear();
     }
 
+    /// How it behaves.
+    pub fn options(&self) -> TrackerOptions {
+        self.options
+    }
+
     /// Frames seen so far.
     pub fn frames(&self) -> u64 {
         self.frames

@@ -16,7 +16,8 @@ use crate::symmetry::CORE_MOVEMENTS;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// One row per frame; per movement `ID_left`, `ID_right`, `ID_ratio`,
-    /// `ID_ratio_uncertainty`.
+    /// `ID_ratio_uncertainty`, `ID_status` (`scored`, `not_enough_movement` or
+    /// `mirror_disagrees`) and `ID_mirror_difference`.
     Csv,
     /// `{"frames": [...], "repetitions": [...]}`.
     Json,
@@ -58,7 +59,12 @@ impl FramesWriter {
             Format::Csv => {
                 write!(out, "frame,t_s,flags")?;
                 for m in CORE_MOVEMENTS {
-                    write!(out, ",{0}_left,{0}_right,{0}_ratio,{0}_ratio_uncertainty", m.id)?;
+                    write!(
+                        out,
+                        ",{0}_left,{0}_right,{0}_ratio,{0}_ratio_uncertainty,{0}_status,\
+                         {0}_mirror_difference",
+                        m.id
+                    )?;
                 }
                 writeln!(out)?;
             }
@@ -88,9 +94,16 @@ impl FramesWriter {
                             let four =
                                 |v: Option<f64>| v.map_or(String::new(), |r| format!("{r:.4}"));
                             let (ratio, within) = (four(s.ratio), four(s.ratio_uncertainty));
-                            write!(self.out, ",{:.5},{:.5},{ratio},{within}", s.left, s.right)?;
+                            let mirror = four(s.mirror_difference);
+                            let status = serde_json::to_value(s.status)?;
+                            let status = status.as_str().unwrap_or_default();
+                            write!(
+                                self.out,
+                                ",{:.5},{:.5},{ratio},{within},{status},{mirror}",
+                                s.left, s.right
+                            )?;
                         }
-                        None => write!(self.out, ",,,,")?,
+                        None => write!(self.out, ",,,,,,")?,
                     }
                 }
                 writeln!(self.out)

@@ -10,6 +10,6 @@ pub mod repetitions;
 pub mod report;
 pub mod store;
 
-pub use analyze::{FrameResult, RecordingAnalyzer};
+pub use analyze::{FrameResult, RecordingAnalyzer, RecordingNeutral};
 pub use repetitions::{Repetition, RepetitionCounter, Sample, segment};
 pub use store::{Store, StoreError};

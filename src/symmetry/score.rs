@@ -15,7 +15,7 @@ use super::landmarks_map::{
     BROW_UPPER_RIGHT, EYELID_PAIRS_RIGHT, INNER_EYE_CORNER_RIGHT, MOUTH_CORNER_RIGHT,
     OUTER_EYE_CORNER_RIGHT, Side, on_side,
 };
-use super::movements::{CORE_MOVEMENTS, Movement};
+use super::movements::{CORE_MOVEMENTS, Movement, movement};
 
 /// A person's neutral face, the reference every movement is measured against.
 #[derive(Clone, Debug, PartialEq)]
@@ -158,6 +158,10 @@ pub enum ScoreStatus {
     Scored,
     /// Neither side moved more than the movement's threshold.
     NotEnoughMovement,
+    /// The frame's mirror image, scored against the mirrored neutral face, read this movement
+    /// differently by more than its threshold ([`check_against_mirror`]): the reading depends
+    /// on where the landmarks happened to fall, not on the face alone, and is not shown.
+    MirrorDisagrees,
 }
 
 /// One movement, both sides.
@@ -179,6 +183,10 @@ pub struct MovementScore {
     pub ratio_uncertainty: Option<f64>,
     /// Scored or not.
     pub status: ScoreStatus,
+    /// How far this reading and its mirror image's differ (the larger of the two sides' ×
+    /// differences, the movement's unit), when the frame was checked against its mirror
+    /// image ([`check_against_mirror`]); `None` when it was not.
+    pub mirror_difference: Option<f64>,
 }
 
 impl MovementScore {
@@ -202,6 +210,7 @@ impl MovementScore {
                 weaker: None,
                 ratio_uncertainty: None,
                 status: ScoreStatus::NotEnoughMovement,
+                mirror_difference: None,
             };
         }
         let weaker = if l < r { Side::Left } else { Side::Right };
@@ -216,6 +225,7 @@ impl MovementScore {
             // (n + ratio · n) / s to first order.
             ratio_uncertainty: Some(movement.excursion_noise * (1.0 + ratio) / stronger),
             status: ScoreStatus::Scored,
+            mirror_difference: None,
         }
     }
 }
@@ -287,6 +297,37 @@ fn score_with(
     FrameScore { pose: Some(frame.pose), flags, movements }
 }
 
+/// The mirror check (docs/metrics.md, "Mirror check"): `mirrored` is the same frame flipped
+/// horizontally, scored the same way against the neutral face flipped too. Flipping swaps the
+/// subject's sides, so each side's excursion should come back as the other side's; each
+/// movement of `direct` gets the larger difference as its
+/// [`mirror_difference`](MovementScore::mirror_difference), and one that differs by more than
+/// the movement's `min_excursion` (a reading that moves by as much as the smallest movement
+/// that is scored) is marked [`ScoreStatus::MirrorDisagrees`], with no ratio. On the warped
+/// test faces the two agree within 0.0073 IOD; on real footage the frames that disagree are
+/// those where skin motion lost the skin (docs/validation.md, "Mirror"). A mirrored frame
+/// that could not be scored checks nothing.
+pub fn check_against_mirror(direct: &mut FrameScore, mirrored: &FrameScore) {
+    if !mirrored.flags.is_empty() {
+        return;
+    }
+    for score in &mut direct.movements {
+        let Some(other) = mirrored.movements.iter().find(|m| m.movement == score.movement) else {
+            continue;
+        };
+        let difference = (score.left - other.right).abs().max((score.right - other.left).abs());
+        score.mirror_difference = Some(difference);
+        let limit = movement(score.movement).map_or(0.0, |m| m.min_excursion);
+        // NaN (a side not measured either way) disagrees too.
+        if difference > limit || difference.is_nan() {
+            score.status = ScoreStatus::MirrorDisagrees;
+            score.ratio = None;
+            score.weaker = None;
+            score.ratio_uncertainty = None;
+        }
+    }
+}
+
 /// [`score_frame`] over many frames, in parallel; results in input order.
 pub fn score_frames(neutral: &Neutral, frames: &[Landmarks]) -> Vec<FrameScore> {
     frames.par_iter().map(|l| score_frame(neutral, l)).collect()
@@ -305,7 +346,6 @@ fn median(values: impl Iterator<Item = f64>) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::symmetry::movements::movement;
 
     /// Each side read off by up to the movement's noise moves the ratio by no more than its
     /// uncertainty (to first order: the exact bound is `u · s / (s − n)`); a tiny movement
@@ -328,5 +368,62 @@ mod tests {
         let large = MovementScore::from_excursions(smile, 0.20, 0.10).ratio_uncertainty.unwrap();
         assert!((small - 0.1875).abs() < 1e-12 && (large - 0.0375).abs() < 1e-12);
         assert_eq!(MovementScore::from_excursions(smile, 0.01, 0.0).ratio_uncertainty, None);
+    }
+
+    fn frame(excursions: &[(&'static str, f64, f64)]) -> FrameScore {
+        FrameScore {
+            pose: None,
+            flags: Vec::new(),
+            movements: excursions
+                .iter()
+                .map(|&(id, l, r)| MovementScore::from_excursions(movement(id).unwrap(), l, r))
+                .collect(),
+        }
+    }
+
+    /// The mirrored reading's sides are swapped: a smile read 0.10 / 0.05 agrees with a mirror
+    /// reading 0.05 / 0.10 (not with 0.10 / 0.05); a difference of more than the movement's
+    /// threshold takes the ratio away, one within it keeps the score; the eye closure's
+    /// threshold is its own (a fraction); a flagged mirror checks nothing.
+    #[test]
+    fn the_mirror_check_swaps_sides_and_keeps_what_agrees() {
+        let direct =
+            frame(&[("smile", 0.10, 0.05), ("pucker", 0.08, 0.02), ("eye_closure", 0.5, 0.2)]);
+        let mut checked = direct.clone();
+        check_against_mirror(
+            &mut checked,
+            &frame(&[("smile", 0.052, 0.101), ("pucker", 0.0, 0.08), ("eye_closure", 0.3, 0.45)]),
+        );
+        let [smile, pucker, eyes] = &checked.movements[..] else { panic!("three movements") };
+        assert_eq!(smile.status, ScoreStatus::Scored);
+        assert_eq!(smile.ratio, direct.movements[0].ratio);
+        assert!((smile.mirror_difference.unwrap() - 0.002).abs() < 1e-12);
+        // Pucker: right 0.02 against the mirror's left 0.0 agrees, left 0.08 against 0.08 too.
+        assert_eq!(pucker.status, ScoreStatus::Scored);
+        // Eye closure: 0.5 against 0.45 and 0.2 against 0.3, within 0.15.
+        assert_eq!(eyes.status, ScoreStatus::Scored);
+        assert!((eyes.mirror_difference.unwrap() - 0.1).abs() < 1e-12);
+
+        let mut unswapped = direct.clone();
+        check_against_mirror(&mut unswapped, &direct);
+        let smile = &unswapped.movements[0];
+        assert_eq!(smile.status, ScoreStatus::MirrorDisagrees);
+        assert_eq!((smile.ratio, smile.weaker, smile.ratio_uncertainty), (None, None, None));
+        assert!((smile.mirror_difference.unwrap() - 0.05).abs() < 1e-12);
+        assert_eq!(unswapped.movements[2].status, ScoreStatus::MirrorDisagrees);
+
+        let mut just_within = direct.clone();
+        check_against_mirror(&mut just_within, &frame(&[("smile", 0.079, 0.10)]));
+        assert_eq!(just_within.movements[0].status, ScoreStatus::Scored);
+        assert_eq!(just_within.movements[1].mirror_difference, None);
+        let mut just_over = direct.clone();
+        check_against_mirror(&mut just_over, &frame(&[("smile", 0.081, 0.10)]));
+        assert_eq!(just_over.movements[0].status, ScoreStatus::MirrorDisagrees);
+
+        let mut flagged_mirror = direct.clone();
+        let mut mirror = frame(&[("smile", 0.0, 0.0)]);
+        mirror.flags.push(FrameFlag::NoFace);
+        check_against_mirror(&mut flagged_mirror, &mirror);
+        assert_eq!(flagged_mirror, direct);
     }
 }

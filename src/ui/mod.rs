@@ -592,6 +592,7 @@ fn movement_row(ui: &mut egui::Ui, movement: &Movement, score: Option<&MovementS
             let within = plus_minus(score.ratio_uncertainty);
             format!("{name}: ratio {ratio:.2}{within}, weaker {}", weaker.name())
         }
+        (ScoreStatus::MirrorDisagrees, ..) => format!("{name}: unsure (mirror image differs)"),
         _ => format!("{name}: not enough movement"),
     };
     let colour = score.ratio.map_or(Color32::GRAY, ratio_colour);
