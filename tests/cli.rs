@@ -205,23 +205,29 @@ fn one_bad_image_loses_nothing_else() {
     assert!(list.iter().all(|e| e["faces"].as_array().unwrap().len() == 1));
 }
 
-/// `facesym score --json`: every movement with left, right, ratio and weaker, and eye closure
-/// and smile marked provisional; a one-sided smile is scored with the right side weaker; a
-/// frame without a face is flagged, not an error.
-#[test]
-fn score_json_schema() {
+/// Grace Hopper's portrait with the synthetic smile, her left side fully and her right with
+/// strength `right`, saved to `path`.
+fn hopper_smiling(right: f64, path: &std::path::Path) -> std::path::PathBuf {
     use facesym::symmetry::FaceFrame;
     use facesym::synthetic::deform::{SYNTHETIC_MOVEMENTS, apply_movement};
 
-    let dir = scratch("cli_score");
-    let neutral = face_image("grace_hopper.png");
-    let image = facesym::io::read_rgb(&neutral).unwrap();
+    let image = facesym::io::read_rgb(&face_image("grace_hopper.png")).unwrap();
     let face = crate::common::landmarker().faces(&image).unwrap().remove(0);
     let frame = FaceFrame::fit(&face.landmarks).unwrap();
     let smile = SYNTHETIC_MOVEMENTS.iter().find(|(id, _)| *id == "smile").unwrap().1;
-    let (warped, _) = apply_movement(&image, &face.landmarks, &frame, &smile, 1.0, 0.0);
-    let smile_png = dir.join("left_smile.png");
-    warped.save(&smile_png).unwrap();
+    let (warped, _) = apply_movement(&image, &face.landmarks, &frame, &smile, 1.0, right);
+    warped.save(path).unwrap();
+    path.to_owned()
+}
+
+/// `facesym score --json`: every movement with left, right, ratio, weaker, status and its
+/// mirror image's difference, and eye closure and smile marked provisional; a one-sided smile is scored with the right side weaker; a
+/// frame without a face is flagged, not an error.
+#[test]
+fn score_json_schema() {
+    let dir = scratch("cli_score");
+    let neutral = face_image("grace_hopper.png");
+    let smile_png = hopper_smiling(0.0, &dir.join("left_smile.png"));
     let blank = dir.join("blank.png");
     image::RgbImage::new(64, 48).save(&blank).unwrap();
 
@@ -241,6 +247,7 @@ fn score_json_schema() {
         let m = &first["movements"][id];
         assert!(m["left"].is_number() && m["right"].is_number(), "{id}");
         assert!(m.get("ratio").is_some() && m.get("weaker").is_some(), "{id}");
+        assert!(m["mirror_difference"].is_number() && m["status"].is_string(), "{id}: {m}");
         // Eye closure and smile say why they are only provisional; the others say nothing.
         let provisional = ["eye_closure", "smile"].contains(&id);
         assert_eq!(m["provisional"].is_string(), provisional, "{id}: {m}");
@@ -265,19 +272,10 @@ fn score_json_schema() {
 /// movement (measured 0.030–0.052, median 0.041): those are left out, with no ratio.
 #[test]
 fn score_checks_each_frame_against_its_mirror_image() {
-    use facesym::symmetry::FaceFrame;
-    use facesym::synthetic::deform::{SYNTHETIC_MOVEMENTS, apply_movement};
-
     const SKIN_MOTION: [&str; 5] = ["brow_lift", "nose_wrinkle", "smile", "pucker", "cheek_puff"];
     let dir = scratch("cli_score_mirror");
     let neutral = face_image("grace_hopper.png");
-    let image = facesym::io::read_rgb(&neutral).unwrap();
-    let face = crate::common::landmarker().faces(&image).unwrap().remove(0);
-    let frame = FaceFrame::fit(&face.landmarks).unwrap();
-    let smile = SYNTHETIC_MOVEMENTS.iter().find(|(id, _)| *id == "smile").unwrap().1;
-    let (warped, _) = apply_movement(&image, &face.landmarks, &frame, &smile, 1.0, 0.5);
-    let smile_png = dir.join("half_smile.png");
-    warped.save(&smile_png).unwrap();
+    let smile_png = hopper_smiling(0.5, &dir.join("half_smile.png"));
     let someone_else = face_image("obama.png");
 
     let out = facesym(&[
