@@ -270,6 +270,7 @@ fn repetition(movement: &'static str, ratio: f64) -> Repetition {
         weaker: Some(Side::Right),
         time_to_peak_s: 0.6,
         hold_s: 1.1,
+        mirror_disputed: None,
     }
 }
 

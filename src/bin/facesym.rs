@@ -18,6 +18,7 @@ use facesym::landmarks::{
 };
 use facesym::session::analyze::NO_MIRROR_CHECK_WARNING;
 use facesym::session::frames_out::{Format, FramesWriter};
+use facesym::session::repetitions;
 use facesym::session::{RecordingAnalyzer, Repetition, Store};
 use facesym::symmetry::flow::NeutralImage;
 use facesym::symmetry::movements::movement;
@@ -807,6 +808,19 @@ fn print_analysis_summary(
             "readings left out, the frame's mirror image reading them differently: {}",
             disagreed.join(", ")
         );
+    }
+    for m in symmetry::CORE_MOVEMENTS {
+        let reps = repetitions.iter().filter(|r| r.movement == m.id);
+        let unsure =
+            reps.clone().filter(|r| r.no_ratio_reason() == Some(repetitions::UNSURE_LABEL)).count();
+        if unsure > 0 {
+            println!(
+                "{}: {unsure} of {} repetitions without a ratio: most of their frames read \
+                 differently in the mirror image",
+                m.id,
+                reps.count()
+            );
+        }
     }
     print_caveats();
 }

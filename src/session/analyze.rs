@@ -12,7 +12,7 @@ use super::repetitions::{Repetition, RepetitionCounter, Sample};
 use crate::landmarks::{Face, LandmarkError, Tracker, largest_face};
 use crate::symmetry::flow::NeutralImage;
 use crate::symmetry::score::{calibrate, check_against_mirror, score_frame_with_flow};
-use crate::symmetry::{CORE_MOVEMENTS, FrameFlag, FrameScore, Neutral, ScoreStatus};
+use crate::symmetry::{CORE_MOVEMENTS, FrameFlag, FrameScore, Neutral};
 
 /// Said when the neutral face cannot be found again in its own mirror image, so that no frame
 /// can be checked against its mirror image.
@@ -118,9 +118,9 @@ impl RecordingAnalyzer {
     /// the next), in the frames and, by the second tracker, in their mirror images; then the
     /// frames and their mirror images are scored in parallel (skin motion against the neutral
     /// face is most of the work, and each frame's score depends on nothing but that frame)
-    /// and checked against each other; then the repetition counters take the scores in order.
-    /// A movement whose mirror image disagrees is left out of its counter, as an unscored
-    /// frame is.
+    /// and checked against each other; then the repetition counters take the scores in order
+    /// (a reading the mirror image disputes is left out of the repetition's peaks and counted
+    /// against it, [`RepetitionCounter::push`]).
     pub fn push_batch(
         &mut self,
         frames: &[(f64, &RgbImage)],
@@ -190,13 +190,7 @@ impl RecordingAnalyzer {
             let mut repetitions = Vec::new();
             if let Some(score) = &score {
                 for (counter, m) in self.counters.iter_mut().zip(&score.movements) {
-                    // Not finite: the counter skips it.
-                    let (left, right) = if m.status == ScoreStatus::MirrorDisagrees {
-                        (f64::NAN, f64::NAN)
-                    } else {
-                        (m.left, m.right)
-                    };
-                    repetitions.extend(counter.push(Sample { t: *t, left, right }));
+                    repetitions.extend(counter.push(Sample::of(*t, m)));
                 }
             }
             results.push(FrameResult { t: *t, score, repetitions });

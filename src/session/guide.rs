@@ -260,6 +260,7 @@ mod tests {
             weaker: Some(Side::Right),
             time_to_peak_s: 0.5,
             hold_s: 0.4,
+            mirror_disputed: None,
         }
     }
 

@@ -39,6 +39,9 @@ pub struct MovementSummary {
     pub median_time_to_peak_s: Option<f64>,
     /// Median hold (time at or above half the peak), seconds.
     pub median_hold_s: Option<f64>,
+    /// Repetitions without a ratio because most of their frames read differently in their
+    /// mirror image (recorded analysis; [`UNSURE_LABEL`](super::repetitions::UNSURE_LABEL)).
+    pub unsure: usize,
 }
 
 /// One session and its movements.
@@ -171,6 +174,10 @@ fn summarize_movement(id: &str, reps: &[&StoredRepetition]) -> MovementSummary {
         weaker_right: weaker("right"),
         median_time_to_peak_s: median(reps.iter().map(|r| r.time_to_peak_s)),
         median_hold_s: median(reps.iter().map(|r| r.hold_s)),
+        unsure: reps
+            .iter()
+            .filter(|r| r.no_ratio_reason() == Some(super::repetitions::UNSURE_LABEL))
+            .count(),
     }
 }
 
@@ -197,6 +204,7 @@ mod tests {
             weaker: ratio.map(|_| weaker.to_string()),
             time_to_peak_s: 0.5,
             hold_s: 1.0,
+            mirror_disputed: None,
         }
     }
 

@@ -21,6 +21,24 @@ pub const END_FACTOR: f64 = 0.5;
 pub const MIN_HOLD_S: f64 = 0.25;
 /// Hold duration is the time the activation stays at or above this fraction of its peak.
 pub const HOLD_FRACTION: f64 = 0.5;
+/// A repetition more of whose frames than this were disputed by their mirror image gets no
+/// ratio: its peaks come from the minority of frames left, and on the one real face where
+/// this happened (an even smile that parted the lips, docs/validation.md) those carried the
+/// same error as the others.
+pub const MAX_DISPUTED_FRACTION: f64 = 0.5;
+
+/// What the frame's mirror image said of a reading (the mirror check, docs/metrics.md).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MirrorCheck {
+    /// Not checked (the live app).
+    #[default]
+    NotChecked,
+    /// Checked, and the mirror image agreed.
+    Agrees,
+    /// Checked, and the mirror image read it differently
+    /// ([`ScoreStatus::MirrorDisagrees`](crate::symmetry::ScoreStatus::MirrorDisagrees)).
+    Disputed,
+}
 
 /// One frame's excursions for one movement.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -31,9 +49,26 @@ pub struct Sample {
     pub left: f64,
     /// Subject's right excursion.
     pub right: f64,
+    /// The mirror check's verdict on this reading.
+    pub mirror: MirrorCheck,
 }
 
 impl Sample {
+    /// A reading at `t` that was not checked against the mirror image.
+    pub fn new(t: f64, left: f64, right: f64) -> Self {
+        Self { t, left, right, mirror: MirrorCheck::NotChecked }
+    }
+
+    /// The sample of `score` at `t`, with the mirror check's verdict when it was made.
+    pub fn of(t: f64, score: &MovementScore) -> Self {
+        let mirror = match (score.status, score.mirror_difference) {
+            (ScoreStatus::MirrorDisagrees, _) => MirrorCheck::Disputed,
+            (_, Some(_)) => MirrorCheck::Agrees,
+            (_, None) => MirrorCheck::NotChecked,
+        };
+        Self { t, left: score.left, right: score.right, mirror }
+    }
+
     /// How strongly the movement is being made: the stronger side, so that a person with a
     /// paralysed side still has every repetition counted.
     pub fn activation(&self) -> f64 {
@@ -67,7 +102,35 @@ pub struct Repetition {
     pub time_to_peak_s: f64,
     /// How long the activation stayed at or above [`HOLD_FRACTION`] of its peak, seconds.
     pub hold_s: f64,
+    /// Of the repetition's frames, the fraction whose reading the frame's mirror image
+    /// disputed (those are left out of everything above); above [`MAX_DISPUTED_FRACTION`]
+    /// there is no ratio. `None` when the frames were not checked (the live app).
+    pub mirror_disputed: Option<f64>,
 }
+
+impl Repetition {
+    /// Why it has no ratio ([`no_ratio_reason`]); `None` when it has one.
+    pub fn no_ratio_reason(&self) -> Option<&'static str> {
+        no_ratio_reason(self.ratio, self.mirror_disputed)
+    }
+}
+
+/// Why a repetition with this `ratio` and `mirror_disputed` has no ratio: more of its frames
+/// disputed by their mirror image than [`MAX_DISPUTED_FRACTION`] ([`UNSURE_LABEL`]), else too
+/// little movement ([`NOT_ENOUGH_MOVEMENT_LABEL`]); `None` when it has one.
+pub fn no_ratio_reason(ratio: Option<f64>, mirror_disputed: Option<f64>) -> Option<&'static str> {
+    match (ratio, mirror_disputed) {
+        (Some(_), _) => None,
+        (None, Some(f)) if f > MAX_DISPUTED_FRACTION => Some(UNSURE_LABEL),
+        (None, _) => Some(NOT_ENOUGH_MOVEMENT_LABEL),
+    }
+}
+
+/// What a repetition without enough movement for a ratio is called.
+pub const NOT_ENOUGH_MOVEMENT_LABEL: &str = "not enough movement";
+/// What a repetition is called that has no ratio because most of its frames read differently
+/// in their mirror image.
+pub const UNSURE_LABEL: &str = "unsure (its frames read differently in the mirror image)";
 
 /// Counts repetitions of one movement from samples pushed in time order; each repetition is
 /// returned as soon as it ends, so it can be stored right away.
@@ -80,12 +143,23 @@ pub struct RepetitionCounter {
     active: Vec<Sample>,
     /// The three newest raw samples, for the median filter.
     recent: Vec<Sample>,
+    /// Samples the mirror image disputed since the repetition under way started.
+    disputed: usize,
+    /// Whether any sample was checked against its mirror image.
+    checked: bool,
 }
 
 impl RepetitionCounter {
     /// A counter for `movement`.
     pub fn new(movement: &Movement) -> Self {
-        Self { movement: *movement, last_rest: None, active: Vec::new(), recent: Vec::new() }
+        Self {
+            movement: *movement,
+            last_rest: None,
+            active: Vec::new(),
+            recent: Vec::new(),
+            disputed: 0,
+            checked: false,
+        }
     }
 
     fn start_level(&self) -> f64 {
@@ -98,8 +172,18 @@ impl RepetitionCounter {
 
     /// Adds the next sample; returns the repetition it completes, if any. Samples go through a
     /// 3-sample median first, so that one mis-measured frame can neither start nor end a
-    /// repetition. Non-finite samples (an unscored frame) are skipped.
+    /// repetition. Non-finite samples (an unscored frame) are skipped; so are samples the
+    /// mirror image disputed, which are only counted, against the repetition under way.
     pub fn push(&mut self, sample: Sample) -> Option<Repetition> {
+        if sample.mirror != MirrorCheck::NotChecked {
+            self.checked = true;
+        }
+        if sample.mirror == MirrorCheck::Disputed {
+            if !self.active.is_empty() {
+                self.disputed += 1;
+            }
+            return None;
+        }
         if !(sample.t.is_finite() && sample.left.is_finite() && sample.right.is_finite()) {
             return None;
         }
@@ -115,8 +199,12 @@ impl RepetitionCounter {
             v.sort_by(f64::total_cmp);
             v[1]
         };
-        let filtered =
-            Sample { t: self.recent[1].t, left: median(|s| s.left), right: median(|s| s.right) };
+        let filtered = Sample {
+            t: self.recent[1].t,
+            left: median(|s| s.left),
+            right: median(|s| s.right),
+            mirror: self.recent[1].mirror,
+        };
         self.step(filtered)
     }
 
@@ -153,8 +241,10 @@ impl RepetitionCounter {
         self.complete(active)
     }
 
-    /// The repetition made of `samples` (onset to end), if it was held long enough.
-    fn complete(&self, samples: Vec<Sample>) -> Option<Repetition> {
+    /// The repetition made of `samples` (onset to end), if it was held long enough. Forgets
+    /// the disputed samples counted against it either way.
+    fn complete(&mut self, samples: Vec<Sample>) -> Option<Repetition> {
+        let disputed = std::mem::take(&mut self.disputed);
         let first = samples.first()?;
         let last = samples.last()?;
         // Time at or above the start level, each sample standing for the time to the next.
@@ -174,7 +264,10 @@ impl RepetitionCounter {
             samples.iter().filter(|s| s.activation() >= level).map(|s| s.t).collect();
         let hold_s = above.last().zip(above.first()).map_or(0.0, |(b, a)| b - a);
         let score = MovementScore::from_excursions(&self.movement, peak_left, peak_right);
-        let scored = score.status == ScoreStatus::Scored;
+        let mirror_disputed =
+            self.checked.then(|| disputed as f64 / (disputed + samples.len()) as f64);
+        let scored = score.status == ScoreStatus::Scored
+            && mirror_disputed.is_none_or(|f| f <= MAX_DISPUTED_FRACTION);
         Some(Repetition {
             movement: self.movement.id,
             onset_s: first.t,
@@ -187,6 +280,7 @@ impl RepetitionCounter {
             weaker: score.weaker.filter(|_| scored),
             time_to_peak_s: peak.t - first.t,
             hold_s,
+            mirror_disputed,
         })
     }
 }
@@ -235,10 +329,12 @@ mod tests {
         shape
             .iter()
             .enumerate()
-            .map(|(k, &a)| Sample {
-                t: k as f64 / fps,
-                left: a + jitter * noise.next(),
-                right: weak * a + jitter * noise.next(),
+            .map(|(k, &a)| {
+                Sample::new(
+                    k as f64 / fps,
+                    a + jitter * noise.next(),
+                    weak * a + jitter * noise.next(),
+                )
             })
             .collect()
     }
@@ -279,7 +375,7 @@ mod tests {
     #[test]
     fn a_twitch_or_a_bad_frame_is_not_a_repetition() {
         let mut samples: Vec<Sample> =
-            (0..90).map(|k| Sample { t: k as f64 / 30.0, left: 0.0, right: 0.0 }).collect();
+            (0..90).map(|k| Sample::new(k as f64 / 30.0, 0.0, 0.0)).collect();
         // One wild frame.
         samples[20].left = 0.4;
         // A 0.15 s twitch on the right.
@@ -311,5 +407,38 @@ mod tests {
         // Cut in the middle of the hold.
         samples.truncate(30 + 12 + 10);
         assert_eq!(segment(brow_lift(), samples).len(), 1);
+    }
+
+    /// Disputed readings (mirror check) are left out of the peaks and counted: with one in
+    /// four of a repetition's frames disputed (and read absurdly high) the repetition keeps
+    /// its ratio from the others; with two in three it has none; frames never checked say
+    /// nothing of it.
+    #[test]
+    fn disputed_readings_are_left_out_and_counted() {
+        let samples = sequence(1, 0.5, 0.0, 30.0, 1);
+        let active: Vec<usize> = (0..samples.len()).filter(|&k| samples[k].left > 0.0).collect();
+        let checked = |every: usize, of: usize| -> Vec<Sample> {
+            let mut out: Vec<Sample> =
+                samples.iter().map(|s| Sample { mirror: MirrorCheck::Agrees, ..*s }).collect();
+            for (n, &k) in active.iter().enumerate() {
+                if n % of < every {
+                    out[k] = Sample { left: 0.5, mirror: MirrorCheck::Disputed, ..out[k] };
+                }
+            }
+            out
+        };
+        let [rep] = &segment(brow_lift(), checked(1, 4))[..] else { panic!("one repetition") };
+        assert!((rep.peak_left - 0.08).abs() < 1e-9, "{rep:?}");
+        assert!((rep.ratio.expect("scored") - 0.5).abs() < 1e-9, "{rep:?}");
+        let disputed = rep.mirror_disputed.expect("checked");
+        assert!((0.15..0.3).contains(&disputed), "{rep:?}");
+
+        let [rep] = &segment(brow_lift(), checked(2, 3))[..] else { panic!("one repetition") };
+        assert!(rep.mirror_disputed.expect("checked") > MAX_DISPUTED_FRACTION, "{rep:?}");
+        assert_eq!((rep.ratio, rep.weaker, rep.ratio_uncertainty), (None, None, None));
+        assert!((rep.peak_left - 0.08).abs() < 1e-9, "{rep:?}");
+
+        let [rep] = &segment(brow_lift(), samples.clone())[..] else { panic!("one repetition") };
+        assert_eq!(rep.mirror_disputed, None);
     }
 }

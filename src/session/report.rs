@@ -10,6 +10,7 @@ use std::fmt::{self, Display, Formatter};
 use super::history::{
     FAIR_RATIO, GOOD_RATIO, MovementSummary, SessionSummary, TrendPoint, summarize, trend,
 };
+use super::repetitions::{NOT_ENOUGH_MOVEMENT_LABEL, UNSURE_LABEL};
 use super::store::{
     Store, StoreError, StoredRepetition, civil_from_days, days_from_civil, format_utc,
 };
@@ -321,7 +322,7 @@ impl Page<'_> {
             f,
             "<caption>Medians over each movement’s repetitions. “Left weaker” and “Right \
              weaker” count the repetitions in which that side moved less; repetitions with too \
-             little movement to compare the sides count in neither.</caption>"
+             little movement to compare the sides, or unsure, count in neither.</caption>"
         )?;
         writeln!(
             f,
@@ -408,6 +409,10 @@ impl Page<'_> {
                     uncertainty_text(movement.median_ratio_uncertainty),
                     Band::of(ratio).words()
                 );
+            }
+            None if movement.unsure > 0 => {
+                text += "No repetition could be compared: too little movement, or frames that \
+                         read differently in the mirror image. "
             }
             None => text += "No repetition had enough movement to compare the sides. ",
         }
@@ -553,7 +558,8 @@ fn table_row(f: &mut Formatter<'_>, index: usize, m: &MovementSummary) -> fmt::R
                 uncertainty_text(Some(u))
             ))
         ),
-        None => "<span class=\"muted\">not enough movement</span>".to_string(),
+        None if m.unsure > 0 => format!("<span class=\"muted\">{UNSURE_LABEL}</span>"),
+        None => format!("<span class=\"muted\">{NOT_ENOUGH_MOVEMENT_LABEL}</span>"),
     };
     writeln!(
         f,
@@ -709,7 +715,6 @@ impl Plot {
 
 /// Legend labels (the median's is "median 0.64").
 const ERROR_BAR_LABEL: &str = "± uncertainty";
-const NOT_SCORED_LABEL: &str = "not enough movement";
 const TREND_CURRENT_LABEL: &str = "this session";
 const TREND_SERIES_LABEL: &str = "session medians";
 
@@ -785,7 +790,7 @@ fn repetitions_chart(
             Some(ratio) => {
                 format!("{}: {ratio:.2}{}", r.number, uncertainty_text(r.ratio_uncertainty))
             }
-            None => format!("{}: not enough movement", r.number),
+            None => format!("{}: {}", r.number, r.no_ratio_reason().unwrap_or_default()),
         })
         .collect();
     let title = format!("{name}: ratio of each repetition in session {}", session.session.id);
@@ -831,9 +836,13 @@ fn repetitions_chart(
     if reps.iter().any(|r| r.ratio.is_some() && r.ratio_uncertainty.is_some()) {
         entries.push((ERROR_BAR_MARKER.to_string(), ERROR_BAR_LABEL.to_string()));
     }
-    if reps.iter().any(|r| r.ratio.is_none()) {
+    // One entry for the repetitions without a ratio, naming each reason there is.
+    let mut reasons: Vec<&str> = reps.iter().filter_map(|r| r.no_ratio_reason()).collect();
+    reasons.sort_unstable();
+    reasons.dedup();
+    if !reasons.is_empty() {
         let marker = "<circle class=\"point none\" cx=\"10\" cy=\"0\" r=\"4.5\"/>";
-        entries.push((marker.to_string(), NOT_SCORED_LABEL.to_string()));
+        entries.push((marker.to_string(), reasons.join("; ")));
     }
     legend(f, &entries)?;
     for rep in reps {
@@ -861,10 +870,11 @@ fn repetitions_chart(
             None => writeln!(
                 f,
                 "<circle class=\"point none\" data-rep=\"{}\" cx=\"{x:.1}\" cy=\"{:.1}\" r=\"4.5\">\
-                 <title>Repetition {}: not enough movement to compare the sides</title></circle>",
+                 <title>Repetition {}: {}, no ratio</title></circle>",
                 rep.number,
                 Plot::y(0.0),
-                rep.number
+                rep.number,
+                rep.no_ratio_reason().unwrap_or_default()
             )?,
         }
     }
@@ -1041,7 +1051,7 @@ mod tests {
     /// The longest legends (every entry shown) end inside the chart.
     #[test]
     fn legends_fit_in_the_chart() {
-        let reps = ["median 0.64", ERROR_BAR_LABEL, NOT_SCORED_LABEL];
+        let reps = ["median 0.64", ERROR_BAR_LABEL, NOT_ENOUGH_MOVEMENT_LABEL];
         let trend = [TREND_CURRENT_LABEL, TREND_SERIES_LABEL, ERROR_BAR_LABEL];
         for labels in [&reps[..], &trend[..]] {
             let (_, end) = legend_positions(labels.iter().copied());

@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use super::repetitions::Repetition;
+use super::repetitions::{Repetition, no_ratio_reason};
 use crate::symmetry::Side;
 
 /// File name of the database inside the data folder.
@@ -17,7 +17,7 @@ pub const DATABASE_FILE: &str = "facesym.sqlite3";
 
 /// Schema migrations, in order: migration `k` (0-based) brings the schema from version `k` to
 /// `k + 1` (SQLite's `user_version`). Never edit a released one; add the next.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     // Version 1: sessions and their repetitions.
     "CREATE TABLE sessions (
         id INTEGER PRIMARY KEY,
@@ -43,6 +43,9 @@ const MIGRATIONS: [&str; 2] = [
     CREATE INDEX repetitions_by_session ON repetitions(session_id);",
     // Version 2: each repetition's ratio uncertainty (NULL for repetitions recorded before).
     "ALTER TABLE repetitions ADD COLUMN ratio_uncertainty REAL;",
+    // Version 3: the fraction of each repetition's frames the mirror image disputed (NULL when
+    // not checked: the live app, and repetitions recorded before).
+    "ALTER TABLE repetitions ADD COLUMN mirror_disputed REAL;",
 ];
 
 /// The schema version this build writes.
@@ -123,6 +126,16 @@ pub struct StoredRepetition {
     pub time_to_peak_s: f64,
     /// Time at or above half the peak, seconds.
     pub hold_s: f64,
+    /// The fraction of its frames whose reading the mirror image disputed; `None` when not
+    /// checked (the live app, and repetitions recorded before facesym checked).
+    pub mirror_disputed: Option<f64>,
+}
+
+impl StoredRepetition {
+    /// Why it has no ratio ([`no_ratio_reason`]); `None` when it has one.
+    pub fn no_ratio_reason(&self) -> Option<&'static str> {
+        no_ratio_reason(self.ratio, self.mirror_disputed)
+    }
 }
 
 /// The open record.
@@ -218,8 +231,8 @@ impl Store {
             .execute(
                 "INSERT INTO repetitions (session_id, movement, number, onset_s, peak_s, end_s,
                      peak_left, peak_right, ratio, weaker, time_to_peak_s, hold_s,
-                     ratio_uncertainty)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                     ratio_uncertainty, mirror_disputed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 params![
                     session,
                     rep.movement,
@@ -233,7 +246,8 @@ impl Store {
                     weaker,
                     rep.time_to_peak_s,
                     rep.hold_s,
-                    rep.ratio_uncertainty
+                    rep.ratio_uncertainty,
+                    rep.mirror_disputed
                 ],
             )
             .map_err(|e| self.sqlite(e))?;
@@ -268,7 +282,8 @@ impl Store {
             .connection
             .prepare(
                 "SELECT session_id, movement, number, onset_s, peak_s, end_s, peak_left,
-                     peak_right, ratio, weaker, time_to_peak_s, hold_s, ratio_uncertainty
+                     peak_right, ratio, weaker, time_to_peak_s, hold_s, ratio_uncertainty,
+                     mirror_disputed
                  FROM repetitions WHERE ?1 IS NULL OR session_id = ?1 ORDER BY id",
             )
             .map_err(|e| self.sqlite(e))?;
@@ -288,6 +303,7 @@ impl Store {
                     weaker: r.get(9)?,
                     time_to_peak_s: r.get(10)?,
                     hold_s: r.get(11)?,
+                    mirror_disputed: r.get(13)?,
                 })
             })
             .and_then(Iterator::collect);
@@ -315,14 +331,15 @@ impl Store {
 
 /// The CSV header of exported repetitions.
 pub const CSV_HEADER: &str = "session,movement,number,onset_s,peak_s,end_s,peak_left,peak_right,\
-                              ratio,weaker,time_to_peak_s,hold_s,ratio_uncertainty";
+                              ratio,weaker,time_to_peak_s,hold_s,ratio_uncertainty,\
+                              mirror_disputed";
 
 /// Repetitions as CSV (header first); floats at full precision, so they read back equal.
 pub fn repetitions_csv(reps: &[StoredRepetition]) -> String {
     let mut text = format!("{CSV_HEADER}\n");
     for r in reps {
         text += &format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             r.session_id,
             r.movement,
             r.number,
@@ -335,7 +352,8 @@ pub fn repetitions_csv(reps: &[StoredRepetition]) -> String {
             r.weaker.as_deref().unwrap_or(""),
             r.time_to_peak_s,
             r.hold_s,
-            r.ratio_uncertainty.map_or(String::new(), |v| v.to_string())
+            r.ratio_uncertainty.map_or(String::new(), |v| v.to_string()),
+            r.mirror_disputed.map_or(String::new(), |v| v.to_string())
         );
     }
     text
@@ -441,6 +459,7 @@ mod tests {
             weaker: ratio.map(|_| Side::Right),
             time_to_peak_s: 0.5,
             hold_s: 0.8,
+            mirror_disputed: ratio.map(|_| 0.25),
         }
     }
 
@@ -479,6 +498,7 @@ mod tests {
         assert_eq!(reps[2].ratio, Some(0.9));
         assert_eq!(reps[2].ratio_uncertainty, rep("", Some(0.9)).ratio_uncertainty);
         assert_eq!(reps[1].ratio_uncertainty, None);
+        assert_eq!((reps[0].mirror_disputed, reps[1].mirror_disputed), (Some(0.25), None));
         let sessions = store.sessions().unwrap();
         assert_eq!(sessions.len(), 1);
         assert_eq!((sessions[0].source.as_str(), sessions[0].repetitions), ("demo", 3));
@@ -499,7 +519,8 @@ mod tests {
     }
 
     /// A record written by the first schema opens: it is migrated, its repetitions keep
-    /// everything they had and read no uncertainty, and new ones store theirs.
+    /// everything they had and read no uncertainty and no mirror check, and new ones store
+    /// theirs.
     #[test]
     fn a_version_1_record_is_migrated_and_keeps_its_repetitions() {
         let dir = scratch("version-1");
@@ -519,10 +540,12 @@ mod tests {
         let reps = store.repetitions(None).unwrap();
         assert_eq!(reps.len(), 1);
         assert_eq!((reps[0].ratio, reps[0].ratio_uncertainty), (Some(0.5), None));
+        assert_eq!(reps[0].mirror_disputed, None);
         assert_eq!(reps[0].weaker.as_deref(), Some("right"));
         store.add_repetition(1, &rep("smile", Some(0.5))).unwrap();
         let reps = store.repetitions(None).unwrap();
         assert_eq!(reps[1].ratio_uncertainty, rep("", Some(0.5)).ratio_uncertainty);
+        assert_eq!(reps[1].mirror_disputed, Some(0.25));
         let version: i64 =
             store.connection.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
         assert_eq!(version, SCHEMA_VERSION);

@@ -203,7 +203,7 @@ impl LiveAnalyzer {
         }
         let Some(m) = score.movements.iter().find(|m| m.movement == id) else { return };
         let t = frame.captured_at.saturating_duration_since(counting.since).as_secs_f64();
-        let sample = Sample { t, left: m.left, right: m.right };
+        let sample = Sample::of(t, m);
         let done = self.counter.as_mut().and_then(|(_, _, counter)| counter.push(sample));
         if let Some(rep) = done {
             self.tell(LiveEvent::Repetition(rep));

@@ -133,6 +133,8 @@ fn killed_mid_session_keeps_every_completed_repetition() {
     for (i, rep) in reps.iter().enumerate() {
         assert_eq!((rep.movement.as_str(), rep.number), ("brow_lift", i as i64 + 1));
         assert!(rep.ratio.is_some_and(|r| r > 0.0 && r < 1.0) && rep.end_s > rep.onset_s);
+        // Checked against the mirror images, none of whose readings disagreed.
+        assert_eq!(rep.mirror_disputed, Some(0.0));
     }
     assert_eq!(store.sessions().unwrap().len(), 1);
     export_round_trips(&data, &reps);
@@ -171,6 +173,7 @@ fn export_round_trips(data: &Path, stored: &[StoredRepetition]) {
         assert_eq!(Some(f(8)), rep.ratio);
         assert_eq!(Some(row[9]), rep.weaker.as_deref());
         assert_eq!([f(10), f(11)], [rep.time_to_peak_s, rep.hold_s]);
+        assert_eq!((Some(f(12)), Some(f(13))), (rep.ratio_uncertainty, rep.mirror_disputed));
     }
 
     let (out, _, stderr) =

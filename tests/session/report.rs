@@ -43,6 +43,7 @@ fn rep(
         weaker: ratio.map(|_| if weaker_left { Side::Left } else { Side::Right }),
         time_to_peak_s,
         hold_s,
+        mirror_disputed: None,
     }
 }
 
@@ -230,6 +231,29 @@ fn report_plots_every_repetition() {
     assert!(chart(&page, "reps", "smile").contains("median 0.64"));
     // Not-done movements get no chart.
     assert!(!page.contains("data-chart=\"reps\" data-movement=\"cheek_puff\""));
+}
+
+/// A repetition without a ratio says why: too little movement, or unsure because most of its
+/// frames read differently in their mirror image (recorded analysis); the table, the point's
+/// title and the legend each name the reason.
+#[test]
+fn report_says_why_a_repetition_has_no_ratio() {
+    let store = Store::open(&common::scratch("report-unsure")).unwrap();
+    let session = store.start_session_at("clip.mkv", day(0)).unwrap();
+    let unsure = Repetition { mirror_disputed: Some(0.7), ..rep("smile", None, false, 0.5, 1.0) };
+    let small = Repetition { mirror_disputed: Some(0.1), ..rep("smile", None, false, 0.5, 1.0) };
+    let only_unsure = Repetition { movement: "pucker", ..unsure.clone() };
+    for r in [&unsure, &small, &only_unsure] {
+        store.add_repetition(session, r).unwrap();
+    }
+    let page = render_report(&store, session).unwrap();
+    let unsure_label = "unsure (its frames read differently in the mirror image)";
+    assert_eq!(row_cells(&page, "pucker")[1], unsure_label);
+    assert_eq!(row_cells(&page, "smile")[1], unsure_label);
+    let smile = chart(&page, "reps", "smile");
+    assert!(smile.contains(&format!("Repetition 1: {unsure_label}, no ratio")), "{smile}");
+    assert!(smile.contains("Repetition 2: not enough movement, no ratio"), "{smile}");
+    assert!(smile.contains(&format!("not enough movement; {unsure_label}")), "{smile}");
 }
 
 /// One trend point per session up to and including this one (in time, not number, order)
