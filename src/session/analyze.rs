@@ -1,8 +1,7 @@
 //! A recording analysed frame by frame: the face tracked, every frame scored against the
 //! neutral face (skin motion) and checked against its own mirror image, and each movement's
-//! repetitions counted as they end. Frames
-//! come in batches so that both cores score them; the results do not depend on the batch
-//! size.
+//! repetitions counted as they end. Frames come in batches so that both cores score them; the
+//! results do not depend on the batch size.
 
 use image::RgbImage;
 use image::imageops::flip_horizontal;
@@ -67,9 +66,8 @@ pub struct RecordingAnalyzer {
 impl RecordingAnalyzer {
     /// With a neutral face, or `None` to take the first frame whose face can be scored. The
     /// mirror images are followed by a second tracker sharing the loaded models.
-    pub fn new(tracker: Tracker, neutral: Option<RecordingNeutral>) -> Self {
+    pub fn new(mut tracker: Tracker, neutral: Option<RecordingNeutral>) -> Self {
         let counters = CORE_MOVEMENTS.iter().map(RepetitionCounter::new).collect();
-        let mut tracker = tracker;
         let mirror_tracker =
             Tracker::with_landmarker(tracker.landmarker().clone(), tracker.options());
         Self { tracker, mirror_tracker, neutral, counters }
