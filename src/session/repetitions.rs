@@ -30,7 +30,7 @@ pub const MAX_DISPUTED_FRACTION: f64 = 0.5;
 /// What the frame's mirror image said of a reading (the mirror check, docs/metrics.md).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum MirrorCheck {
-    /// Not checked (the live app).
+    /// Not checked (the live app's frames; its repetitions are checked at their peak).
     #[default]
     NotChecked,
     /// Checked, and the mirror image agreed.
@@ -104,11 +104,21 @@ pub struct Repetition {
     pub hold_s: f64,
     /// Of the repetition's frames, the fraction whose reading the frame's mirror image
     /// disputed (those are left out of everything above); above [`MAX_DISPUTED_FRACTION`]
-    /// there is no ratio. `None` when the frames were not checked (the live app).
+    /// there is no ratio. The live app checks the peak frame alone: 0 or 1. `None` when
+    /// nothing was checked.
     pub mirror_disputed: Option<f64>,
 }
 
 impl Repetition {
+    /// Records that `fraction` of its frames read differently in their mirror image; above
+    /// [`MAX_DISPUTED_FRACTION`] the ratio, the weaker side and the uncertainty go.
+    pub fn record_mirror_check(&mut self, fraction: f64) {
+        self.mirror_disputed = Some(fraction);
+        if fraction > MAX_DISPUTED_FRACTION {
+            (self.ratio, self.weaker, self.ratio_uncertainty) = (None, None, None);
+        }
+    }
+
     /// Why it has no ratio ([`no_ratio_reason`]); `None` when it has one.
     pub fn no_ratio_reason(&self) -> Option<&'static str> {
         no_ratio_reason(self.ratio, self.mirror_disputed)
@@ -208,6 +218,11 @@ impl RepetitionCounter {
         self.step(filtered)
     }
 
+    /// Whether a repetition is under way (started and not yet ended).
+    pub fn under_way(&self) -> bool {
+        !self.active.is_empty()
+    }
+
     /// Ends the stream: a repetition still under way counts if it was held long enough.
     pub fn finish(&mut self) -> Option<Repetition> {
         // The newest raw sample has not been through the filter yet; it closes the stream.
@@ -264,11 +279,8 @@ impl RepetitionCounter {
             samples.iter().filter(|s| s.activation() >= level).map(|s| s.t).collect();
         let hold_s = above.last().zip(above.first()).map_or(0.0, |(b, a)| b - a);
         let score = MovementScore::from_excursions(&self.movement, peak_left, peak_right);
-        let mirror_disputed =
-            self.checked.then(|| disputed as f64 / (disputed + samples.len()) as f64);
-        let scored = score.status == ScoreStatus::Scored
-            && mirror_disputed.is_none_or(|f| f <= MAX_DISPUTED_FRACTION);
-        Some(Repetition {
+        let scored = score.status == ScoreStatus::Scored;
+        let mut repetition = Repetition {
             movement: self.movement.id,
             onset_s: first.t,
             peak_s: peak.t,
@@ -280,8 +292,12 @@ impl RepetitionCounter {
             weaker: score.weaker.filter(|_| scored),
             time_to_peak_s: peak.t - first.t,
             hold_s,
-            mirror_disputed,
-        })
+            mirror_disputed: None,
+        };
+        if self.checked {
+            repetition.record_mirror_check(disputed as f64 / (disputed + samples.len()) as f64);
+        }
+        Some(repetition)
     }
 }
 

@@ -44,7 +44,7 @@ const MIGRATIONS: [&str; 3] = [
     // Version 2: each repetition's ratio uncertainty (NULL for repetitions recorded before).
     "ALTER TABLE repetitions ADD COLUMN ratio_uncertainty REAL;",
     // Version 3: the fraction of each repetition's frames the mirror image disputed (NULL when
-    // not checked: the live app, and repetitions recorded before).
+    // not checked, as for repetitions recorded before).
     "ALTER TABLE repetitions ADD COLUMN mirror_disputed REAL;",
 ];
 
@@ -126,8 +126,9 @@ pub struct StoredRepetition {
     pub time_to_peak_s: f64,
     /// Time at or above half the peak, seconds.
     pub hold_s: f64,
-    /// The fraction of its frames whose reading the mirror image disputed; `None` when not
-    /// checked (the live app, and repetitions recorded before facesym checked).
+    /// The fraction of its frames whose reading the mirror image disputed (the live app
+    /// checks the peak frame alone: 0 or 1); `None` when not checked (repetitions recorded
+    /// before facesym checked, or whose mirror image had no face).
     pub mirror_disputed: Option<f64>,
 }
 

@@ -1,6 +1,7 @@
 //! What the analysis thread does for the live app: track the face, calibrate the person's
 //! neutral face over a few still seconds when asked, score every frame against it, and count
-//! the repetitions of the movement a guided session is on.
+//! the repetitions of the movement a guided session is on, each checked at its peak against
+//! the peak frame's mirror image.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
@@ -8,6 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use image::RgbImage;
+use image::imageops::flip_horizontal;
 
 use crate::frame::Frame;
 use crate::landmarks::{Face, Landmarks, Tracker, largest_face};
@@ -16,8 +18,8 @@ use crate::pipeline::smoothing::LandmarkSmoother;
 use crate::session::calibration::{Stillness, StillnessCheck};
 use crate::session::repetitions::{Repetition, RepetitionCounter, Sample};
 use crate::symmetry::flow::NeutralImage;
-use crate::symmetry::score::{calibrate, score_frame_with_flow};
-use crate::symmetry::{FrameScore, Movement, Neutral};
+use crate::symmetry::score::{calibrate, check_against_mirror, score_frame_with_flow};
+use crate::symmetry::{FrameScore, Movement, MovementScore, Neutral, ScoreStatus};
 
 /// Mean brightness (0–255) of the face below which the picture is too dark to measure well.
 /// Below about a fifth of full scale a webcam's noise is a large part of the skin's texture,
@@ -97,17 +99,29 @@ pub enum LiveEvent {
     Repetition(Repetition),
 }
 
-/// A calibration under way: the provisional neutral and the stillness test since it.
+/// A calibration under way: the provisional neutral (and its mirror image, `None` when the
+/// face could not be measured there) and the stillness test since it.
 struct CalibrationRun {
     started: Instant,
     neutral: (Neutral, NeutralImage),
+    mirrored: Option<(Neutral, NeutralImage)>,
     check: StillnessCheck,
+}
+
+/// The frame of the counted movement's strongest reading so far in the repetition under way,
+/// kept to check that reading against the frame's mirror image when the repetition ends.
+struct PeakFrame {
+    activation: f64,
+    image: RgbImage,
+    score: MovementScore,
 }
 
 /// The live analyzer: tracker, neutral face, scoring.
 pub struct LiveAnalyzer {
     tracker: Tracker,
     neutral: Option<(Neutral, NeutralImage)>,
+    /// The neutral's mirror image, for checking each repetition at its peak.
+    mirrored_neutral: Option<(Neutral, NeutralImage)>,
     control: Arc<LiveControl>,
     events: Sender<LiveEvent>,
     calibration: Option<CalibrationRun>,
@@ -116,6 +130,7 @@ pub struct LiveAnalyzer {
     /// Frames in a row with a face.
     faces_in_a_row: usize,
     counter: Option<(u64, &'static str, RepetitionCounter)>,
+    peak: Option<PeakFrame>,
     smoother: LandmarkSmoother,
     last_frame_at: Option<Instant>,
 }
@@ -127,12 +142,14 @@ impl LiveAnalyzer {
         Self {
             tracker,
             neutral: None,
+            mirrored_neutral: None,
             control,
             events,
             calibration: None,
             calibration_wanted: false,
             faces_in_a_row: 0,
             counter: None,
+            peak: None,
             smoother: LandmarkSmoother::default(),
             last_frame_at: None,
         }
@@ -157,6 +174,7 @@ impl LiveAnalyzer {
                     self.calibration = Some(CalibrationRun {
                         started: frame.captured_at,
                         neutral,
+                        mirrored: mirrored_neutral(&mut self.tracker, &frame.image),
                         check: StillnessCheck::new(0.0),
                     });
                     return (None, Some(0.0));
@@ -177,7 +195,9 @@ impl LiveAnalyzer {
                 let run = self.calibration.take().expect("a calibration is under way");
                 let warnings = run.neutral.1.warnings();
                 self.neutral = Some(run.neutral);
+                self.mirrored_neutral = run.mirrored;
                 self.counter = None;
+                self.peak = None;
                 self.tell(LiveEvent::Calibrated { warnings });
                 None
             }
@@ -190,23 +210,39 @@ impl LiveAnalyzer {
         (Some(score), progress)
     }
 
-    /// Feeds the counted movement's counter; tells of a repetition that ends.
+    /// Feeds the counted movement's counter, keeping the frame of the repetition's strongest
+    /// reading; tells of a repetition that ends, checked at that frame against its mirror
+    /// image ([`check_at_peak`]).
     fn count(&mut self, frame: &Frame, score: &FrameScore) {
         let Some(counting) = self.control.counting() else {
-            self.counter = None;
+            (self.counter, self.peak) = (None, None);
             return;
         };
         let id = counting.movement.id;
         if !matches!(&self.counter, Some((g, m, _)) if *g == counting.generation && *m == id) {
             self.counter =
                 Some((counting.generation, id, RepetitionCounter::new(counting.movement)));
+            self.peak = None;
         }
+        let Some((_, _, counter)) = &mut self.counter else { return };
         let Some(m) = score.movements.iter().find(|m| m.movement == id) else { return };
         let t = frame.captured_at.saturating_duration_since(counting.since).as_secs_f64();
         let sample = Sample::of(t, m);
-        let done = self.counter.as_mut().and_then(|(_, _, counter)| counter.push(sample));
-        if let Some(rep) = done {
-            self.tell(LiveEvent::Repetition(rep));
+        match counter.push(sample) {
+            Some(mut rep) => {
+                if let (Some(peak), Some(mirrored)) = (self.peak.take(), &self.mirrored_neutral) {
+                    check_at_peak(&mut self.tracker, mirrored, peak, &mut rep);
+                }
+                self.tell(LiveEvent::Repetition(rep));
+            }
+            None if counter.under_way() => {
+                let activation = sample.activation();
+                if self.peak.as_ref().is_none_or(|p| activation > p.activation) {
+                    let image = frame.image.clone();
+                    self.peak = Some(PeakFrame { activation, image, score: m.clone() });
+                }
+            }
+            None => self.peak = None,
         }
     }
 }
@@ -260,6 +296,40 @@ impl Analyzer for LiveAnalyzer {
         result.landmarks = Some(self.smoother.smooth(&face.landmarks, dt));
         result.analysis_ms = start.elapsed().as_secs_f64() * 1000.0;
         result
+    }
+}
+
+/// The neutral face of `image` seen in its mirror image, for the mirror check; `None` when it
+/// cannot be found or measured there.
+fn mirrored_neutral(tracker: &mut Tracker, image: &RgbImage) -> Option<(Neutral, NeutralImage)> {
+    let flipped = flip_horizontal(image);
+    let face = largest_face(tracker.landmarker().faces(&flipped).ok()?)?;
+    calibrate(&flipped, &face.landmarks).ok()
+}
+
+/// The mirror check of a live repetition, at its peak frame only (checking every frame would
+/// double the live analysis, docs/performance.md): the peak reading is checked against the
+/// peak frame's mirror image, scored against the mirrored neutral (the face found afresh
+/// there, about 12 ms once per repetition), and the repetition records 0 or 1 as the fraction
+/// of its checked frames the mirror disputed. A mirror image with no face or flagged checks
+/// nothing.
+fn check_at_peak(
+    tracker: &mut Tracker,
+    (neutral, neutral_image): &(Neutral, NeutralImage),
+    peak: PeakFrame,
+    rep: &mut Repetition,
+) {
+    let flipped = flip_horizontal(&peak.image);
+    let Some(face) = tracker.landmarker().faces(&flipped).ok().and_then(largest_face) else {
+        return;
+    };
+    let mirrored = score_frame_with_flow(neutral, neutral_image, &flipped, &face.landmarks);
+    let mut direct = FrameScore { pose: None, flags: Vec::new(), movements: vec![peak.score] };
+    check_against_mirror(&mut direct, &mirrored);
+    let m = &direct.movements[0];
+    if m.mirror_difference.is_some() {
+        let disputed = m.status == ScoreStatus::MirrorDisagrees;
+        rep.record_mirror_check(if disputed { 1.0 } else { 0.0 });
     }
 }
 

@@ -399,6 +399,6 @@ fn describe(rep: &Repetition) -> String {
     match (rep.ratio, rep.weaker) {
         (Some(ratio), Some(side)) => format!("ratio {ratio:.2}{within}, weaker {}", side.name()),
         (Some(ratio), None) => format!("ratio {ratio:.2}{within}"),
-        _ => "no ratio".into(),
+        _ => rep.no_ratio_reason().unwrap_or("no ratio").into(),
     }
 }
