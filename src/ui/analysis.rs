@@ -310,7 +310,7 @@ fn mirrored_neutral(tracker: &mut Tracker, image: &RgbImage) -> Option<(Neutral,
 /// The mirror check of a live repetition, at its peak frame only (checking every frame would
 /// double the live analysis, docs/performance.md): the peak reading is checked against the
 /// peak frame's mirror image, scored against the mirrored neutral (the face found afresh
-/// there, about 12 ms once per repetition), and the repetition records 0 or 1 as the fraction
+/// there, about 13 ms once per repetition), and the repetition records 0 or 1 as the fraction
 /// of its checked frames the mirror disputed. A mirror image with no face or flagged checks
 /// nothing.
 fn check_at_peak(
