@@ -18,7 +18,6 @@ use facesym::landmarks::{
 };
 use facesym::session::analyze::NO_MIRROR_CHECK_WARNING;
 use facesym::session::frames_out::{Format, FramesWriter};
-use facesym::session::repetitions;
 use facesym::session::{RecordingAnalyzer, Repetition, Store};
 use facesym::symmetry::flow::NeutralImage;
 use facesym::symmetry::movements::movement;
@@ -410,9 +409,7 @@ fn score(
         }
     }
     // The neutral's mirror image, for checking each frame against its own mirror image.
-    let flipped_neutral = flip_horizontal(&neutral_image);
-    let mirror = largest_face(landmarker.faces(&flipped_neutral)?)
-        .and_then(|face| symmetry::score::calibrate(&flipped_neutral, &face.landmarks).ok());
+    let mirror = symmetry::score::calibrate_mirrored(&mut landmarker, &neutral_image)?;
     if mirror.is_none() {
         eprintln!("warning: {NO_MIRROR_CHECK_WARNING}");
     }
@@ -779,8 +776,19 @@ fn print_analysis_summary(
     use facesym::session::history::median;
     println!("{frames} frames analysed");
     println!("{:<14} {:>5} {:>13} {:>12}", "movement", "reps", "median ratio", "weaker side");
+    // "smile: 1 of 3 repetitions without a ratio: …", printed after the table.
+    let mut unsure = Vec::new();
     for m in symmetry::CORE_MOVEMENTS {
         let reps: Vec<_> = repetitions.iter().filter(|r| r.movement == m.id).collect();
+        let unsure_here = reps.iter().filter(|r| r.is_unsure()).count();
+        if unsure_here > 0 {
+            unsure.push(format!(
+                "{}: {unsure_here} of {} repetitions without a ratio: most of their frames read \
+                 differently in the mirror image",
+                m.id,
+                reps.len()
+            ));
+        }
         let within = symmetry::score::plus_minus(median(
             reps.iter().filter_map(|r| r.ratio.and(r.ratio_uncertainty)),
         ));
@@ -809,18 +817,8 @@ fn print_analysis_summary(
             disagreed.join(", ")
         );
     }
-    for m in symmetry::CORE_MOVEMENTS {
-        let reps = repetitions.iter().filter(|r| r.movement == m.id);
-        let unsure =
-            reps.clone().filter(|r| r.no_ratio_reason() == Some(repetitions::UNSURE_LABEL)).count();
-        if unsure > 0 {
-            println!(
-                "{}: {unsure} of {} repetitions without a ratio: most of their frames read \
-                 differently in the mirror image",
-                m.id,
-                reps.count()
-            );
-        }
+    for line in unsure {
+        println!("{line}");
     }
     print_caveats();
 }

@@ -174,10 +174,7 @@ fn summarize_movement(id: &str, reps: &[&StoredRepetition]) -> MovementSummary {
         weaker_right: weaker("right"),
         median_time_to_peak_s: median(reps.iter().map(|r| r.time_to_peak_s)),
         median_hold_s: median(reps.iter().map(|r| r.hold_s)),
-        unsure: reps
-            .iter()
-            .filter(|r| r.no_ratio_reason() == Some(super::repetitions::UNSURE_LABEL))
-            .count(),
+        unsure: reps.iter().filter(|r| r.is_unsure()).count(),
     }
 }
 

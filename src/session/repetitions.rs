@@ -114,7 +114,7 @@ impl Repetition {
     /// [`MAX_DISPUTED_FRACTION`] the ratio, the weaker side and the uncertainty go.
     pub fn record_mirror_check(&mut self, fraction: f64) {
         self.mirror_disputed = Some(fraction);
-        if fraction > MAX_DISPUTED_FRACTION {
+        if too_disputed(self.mirror_disputed) {
             (self.ratio, self.weaker, self.ratio_uncertainty) = (None, None, None);
         }
     }
@@ -123,6 +123,18 @@ impl Repetition {
     pub fn no_ratio_reason(&self) -> Option<&'static str> {
         no_ratio_reason(self.ratio, self.mirror_disputed)
     }
+
+    /// Whether it has no ratio because too many of its frames were disputed ([`UNSURE_LABEL`]).
+    pub fn is_unsure(&self) -> bool {
+        self.ratio.is_none() && too_disputed(self.mirror_disputed)
+    }
+}
+
+/// Whether more of a repetition's frames than [`MAX_DISPUTED_FRACTION`] were disputed by their
+/// mirror image (`mirror_disputed`, `None` when not checked): the one rule that takes its
+/// ratio away and calls it unsure.
+pub fn too_disputed(mirror_disputed: Option<f64>) -> bool {
+    mirror_disputed.is_some_and(|f| f > MAX_DISPUTED_FRACTION)
 }
 
 /// Why a repetition with this `ratio` and `mirror_disputed` has no ratio: more of its frames
@@ -131,7 +143,7 @@ impl Repetition {
 pub fn no_ratio_reason(ratio: Option<f64>, mirror_disputed: Option<f64>) -> Option<&'static str> {
     match (ratio, mirror_disputed) {
         (Some(_), _) => None,
-        (None, Some(f)) if f > MAX_DISPUTED_FRACTION => Some(UNSURE_LABEL),
+        (None, disputed) if too_disputed(disputed) => Some(UNSURE_LABEL),
         (None, _) => Some(NOT_ENOUGH_MOVEMENT_LABEL),
     }
 }

@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use super::repetitions::{Repetition, no_ratio_reason};
+use super::repetitions::{Repetition, no_ratio_reason, too_disputed};
 use crate::symmetry::Side;
 
 /// File name of the database inside the data folder.
@@ -136,6 +136,12 @@ impl StoredRepetition {
     /// Why it has no ratio ([`no_ratio_reason`]); `None` when it has one.
     pub fn no_ratio_reason(&self) -> Option<&'static str> {
         no_ratio_reason(self.ratio, self.mirror_disputed)
+    }
+
+    /// Whether it has no ratio because too many of its frames were disputed by their mirror
+    /// image ([`too_disputed`]).
+    pub fn is_unsure(&self) -> bool {
+        self.ratio.is_none() && too_disputed(self.mirror_disputed)
     }
 }
 

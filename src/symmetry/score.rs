@@ -5,8 +5,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use image::RgbImage;
+use image::imageops::flip_horizontal;
 
-use crate::landmarks::Landmarks;
+use crate::landmarks::{FaceLandmarker, LandmarkError, Landmarks, largest_face};
 
 use super::flow::NeutralImage;
 
@@ -82,6 +83,18 @@ pub fn calibrate(
         NeutralError::NoFrames => Vec::new(),
     })?;
     Ok((neutral, NeutralImage::new(image, &frame)))
+}
+
+/// [`calibrate`] on the mirror image of `image` (flipped horizontally, its largest face found
+/// afresh), for the mirror check ([`check_against_mirror`]); `None` when no face there can be
+/// measured against.
+pub fn calibrate_mirrored(
+    landmarker: &mut FaceLandmarker,
+    image: &RgbImage,
+) -> Result<Option<(Neutral, NeutralImage)>, LandmarkError> {
+    let flipped = flip_horizontal(image);
+    let face = largest_face(landmarker.faces(&flipped)?);
+    Ok(face.and_then(|face| calibrate(&flipped, &face.landmarks).ok()))
 }
 
 /// One resting measurement on both sides, IOD.

@@ -18,7 +18,9 @@ use crate::pipeline::smoothing::LandmarkSmoother;
 use crate::session::calibration::{Stillness, StillnessCheck};
 use crate::session::repetitions::{Repetition, RepetitionCounter, Sample};
 use crate::symmetry::flow::NeutralImage;
-use crate::symmetry::score::{calibrate, check_against_mirror, score_frame_with_flow};
+use crate::symmetry::score::{
+    calibrate, calibrate_mirrored, check_against_mirror, score_frame_with_flow,
+};
 use crate::symmetry::{FrameScore, Movement, MovementScore, Neutral, ScoreStatus};
 
 /// Mean brightness (0–255) of the face below which the picture is too dark to measure well.
@@ -174,7 +176,9 @@ impl LiveAnalyzer {
                     self.calibration = Some(CalibrationRun {
                         started: frame.captured_at,
                         neutral,
-                        mirrored: mirrored_neutral(&mut self.tracker, &frame.image),
+                        mirrored: calibrate_mirrored(self.tracker.landmarker(), &frame.image)
+                            .ok()
+                            .flatten(),
                         check: StillnessCheck::new(0.0),
                     });
                     return (None, Some(0.0));
@@ -297,14 +301,6 @@ impl Analyzer for LiveAnalyzer {
         result.analysis_ms = start.elapsed().as_secs_f64() * 1000.0;
         result
     }
-}
-
-/// The neutral face of `image` seen in its mirror image, for the mirror check; `None` when it
-/// cannot be found or measured there.
-fn mirrored_neutral(tracker: &mut Tracker, image: &RgbImage) -> Option<(Neutral, NeutralImage)> {
-    let flipped = flip_horizontal(image);
-    let face = largest_face(tracker.landmarker().faces(&flipped).ok()?)?;
-    calibrate(&flipped, &face.landmarks).ok()
 }
 
 /// The mirror check of a live repetition, at its peak frame only (checking every frame would
