@@ -2,14 +2,18 @@
 //! subject's left side moves fully and the right with strength r, measured by the mesh alone
 //! and by skin motion; then the cross-talk, what the other movements read on the same frames;
 //! then what the smile reads on the pucker's frames (the corner moves against the smile's
-//! direction).
+//! direction); last, per face and movement, how far the skin-motion ratio strayed from r.
 //!
-//! cargo run --release --example validation_table
+//! cargo run --release --example validation_table [FACE.png ...]
+//!
+//! Without arguments it measures the committed test faces; with them, those images (each
+//! with one face), for checking faces that may not be committed.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use facesym::io::read_rgb;
 use facesym::landmarks::{FaceLandmarker, ModelPaths};
+use facesym::symmetry::{MovementScore, ScoreStatus};
 use facesym::synthetic::validation::known_movements;
 
 const FACES: [&str; 3] = ["grace_hopper.png", "obama.png", "astronaut.png"];
@@ -19,24 +23,65 @@ fn main() -> anyhow::Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut landmarker = FaceLandmarker::new(&ModelPaths::in_dir(&root.join("models")))?;
     println!(
-        "| face | movement | r | true L / R | mesh L / R | mesh ratio | flow L / R | flow ratio |"
+        "| face | movement | r | true L / R | mesh L / R | mesh ratio | flow L / R | flow ratio \
+         | mirror check |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     let mut cross_talk = Vec::new();
     let mut smile_in_pucker = Vec::new();
-    for face in FACES {
-        let image = read_rgb(&root.join("tests/data/faces").join(face))?;
+    let mut errors = Vec::new();
+    // [wrong, right][kept, withheld, not checked] over the skin-motion rows.
+    let mut mirror_counts = [[0usize; 3]; 2];
+    let mut paths: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
+    if paths.is_empty() {
+        paths = FACES.iter().map(|face| root.join("tests/data/faces").join(face)).collect();
+    }
+    for path in &paths {
+        let face = path.file_name().unwrap_or_default().to_string_lossy();
+        let image = read_rgb(path)?;
         let results = match known_movements(&mut landmarker, &image, &STRENGTHS) {
             Ok(results) => results,
             Err(err) => {
-                println!("| {face} | all | – | – | – | {err} | – | – |");
+                println!("| {face} | all | – | – | – | {err} | – | – | – |");
                 continue;
             }
         };
+        let mut per_movement: Vec<(&str, f64, Option<f64>)> = Vec::new();
         for k in results {
+            if k.movement != "eye_closure" {
+                let error = k.flow.ratio.map_or(f64::INFINITY, |r| (r - k.strength).abs());
+                match per_movement.iter_mut().find(|(id, _, _)| *id == k.movement) {
+                    Some(row) if k.strength < 1.0 => row.1 = row.1.max(error),
+                    Some(row) => row.2 = k.flow.ratio,
+                    None => per_movement.push((k.movement, error, None)),
+                }
+            }
+            if k.movement != "eye_closure" {
+                // Whether the ratio is within ±0.10 of r, and whether the mirror check kept it.
+                let right = k.flow.ratio.is_some_and(|r| (r - k.strength).abs() <= 0.10);
+                let kept = k.checked.as_ref().map(|c| c.status != ScoreStatus::MirrorDisagrees);
+                mirror_counts[usize::from(right)][match kept {
+                    Some(true) => 0,
+                    Some(false) => 1,
+                    None => 2,
+                }] += 1;
+            }
             let ratio = |r: Option<f64>| r.map_or("not enough".to_string(), |r| format!("{r:.2}"));
+            let verdict = |m: &MovementScore| match m.status {
+                ScoreStatus::NotFollowed => "not followed".to_string(),
+                _ => ratio(m.ratio),
+            };
+            let mirror = k.checked.as_ref().map_or("–".to_string(), |c| {
+                let difference =
+                    c.mirror_difference.map_or("–".to_string(), |d| format!("{d:.3}"));
+                match c.status {
+                    ScoreStatus::MirrorDisagrees => format!("{difference}, withheld"),
+                    _ => difference,
+                }
+            });
             println!(
-                "| {face} | {} | {:.2} | {:.3} / {:.3} | {:.3} / {:.3} | {} | {:.3} / {:.3} | {} |",
+                "| {face} | {} | {:.2} | {:.3} / {:.3} | {:.3} / {:.3} | {} | {:.3} / {:.3} | {} \
+                 | {mirror} |",
                 k.movement,
                 k.strength,
                 k.truth[0],
@@ -46,7 +91,7 @@ fn main() -> anyhow::Result<()> {
                 ratio(k.mesh.ratio),
                 k.flow.left,
                 k.flow.right,
-                ratio(k.flow.ratio)
+                verdict(&k.flow)
             );
             if k.movement == "pucker" {
                 let smile = k.others.iter().find(|m| m.movement == "smile");
@@ -77,12 +122,31 @@ fn main() -> anyhow::Result<()> {
                 if scored.is_empty() { "none".to_string() } else { scored.join(", ") }
             ));
         }
+        for (id, error, at_one) in per_movement {
+            let error = if error.is_finite() { format!("{error:.2}") } else { "not scored".into() };
+            let at_one = at_one.map_or("not enough".to_string(), |r| format!("{r:.2}"));
+            errors.push(format!("| {face} | {id} | {error} | {at_one} |"));
+        }
     }
     println!();
     println!("| face | movement | r | largest other excursion (flow) | others scored (L / R) |");
     println!("| --- | --- | --- | --- | --- |");
     for row in cross_talk {
         println!("{row}");
+    }
+    println!();
+    println!("| face | movement | largest |ratio − r|, r < 1 | ratio at r = 1 |");
+    println!("| --- | --- | --- | --- |");
+    for row in errors {
+        println!("{row}");
+    }
+    println!();
+    println!("| skin-motion ratio | kept by the mirror check | withheld | not checked |");
+    println!("| --- | --- | --- | --- |");
+    for (label, [kept, withheld, unchecked]) in
+        ["more than 0.10 from r, or none", "within 0.10 of r"].iter().zip(mirror_counts)
+    {
+        println!("| {label} | {kept} | {withheld} | {unchecked} |");
     }
     println!();
     println!("| face | pucker r | smile L / R (flow) | smile ratio |");

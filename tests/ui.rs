@@ -119,7 +119,7 @@ fn a_soft_neutral_face_is_said() {
     harness.get_by_label("Calibrate neutral").click();
     harness.run();
     harness.state_mut().send_event(LiveEvent::Calibrated {
-        warnings: vec![SOFT_NEUTRAL_WARNING, SMOOTH_BRIDGE_WARNING],
+        warnings: vec![SOFT_NEUTRAL_WARNING.to_string(), SMOOTH_BRIDGE_WARNING.to_string()],
     });
     harness.run();
     harness.get_by_label("Neutral face set.");

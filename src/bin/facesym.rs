@@ -518,6 +518,9 @@ fn print_score(path: &Path, score: &symmetry::FrameScore) {
                 "not scored: its mirror image reads it {:.3} differently",
                 m.mirror_difference.unwrap_or(f64::NAN)
             ),
+            (symmetry::ScoreStatus::NotFollowed, ..) => {
+                "not measured: the skin there could not be followed on both sides".to_string()
+            }
             (_, Some(ratio), Some(weaker)) => {
                 let within = symmetry::score::plus_minus(m.ratio_uncertainty);
                 format!("ratio {ratio:.2}{within}, weaker side: {}", weaker.name())
@@ -525,9 +528,14 @@ fn print_score(path: &Path, score: &symmetry::FrameScore) {
             _ => "not enough movement".to_string(),
         };
         let provisional = movement(m.movement).and_then(|d| d.caveat()).map_or("", |_| " *");
+        // "+0.052", or "  –   " where a side was not measured.
+        let side =
+            |v: f64| if v.is_finite() { format!("{v:+.3}") } else { format!("{:^6}", "–") };
         println!(
-            "  {:<13} left {:+.3}  right {:+.3}  {verdict}{provisional}",
-            m.movement, m.left, m.right
+            "  {:<13} left {}  right {}  {verdict}{provisional}",
+            m.movement,
+            side(m.left),
+            side(m.right)
         );
     }
 }
@@ -693,9 +701,11 @@ fn analyze(
     let (mut frames, mut failure) = (0u64, None);
     // Frames not scored, by kind of reason, in the order first seen.
     let mut not_scored: Vec<(&'static str, u64)> = Vec::new();
-    // Frames whose mirror image read a movement differently, per movement.
+    // Readings left out, per movement: the frame's mirror image read them differently, or
+    // the skin was not followed on both sides.
     let mut disagreed: Vec<(&'static str, u64)> =
         symmetry::CORE_MOVEMENTS.iter().map(|m| (m.id, 0)).collect();
+    let mut unfollowed = disagreed.clone();
     let mut batch = Vec::with_capacity(batch_len);
     while failure.is_none() {
         batch.clear();
@@ -726,9 +736,13 @@ fn analyze(
                     None => not_scored.push((flag.kind(), 1)),
                 }
             }
-            let movements = result.score.iter().flat_map(|s| &s.movements);
-            for m in movements.filter(|m| m.status == symmetry::ScoreStatus::MirrorDisagrees) {
-                if let Some((_, n)) = disagreed.iter_mut().find(|(id, _)| *id == m.movement) {
+            for m in result.score.iter().flat_map(|s| &s.movements) {
+                let counts = match m.status {
+                    symmetry::ScoreStatus::MirrorDisagrees => &mut disagreed,
+                    symmetry::ScoreStatus::NotFollowed => &mut unfollowed,
+                    _ => continue,
+                };
+                if let Some((_, n)) = counts.iter_mut().find(|(id, _)| *id == m.movement) {
                     *n += 1;
                 }
             }
@@ -742,7 +756,7 @@ fn analyze(
         let path = writer.path().to_owned();
         writer.finish(&repetitions).with_context(|| format!("writing {}", path.display()))?;
     }
-    print_analysis_summary(frames, &repetitions, &not_scored, &disagreed);
+    print_analysis_summary(frames, &repetitions, &not_scored, &disagreed, &unfollowed);
     for warning in analyzer.neutral_warnings() {
         eprintln!("warning: {warning}");
     }
@@ -772,6 +786,7 @@ fn print_analysis_summary(
     repetitions: &[Repetition],
     not_scored: &[(&'static str, u64)],
     disagreed: &[(&'static str, u64)],
+    unfollowed: &[(&'static str, u64)],
 ) {
     use facesym::session::history::median;
     println!("{frames} frames analysed");
@@ -809,12 +824,21 @@ fn print_analysis_summary(
             not_scored.iter().map(|(kind, n)| format!("{n} ({kind})")).collect();
         println!("frames not scored: {}", counts.join(", "));
     }
-    let disagreed: Vec<String> =
-        disagreed.iter().filter(|(_, n)| *n > 0).map(|(id, n)| format!("{id} {n}")).collect();
+    let counts = |counts: &[(&str, u64)]| -> Vec<String> {
+        counts.iter().filter(|(_, n)| *n > 0).map(|(id, n)| format!("{id} {n}")).collect()
+    };
+    let disagreed = counts(disagreed);
     if !disagreed.is_empty() {
         println!(
             "readings left out, the frame's mirror image reading them differently: {}",
             disagreed.join(", ")
+        );
+    }
+    let unfollowed = counts(unfollowed);
+    if !unfollowed.is_empty() {
+        println!(
+            "readings not measured, the skin there not followed on both sides: {}",
+            unfollowed.join(", ")
         );
     }
     for line in unsure {

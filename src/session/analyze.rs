@@ -96,11 +96,11 @@ impl RecordingAnalyzer {
     /// What to tell the person about the neutral face set ([`NeutralImage::warnings`]: too
     /// soft for skin motion, too smooth between the eyes to follow the head;
     /// [`NO_MIRROR_CHECK_WARNING`]); none while no neutral is set.
-    pub fn neutral_warnings(&self) -> Vec<&'static str> {
+    pub fn neutral_warnings(&self) -> Vec<String> {
         let Some(neutral) = &self.neutral else { return Vec::new() };
         let mut warnings = neutral.direct.1.warnings();
         if neutral.mirrored.is_none() {
-            warnings.push(NO_MIRROR_CHECK_WARNING);
+            warnings.push(NO_MIRROR_CHECK_WARNING.to_string());
         }
         warnings
     }

@@ -15,9 +15,9 @@ use crate::symmetry::CORE_MOVEMENTS;
 /// The format, from the output file's extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
-    /// One row per frame; per movement `ID_left`, `ID_right`, `ID_ratio`,
-    /// `ID_ratio_uncertainty`, `ID_status` (`scored`, `not_enough_movement` or
-    /// `mirror_disagrees`) and `ID_mirror_difference`.
+    /// One row per frame; per movement `ID_left`, `ID_right` (empty when not measured),
+    /// `ID_ratio`, `ID_ratio_uncertainty`, `ID_status` (`scored`, `not_enough_movement`,
+    /// `mirror_disagrees` or `not_followed`) and `ID_mirror_difference`.
     Csv,
     /// `{"frames": [...], "repetitions": [...]}`.
     Json,
@@ -93,15 +93,15 @@ impl FramesWriter {
                         Some(s) => {
                             let four =
                                 |v: Option<f64>| v.map_or(String::new(), |r| format!("{r:.4}"));
+                            let five = |v: f64| {
+                                if v.is_finite() { format!("{v:.5}") } else { String::new() }
+                            };
                             let (ratio, within) = (four(s.ratio), four(s.ratio_uncertainty));
                             let mirror = four(s.mirror_difference);
                             let status = serde_json::to_value(s.status)?;
                             let status = status.as_str().unwrap_or_default();
-                            write!(
-                                self.out,
-                                ",{:.5},{:.5},{ratio},{within},{status},{mirror}",
-                                s.left, s.right
-                            )?;
+                            let (left, right) = (five(s.left), five(s.right));
+                            write!(self.out, ",{left},{right},{ratio},{within},{status},{mirror}")?;
                         }
                         None => write!(self.out, ",,,,,,")?,
                     }

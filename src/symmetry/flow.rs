@@ -286,16 +286,44 @@ impl NeutralImage {
         followable >= MIN_STABLE_FOR_TURN
     }
 
+    /// The names of the skin-motion movements none of whose points can be followed on both
+    /// sides of this neutral face (the skin too smooth there): they will read
+    /// [`ScoreStatus::NotFollowed`](super::ScoreStatus::NotFollowed) on every frame.
+    pub fn unfollowable_movements(&self) -> Vec<&'static str> {
+        let followable =
+            |i: usize| self.followed.iter().any(|(index, grid)| *index == i && grid.followable());
+        CORE_MOVEMENTS
+            .iter()
+            .filter(|m| m.measure.follows_skin_motion())
+            .filter(|m| {
+                !m.measure
+                    .moving_points()
+                    .iter()
+                    .any(|&i| Side::BOTH.iter().all(|&side| followable(on_side(i, side))))
+            })
+            .map(|m| m.name)
+            .collect()
+    }
+
     /// What to tell the person about this neutral face: [`SOFT_NEUTRAL_WARNING`] below
     /// [`MIN_DETAIL`], [`SMOOTH_BRIDGE_WARNING`] when it does not
-    /// [follow the head](Self::follows_the_head).
-    pub fn warnings(&self) -> Vec<&'static str> {
+    /// [follow the head](Self::follows_the_head), and which movements cannot be measured on
+    /// it ([`NeutralImage::unfollowable_movements`]).
+    pub fn warnings(&self) -> Vec<String> {
         let mut warnings = Vec::new();
         if !self.has_enough_detail() {
-            warnings.push(SOFT_NEUTRAL_WARNING);
+            warnings.push(SOFT_NEUTRAL_WARNING.to_string());
         }
         if !self.follows_the_head() {
-            warnings.push(SMOOTH_BRIDGE_WARNING);
+            warnings.push(SMOOTH_BRIDGE_WARNING.to_string());
+        }
+        let unfollowable = self.unfollowable_movements();
+        if !unfollowable.is_empty() {
+            warnings.push(format!(
+                "{} cannot be measured: the skin there shows too little detail to follow on both \
+                 sides (more light from the front or coming closer will help)",
+                unfollowable.join(", ")
+            ));
         }
         warnings
     }
@@ -303,9 +331,11 @@ impl NeutralImage {
     /// Current landmarks in face coordinates, where the points that skin-motion measures read
     /// are moved from their neutral positions by the optical flow between the canonical
     /// neutral and current images, instead of by the mesh. Points flow cannot follow keep the
-    /// mesh's position; z always comes from the mesh.
-    pub fn follow(&self, image: &RgbImage, current: &FaceFrame) -> Vec<Vec3> {
+    /// mesh's position, and [`Followed::followed`] says which did; z always comes from the
+    /// mesh.
+    pub fn follow(&self, image: &RgbImage, current: &FaceFrame) -> Followed {
         let mut out = current.landmarks.clone();
+        let mut moved = vec![false; out.len()];
         // The face frames come from the mesh's stable landmarks, which a movement can nudge
         // and which differ a little with the face's size, roll and place in the image: what
         // the stable skin itself did (ideally nothing) is measured, the current face resampled
@@ -336,8 +366,9 @@ impl NeutralImage {
             let head = residual.map_or([0.0, 0.0], |h| h.displacement(at, depth));
             out[index][0] = q[0] + (d[0] - head[0]) / CANONICAL_PX_PER_IOD;
             out[index][1] = q[1] + (d[1] - head[1]) / CANONICAL_PX_PER_IOD;
+            moved[index] = true;
         }
-        out
+        Followed { landmarks: out, followed: moved }
     }
 
     /// The stable template points (landmark, template) that measure the head's motion in
@@ -360,6 +391,20 @@ impl NeutralImage {
             .filter(|(i, _)| !squeezed || NASAL_BRIDGE.contains(i))
             .collect()
     }
+}
+
+/// What [`NeutralImage::follow`] found in one frame.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Followed {
+    /// All landmarks in face coordinates: those skin motion followed moved by it, the others
+    /// where the mesh put them.
+    pub landmarks: Vec<Vec3>,
+    /// Per landmark, whether skin motion followed it. A measured point is not followed where
+    /// the neutral skin is too smooth (fewer than 5 of its 9 grid points textured enough) or
+    /// where this frame's tracks were lost; its mesh position then under-reads the movement
+    /// (the mesh follows a tenth to a half of it, docs/validation.md), so scores leave such
+    /// points out (`MovementScore::of_followed`).
+    pub followed: Vec<bool>,
 }
 
 /// The similarity the `stable` skin moved by from the neutral to `now` (canonical pixels),
@@ -1016,7 +1061,9 @@ mod tests {
         let empty = RgbImage::new(0, 0);
         let neutral = NeutralImage::new(&empty, &frame);
         assert_eq!(neutral.detail(), 0.0);
-        assert_eq!(neutral.follow(&empty, &frame), frame.landmarks);
+        let followed = neutral.follow(&empty, &frame);
+        assert_eq!(followed.landmarks, frame.landmarks);
+        assert!(followed.followed.iter().all(|f| !f));
     }
 
     /// The head's motion is recovered exactly from stable points that moved by a known

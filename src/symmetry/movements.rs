@@ -222,6 +222,19 @@ impl Measure {
         }
     }
 
+    /// The points whose movement the measure averages (named for the subject's right side):
+    /// what [`Measure::excursion_over`] may leave out. Not the nose wrinkle's anchor, nor the
+    /// eye closure's lids.
+    pub fn moving_points(&self) -> Vec<usize> {
+        match *self {
+            Measure::Lift { points }
+            | Measure::Outward { points }
+            | Measure::Approach { points, .. } => points.to_vec(),
+            Measure::Excursion { point, .. } | Measure::Pucker { corner: point } => vec![point],
+            Measure::Closure { .. } => Vec::new(),
+        }
+    }
+
     /// Whether the skin's own motion (image flow) can stand in for the mesh here: not for
     /// eye closure, where the lid covers the eye instead of moving over it.
     pub fn follows_skin_motion(&self) -> bool {
@@ -230,10 +243,29 @@ impl Measure {
 
     /// This side's excursion from `neutral` to `current` (face coordinates, all 468 points).
     pub fn excursion(&self, side: Side, neutral: &[Vec3], current: &[Vec3]) -> f64 {
+        self.excursion_over(side, neutral, current, &|_| true).unwrap_or(f64::NAN)
+    }
+
+    /// [`Measure::excursion`] over the moving points `usable` keeps (named for the subject's
+    /// right side, so that both sides are measured on the same pairs of points): the mean
+    /// over those left, or `None` when none is. The eye closure's lids and the nose
+    /// wrinkle's anchor (the inner eye corner, which does not move) are always used.
+    pub fn excursion_over(
+        &self,
+        side: Side,
+        neutral: &[Vec3],
+        current: &[Vec3],
+        usable: &dyn Fn(usize) -> bool,
+    ) -> Option<f64> {
         let at = |i: usize| on_side(i, side);
         let mean = |points: &[usize], f: &dyn Fn(usize) -> f64| {
-            points.iter().map(|&i| f(at(i))).sum::<f64>() / points.len() as f64
+            let (sum, n) = points
+                .iter()
+                .filter(|&&i| usable(i))
+                .fold((0.0, 0usize), |(sum, n), &i| (sum + f(at(i)), n + 1));
+            (n > 0).then(|| sum / n as f64)
         };
+        let one = |point: usize, f: &dyn Fn(usize) -> f64| usable(point).then(|| f(at(point)));
         // Distance from the midline grows outwards on either side.
         let lateral = |p: Vec3| p[0] * side.sign();
         match *self {
@@ -244,18 +276,18 @@ impl Measure {
                         / lid_pairs.len() as f64
                 };
                 let open = aperture(neutral);
-                if open > 0.0 { 1.0 - aperture(current) / open } else { 0.0 }
+                Some(if open > 0.0 { 1.0 - aperture(current) / open } else { 0.0 })
             }
             Measure::Approach { points, anchor } => mean(points, &|i| {
                 distance(neutral[i], neutral[at(anchor)])
                     - distance(current[i], current[at(anchor)])
             }),
-            Measure::Excursion { point, along: (outward, up) } => {
-                let (n, c) = (neutral[at(point)], current[at(point)]);
+            Measure::Excursion { point, along: (outward, up) } => one(point, &|i| {
+                let (n, c) = (neutral[i], current[i]);
                 (lateral(c) - lateral(n)) * outward + (n[1] - c[1]) * up
-            }
+            }),
             Measure::Pucker { corner } => {
-                lateral(neutral[at(corner)]) - lateral(current[at(corner)])
+                one(corner, &|i| lateral(neutral[i]) - lateral(current[i]))
             }
             Measure::Outward { points } => {
                 mean(points, &|i| lateral(current[i]) - lateral(neutral[i]))

@@ -9,7 +9,7 @@ use image::imageops::flip_horizontal;
 
 use crate::landmarks::{FaceLandmarker, LandmarkError, Landmarks, largest_face};
 
-use super::flow::NeutralImage;
+use super::flow::{Followed, NeutralImage};
 
 use super::frame::{FaceFrame, FrameFlag, HeadPose, MAX_TURN_FROM_NEUTRAL_DEG, Vec3};
 use super::landmarks_map::{
@@ -175,6 +175,10 @@ pub enum ScoreStatus {
     /// differently by more than its threshold ([`check_against_mirror`]): the reading depends
     /// on where the landmarks happened to fall, not on the face alone, and is not shown.
     MirrorDisagrees,
+    /// Skin motion could not follow any of the movement's points on both sides (the skin too
+    /// smooth there, or its tracks lost in this frame): the mesh alone under-reads the
+    /// movement and pulls it toward symmetry, so nothing is measured. Both excursions are NaN.
+    NotFollowed,
 }
 
 /// One movement, both sides.
@@ -208,6 +212,35 @@ impl MovementScore {
         let left = movement.measure.excursion(Side::Left, neutral, current);
         let right = movement.measure.excursion(Side::Right, neutral, current);
         Self::from_excursions(movement, left, right)
+    }
+
+    /// [`MovementScore::of`] on landmarks skin motion followed: a movement read by skin motion
+    /// is measured on the pairs of points (the same point on each side) followed on both
+    /// sides, so that a point whose track was lost, which keeps the mesh's position, neither
+    /// drags its side's mean toward no movement nor is compared with a followed point on the
+    /// other side. With no such pair, [`ScoreStatus::NotFollowed`].
+    pub fn of_followed(movement: &Movement, neutral: &[Vec3], followed: &Followed) -> Self {
+        if !movement.measure.follows_skin_motion() {
+            return Self::of(movement, neutral, &followed.landmarks);
+        }
+        let both = |i: usize| {
+            Side::BOTH.iter().all(|&side| followed.followed.get(on_side(i, side)) == Some(&true))
+        };
+        let current = &followed.landmarks;
+        match Side::BOTH.map(|side| movement.measure.excursion_over(side, neutral, current, &both))
+        {
+            [Some(left), Some(right)] => Self::from_excursions(movement, left, right),
+            _ => Self {
+                movement: movement.id,
+                left: f64::NAN,
+                right: f64::NAN,
+                ratio: None,
+                weaker: None,
+                ratio_uncertainty: None,
+                status: ScoreStatus::NotFollowed,
+                mirror_difference: None,
+            },
+        }
     }
 
     /// The score from two excursions: a movement the wrong way counts as none.
@@ -262,7 +295,7 @@ pub fn plus_minus(uncertainty: Option<f64>) -> String {
 
 /// Scores `landmarks` against `neutral` for every core movement.
 pub fn score_frame(neutral: &Neutral, landmarks: &Landmarks) -> FrameScore {
-    score_with(neutral, landmarks, None::<fn(&FaceFrame) -> Vec<Vec3>>)
+    score_with(neutral, landmarks, None::<fn(&FaceFrame) -> Followed>)
 }
 
 /// [`score_frame`], with the points that skin motion measures followed by optical flow from
@@ -283,7 +316,7 @@ pub fn score_frame_with_flow(
 fn score_with(
     neutral: &Neutral,
     landmarks: &Landmarks,
-    follow: Option<impl FnOnce(&FaceFrame) -> Vec<Vec3>>,
+    follow: Option<impl FnOnce(&FaceFrame) -> Followed>,
 ) -> FrameScore {
     let frame = match FaceFrame::fit(landmarks) {
         Ok(frame) => frame,
@@ -303,10 +336,16 @@ fn score_with(
     if !flags.is_empty() {
         return FrameScore { pose: Some(frame.pose), flags, movements: Vec::new() };
     }
-    let followed = follow.map(|follow| follow(&frame));
-    let current = followed.as_deref().unwrap_or(&frame.landmarks);
-    let movements =
-        CORE_MOVEMENTS.iter().map(|m| MovementScore::of(m, &neutral.landmarks, current)).collect();
+    let neutral = &neutral.landmarks;
+    let movements = match follow.map(|follow| follow(&frame)) {
+        Some(followed) => CORE_MOVEMENTS
+            .iter()
+            .map(|m| MovementScore::of_followed(m, neutral, &followed))
+            .collect(),
+        None => {
+            CORE_MOVEMENTS.iter().map(|m| MovementScore::of(m, neutral, &frame.landmarks)).collect()
+        }
+    };
     FrameScore { pose: Some(frame.pose), flags, movements }
 }
 
@@ -328,6 +367,10 @@ pub fn check_against_mirror(direct: &mut FrameScore, mirrored: &FrameScore) {
         let Some(other) = mirrored.movements.iter().find(|m| m.movement == score.movement) else {
             continue;
         };
+        // What was not measured on either side checks nothing, and is not checked.
+        if score.status == ScoreStatus::NotFollowed || other.status == ScoreStatus::NotFollowed {
+            continue;
+        }
         let difference = (score.left - other.right).abs().max((score.right - other.left).abs());
         score.mirror_difference = Some(difference);
         let limit = movement(score.movement).map_or(0.0, |m| m.min_excursion);
@@ -438,5 +481,57 @@ mod tests {
         mirror.flags.push(FrameFlag::NoFace);
         check_against_mirror(&mut flagged_mirror, &mirror);
         assert_eq!(flagged_mirror, direct);
+
+        // A movement not measured on either side checks nothing and is not checked.
+        let smile = movement("smile").unwrap();
+        let not_followed = MovementScore::of_followed(smile, &vec![[0.0; 3]; 468], &nothing());
+        let mut unmeasured_mirror = direct.clone();
+        let mut mirror = frame(&[("smile", 0.3, 0.0)]);
+        mirror.movements[0] = not_followed.clone();
+        check_against_mirror(&mut unmeasured_mirror, &mirror);
+        assert_eq!(unmeasured_mirror.movements[0], direct.movements[0]);
+        let mut unmeasured = FrameScore { movements: vec![not_followed.clone()], ..direct.clone() };
+        check_against_mirror(&mut unmeasured, &direct);
+        let still = &unmeasured.movements[0];
+        assert_eq!((still.status, still.mirror_difference), (ScoreStatus::NotFollowed, None));
+    }
+
+    /// Nothing followed: every landmark where the mesh put it (here, at rest).
+    fn nothing() -> Followed {
+        Followed { landmarks: vec![[0.0; 3]; 468], followed: vec![false; 468] }
+    }
+
+    /// A skin-motion movement is measured on the pairs of its points followed on both sides:
+    /// a brow lift whose right brow rose 0.1 but whose two outer left points were not followed
+    /// (the mesh left them in place) reads 0.1 on both sides over the other three pairs, where
+    /// the mean over all five read the left 0.06; with no pair followed it is not measured;
+    /// eye closure (not read by skin motion) is measured whatever was followed.
+    #[test]
+    fn unfollowed_points_are_left_out_on_both_sides() {
+        let neutral = vec![[0.0; 3]; 468];
+        let brow = movement("brow_lift").unwrap();
+        let mut followed = nothing();
+        for side in Side::BOTH {
+            for (k, &i) in BROW_UPPER_RIGHT.iter().enumerate() {
+                // The left side's two outer points were not followed and stay where they were.
+                if side == Side::Left && k < 2 {
+                    continue;
+                }
+                followed.landmarks[on_side(i, side)][1] = -0.1;
+                followed.followed[on_side(i, side)] = true;
+            }
+        }
+        let mixed = MovementScore::of(brow, &neutral, &followed.landmarks);
+        assert!((mixed.left - 0.06).abs() < 1e-12 && (mixed.right - 0.1).abs() < 1e-12);
+        let both = MovementScore::of_followed(brow, &neutral, &followed);
+        assert!((both.left - 0.1).abs() < 1e-12 && (both.right - 0.1).abs() < 1e-12, "{both:?}");
+        assert_eq!(both.ratio, Some(1.0));
+
+        let none = MovementScore::of_followed(brow, &neutral, &nothing());
+        assert_eq!(none.status, ScoreStatus::NotFollowed);
+        assert!(none.left.is_nan() && none.right.is_nan() && none.ratio.is_none());
+        let eyes =
+            MovementScore::of_followed(movement("eye_closure").unwrap(), &neutral, &nothing());
+        assert_eq!(eyes.status, ScoreStatus::NotEnoughMovement);
     }
 }

@@ -4,12 +4,14 @@
 //! Used by the validation tests and by `examples/validation_table.rs`.
 
 use image::RgbImage;
+use image::imageops::flip_horizontal;
 
-use crate::landmarks::{FaceLandmarker, LandmarkError};
+use crate::landmarks::{FaceLandmarker, LandmarkError, largest_face};
 use crate::symmetry::flow::NeutralImage;
 use crate::symmetry::movements::movement;
 use crate::symmetry::score::{
-    MovementScore, Neutral, NeutralError, score_frame, score_frame_with_flow,
+    MovementScore, Neutral, NeutralError, calibrate_mirrored, check_against_mirror, score_frame,
+    score_frame_with_flow,
 };
 use crate::symmetry::{FaceFrame, FrameFlag, Side};
 
@@ -31,6 +33,11 @@ pub struct KnownMovement {
     /// Skin-motion scores of the other core movements on the same frame: cross-talk, which
     /// should read as no movement.
     pub others: Vec<MovementScore>,
+    /// The skin-motion score after the mirror check (`check_against_mirror`, as `facesym
+    /// score` and `analyze` make it): the same as `flow` but for its `mirror_difference`, and
+    /// without a ratio when the frame's mirror image reads it differently. `None` when the
+    /// neutral's or the frame's mirror image could not be scored.
+    pub checked: Option<MovementScore>,
 }
 
 /// Why a validation case could not run.
@@ -62,6 +69,7 @@ pub fn known_movements(
     let neutral = Neutral::from_landmarks(landmarks)?;
     let frame = FaceFrame::fit(landmarks).map_err(ValidationError::Flagged)?;
     let neutral_image = NeutralImage::new(image, &frame);
+    let mirrored_neutral = calibrate_mirrored(landmarker, image)?;
     let mut out = Vec::new();
     for (id, synthetic) in SYNTHETIC_MOVEMENTS {
         let Some(definition) = movement(id) else {
@@ -85,9 +93,32 @@ pub fn known_movements(
                 Ok((this, others))
             };
             let (mesh, _) = split(score_frame(&neutral, warped_landmarks))?;
-            let (flow, others) =
-                split(score_frame_with_flow(&neutral, &neutral_image, &warped, warped_landmarks))?;
-            out.push(KnownMovement { movement: id, strength: r, truth, mesh, flow, others });
+            let direct = score_frame_with_flow(&neutral, &neutral_image, &warped, warped_landmarks);
+            let checked = match &mirrored_neutral {
+                Some((neutral, skin)) => {
+                    let flipped = flip_horizontal(&warped);
+                    largest_face(landmarker.faces(&flipped)?).and_then(|face| {
+                        let mirror =
+                            score_frame_with_flow(neutral, skin, &flipped, &face.landmarks);
+                        let mut checked = direct.clone();
+                        check_against_mirror(&mut checked, &mirror);
+                        (mirror.flags.is_empty())
+                            .then(|| checked.movements.into_iter().find(|m| m.movement == id))
+                            .flatten()
+                    })
+                }
+                None => None,
+            };
+            let (flow, others) = split(direct)?;
+            out.push(KnownMovement {
+                movement: id,
+                strength: r,
+                truth,
+                mesh,
+                flow,
+                others,
+                checked,
+            });
         }
     }
     Ok(out)

@@ -93,7 +93,7 @@ pub enum LiveEvent {
     Calibrated {
         /// [`NeutralImage::warnings`](crate::symmetry::flow::NeutralImage::warnings): too
         /// soft for skin motion, or too smooth between the eyes to follow the head.
-        warnings: Vec<&'static str>,
+        warnings: Vec<String>,
     },
     /// The calibration was not kept, for this reason.
     CalibrationFailed(String),
@@ -241,7 +241,10 @@ impl LiveAnalyzer {
             }
             None if counter.under_way() => {
                 let activation = sample.activation();
-                if self.peak.as_ref().is_none_or(|p| activation > p.activation) {
+                // A reading not measured (NaN) is no peak.
+                if activation.is_finite()
+                    && self.peak.as_ref().is_none_or(|p| activation > p.activation)
+                {
                     let image = frame.image.clone();
                     self.peak = Some(PeakFrame { activation, image, score: m.clone() });
                 }

@@ -101,7 +101,7 @@ pub struct LiveApp {
     /// What the last calibration said.
     calibration_note: Option<String>,
     /// What to tell the person about the current neutral face (said while it stays).
-    neutral_warnings: Vec<&'static str>,
+    neutral_warnings: Vec<String>,
     shown: Option<Analysis<LiveResult>>,
     texture: Option<TextureHandle>,
     /// What is drawn over the mirror.
@@ -593,6 +593,7 @@ fn movement_row(ui: &mut egui::Ui, movement: &Movement, score: Option<&MovementS
             format!("{name}: ratio {ratio:.2}{within}, weaker {}", weaker.name())
         }
         (ScoreStatus::MirrorDisagrees, ..) => format!("{name}: unsure (mirror image differs)"),
+        (ScoreStatus::NotFollowed, ..) => format!("{name}: skin not followed"),
         _ => format!("{name}: not enough movement"),
     };
     let colour = score.ratio.map_or(Color32::GRAY, ratio_colour);

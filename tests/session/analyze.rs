@@ -444,13 +444,14 @@ fn six_movements_puckers_counted_and_scored() {
 }
 
 /// A recording of someone other than the neutral face (a wrong `--neutral`): none of the
-/// neutral's skin is there to follow, so skin motion reads whatever its grid points land on.
-/// Barack Obama's still face, tracked, against Grace Hopper's neutral reads a cheek puff of
-/// 0.14–0.19 IOD held for the whole second, which would be counted as a repetition; but each
-/// frame's cheek reading differs from its mirror image's by 0.04–0.07 IOD, more than the 0.03
-/// of a scored movement, so every frame leaves it out and no cheek puff is counted. (His
-/// smile, 0.16 / 0.14 IOD against hers, agrees with its mirror within 0.02 and is counted:
-/// the check catches readings that depend on where the landmarks fell, not every wrong one.)
+/// neutral's skin is there to follow. Barack Obama's still face, tracked against Grace
+/// Hopper's neutral, has most of her measured points lost on one side or the other, so the
+/// brow lift, smile and pucker are not measured at all. What is measured would be counted:
+/// the nose wrinkle reads 0.086 IOD on one side of the first frame and the cheek puff 0.19
+/// IOD on the second; but each differs from the frame's mirror image by 0.05–0.12 IOD, more
+/// than the 0.03 of a scored movement, so it is left out. No skin-motion movement is scored
+/// on any frame and none is counted. (Before points that were not followed were left out,
+/// the cheek read 0.14–0.19 IOD on every frame and only the mirror check caught it.)
 #[test]
 fn a_reading_that_disagrees_with_its_mirror_image_is_not_counted() {
     use facesym::landmarks::{Tracker, TrackerOptions};
@@ -467,15 +468,24 @@ fn a_reading_that_disagrees_with_its_mirror_image_is_not_counted() {
     let results = analyzer.push_batch(&frames).unwrap();
     let mut repetitions: Vec<_> = results.iter().flat_map(|r| r.repetitions.clone()).collect();
     repetitions.extend(analyzer.finish());
+    let mut caught_by_the_mirror = 0;
     for (i, result) in results.iter().enumerate() {
         let score = result.score.as_ref().expect("scored against the given neutral");
         assert!(score.flags.is_empty(), "frame {i}: {:?}", score.flags);
-        let cheek = score.movements.iter().find(|m| m.movement == "cheek_puff").unwrap();
-        assert!(cheek.left.max(cheek.right) > 0.1, "frame {i}: {cheek:?}");
-        assert_eq!(cheek.status, ScoreStatus::MirrorDisagrees, "frame {i}: {cheek:?}");
-        assert_eq!((cheek.ratio, cheek.weaker), (None, None), "frame {i}");
+        for m in score.movements.iter().filter(|m| m.movement != "eye_closure") {
+            assert_ne!(m.status, ScoreStatus::Scored, "frame {i}: {m:?}");
+            assert_eq!((m.ratio, m.weaker), (None, None), "frame {i}");
+            if m.status == ScoreStatus::MirrorDisagrees && m.left.max(m.right) > 0.1 {
+                caught_by_the_mirror += 1;
+            }
+        }
     }
-    assert!(repetitions.iter().all(|r| r.movement != "cheek_puff"), "{repetitions:?}");
+    assert!(caught_by_the_mirror > 0, "no large reading was left out by the mirror check");
+    assert!(
+        repetitions.iter().all(|r| r.movement == "eye_closure"),
+        "{:?}",
+        repetitions.iter().map(|r| r.movement).collect::<Vec<_>>()
+    );
 }
 
 /// Frames in batches (scored in parallel) give exactly what they give one at a time, whatever

@@ -103,6 +103,6 @@ fn a_neutral_too_smooth_to_follow_the_head_is_said() {
     assert!(sharp.3.follows_the_head() && sharp_largest < 0.03, "{sharp_largest}");
     assert!(smooth.has_enough_detail(), "the rest of the face keeps its detail");
     assert!(!smooth.follows_the_head());
-    assert_eq!(smooth.warnings(), vec![SMOOTH_BRIDGE_WARNING]);
+    assert_eq!(smooth.warnings(), vec![SMOOTH_BRIDGE_WARNING.to_string()]);
     assert!(smooth_largest > 0.03, "the turn reads as movement: {smooth_largest}");
 }

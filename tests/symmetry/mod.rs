@@ -5,3 +5,4 @@ mod invariance;
 mod known_movement;
 mod mirror;
 mod squeezed_eye;
+mod unfollowed;

@@ -51,7 +51,7 @@ fn a_squeezed_eye_does_not_move_the_other_scores() {
                         current.landmarks[on_side(upper, Side::Right)] = lower;
                     }
                 }
-                let followed = skin.follow(image, &current);
+                let followed = skin.follow(image, &current).landmarks;
                 Side::BOTH.map(|side| measure.excursion(side, &frame.landmarks, &followed))
             };
             let moved = synthetic.displaced(&frame.landmarks, 1.0, 0.5);
