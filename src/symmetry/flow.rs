@@ -45,6 +45,14 @@ const MIN_TEXTURE: f64 = 2e-5;
 /// eyes by up to 0.31 mostly did not (docs/validation.md, "Mirror").
 pub const SQUEEZED_EYE_CLOSURE: f64 = 0.4;
 
+/// A neutral face turned further than this from the camera (yaw, either way) is warned of:
+/// skin motion reads the side turned away as weaker. Known movements on Grace Hopper and
+/// Barack Obama as they are and turned by `turn_head` (docs/validation.md, "More faces"), by
+/// the yaw the face frame reads: 1 of 50 ratios more than 0.10 off at 1–2°, 5 of 50 at 3°, 8
+/// of 50 at 5–5.5°, 10 of 50 at 6°, 21 of 50 at 9–9.5°. Above the 4° a purely rolled face
+/// reads (Hopper rolled 25°), so that roll alone does not set it off.
+pub const MAX_NEUTRAL_YAW_DEG: f64 = 5.0;
+
 /// Neutral images with less [`NeutralImage::detail`] than this are too soft for skin motion.
 /// Grace Hopper and Barack Obama blurred until their known movements were clearly no longer
 /// recovered read 1.36e-4 and 1.07e-4 there; the sharp faces read 5.7e-4 and 2.6e-4, and every
@@ -236,6 +244,8 @@ pub struct NeutralImage {
     followed: Vec<(usize, GridTemplate)>,
     /// See [`NeutralImage::detail`].
     detail: f64,
+    /// The neutral face's turn from the camera (degrees, as [`HeadPose`](super::HeadPose)).
+    yaw_deg: f64,
 }
 
 impl NeutralImage {
@@ -260,7 +270,7 @@ impl NeutralImage {
             })
             .collect();
         let detail = median(&mut textures);
-        NeutralImage { landmarks, stable, followed, detail }
+        NeutralImage { landmarks, stable, followed, detail, yaw_deg: frame.pose.yaw_deg }
     }
 
     /// How much fine detail the neutral skin has where skin motion follows it: the median,
@@ -307,10 +317,19 @@ impl NeutralImage {
 
     /// What to tell the person about this neutral face: [`SOFT_NEUTRAL_WARNING`] below
     /// [`MIN_DETAIL`], [`SMOOTH_BRIDGE_WARNING`] when it does not
-    /// [follow the head](Self::follows_the_head), and which movements cannot be measured on
-    /// it ([`NeutralImage::unfollowable_movements`]).
+    /// [follow the head](Self::follows_the_head), that it is turned from the camera by more
+    /// than [`MAX_NEUTRAL_YAW_DEG`], and which movements cannot be measured on it
+    /// ([`NeutralImage::unfollowable_movements`]).
     pub fn warnings(&self) -> Vec<String> {
         let mut warnings = Vec::new();
+        if self.yaw_deg.abs() > MAX_NEUTRAL_YAW_DEG {
+            warnings.push(format!(
+                "the face is turned {:.0}° from the camera, and the side turned away reads weaker \
+                 than it is: face the camera squarely when you set the neutral face and while \
+                 you exercise",
+                self.yaw_deg.abs()
+            ));
+        }
         if !self.has_enough_detail() {
             warnings.push(SOFT_NEUTRAL_WARNING.to_string());
         }
