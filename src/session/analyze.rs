@@ -93,9 +93,10 @@ impl RecordingAnalyzer {
         self.neutral.is_some()
     }
 
-    /// What to tell the person about the neutral face set ([`NeutralImage::warnings`]: too
-    /// soft for skin motion, too smooth between the eyes to follow the head;
-    /// [`NO_MIRROR_CHECK_WARNING`]); none while no neutral is set.
+    /// What to tell the person about the neutral face set ([`NeutralImage::warnings`]: turned
+    /// from the camera, too soft for skin motion, too smooth between the eyes to follow the
+    /// head, a movement that cannot be followed; [`NO_MIRROR_CHECK_WARNING`]); none while no
+    /// neutral is set.
     pub fn neutral_warnings(&self) -> Vec<String> {
         let Some(neutral) = &self.neutral else { return Vec::new() };
         let mut warnings = neutral.direct.1.warnings();

@@ -91,8 +91,9 @@ impl LiveControl {
 pub enum LiveEvent {
     /// A new neutral face is set, with what to tell the person about it.
     Calibrated {
-        /// [`NeutralImage::warnings`](crate::symmetry::flow::NeutralImage::warnings): too
-        /// soft for skin motion, or too smooth between the eyes to follow the head.
+        /// [`NeutralImage::warnings`](crate::symmetry::flow::NeutralImage::warnings): turned
+        /// from the camera, too soft for skin motion, too smooth between the eyes to follow
+        /// the head, or a movement's skin too smooth to follow at all.
         warnings: Vec<String>,
     },
     /// The calibration was not kept, for this reason.
