@@ -55,8 +55,6 @@ fn main() -> anyhow::Result<()> {
                     Some(row) => row.2 = k.flow.ratio,
                     None => per_movement.push((k.movement, error, None)),
                 }
-            }
-            if k.movement != "eye_closure" {
                 // Whether the ratio is within ±0.10 of r, and whether the mirror check kept it.
                 let right = k.flow.ratio.is_some_and(|r| (r - k.strength).abs() <= 0.10);
                 let kept = k.checked.as_ref().map(|c| c.status != ScoreStatus::MirrorDisagrees);

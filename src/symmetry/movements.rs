@@ -210,15 +210,16 @@ pub fn movement(id: &str) -> Option<&'static Movement> {
 }
 
 impl Measure {
-    /// The landmarks this measure reads (named for the subject's right side).
+    /// The landmarks this measure reads (named for the subject's right side): its
+    /// [moving points](Measure::moving_points), the nose wrinkle's anchor and the eye
+    /// closure's lids.
     pub fn points(&self) -> Vec<usize> {
         match *self {
-            Measure::Lift { points } | Measure::Outward { points } => points.to_vec(),
             Measure::Closure { lid_pairs } => lid_pairs.iter().flat_map(|&(u, l)| [u, l]).collect(),
-            Measure::Approach { points, anchor } => {
-                points.iter().copied().chain([anchor]).collect()
+            Measure::Approach { anchor, .. } => {
+                self.moving_points().into_iter().chain([anchor]).collect()
             }
-            Measure::Excursion { point, .. } | Measure::Pucker { corner: point } => vec![point],
+            _ => self.moving_points(),
         }
     }
 

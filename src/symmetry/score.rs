@@ -97,6 +97,20 @@ pub fn calibrate_mirrored(
     Ok(face.and_then(|face| calibrate(&flipped, &face.landmarks).ok()))
 }
 
+/// `image` flipped horizontally, its largest face found afresh and scored with skin motion
+/// against `mirrored` (the neutral's mirror image, [`calibrate_mirrored`]): the reading
+/// [`check_against_mirror`] compares with the frame's own. `None` when the flipped image has
+/// no face.
+pub fn score_mirrored(
+    landmarker: &mut FaceLandmarker,
+    (neutral, neutral_image): &(Neutral, NeutralImage),
+    image: &RgbImage,
+) -> Result<Option<FrameScore>, LandmarkError> {
+    let flipped = flip_horizontal(image);
+    let face = largest_face(landmarker.faces(&flipped)?);
+    Ok(face.map(|face| score_frame_with_flow(neutral, neutral_image, &flipped, &face.landmarks)))
+}
+
 /// One resting measurement on both sides, IOD.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct SidePair {

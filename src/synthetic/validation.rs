@@ -4,14 +4,13 @@
 //! Used by the validation tests and by `examples/validation_table.rs`.
 
 use image::RgbImage;
-use image::imageops::flip_horizontal;
 
-use crate::landmarks::{FaceLandmarker, LandmarkError, largest_face};
+use crate::landmarks::{FaceLandmarker, LandmarkError};
 use crate::symmetry::flow::NeutralImage;
 use crate::symmetry::movements::movement;
 use crate::symmetry::score::{
     MovementScore, Neutral, NeutralError, calibrate_mirrored, check_against_mirror, score_frame,
-    score_frame_with_flow,
+    score_frame_with_flow, score_mirrored,
 };
 use crate::symmetry::{FaceFrame, FrameFlag, Side};
 
@@ -94,21 +93,15 @@ pub fn known_movements(
             };
             let (mesh, _) = split(score_frame(&neutral, warped_landmarks))?;
             let direct = score_frame_with_flow(&neutral, &neutral_image, &warped, warped_landmarks);
-            let checked = match &mirrored_neutral {
-                Some((neutral, skin)) => {
-                    let flipped = flip_horizontal(&warped);
-                    largest_face(landmarker.faces(&flipped)?).and_then(|face| {
-                        let mirror =
-                            score_frame_with_flow(neutral, skin, &flipped, &face.landmarks);
-                        let mut checked = direct.clone();
-                        check_against_mirror(&mut checked, &mirror);
-                        (mirror.flags.is_empty())
-                            .then(|| checked.movements.into_iter().find(|m| m.movement == id))
-                            .flatten()
-                    })
-                }
+            let mirror = match &mirrored_neutral {
+                Some(mirrored) => score_mirrored(landmarker, mirrored, &warped)?,
                 None => None,
             };
+            let checked = mirror.filter(|mirror| mirror.flags.is_empty()).and_then(|mirror| {
+                let mut checked = direct.clone();
+                check_against_mirror(&mut checked, &mirror);
+                checked.movements.into_iter().find(|m| m.movement == id)
+            });
             let (flow, others) = split(direct)?;
             out.push(KnownMovement {
                 movement: id,

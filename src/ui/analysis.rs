@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use image::RgbImage;
-use image::imageops::flip_horizontal;
 
 use crate::frame::Frame;
 use crate::landmarks::{Face, Landmarks, Tracker, largest_face};
@@ -19,7 +18,7 @@ use crate::session::calibration::{Stillness, StillnessCheck};
 use crate::session::repetitions::{Repetition, RepetitionCounter, Sample};
 use crate::symmetry::flow::NeutralImage;
 use crate::symmetry::score::{
-    calibrate, calibrate_mirrored, check_against_mirror, score_frame_with_flow,
+    calibrate, calibrate_mirrored, check_against_mirror, score_frame_with_flow, score_mirrored,
 };
 use crate::symmetry::{FrameScore, Movement, MovementScore, Neutral, ScoreStatus};
 
@@ -315,15 +314,14 @@ impl Analyzer for LiveAnalyzer {
 /// nothing.
 fn check_at_peak(
     tracker: &mut Tracker,
-    (neutral, neutral_image): &(Neutral, NeutralImage),
+    mirrored: &(Neutral, NeutralImage),
     peak: PeakFrame,
     rep: &mut Repetition,
 ) {
-    let flipped = flip_horizontal(&peak.image);
-    let Some(face) = tracker.landmarker().faces(&flipped).ok().and_then(largest_face) else {
+    let Some(mirrored) = score_mirrored(tracker.landmarker(), mirrored, &peak.image).ok().flatten()
+    else {
         return;
     };
-    let mirrored = score_frame_with_flow(neutral, neutral_image, &flipped, &face.landmarks);
     let mut direct = FrameScore { pose: None, flags: Vec::new(), movements: vec![peak.score] };
     check_against_mirror(&mut direct, &mirrored);
     let m = &direct.movements[0];

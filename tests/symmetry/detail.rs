@@ -10,10 +10,11 @@ use facesym::symmetry::flow::{
 };
 use facesym::symmetry::landmarks_map::{NASAL_BRIDGE, NASION};
 use facesym::synthetic::validation::known_movements;
+use image::RgbImage;
 use image::imageops::blur;
-use image::{Rgb, RgbImage};
 
 use super::head_turn::{Calibration, calibrated_on, score_turned};
+use super::smoothed_around;
 use crate::common::{self, face_image};
 
 /// The movements skin motion is validated on (known_movement.rs).
@@ -54,21 +55,8 @@ fn a_soft_neutral_face_is_flagged_where_skin_motion_fails() {
 /// image blurred by 0.4 IOD within 0.2 IOD of the nasion and the nasal bridge, blended in over
 /// 0.06 IOD.
 fn smooth_bridge(image: &RgbImage, landmarks: &Landmarks) -> RgbImage {
-    let frame = FaceFrame::fit(landmarks).expect("frame");
-    let iod = frame.scale as f32;
-    let blurred = blur(image, 0.4 * iod);
-    let points = landmarks.points();
-    let centres: Vec<[f32; 2]> =
-        std::iter::once(NASION).chain(NASAL_BRIDGE).map(|i| [points[i][0], points[i][1]]).collect();
-    RgbImage::from_fn(image.width(), image.height(), |x, y| {
-        let d = centres
-            .iter()
-            .map(|c| (x as f32 - c[0]).hypot(y as f32 - c[1]) / iod)
-            .fold(f32::INFINITY, f32::min);
-        let t = ((0.26 - d) / 0.06).clamp(0.0, 1.0);
-        let (a, b) = (blurred.get_pixel(x, y).0, image.get_pixel(x, y).0);
-        Rgb(std::array::from_fn(|k| (f32::from(a[k]) * t + f32::from(b[k]) * (1.0 - t)) as u8))
-    })
+    let points: Vec<usize> = std::iter::once(NASION).chain(NASAL_BRIDGE).collect();
+    smoothed_around(image, landmarks, &points, 0.2, 0.4)
 }
 
 /// A neutral face too smooth between the eyes to follow the head's own motion (one of three

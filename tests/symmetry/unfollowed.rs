@@ -3,40 +3,16 @@
 //! so a side with half its points left where the mesh put them read half the movement.
 
 use facesym::io::read_rgb;
-use facesym::landmarks::{FaceLandmarker, Landmarks};
+use facesym::landmarks::FaceLandmarker;
 use facesym::symmetry::flow::NeutralImage;
 use facesym::symmetry::landmarks_map::{CHEEK_RIGHT, MOUTH_CORNER_RIGHT, Side, on_side};
 use facesym::symmetry::movements::movement;
 use facesym::symmetry::{FaceFrame, MovementScore, Neutral, ScoreStatus};
 use facesym::synthetic::deform::{SYNTHETIC_MOVEMENTS, apply_movement};
-use image::imageops::blur;
-use image::{Rgb, RgbImage};
+use image::RgbImage;
 
+use super::smoothed_around;
 use crate::common::{self, face_image};
-
-/// `image` with the skin within `radius` IOD of the landmarks `points` smoothed: a copy
-/// blurred by 1 IOD blended in over the last 0.06 IOD.
-fn smoothed_around(
-    image: &RgbImage,
-    landmarks: &Landmarks,
-    points: &[usize],
-    radius: f32,
-) -> RgbImage {
-    let frame = FaceFrame::fit(landmarks).expect("frame");
-    let iod = frame.scale as f32;
-    let blurred = blur(image, 1.0 * iod);
-    let all = landmarks.points();
-    let centres: Vec<[f32; 2]> = points.iter().map(|&i| [all[i][0], all[i][1]]).collect();
-    RgbImage::from_fn(image.width(), image.height(), |x, y| {
-        let d = centres
-            .iter()
-            .map(|c| (x as f32 - c[0]).hypot(y as f32 - c[1]) / iod)
-            .fold(f32::INFINITY, f32::min);
-        let t = ((radius + 0.06 - d) / 0.06).clamp(0.0, 1.0);
-        let (a, b) = (blurred.get_pixel(x, y).0, image.get_pixel(x, y).0);
-        Rgb(std::array::from_fn(|k| (f32::from(a[k]) * t + f32::from(b[k]) * (1.0 - t)) as u8))
-    })
-}
 
 /// One movement warped onto `image` (left side fully, right with `strength`) and followed:
 /// the neutral's landmarks (face coordinates) and what skin motion found.
@@ -69,7 +45,7 @@ fn points_that_cannot_be_followed_are_left_out_on_both_sides() {
     let image = read_rgb(&face_image("grace_hopper.png")).unwrap();
     let landmarks = landmarker.faces(&image).unwrap().remove(0).landmarks;
     let smooth = [CHEEK_RIGHT[2], CHEEK_RIGHT[3]];
-    let smoothed = smoothed_around(&image, &landmarks, &smooth, 0.18);
+    let smoothed = smoothed_around(&image, &landmarks, &smooth, 0.18, 1.0);
     let cheek_puff = movement("cheek_puff").unwrap();
     let (neutral, skin, followed) =
         warped_and_followed(&mut landmarker, &smoothed, "cheek_puff", 1.0);
@@ -97,7 +73,7 @@ fn a_movement_with_nothing_followed_is_not_measured() {
     let mut landmarker = common::landmarker();
     let image = read_rgb(&face_image("grace_hopper.png")).unwrap();
     let landmarks = landmarker.faces(&image).unwrap().remove(0).landmarks;
-    let smoothed = smoothed_around(&image, &landmarks, &[MOUTH_CORNER_RIGHT], 0.18);
+    let smoothed = smoothed_around(&image, &landmarks, &[MOUTH_CORNER_RIGHT], 0.18, 1.0);
     let (neutral, skin, followed) = warped_and_followed(&mut landmarker, &smoothed, "smile", 1.0);
     // Said at calibration already.
     assert_eq!(skin.unfollowable_movements(), ["Smile", "Pucker"]);
