@@ -76,6 +76,11 @@ fn main() -> anyhow::Result<()> {
             .zip(&mut differences)
             .map(|(id, all)| {
                 let d = mirror_difference(&direct, &mirrored, id);
+                // Not measured (skin not followed on both sides) in either image: nothing
+                // to compare.
+                if !d.is_finite() {
+                    return "–".to_string();
+                }
                 all.push(d);
                 format!("{d:.3}")
             })
@@ -89,7 +94,7 @@ fn main() -> anyhow::Result<()> {
         );
     }
     println!("\n{} frames, {unscored} not scored", frames.len());
-    println!("movement | frames | median | 90th percentile | largest | frames above 0.03");
+    println!("movement | frames measured | median | 90th percentile | largest | frames above 0.03");
     for (id, all) in ids.iter().zip(&mut differences) {
         all.sort_by(f64::total_cmp);
         let at = |q: f64| all.get(((all.len() as f64 - 1.0) * q).round() as usize).copied();
