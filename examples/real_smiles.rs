@@ -19,7 +19,7 @@ use facesym::landmarks::{FaceLandmarker, Landmarks, ModelPaths};
 use facesym::symmetry::landmarks_map::{MOUTH_CORNER_RIGHT, on_side};
 use facesym::symmetry::movements::movement;
 use facesym::symmetry::score::{MovementScore, calibrate, score_frame, score_frame_with_flow};
-use facesym::symmetry::{FaceFrame, Side};
+use facesym::symmetry::{FaceFrame, ScoreStatus, Side};
 use image::{Rgb, RgbImage};
 
 /// Half-width of the blend between the two halves, IOD.
@@ -98,6 +98,9 @@ fn smile_score(movements: Vec<MovementScore>) -> MovementScore {
 }
 
 fn describe(score: &MovementScore) -> String {
+    if score.status == ScoreStatus::NotFollowed {
+        return "not measured (the corner not followed on both sides)".to_string();
+    }
     let ratio = score.ratio.map_or("not enough".to_string(), |r| format!("{r:.2}"));
     format!("{:+.3} / {:+.3} ({ratio})", score.left, score.right)
 }
