@@ -267,11 +267,11 @@ fn score_json_schema() {
 /// check"). Grace Hopper's own face with a half-strength one-sided smile: the smile agrees
 /// with its mirror within 0.01 IOD (flipping swaps the sides and nothing else) and the other
 /// skin-motion readings within 0.015 (the pucker, which reads the smile's corners moving
-/// out, 0.0104), far inside the 0.03 of the check, so nothing is left out. Barack Obama's face against Hopper's neutral: no skin of
-/// hers is there to follow; four of the five skin-motion movements have no point followed
-/// on both sides and are not measured, and the nose wrinkle, which reads 0.099 IOD on one
-/// side, differs from its mirror by 0.056, more than the 0.03 IOD of a scored movement, and
-/// is left out: none has a ratio.
+/// out, 0.0104), far inside the 0.03 of the check, so nothing is left out. Barack Obama's
+/// face against Hopper's neutral: no skin of hers is there to follow; four of the five
+/// skin-motion movements have no point followed on both sides and are not measured, and the
+/// nose wrinkle, which reads 0.099 IOD on one side, differs from its mirror by 0.056, more
+/// than the 0.03 IOD of a scored movement, and is left out: none has a ratio.
 #[test]
 fn score_checks_each_frame_against_its_mirror_image() {
     const SKIN_MOTION: [&str; 5] = ["brow_lift", "nose_wrinkle", "smile", "pucker", "cheek_puff"];

@@ -450,8 +450,7 @@ fn stable_similarity(
 /// The canonical image is the face plane z = 0 (through the inner eye corners); skin behind
 /// or in front of it shifts there in proportion to its depth when the head turns, by about
 /// z·sin(turn): 0.03 IOD on the outer cheek (landmark 147, about 0.3 IOD behind the plane on
-/// the test faces) for a 6° turn, more than half a quarter-strength cheek puff, and as much as a
-/// quarter-strength movement. The stable points span 0.5 IOD of depth (inner eye corners to
+/// the test faces) for a 6° turn, as much as a quarter-strength movement. The stable points span 0.5 IOD of depth (inner eye corners to
 /// the nasal bridge), enough to measure the turn from their own motion. (The face mesh's pose
 /// is not used: it moves by up to 2° with expressions alone, docs/validation.md.)
 #[derive(Clone, Copy, Debug)]
@@ -531,9 +530,9 @@ fn canonical_at(q: Vec3) -> [f64; 2] {
 /// orthographically, as the face frame models it). The canonical image samples the plane
 /// z = 0; skin behind or in front of it is seen beside its own (x, y) by its depth times
 /// the tangent of the head's turn: 0.05 IOD, 3.4 canonical pixels, for the outer cheek
-/// (landmark 147, about 0.3 IOD behind the plane) with the head turned 10°. A window placed at (x, y) would follow the skin
-/// beside the landmark, on the side turned away towards the face's outline, where the
-/// skin moves less (docs/validation.md, "More faces").
+/// (landmark 147, about 0.3 IOD behind the plane) with the head turned 10°. A window placed
+/// at (x, y) would follow the skin beside the landmark, on the side turned away towards the
+/// face's outline, where the skin moves less (docs/validation.md, "More faces").
 fn seen_at(frame: &FaceFrame, q: Vec3) -> [f64; 2] {
     let r = frame.rotation;
     // The image shift of q's depth, undone within the plane: solve the plane axes' image
@@ -890,6 +889,7 @@ fn affine_weights() -> &'static [f64; AFFINE_SIDE * AFFINE_SIDE] {
         });
     &WEIGHTS
 }
+
 /// Gauss-Newton iterations of the affine refinement at most: it starts from the
 /// translational estimate and settles in a few.
 const MAX_AFFINE_ITERATIONS: usize = 8;
