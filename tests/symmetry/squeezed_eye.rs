@@ -24,9 +24,9 @@ const SQUEEZE: SyntheticMovement = SyntheticMovement {
 
 /// Grace Hopper and Barack Obama with a one-sided smile and cheek puff (left fully, right at
 /// half strength), then the same frame with the right inner eye corner's skin pulled as a
-/// squeezed eye pulls it. Counted as stable skin, that pull moves the readings by 0.004–0.01
-/// IOD (Obama's smile ratio 0.49 → 0.66); with the right eye's lids closed, the eye corners
-/// and the nasion are left out of the head-motion fit, and each side reads within 0.0012 IOD
+/// squeezed eye pulls it. Counted as stable skin, that pull moves the readings by 0.005–0.013
+/// IOD (Obama's smile ratio 0.49 → 0.67); with the right eye's lids closed, the eye corners
+/// and the nasion are left out of the head-motion fit, and each side reads within 0.0013 IOD
 /// of the frame without the pull.
 #[test]
 fn a_squeezed_eye_does_not_move_the_other_scores() {

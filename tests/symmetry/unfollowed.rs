@@ -36,8 +36,8 @@ fn warped_and_followed(
 /// Grace Hopper with the skin round two of her right cheek's four measured points smoothed
 /// until they cannot be followed (five of seven other people's faces had such cheek points,
 /// docs/validation.md): an even cheek puff (both sides fully) reads as even on the two
-/// pairs of points followed on both sides (0.91), and a half-strength one as half (0.55); with
-/// the two unfollowed points at the mesh's positions, as before, the even one read 0.69, the
+/// pairs of points followed on both sides (0.93), and a half-strength one as half (0.53); with
+/// the two unfollowed points at the mesh's positions, as before, the even one reads 0.66, the
 /// right side weaker.
 #[test]
 fn points_that_cannot_be_followed_are_left_out_on_both_sides() {
