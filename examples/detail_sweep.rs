@@ -30,7 +30,7 @@ fn main() -> anyhow::Result<()> {
     for name in ["grace_hopper.png", "obama.png"] {
         let image = face(name)?;
         cases.push((name.to_string(), image.clone()));
-        for sigma in [1.0f32, 2.0, 3.0, 4.0] {
+        for sigma in [1.0f32, 2.0, 3.0, 4.0, 6.0] {
             cases.push((format!("{name}, blurred σ = {sigma} px"), blur(&image, sigma)));
         }
         let (w, h) = image.dimensions();

@@ -86,7 +86,7 @@ fn rows_update_from_results() {
     let mut harness = harness();
     harness.state_mut().show_analysis(injected());
     harness.run();
-    let u = 0.005 * 1.5 / 0.10;
+    let u = 0.007 * 1.5 / 0.10;
     harness.get_by_label(&format!("Smile: ratio 0.50 ± {u:.2}, weaker right (provisional)"));
     harness.get_by_label("Brow lift: not enough movement");
     harness.get_by_label("Eye closure: not enough movement (provisional)");

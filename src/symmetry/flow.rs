@@ -59,10 +59,12 @@ pub const MAX_NEUTRAL_YAW_DEG: f64 = 5.0;
 /// recovered read 1.36e-4 and 1.07e-4 there; the sharp faces read 5.7e-4 and 2.6e-4, and every
 /// softened version that still recovered them 1.68e-4 or more, but for Obama blurred by 2 px
 /// (1.35e-4, recovered only just). Chosen on those two faces, before windows were placed where
-/// the skin is seen: since, Hopper's failing versions still read 1.36e-4 or less and her
-/// passing ones 2.6e-4 or more, but Obama blurred by 2–4 px passes below it. It does not catch
-/// the enlarged astronaut, whose brow tracks slide into her fringe (docs/validation.md, "Faces
-/// with little detail").
+/// the skin is seen and before the refinement bent with the skin: since, both faces blurred
+/// by up to 4 px (down to 5.9e-5) recover every known movement, and by 6 px (3.6e-5 and
+/// below) their skin is not followed at all, so the line is now cautious on blurred faces.
+/// It is kept because detail is not what fails elsewhere: the enlarged astronaut, above it,
+/// still misreads (her brow tracks slide into her fringe; docs/validation.md, "Faces with
+/// little detail").
 pub const MIN_DETAIL: f64 = 1.5e-4;
 
 /// What to tell a person whose neutral face is below [`MIN_DETAIL`].
@@ -490,7 +492,7 @@ impl HeadMotion {
                 }
             }
         }
-        let [a, b, tx, ty, gx, gy] = solve6(normal, rhs)?;
+        let [a, b, tx, ty, gx, gy] = solve(normal, rhs)?;
         if ![a, b, tx, ty, gx, gy].iter().all(|v| v.is_finite()) {
             return None;
         }
@@ -797,14 +799,15 @@ fn window_gradients(image: &Gray, x: f64, y: f64) -> (Vec<[f64; 3]>, [f64; 3]) {
     (samples, [gxx, gxy, gyy])
 }
 
-/// A neutral point followed by pyramidal Lucas–Kanade, then refined by an affine fit.
+/// A neutral point followed by pyramidal Lucas–Kanade, then refined by a fit that lets the
+/// skin stretch and bend inside the window ([`RefineTemplate`]).
 #[derive(Clone, Debug)]
 struct PointTemplate {
     /// Level-0 canonical pixels.
     point: [f64; 2],
     /// Index = pyramid level.
     levels: Vec<LevelTemplate>,
-    affine: AffineTemplate,
+    refine: RefineTemplate,
 }
 
 impl PointTemplate {
@@ -821,7 +824,7 @@ impl PointTemplate {
             }
             levels.push(LevelTemplate { samples, gxx, gxy, gyy, det });
         }
-        Some(PointTemplate { point, levels, affine: AffineTemplate::new(neutral, point) })
+        Some(PointTemplate { point, levels, refine: RefineTemplate::new(neutral, point) })
     }
 
     /// Pyramidal Lucas–Kanade (Bouguet): the displacement of the point from the neutral image
@@ -857,132 +860,202 @@ impl PointTemplate {
                 guess = guess.map(|g| g * 2.0);
             }
         }
-        let refined = self.affine.refine(next, self.point, guess).unwrap_or(guess);
+        let refined = self.refine.refine(next, self.point, guess).unwrap_or(guess);
         (refined.iter().all(|g| g.is_finite()) && refined[0].hypot(refined[1]) <= MAX_TRACK_PX)
             .then_some(refined)
     }
 }
 
-/// Half-size of the affine refinement window, canonical pixels (0.14 IOD).
-const AFFINE_RADIUS: i64 = 9;
-/// Side of the affine refinement window, pixels.
-const AFFINE_SIDE: usize = (2 * AFFINE_RADIUS + 1) as usize;
-/// The affine refinement weighs each pixel of its window by a Gaussian of its distance from
-/// the centre with this σ (canonical pixels, 0.09 IOD), so that texture at the window's edge,
+/// Half-size of the refinement window, canonical pixels (0.14 IOD).
+const REFINE_RADIUS: i64 = 9;
+/// The refinement weighs each pixel of its window by a Gaussian of its distance from the
+/// centre with this σ (canonical pixels, 0.09 IOD), so that texture at the window's edge,
 /// where the skin moves less or not at all (the face's outline, a spectacle frame), counts
-/// less than texture at the landmark. Of σ = 3, 4.5, 6 and 8 (and none) on the known
-/// movements of the two test faces, 3 and 4.5 read best there, but they let the mouth corner
-/// move by 0.016 IOD when Grace Hopper's face is seen at 0.75× and rolled 15°, beyond the
-/// invariance tests' 0.01; 6 is the smallest that keeps it (docs/validation.md, "Known
-/// one-sided movements" and "More faces").
-const AFFINE_SIGMA_PX: f64 = 6.0;
+/// less than texture at the landmark. Chosen with the affine refinement this one replaced:
+/// of σ = 3, 4.5, 6 and 8 (and none) on the known movements of the two test faces, 3 and 4.5
+/// read best there, but they let the mouth corner move by 0.016 IOD when Grace Hopper's face
+/// is seen at 0.75× and rolled 15°, beyond the invariance tests' 0.01; 6 is the smallest that
+/// kept it (docs/validation.md, "Known one-sided movements" and "More faces").
+const REFINE_SIGMA_PX: f64 = 6.0;
 
-/// The Gaussian weights of the affine window, row by row.
-fn affine_weights() -> &'static [f64; AFFINE_SIDE * AFFINE_SIDE] {
-    static WEIGHTS: std::sync::LazyLock<[f64; AFFINE_SIDE * AFFINE_SIDE]> =
-        std::sync::LazyLock::new(|| {
-            std::array::from_fn(|k| {
-                let (dx, dy) = ((k % AFFINE_SIDE) as f64, (k / AFFINE_SIDE) as f64);
-                let (x, y) = (dx - AFFINE_RADIUS as f64, dy - AFFINE_RADIUS as f64);
-                (-(x * x + y * y) / (2.0 * AFFINE_SIGMA_PX * AFFINE_SIGMA_PX)).exp()
-            })
-        });
-    &WEIGHTS
+/// Gauss–Newton iterations of the refinement at most, as many as the translational steps
+/// ([`MAX_ITERATIONS`]): it starts from the translational estimate with no stretch or bend,
+/// and at the mouth corner under a full smile its twelve parameters need more than the eight
+/// an affine fit settled in (Grace Hopper's even smile read 0.83 after 8, 0.97 after 20 and
+/// after 30; docs/validation.md).
+const MAX_REFINE_ITERATIONS: usize = MAX_ITERATIONS;
+/// Largest shear or stretch the refinement may find at the window's centre (50 % is not
+/// skin).
+const MAX_REFINE_DEFORMATION: f64 = 0.5;
+
+/// Monomials x^i·y^j of degree up to 4 in the window's coordinates, as (i, j): every product
+/// of two of the motion model's basis functions is one of them.
+const MONOMIALS: [(u8, u8); 15] = [
+    (0, 0),
+    (1, 0),
+    (0, 1),
+    (2, 0),
+    (1, 1),
+    (0, 2),
+    (3, 0),
+    (2, 1),
+    (1, 2),
+    (0, 3),
+    (4, 0),
+    (3, 1),
+    (2, 2),
+    (1, 3),
+    (0, 4),
+];
+/// The motion model's basis 1, x, y, x², xy, y², as indices into [`MONOMIALS`].
+const BASIS: [usize; 6] = [0, 1, 2, 3, 4, 5];
+
+/// Index into [`MONOMIALS`] of the product of basis functions `k` and `l`.
+const fn product(k: usize, l: usize) -> usize {
+    let (a, b) = (MONOMIALS[BASIS[k]], MONOMIALS[BASIS[l]]);
+    let (i, j) = (a.0 + b.0, a.1 + b.1);
+    let mut m = 0;
+    while MONOMIALS[m].0 != i || MONOMIALS[m].1 != j {
+        m += 1;
+    }
+    m
 }
 
-/// Gauss-Newton iterations of the affine refinement at most: it starts from the
-/// translational estimate and settles in a few.
-const MAX_AFFINE_ITERATIONS: usize = 8;
-/// Largest shear or stretch the refinement may find (50 % is not skin).
-const MAX_AFFINE_DEFORMATION: f64 = 0.5;
+/// Per window pixel, row by row: its Gaussian weight times each of [`MONOMIALS`] (the first
+/// six are the weighted basis), coordinates in units of [`REFINE_RADIUS`]; and the basis
+/// unweighted.
+struct RefineWindow {
+    weighted: Vec<[f64; 15]>,
+    basis: Vec<[f64; 6]>,
+}
 
-/// The neutral side of the affine refinement: where the skin stretches or turns inside the
-/// window, the displacement of the window's centre is still measured without the bias a pure
-/// translation would average in. Gauss–Newton, forward additive, on the warp
-/// w(x') = point + x' + A·x' + t, p = [a11, a21, a12, a22, tx, ty], each pixel weighted by
-/// [`AFFINE_SIGMA_PX`]; the neutral window's values are sampled once.
+fn refine_window() -> &'static RefineWindow {
+    static WINDOW: std::sync::LazyLock<RefineWindow> = std::sync::LazyLock::new(|| {
+        let r = REFINE_RADIUS as f64;
+        let (mut weighted, mut basis) = (Vec::new(), Vec::new());
+        for dy in -REFINE_RADIUS..=REFINE_RADIUS {
+            for dx in -REFINE_RADIUS..=REFINE_RADIUS {
+                let (x, y) = (dx as f64, dy as f64);
+                let weight = (-(x * x + y * y) / (2.0 * REFINE_SIGMA_PX * REFINE_SIGMA_PX)).exp();
+                let (u, v) = (x / r, y / r);
+                let m = MONOMIALS.map(|(i, j)| u.powi(i32::from(i)) * v.powi(i32::from(j)));
+                weighted.push(m.map(|m| weight * m));
+                basis.push(std::array::from_fn(|k| m[BASIS[k]]));
+            }
+        }
+        RefineWindow { weighted, basis }
+    });
+    &WINDOW
+}
+
+/// The neutral side of the refinement of a point's track: the displacement of the window's
+/// centre is measured with a motion model that may stretch, turn and bend inside the window,
+/// so that it is not an average of the skin around the landmark. Under a movement the skin's
+/// motion peaks at the skin that moves and falls off around it; a translation, or an affine
+/// map, fitted to such a window reads the centre's displacement as a mean of its
+/// surroundings weighted by where the texture lies (an eyebrow's hairs, a lip's edge), which
+/// is different on each side of a face: on the known movements a tracker averaging the true
+/// motion over this window would read two thirds of a brow lift. Each coordinate of the
+/// displacement is a quadratic in the window's coordinates, u(x, y) = Σ pₖ·bₖ(x, y) over
+/// b = (1, x, y, x², xy, y²) and likewise v, x and y in units of [`REFINE_RADIUS`]; the
+/// window's centre moves by (p₀, p₆). Gauss–Newton, forward additive, each pixel weighted by
+/// [`REFINE_SIGMA_PX`]; the neutral window's values are sampled once.
 #[derive(Clone, Debug)]
-struct AffineTemplate {
+struct RefineTemplate {
     /// Neutral values of the window, row by row.
     values: Vec<f64>,
 }
 
-impl AffineTemplate {
+impl RefineTemplate {
     fn new(neutral: &Pyramid, point: [f64; 2]) -> Self {
         let base = &neutral.levels[0];
-        let values = (-AFFINE_RADIUS..=AFFINE_RADIUS)
-            .flat_map(|dy| (-AFFINE_RADIUS..=AFFINE_RADIUS).map(move |dx| (dx, dy)))
+        let values = (-REFINE_RADIUS..=REFINE_RADIUS)
+            .flat_map(|dy| (-REFINE_RADIUS..=REFINE_RADIUS).map(move |dx| (dx, dy)))
             .map(|(dx, dy)| base.sample(point[0] + dx as f64, point[1] + dy as f64))
             .collect();
-        AffineTemplate { values }
+        RefineTemplate { values }
     }
 
     /// Refines the translation `guess` of the window at `point` into `next`; `None` when the
     /// fit fails or wanders off.
-    #[allow(clippy::needless_range_loop)] // Index loops read best for a symmetric 6×6 fill.
+    #[allow(clippy::needless_range_loop)] // Index loops read best for the 12×12 fill.
     fn refine(&self, next: &Pyramid, point: [f64; 2], guess: [f64; 2]) -> Option<[f64; 2]> {
-        let mut p = [0.0, 0.0, 0.0, 0.0, guess[0], guess[1]];
-        for _ in 0..MAX_AFFINE_ITERATIONS {
-            // Upper triangle of the Gauss-Newton matrix, row-major (21 entries).
-            let mut h = [0.0f64; 21];
-            let mut b = [0.0f64; 6];
-            let mut values = self.values.iter().zip(affine_weights());
-            for dy in -AFFINE_RADIUS..=AFFINE_RADIUS {
-                let y = dy as f64;
-                for dx in -AFFINE_RADIUS..=AFFINE_RADIUS {
-                    let x = dx as f64;
-                    let (&value, &weight) = values.next().unwrap_or((&0.0, &0.0));
-                    let wx = point[0] + x + p[0] * x + p[2] * y + p[4];
-                    let wy = point[1] + y + p[1] * x + p[3] * y + p[5];
-                    let [now, jx, jy] = next.value_and_gradient(wx, wy);
-                    let error = weight * (value - now);
-                    let sd = [jx * x, jy * x, jx * y, jy * y, jx, jy];
-                    let mut k = 0;
-                    for r in 0..6 {
-                        b[r] += sd[r] * error;
-                        for c in r..6 {
-                            h[k] += weight * sd[r] * sd[c];
-                            k += 1;
-                        }
-                    }
-                }
-            }
-            let mut full = [[0.0f64; 6]; 6];
+        // p[0..6] for the x displacement, p[6..12] for y.
+        let mut p = [0.0f64; 12];
+        p[0] = guess[0];
+        p[6] = guess[1];
+        let window = refine_window();
+        for _ in 0..MAX_REFINE_ITERATIONS {
+            // The Gauss–Newton matrix's blocks (x–x, x–y, y–y) are sums of the image
+            // gradients' products times monomials: 45 sums per pixel instead of 78.
+            let (mut sxx, mut sxy, mut syy) = ([0.0f64; 15], [0.0f64; 15], [0.0f64; 15]);
+            let mut b = [0.0f64; 12];
             let mut k = 0;
-            for r in 0..6 {
-                for c in r..6 {
-                    full[r][c] = h[k];
-                    full[c][r] = h[k];
+            for dy in -REFINE_RADIUS..=REFINE_RADIUS {
+                for dx in -REFINE_RADIUS..=REFINE_RADIUS {
+                    let (basis, weighted) = (&window.basis[k], &window.weighted[k]);
+                    let (mut u, mut v) = (0.0, 0.0);
+                    for j in 0..6 {
+                        u += p[j] * basis[j];
+                        v += p[6 + j] * basis[j];
+                    }
+                    let wx = point[0] + dx as f64 + u;
+                    let wy = point[1] + dy as f64 + v;
+                    let [now, jx, jy] = next.value_and_gradient(wx, wy);
+                    let error = self.values[k] - now;
+                    let (ex, ey) = (error * jx, error * jy);
+                    for j in 0..6 {
+                        b[j] += ex * weighted[j];
+                        b[6 + j] += ey * weighted[j];
+                    }
+                    let (xx, xy, yy) = (jx * jx, jx * jy, jy * jy);
+                    for m in 0..15 {
+                        sxx[m] += xx * weighted[m];
+                        sxy[m] += xy * weighted[m];
+                        syy[m] += yy * weighted[m];
+                    }
                     k += 1;
                 }
             }
-            let delta = solve6(full, b)?;
-            for k in 0..6 {
+            let mut h = [[0.0f64; 12]; 12];
+            for r in 0..6 {
+                for c in 0..6 {
+                    let m = product(r, c);
+                    h[r][c] = sxx[m];
+                    h[r][6 + c] = sxy[m];
+                    h[6 + r][c] = sxy[m];
+                    h[6 + r][6 + c] = syy[m];
+                }
+            }
+            let delta = solve(h, b)?;
+            for k in 0..12 {
                 p[k] += delta[k];
             }
-            if delta[4].hypot(delta[5]) < MIN_UPDATE_PX {
+            if delta[0].hypot(delta[6]) < MIN_UPDATE_PX {
                 break;
             }
         }
-        if p[..4].iter().any(|a| a.abs() > MAX_AFFINE_DEFORMATION)
-            || (p[4] - guess[0]).hypot(p[5] - guess[1]) > 2.0 * AFFINE_RADIUS as f64
+        let r = REFINE_RADIUS as f64;
+        if [p[1], p[2], p[7], p[8]].iter().any(|a| (a / r).abs() > MAX_REFINE_DEFORMATION)
+            || (p[0] - guess[0]).hypot(p[6] - guess[1]) > 2.0 * r
+            || !p.iter().all(|v| v.is_finite())
         {
             return None;
         }
-        Some([p[4], p[5]])
+        Some([p[0], p[6]])
     }
 }
 
-/// Solves a 6×6 linear system by Gaussian elimination with partial pivoting.
-fn solve6(mut a: [[f64; 6]; 6], mut b: [f64; 6]) -> Option<[f64; 6]> {
-    for col in 0..6 {
-        let pivot = (col..6).max_by(|&r, &s| a[r][col].abs().total_cmp(&a[s][col].abs()))?;
+/// Solves an N×N linear system by Gaussian elimination with partial pivoting.
+fn solve<const N: usize>(mut a: [[f64; N]; N], mut b: [f64; N]) -> Option<[f64; N]> {
+    for col in 0..N {
+        let pivot = (col..N).max_by(|&r, &s| a[r][col].abs().total_cmp(&a[s][col].abs()))?;
         if a[pivot][col].abs() < 1e-12 {
             return None;
         }
         a.swap(col, pivot);
         b.swap(col, pivot);
-        for row in col + 1..6 {
+        for row in col + 1..N {
             let f = a[row][col] / a[col][col];
             let pivot_row = a[col];
             for (x, p) in a[row][col..].iter_mut().zip(&pivot_row[col..]) {
@@ -991,9 +1064,9 @@ fn solve6(mut a: [[f64; 6]; 6], mut b: [f64; 6]) -> Option<[f64; 6]> {
             b[row] -= f * b[col];
         }
     }
-    let mut x = [0.0; 6];
-    for row in (0..6).rev() {
-        let s: f64 = (row + 1..6).map(|k| a[row][k] * x[k]).sum();
+    let mut x = [0.0; N];
+    for row in (0..N).rev() {
+        let s: f64 = (row + 1..N).map(|k| a[row][k] * x[k]).sum();
         x[row] = (b[row] - s) / a[row][row];
     }
     Some(x)

@@ -436,7 +436,7 @@ mod tests {
         }
         let small = MovementScore::from_excursions(smile, 0.04, 0.02).ratio_uncertainty.unwrap();
         let large = MovementScore::from_excursions(smile, 0.20, 0.10).ratio_uncertainty.unwrap();
-        assert!((small - 0.1875).abs() < 1e-12 && (large - 0.0375).abs() < 1e-12);
+        assert!((small - 0.2625).abs() < 1e-12 && (large - 0.0525).abs() < 1e-12);
         assert_eq!(MovementScore::from_excursions(smile, 0.01, 0.0).ratio_uncertainty, None);
     }
 
