@@ -12,7 +12,7 @@ use crate::symmetry::{Movement, MovementScore, ScoreStatus, Side};
 /// a repetition is never counted from a movement the scores would not show.
 pub const START_FACTOR: f64 = 1.0;
 /// And ends when the activation falls below this multiple. Half the start level: flow noise
-/// on a held movement (about 0.005 IOD on the test faces) cannot end a repetition early, and a
+/// on a held movement (about 0.007 IOD on the test faces) cannot end a repetition early, and a
 /// relaxed face (activation within noise of 0) always falls below it.
 pub const END_FACTOR: f64 = 0.5;
 /// The activation must stay at or above the start level at least this long (seconds) for a

@@ -370,7 +370,7 @@ fn score_with(
 /// [`mirror_difference`](MovementScore::mirror_difference), and one that differs by more than
 /// the movement's `min_excursion` (a reading that moves by as much as the smallest movement
 /// that is scored) is marked [`ScoreStatus::MirrorDisagrees`], with no ratio. On the warped
-/// test faces the two agree within 0.0073 IOD; on real footage the frames that disagree are
+/// test faces the two agree within 0.009 IOD; on real footage the frames that disagree are
 /// those where skin motion lost the skin (docs/validation.md, "Mirror"). A mirrored frame
 /// that could not be scored checks nothing.
 pub fn check_against_mirror(direct: &mut FrameScore, mirrored: &FrameScore) {

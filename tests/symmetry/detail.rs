@@ -66,8 +66,8 @@ fn smooth_bridge(image: &RgbImage, landmarks: &Landmarks) -> RgbImage {
 /// real people filmed, docs/validation.md) is told apart, and the warning is about something
 /// real: Hopper and Obama as they are follow the head and warn of nothing; Hopper with that
 /// skin smoothed keeps enough detail elsewhere but does not follow the head, and there a 6°
-/// turn of the head, which the sharp face takes out (head_turn.rs; largest excursion 0.022
-/// IOD), reads as movement (0.045).
+/// turn of the head, which the sharp face takes out (head_turn.rs; largest excursion 0.008
+/// IOD), reads as movement (0.043).
 #[test]
 fn a_neutral_too_smooth_to_follow_the_head_is_said() {
     let mut landmarker = common::landmarker();

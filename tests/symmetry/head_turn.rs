@@ -44,7 +44,7 @@ pub(super) fn score_turned(
 /// Grace Hopper and Barack Obama calibrated on their neutral faces, then the same faces turned
 /// by 6° in yaw and in pitch either way (a person shifting in the chair between calibrating
 /// and moving): no skin-motion movement moves enough on either side to be scored (0.03 IOD;
-/// they read 0.021 at most, and up to 0.072 before the turn was taken out). The head pose
+/// they read 0.010 at most, and up to 0.072 before the turn was taken out). The head pose
 /// reads each turn the way it was made.
 #[test]
 fn a_turned_head_reads_no_movement() {

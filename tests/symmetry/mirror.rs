@@ -29,7 +29,7 @@ fn score(
 
 /// Grace Hopper and Barack Obama with each half-strength one-sided movement skin motion
 /// reads (brow lift, smile, cheek puff, nose wrinkle, pucker), and the same pairs flipped: the
-/// warped movement's left and right excursions swap within 0.01 IOD (measured: 0.0008–0.0082).
+/// warped movement's left and right excursions swap within 0.01 IOD (measured: 0.0013–0.0088).
 /// (Through the model the mesh is not flip-equivariant: the mesh-measured eye closure of the
 /// same pair differs by up to 0.08, which is why it is not claimed here; see
 /// docs/validation.md.)
