@@ -888,8 +888,9 @@ const MAX_REFINE_ITERATIONS: usize = MAX_ITERATIONS;
 /// skin).
 const MAX_REFINE_DEFORMATION: f64 = 0.5;
 
-/// Monomials x^i·y^j of degree up to 4 in the window's coordinates, as (i, j): every product
-/// of two of the motion model's basis functions is one of them.
+/// Monomials x^i·y^j of degree up to 4 in the window's coordinates, as (i, j): the first six
+/// are the motion model's basis 1, x, y, x², xy, y², and every product of two of those is one
+/// of them.
 const MONOMIALS: [(u8, u8); 15] = [
     (0, 0),
     (1, 0),
@@ -907,19 +908,26 @@ const MONOMIALS: [(u8, u8); 15] = [
     (1, 3),
     (0, 4),
 ];
-/// The motion model's basis 1, x, y, x², xy, y², as indices into [`MONOMIALS`].
-const BASIS: [usize; 6] = [0, 1, 2, 3, 4, 5];
-
-/// Index into [`MONOMIALS`] of the product of basis functions `k` and `l`.
-const fn product(k: usize, l: usize) -> usize {
-    let (a, b) = (MONOMIALS[BASIS[k]], MONOMIALS[BASIS[l]]);
-    let (i, j) = (a.0 + b.0, a.1 + b.1);
-    let mut m = 0;
-    while MONOMIALS[m].0 != i || MONOMIALS[m].1 != j {
-        m += 1;
+/// `PRODUCT[k][l]`: the index into [`MONOMIALS`] of the product of basis functions `k` and
+/// `l`, found at compile time.
+const PRODUCT: [[usize; 6]; 6] = {
+    let mut table = [[0; 6]; 6];
+    let mut k = 0;
+    while k < 6 {
+        let mut l = 0;
+        while l < 6 {
+            let (i, j) = (MONOMIALS[k].0 + MONOMIALS[l].0, MONOMIALS[k].1 + MONOMIALS[l].1);
+            let mut m = 0;
+            while MONOMIALS[m].0 != i || MONOMIALS[m].1 != j {
+                m += 1;
+            }
+            table[k][l] = m;
+            l += 1;
+        }
+        k += 1;
     }
-    m
-}
+    table
+};
 
 /// Per window pixel, row by row: its Gaussian weight times each of [`MONOMIALS`] (the first
 /// six are the weighted basis), coordinates in units of [`REFINE_RADIUS`]; and the basis
@@ -940,7 +948,7 @@ fn refine_window() -> &'static RefineWindow {
                 let (u, v) = (x / r, y / r);
                 let m = MONOMIALS.map(|(i, j)| u.powi(i32::from(i)) * v.powi(i32::from(j)));
                 weighted.push(m.map(|m| weight * m));
-                basis.push(std::array::from_fn(|k| m[BASIS[k]]));
+                basis.push(std::array::from_fn(|k| m[k]));
             }
         }
         RefineWindow { weighted, basis }
@@ -1020,7 +1028,7 @@ impl RefineTemplate {
             let mut h = [[0.0f64; 12]; 12];
             for r in 0..6 {
                 for c in 0..6 {
-                    let m = product(r, c);
+                    let m = PRODUCT[r][c];
                     h[r][c] = sxx[m];
                     h[r][6 + c] = sxy[m];
                     h[6 + r][c] = sxy[m];
