@@ -9,11 +9,12 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use facesym::analysis::{LiveAnalyzer, LiveControl};
 use facesym::bench::percentile;
-use facesym::capture::{DemoSource, FrameSource, VideoFileSource};
+use facesym::capture::{FrameSource, VideoFileSource};
 use facesym::landmarks::{FaceLandmarker, ModelPaths, Tracker, TrackerOptions};
 use facesym::pipeline::{Pacing, Pipeline, SourceState};
-use facesym::ui::{LiveAnalyzer, LiveControl};
+use facesym::synthetic::demo::DemoSource;
 
 fn main() -> anyhow::Result<()> {
     let mut video = None;

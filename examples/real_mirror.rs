@@ -14,8 +14,9 @@ use anyhow::{Context, bail};
 use facesym::io::read_rgb;
 use facesym::landmarks::{FaceLandmarker, Landmarks, ModelPaths};
 use facesym::symmetry::FrameScore;
+use facesym::symmetry::NeutralFace;
 use facesym::symmetry::movements::CORE_MOVEMENTS;
-use facesym::symmetry::score::{calibrate, score_frame_with_flow};
+use facesym::symmetry::score::score_frame_with_flow;
 use image::RgbImage;
 use image::imageops::flip_horizontal;
 
@@ -28,14 +29,15 @@ fn main() -> anyhow::Result<()> {
     let mut landmarker = FaceLandmarker::new(&ModelPaths::in_dir(&root.join("models")))?;
     let neutral = read_rgb(Path::new(neutral_path))?;
     let flipped = flip_horizontal(&neutral);
-    let (rest, rest_image) = calibrate(&neutral, &first_face(&mut landmarker, &neutral)?)
-        .map_err(|flags| anyhow::anyhow!("neutral: {flags:?}"))?;
+    let NeutralFace { neutral: rest, image: rest_image } =
+        NeutralFace::calibrate(&neutral, &first_face(&mut landmarker, &neutral)?)
+            .map_err(|err| anyhow::anyhow!("neutral: {err}"))?;
     for warning in rest_image.warnings() {
         println!("warning: {warning}");
     }
-    let (rest_flipped, rest_flipped_image) =
-        calibrate(&flipped, &first_face(&mut landmarker, &flipped)?)
-            .map_err(|flags| anyhow::anyhow!("flipped neutral: {flags:?}"))?;
+    let NeutralFace { neutral: rest_flipped, image: rest_flipped_image } =
+        NeutralFace::calibrate(&flipped, &first_face(&mut landmarker, &flipped)?)
+            .map_err(|err| anyhow::anyhow!("flipped neutral: {err}"))?;
 
     let mut frames: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {dir}"))?

@@ -16,9 +16,10 @@ use anyhow::{Context, bail};
 use facesym::io::read_rgb;
 use facesym::landmarks::warp::{Affine, Border, warp_rgb};
 use facesym::landmarks::{FaceLandmarker, Landmarks, ModelPaths};
+use facesym::symmetry::NeutralFace;
 use facesym::symmetry::landmarks_map::{MOUTH_CORNER_RIGHT, on_side};
 use facesym::symmetry::movements::movement;
-use facesym::symmetry::score::{MovementScore, calibrate, score_frame, score_frame_with_flow};
+use facesym::symmetry::score::{MovementScore, score_frame, score_frame_with_flow};
 use facesym::symmetry::{FaceFrame, ScoreStatus, Side};
 use image::{Rgb, RgbImage};
 
@@ -37,8 +38,8 @@ fn main() -> anyhow::Result<()> {
     let neutral = read_rgb(Path::new(neutral_path))?;
     let smile = read_rgb(Path::new(smile_path))?;
     let at_rest = first_face(&mut landmarker, &neutral)?;
-    let (neutral_face, neutral_image) =
-        calibrate(&neutral, &at_rest).map_err(|flags| anyhow::anyhow!("{flags:?}"))?;
+    let NeutralFace { neutral: neutral_face, image: neutral_image } =
+        NeutralFace::calibrate(&neutral, &at_rest).map_err(|err| anyhow::anyhow!("{err}"))?;
     let rest_frame = FaceFrame::fit(&at_rest).map_err(|f| anyhow::anyhow!("{f}"))?;
     for warning in neutral_image.warnings() {
         println!("warning: {warning}");

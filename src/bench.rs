@@ -30,7 +30,7 @@
 //! its own, frame after frame with nothing in between (as MediaPipe's `process()` is timed);
 //! the other stages are timed in a second pass over the same frames, tracked again. Between two frames of that pass the detector and the skin
 //! motion run, so `crop` and `face_mesh` there start with colder caches than in the first
-//! pass: their sum can exceed `tracked_frame`. The neutral is calibrated ([`calibrate`]) before timing, from the first frame whose
+//! pass: their sum can exceed `tracked_frame`. The neutral is calibrated ([`NeutralFace::calibrate`]) before timing, from the first frame whose
 //! face can be measured, found by the landmarker on that still frame so that the tracker
 //! starts the timed sequence as it would start a recording.
 //!
@@ -51,9 +51,8 @@ use crate::capture::{CaptureError, FrameSource};
 use crate::landmarks::{
     EyeModel, FaceLandmarker, LandmarkError, Tracker, TrackerOptions, largest_face,
 };
-use crate::symmetry::Neutral;
-use crate::symmetry::flow::NeutralImage;
-use crate::symmetry::score::{calibrate, score_frame, score_frame_with_flow};
+use crate::symmetry::score::{score_frame, score_frame_with_flow};
+use crate::symmetry::{Neutral, NeutralFace};
 use crate::synthetic::{Motion, moving_frame};
 
 /// Stage names, in pipeline order; the module documentation says what each one times.
@@ -226,7 +225,8 @@ pub fn run(
     if frames.is_empty() {
         return Err(BenchError::NoFrames);
     }
-    let (neutral, neutral_image) = first_neutral(tracker.landmarker(), eyes, frames)?;
+    let NeutralFace { neutral, image: neutral_image } =
+        first_neutral(tracker.landmarker(), eyes, frames)?;
     let mut samples = Samples::default();
     // First the per-frame path alone, frame after frame, as it runs: nothing else between
     // two frames (MediaPipe's `process()` is timed the same way).
@@ -345,16 +345,14 @@ fn first_neutral(
     landmarker: &mut FaceLandmarker,
     eyes: &mut EyeModel,
     frames: &[RgbImage],
-) -> Result<(Neutral, NeutralImage), BenchError> {
+) -> Result<NeutralFace, BenchError> {
     let mut first_reasons = None;
     for frame in frames {
         let Some(face) = largest_face(landmarker.faces(frame)?) else { continue };
-        match calibrate(frame, &eyes.refine_lids(frame, &face.landmarks)?) {
+        match NeutralFace::calibrate(frame, &eyes.refine_lids(frame, &face.landmarks)?) {
             Ok(calibration) => return Ok(calibration),
-            Err(flags) => {
-                first_reasons.get_or_insert_with(|| {
-                    flags.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
-                });
+            Err(err) => {
+                first_reasons.get_or_insert_with(|| err.to_string());
             }
         }
     }

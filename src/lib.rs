@@ -4,6 +4,7 @@
 //! MediaPipe's 468 face-mesh landmarks; [`bench`] times that path stage by stage;
 //! [`synthetic`] makes test sequences from a still image; [`session`] counts repetitions.
 
+pub mod analysis;
 pub mod bench;
 pub mod capture;
 pub mod frame;

@@ -5,12 +5,13 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use facesym::analysis::{LiveEvent, LiveResult};
 use facesym::frame::Frame;
 use facesym::pipeline::Analysis;
 use facesym::session::{Repetition, Store};
 use facesym::symmetry::flow::{SMOOTH_BRIDGE_WARNING, SOFT_NEUTRAL_WARNING};
 use facesym::symmetry::{CORE_MOVEMENTS, FrameScore, MovementScore, Side};
-use facesym::ui::{LiveApp, LiveEvent, LiveResult, Overlay};
+use facesym::ui::{LiveApp, Overlay};
 
 use crate::common::{self, face_image};
 

@@ -2,12 +2,10 @@
 //! know whether a camera, a video file, an image folder or the built-in demo is feeding them.
 
 mod camera;
-mod demo;
 mod folder;
 mod video;
 
 pub use camera::{CameraChoice, CameraRequest, CameraSource, list_cameras};
-pub use demo::DemoSource;
 pub use folder::ImageFolderSource;
 pub use video::VideoFileSource;
 

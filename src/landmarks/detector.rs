@@ -1,6 +1,6 @@
 //! MediaPipe's BlazeFace short-range face detector: letterbox, SSD decoding, weighted NMS.
 
-use std::path::Path;
+use super::model::ModelFile;
 
 use image::RgbImage;
 
@@ -52,10 +52,10 @@ pub struct Detector {
 
 impl Detector {
     /// Loads the detector model.
-    pub fn new(path: &Path) -> Result<Self, LandmarkError> {
+    pub fn new(file: &ModelFile) -> Result<Self, LandmarkError> {
         let model = OnnxModel::load(
             "face detector",
-            path,
+            file,
             DETECTOR_INPUT_SIZE,
             &[NUM_ANCHORS * NUM_COORDS, NUM_ANCHORS],
         )?;

@@ -3,7 +3,7 @@
 //! follow a closing lid more closely than the face mesh's, which keeps the lids where they
 //! usually are (docs/validation.md, "Eye closure on real blinks").
 
-use std::path::Path;
+use super::model::ModelFile;
 
 use image::RgbImage;
 
@@ -61,9 +61,9 @@ struct EyeRunner {
 
 impl EyeModel {
     /// Loads the iris model.
-    pub fn new(path: &Path) -> Result<Self, LandmarkError> {
+    pub fn new(file: &ModelFile) -> Result<Self, LandmarkError> {
         let outputs = [EYE_CONTOUR_POINTS * 3, IRIS_POINTS * 3];
-        let model = OnnxModel::load("iris", path, IRIS_INPUT_SIZE, &outputs)?;
+        let model = OnnxModel::load("iris", file, IRIS_INPUT_SIZE, &outputs)?;
         let runner = EyeRunner { model, input: vec![0.0; 3 * IRIS_INPUT_SIZE * IRIS_INPUT_SIZE] };
         Ok(Self { runners: [runner.clone(), runner] })
     }

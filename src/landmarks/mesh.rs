@@ -1,6 +1,6 @@
 //! MediaPipe's 468-point face mesh: crop, inference, projection back to the image.
 
-use std::path::Path;
+use super::model::ModelFile;
 
 use image::RgbImage;
 
@@ -25,8 +25,8 @@ pub struct FaceMesh {
 
 impl FaceMesh {
     /// Loads the face-mesh model.
-    pub fn new(path: &Path) -> Result<Self, LandmarkError> {
-        let model = OnnxModel::load("face mesh", path, MESH_INPUT_SIZE, &[NUM_LANDMARKS * 3, 1])?;
+    pub fn new(file: &ModelFile) -> Result<Self, LandmarkError> {
+        let model = OnnxModel::load("face mesh", file, MESH_INPUT_SIZE, &[NUM_LANDMARKS * 3, 1])?;
         Ok(Self { model, input: vec![0.0; 3 * MESH_INPUT_SIZE * MESH_INPUT_SIZE] })
     }
 

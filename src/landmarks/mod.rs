@@ -28,7 +28,7 @@ pub use iris::{
     LID_MARGIN_LANDMARKS,
 };
 pub use mesh::{FaceMesh, MESH_INPUT_SIZE, MIN_FACE_PRESENCE, NUM_LANDMARKS};
-pub use model::{ModelPaths, Runtime, optimised};
+pub use model::{ModelFile, ModelPaths, Runtime, optimised};
 pub use roi::Roi;
 pub use tracker::{Tracker, TrackerOptions};
 

@@ -1,56 +1,100 @@
 //! Loading the ONNX models into tract and running them.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use tract_onnx::prelude::*;
 
 use super::LandmarkError;
 
-/// Environment variable naming the folder that holds the models.
+/// Environment variable naming a folder of models to use instead of the built-in ones.
 pub const MODELS_DIR_ENV: &str = "FACESYM_MODELS";
 
-/// File names inside the models folder.
+/// File names inside a models folder.
 const DETECTOR_FILE: &str = "face_detection_short_range.onnx";
 const FACE_MESH_FILE: &str = "face_landmark.onnx";
 const IRIS_FILE: &str = "iris_landmark.onnx";
 
-/// Where the model files are.
+/// The models built into the program (models/ at build time; licence in models/NOTICE), so
+/// an installed binary needs nothing beside it.
+const EMBEDDED: [(&str, &[u8]); 3] = [
+    (DETECTOR_FILE, include_bytes!("../../models/face_detection_short_range.onnx")),
+    (FACE_MESH_FILE, include_bytes!("../../models/face_landmark.onnx")),
+    (IRIS_FILE, include_bytes!("../../models/iris_landmark.onnx")),
+];
+
+/// Where one model's ONNX bytes come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ModelFile {
+    /// Built into the program, by file name.
+    Embedded(&'static str),
+    /// A file on disk.
+    Path(PathBuf),
+}
+
+impl ModelFile {
+    /// The model's bytes.
+    fn read(&self) -> Result<Cow<'static, [u8]>, LandmarkError> {
+        match self {
+            ModelFile::Embedded(name) => EMBEDDED
+                .iter()
+                .find(|(file, _)| file == name)
+                .map(|(_, bytes)| Cow::Borrowed(*bytes))
+                .ok_or_else(|| LandmarkError::ModelMissing {
+                    path: self.path(),
+                    source: std::io::ErrorKind::NotFound.into(),
+                }),
+            ModelFile::Path(path) => std::fs::read(path)
+                .map(Cow::Owned)
+                .map_err(|source| LandmarkError::ModelMissing { path: path.clone(), source }),
+        }
+    }
+
+    /// The file's path, or for a built-in model its name, as errors name it.
+    pub fn path(&self) -> PathBuf {
+        match self {
+            ModelFile::Embedded(name) => PathBuf::from(format!("(built in) {name}")),
+            ModelFile::Path(path) => path.clone(),
+        }
+    }
+}
+
+/// Where the three models come from.
 #[derive(Clone, Debug)]
 pub struct ModelPaths {
     /// BlazeFace short-range detector.
-    pub detector: PathBuf,
+    pub detector: ModelFile,
     /// 468-point face mesh.
-    pub face_mesh: PathBuf,
+    pub face_mesh: ModelFile,
     /// Iris and eye-contour model, one eye at a time.
-    pub iris: PathBuf,
+    pub iris: ModelFile,
 }
 
 impl ModelPaths {
     /// The models inside `dir`.
     pub fn in_dir(dir: &Path) -> Self {
         Self {
-            detector: dir.join(DETECTOR_FILE),
-            face_mesh: dir.join(FACE_MESH_FILE),
-            iris: dir.join(IRIS_FILE),
+            detector: ModelFile::Path(dir.join(DETECTOR_FILE)),
+            face_mesh: ModelFile::Path(dir.join(FACE_MESH_FILE)),
+            iris: ModelFile::Path(dir.join(IRIS_FILE)),
         }
     }
 
-    /// The default models folder: `$FACESYM_MODELS` if set, else `models/` beside the
-    /// executable if it exists, else the `models/` folder of this source tree.
-    pub fn default_dir() -> PathBuf {
-        if let Some(dir) = std::env::var_os(MODELS_DIR_ENV) {
-            return PathBuf::from(dir);
+    /// The models built into the program.
+    pub fn embedded() -> Self {
+        Self {
+            detector: ModelFile::Embedded(DETECTOR_FILE),
+            face_mesh: ModelFile::Embedded(FACE_MESH_FILE),
+            iris: ModelFile::Embedded(IRIS_FILE),
         }
-        let beside_exe = std::env::current_exe()
-            .ok()
-            .and_then(|exe| exe.parent().map(|dir| dir.join("models")))
-            .filter(|dir| dir.is_dir());
-        beside_exe.unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("models"))
     }
 
-    /// [`Self::in_dir`] of [`Self::default_dir`].
+    /// The folder `$FACESYM_MODELS` names if it is set, else the built-in models.
     pub fn default_paths() -> Self {
-        Self::in_dir(&Self::default_dir())
+        match std::env::var_os(MODELS_DIR_ENV) {
+            Some(dir) if !dir.is_empty() => Self::in_dir(Path::new(&dir)),
+            _ => Self::embedded(),
+        }
     }
 }
 
@@ -89,18 +133,18 @@ pub(crate) struct OnnxModel {
 }
 
 impl OnnxModel {
-    /// Loads `path`, fixes the input to `[1, 3, size, size]` and checks that the outputs have
+    /// Loads `file`, fixes the input to `[1, 3, size, size]` and checks that the outputs have
     /// `output_lens` elements each, in order.
     pub(crate) fn load(
         name: &'static str,
-        path: &Path,
+        file: &ModelFile,
         size: usize,
         output_lens: &[usize],
     ) -> Result<Self, LandmarkError> {
-        let bytes = std::fs::read(path)
-            .map_err(|source| LandmarkError::ModelMissing { path: path.to_owned(), source })?;
+        let bytes = file.read()?;
+        let path = file.path();
         let invalid = |e: TractError| LandmarkError::ModelInvalid {
-            path: path.to_owned(),
+            path: path.clone(),
             reason: format!("{e:#}"),
         };
         let input_shape = [1, 3, size, size];
@@ -114,7 +158,7 @@ impl OnnxModel {
             .map_err(invalid)?;
         if outputs != output_lens {
             return Err(LandmarkError::ModelInvalid {
-                path: path.to_owned(),
+                path,
                 reason: format!("outputs have {outputs:?} elements, expected {output_lens:?}"),
             });
         }

@@ -5,9 +5,11 @@
 //! The consumer (the UI) never blocks: it takes the newest [`Analysis`] when there is one, and
 //! can ask to be woken when one arrives.
 
+mod open;
 mod slot;
-pub mod smoothing;
 
+pub use crate::analysis::Analyzer;
+pub use open::{LiveRequest, SourceKind};
 pub use slot::LatestSlot;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,14 +26,6 @@ const POLL: Duration = Duration::from_millis(50);
 /// it is plugged back in, rarely enough not to hammer the driver.
 const RECONNECT_INTERVAL: Duration = Duration::from_secs(1);
 
-/// Turns a frame into whatever the UI shows.
-pub trait Analyzer: Send + 'static {
-    /// The result for one frame.
-    type Output: Send + 'static;
-    /// Analyses one frame.
-    fn analyse(&mut self, frame: &Frame) -> Self::Output;
-}
-
 /// One analysed frame.
 #[derive(Clone, Debug)]
 pub struct Analysis<T> {
@@ -46,6 +40,9 @@ pub struct Analysis<T> {
 /// What the capture side is doing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SourceState {
+    /// The source is being opened and the analysis made ready (models loaded, a video probed,
+    /// a camera started); the message says which step.
+    Opening(String),
     /// Frames are coming.
     Running,
     /// A finite source (file, folder) has ended.
@@ -70,96 +67,86 @@ pub struct Pipeline<T> {
     frames: Arc<LatestSlot<Frame>>,
     results: Arc<LatestSlot<Analysis<T>>>,
     state: Arc<Mutex<SourceState>>,
+    description: Arc<Mutex<Option<String>>>,
     stop: Arc<AtomicBool>,
-    threads: Vec<JoinHandle<()>>,
+    capture: Option<JoinHandle<()>>,
 }
 
+/// What opening a source gives: the source and the analyzer for its frames, or why not.
+pub type Opened<A> = Result<(Box<dyn FrameSource>, A), String>;
+
 impl<T: Send + 'static> Pipeline<T> {
-    /// Starts the `capture` and `analysis` threads.
+    /// Starts the `capture` and `analysis` threads on an open source.
     pub fn start<A: Analyzer<Output = T>>(
-        mut source: Box<dyn FrameSource>,
-        mut analyzer: A,
+        source: Box<dyn FrameSource>,
+        analyzer: A,
         pacing: Pacing,
     ) -> std::io::Result<Self> {
+        Self::launch(move |_| Ok((source, analyzer)), pacing)
+    }
+
+    /// Starts the `capture` thread, which first calls `open` (loading models, probing a video
+    /// and starting a camera take seconds, so never on the UI thread; each step it names with
+    /// the callback is shown as [`SourceState::Opening`]), then starts the `analysis` thread
+    /// and delivers frames. A failed `open` ends as [`SourceState::Failed`] with its message.
+    pub fn launch<A, F>(open: F, pacing: Pacing) -> std::io::Result<Self>
+    where
+        A: Analyzer<Output = T>,
+        F: FnOnce(&dyn Fn(&str)) -> Opened<A> + Send + 'static,
+    {
         let frames = Arc::new(LatestSlot::new());
         let results = Arc::new(LatestSlot::new());
-        let state = Arc::new(Mutex::new(SourceState::Running));
+        let state = Arc::new(Mutex::new(SourceState::Opening("starting".into())));
+        let description = Arc::new(Mutex::new(None));
         let stop = Arc::new(AtomicBool::new(false));
-
         let capture = {
-            let (frames, state, stop) =
-                (Arc::clone(&frames), Arc::clone(&state), Arc::clone(&stop));
+            let (frames, results, state, description, stop) = (
+                Arc::clone(&frames),
+                Arc::clone(&results),
+                Arc::clone(&state),
+                Arc::clone(&description),
+                Arc::clone(&stop),
+            );
             std::thread::Builder::new().name("capture".into()).spawn(move || {
-                let period = match (pacing, source.frames_per_second()) {
-                    (Pacing::RealTime, Some(fps)) => Some(Duration::from_secs_f64(1.0 / fps)),
-                    _ => None,
-                };
-                let start = Instant::now();
-                let mut delivered: u32 = 0;
-                while !stop.load(Ordering::Acquire) {
-                    if let Some(period) = period {
-                        let due = start + period * delivered;
-                        let now = Instant::now();
-                        if due > now {
-                            std::thread::sleep((due - now).min(POLL));
-                            continue;
-                        }
+                let step = |what: &str| set(&state, SourceState::Opening(what.to_string()));
+                let opened = open(&step);
+                let (source, analyzer) = match opened {
+                    Ok(opened) => opened,
+                    Err(why) => {
+                        set(&state, SourceState::Failed(why));
+                        frames.close();
+                        results.close();
+                        return;
                     }
-                    let next = match source.next_frame() {
-                        Ok(Some(frame)) => frame,
-                        Ok(None) => {
-                            set(&state, SourceState::Ended);
-                            break;
-                        }
-                        Err(err @ CaptureError::CameraLost { .. }) => {
-                            set(&state, SourceState::Reconnecting(err.to_string()));
-                            if wait_or_stop(&stop, RECONNECT_INTERVAL) && source.reconnect().is_ok()
-                            {
-                                set(&state, SourceState::Running);
-                            }
-                            continue;
-                        }
-                        Err(err) => {
-                            set(&state, SourceState::Failed(err.to_string()));
-                            break;
-                        }
-                    };
-                    frames.put(next);
-                    delivered = delivered.saturating_add(1);
+                };
+                // Stopped while opening (another source was chosen): nothing more to start.
+                if stop.load(Ordering::Acquire) {
+                    frames.close();
+                    results.close();
+                    return;
                 }
-                frames.close();
+                if let Ok(mut d) = description.lock() {
+                    *d = Some(source.describe());
+                }
+                let analysis = spawn_analysis(analyzer, Arc::clone(&frames), results, &stop);
+                match analysis {
+                    Ok(analysis) => {
+                        set(&state, SourceState::Running);
+                        capture_loop(source, pacing, &frames, &state, &stop);
+                        frames.close();
+                        let _ = analysis.join();
+                    }
+                    Err(err) => {
+                        set(
+                            &state,
+                            SourceState::Failed(format!("cannot start the analysis: {err}")),
+                        );
+                        frames.close();
+                    }
+                }
             })?
         };
-
-        let analysis = {
-            let (frames, results, stop) =
-                (Arc::clone(&frames), Arc::clone(&results), Arc::clone(&stop));
-            std::thread::Builder::new().name("analysis".into()).spawn(move || {
-                while !stop.load(Ordering::Acquire) {
-                    let Some(frame) = frames.wait_take(POLL) else {
-                        if frames.is_closed() {
-                            break;
-                        }
-                        continue;
-                    };
-                    let output = analyzer.analyse(&frame);
-                    let latency = frame.captured_at.elapsed();
-                    results.put(Analysis { frame, output, latency });
-                }
-                results.close();
-            })
-        };
-        let analysis = match analysis {
-            Ok(handle) => handle,
-            Err(err) => {
-                // Without an analysis thread the capture thread must not run on unseen.
-                stop.store(true, Ordering::Release);
-                let _ = capture.join();
-                return Err(err);
-            }
-        };
-
-        Ok(Self { frames, results, state, stop, threads: vec![capture, analysis] })
+        Ok(Self { frames, results, state, description, stop, capture: Some(capture) })
     }
 
     /// The newest analysed frame since the last call, if any. Never blocks.
@@ -198,11 +185,16 @@ impl<T: Send + 'static> Pipeline<T> {
         self.results.is_closed()
     }
 
+    /// What the source is, once it is open ("video clip.mp4", "demo").
+    pub fn source_description(&self) -> Option<String> {
+        self.description.lock().ok().and_then(|d| d.clone())
+    }
+
     /// Stops both threads and waits for them.
     pub fn stop(mut self) {
         self.signal_stop();
-        for t in self.threads.drain(..) {
-            let _ = t.join();
+        if let Some(capture) = self.capture.take() {
+            let _ = capture.join();
         }
     }
 }
@@ -219,6 +211,79 @@ impl<T> Drop for Pipeline<T> {
         // Ask the threads to stop; they notice within `POLL`. Not joined: the UI never waits.
         self.signal_stop();
     }
+}
+
+/// Delivers the source's frames into `frames` (paced at its rate for [`Pacing::RealTime`])
+/// until it ends or fails or `stop` is set; a lost camera is retried every
+/// [`RECONNECT_INTERVAL`].
+fn capture_loop(
+    mut source: Box<dyn FrameSource>,
+    pacing: Pacing,
+    frames: &LatestSlot<Frame>,
+    state: &Mutex<SourceState>,
+    stop: &AtomicBool,
+) {
+    let period = match (pacing, source.frames_per_second()) {
+        (Pacing::RealTime, Some(fps)) => Some(Duration::from_secs_f64(1.0 / fps)),
+        _ => None,
+    };
+    let start = Instant::now();
+    let mut delivered: u32 = 0;
+    while !stop.load(Ordering::Acquire) {
+        if let Some(period) = period {
+            let due = start + period * delivered;
+            let now = Instant::now();
+            if due > now {
+                std::thread::sleep((due - now).min(POLL));
+                continue;
+            }
+        }
+        let next = match source.next_frame() {
+            Ok(Some(frame)) => frame,
+            Ok(None) => {
+                set(state, SourceState::Ended);
+                break;
+            }
+            Err(err @ CaptureError::CameraLost { .. }) => {
+                set(state, SourceState::Reconnecting(err.to_string()));
+                if wait_or_stop(stop, RECONNECT_INTERVAL) && source.reconnect().is_ok() {
+                    set(state, SourceState::Running);
+                }
+                continue;
+            }
+            Err(err) => {
+                set(state, SourceState::Failed(err.to_string()));
+                break;
+            }
+        };
+        frames.put(next);
+        delivered = delivered.saturating_add(1);
+    }
+}
+
+/// The `analysis` thread: analyses the newest frame whenever there is one, publishes it in
+/// `results`, and closes them when the frames are closed or `stop` is set.
+fn spawn_analysis<A: Analyzer>(
+    mut analyzer: A,
+    frames: Arc<LatestSlot<Frame>>,
+    results: Arc<LatestSlot<Analysis<A::Output>>>,
+    stop: &Arc<AtomicBool>,
+) -> std::io::Result<JoinHandle<()>> {
+    let stop = Arc::clone(stop);
+    std::thread::Builder::new().name("analysis".into()).spawn(move || {
+        while !stop.load(Ordering::Acquire) {
+            let Some(frame) = frames.wait_take(POLL) else {
+                if frames.is_closed() {
+                    break;
+                }
+                continue;
+            };
+            let output = analyzer.analyse(&frame);
+            let latency = frame.captured_at.elapsed();
+            results.put(Analysis { frame, output, latency });
+        }
+        results.close();
+    })
 }
 
 /// Sleeps `duration` in short steps; `false` if asked to stop meanwhile.

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::analyze::FrameResult;
 use super::repetitions::Repetition;
 use super::store::create_private;
+use crate::analysis::FrameResult;
 use crate::symmetry::CORE_MOVEMENTS;
 
 /// The format, from the output file's extension.

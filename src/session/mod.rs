@@ -1,7 +1,6 @@
-//! Exercise sessions: repetitions counted from each movement's activation over time, and
-//! recordings analysed frame by frame.
+//! Exercise sessions: repetitions counted from each movement's activation over time, the
+//! still-face calibration, guided sessions, the record and what is made of it.
 
-pub mod analyze;
 pub mod calibration;
 pub mod frames_out;
 pub mod guide;
@@ -10,6 +9,5 @@ pub mod repetitions;
 pub mod report;
 pub mod store;
 
-pub use analyze::{FrameResult, RecordingAnalyzer, RecordingNeutral};
 pub use repetitions::{Repetition, RepetitionCounter, Sample, segment};
 pub use store::{Store, StoreError};

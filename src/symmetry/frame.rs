@@ -120,6 +120,11 @@ impl FrameFlag {
     }
 }
 
+/// Every flag's sentence, joined by "; ": how a list of reasons is said everywhere.
+pub fn describe_flags(flags: &[FrameFlag]) -> String {
+    flags.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
 impl std::fmt::Display for FrameFlag {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

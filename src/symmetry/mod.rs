@@ -9,9 +9,10 @@ pub mod landmarks_map;
 pub mod movements;
 pub mod score;
 
-pub use frame::{FaceFrame, FrameFlag, HeadPose};
+pub use frame::{FaceFrame, FrameFlag, HeadPose, describe_flags};
 pub use landmarks_map::Side;
 pub use movements::{CORE_MOVEMENTS, Measure, Movement, Validation};
 pub use score::{
-    FrameScore, MovementScore, Neutral, RestingSymmetry, ScoreStatus, score_frame, score_frames,
+    FrameScore, Method, MovementScore, Neutral, NeutralError, NeutralFace, RestingSymmetry,
+    ScoreStatus, score_frame, score_frames,
 };

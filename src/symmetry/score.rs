@@ -5,13 +5,14 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use image::RgbImage;
-use image::imageops::flip_horizontal;
 
-use crate::landmarks::{FaceLandmarker, LandmarkError, Landmarks, largest_face};
+use crate::landmarks::Landmarks;
 
 use super::flow::{Followed, NeutralImage};
 
-use super::frame::{FaceFrame, FrameFlag, HeadPose, MAX_TURN_FROM_NEUTRAL_DEG, Vec3};
+use super::frame::{
+    FaceFrame, FrameFlag, HeadPose, MAX_TURN_FROM_NEUTRAL_DEG, Vec3, describe_flags,
+};
 use super::landmarks_map::{
     BROW_UPPER_RIGHT, EYELID_PAIRS_RIGHT, INNER_EYE_CORNER_RIGHT, MOUTH_CORNER_RIGHT,
     OUTER_EYE_CORNER_RIGHT, Side, on_side,
@@ -29,15 +30,16 @@ pub struct Neutral {
     pub resting: RestingSymmetry,
 }
 
-/// Why no neutral face could be made.
-#[derive(Debug, thiserror::Error)]
+/// Why no neutral face could be made: the one error for an unusable neutral, wherever it
+/// comes from (a still image, the live calibration, a recording's first frames).
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum NeutralError {
     /// No frame was given.
     #[error("no neutral frame was given")]
     NoFrames,
-    /// A neutral frame cannot be used.
-    #[error("{0}")]
-    Unusable(FrameFlag),
+    /// A neutral frame cannot be used, for these reasons.
+    #[error("{}", describe_flags(.0))]
+    Unusable(Vec<FrameFlag>),
 }
 
 impl Neutral {
@@ -47,8 +49,8 @@ impl Neutral {
         if frames.is_empty() {
             return Err(NeutralError::NoFrames);
         }
-        if let Some(flag) = frames.iter().flat_map(|f| f.flags()).next() {
-            return Err(NeutralError::Unusable(flag));
+        if let Some(flags) = frames.iter().map(FaceFrame::flags).find(|f| !f.is_empty()) {
+            return Err(NeutralError::Unusable(flags));
         }
         let n = frames[0].landmarks.len();
         let landmarks: Vec<Vec3> = (0..n)
@@ -65,50 +67,48 @@ impl Neutral {
 
     /// From one set of landmarks.
     pub fn from_landmarks(landmarks: &Landmarks) -> Result<Neutral, NeutralError> {
-        let frame = FaceFrame::fit(landmarks).map_err(NeutralError::Unusable)?;
+        let frame = FaceFrame::fit(landmarks).map_err(|flag| NeutralError::Unusable(vec![flag]))?;
         Self::from_frames(&[frame])
     }
 }
 
-/// The neutral face and its canonical image for skin motion, from one frame: the calibration
-/// step the live app, `score` and `analyze` share. Fails with every flag of a face that cannot
-/// be measured against (no valid face frame, turned or tilted too far, too small).
-pub fn calibrate(
-    image: &RgbImage,
-    landmarks: &Landmarks,
-) -> Result<(Neutral, NeutralImage), Vec<FrameFlag>> {
-    let frame = FaceFrame::fit(landmarks).map_err(|flag| vec![flag])?;
-    let neutral = Neutral::from_frames(std::slice::from_ref(&frame)).map_err(|err| match err {
-        NeutralError::Unusable(_) => frame.flags(),
-        NeutralError::NoFrames => Vec::new(),
-    })?;
-    Ok((neutral, NeutralImage::new(image, &frame)))
+/// A neutral face as skin motion measures against it: its landmarks and its canonical image.
+#[derive(Clone, Debug)]
+pub struct NeutralFace {
+    /// The neutral's landmarks, pose and resting symmetry.
+    pub neutral: Neutral,
+    /// Its canonical image, which skin motion follows the skin from.
+    pub image: NeutralImage,
 }
 
-/// [`calibrate`] on the mirror image of `image` (flipped horizontally, its largest face found
-/// afresh), for the mirror check ([`check_against_mirror`]); `None` when no face there can be
-/// measured against.
-pub fn calibrate_mirrored(
-    landmarker: &mut FaceLandmarker,
-    image: &RgbImage,
-) -> Result<Option<(Neutral, NeutralImage)>, LandmarkError> {
-    let flipped = flip_horizontal(image);
-    let face = largest_face(landmarker.faces(&flipped)?);
-    Ok(face.and_then(|face| calibrate(&flipped, &face.landmarks).ok()))
+impl NeutralFace {
+    /// From one frame (`image`, with `landmarks` found in it): the calibration step the live
+    /// app, `score` and `analyze` share. Fails with every flag of a face that cannot be
+    /// measured against (no valid face frame, turned or tilted too far, too small).
+    pub fn calibrate(image: &RgbImage, landmarks: &Landmarks) -> Result<Self, NeutralError> {
+        let frame = FaceFrame::fit(landmarks).map_err(|flag| NeutralError::Unusable(vec![flag]))?;
+        let neutral = Neutral::from_frames(std::slice::from_ref(&frame))?;
+        Ok(Self { neutral, image: NeutralImage::new(image, &frame) })
+    }
+
+    /// Scores a frame (`image`, its face's `landmarks`) against this neutral face, by `method`.
+    pub fn score(&self, method: Method, image: &RgbImage, landmarks: &Landmarks) -> FrameScore {
+        match method {
+            Method::SkinMotion => {
+                score_frame_with_flow(&self.neutral, &self.image, image, landmarks)
+            }
+            Method::MeshOnly => score_frame(&self.neutral, landmarks),
+        }
+    }
 }
 
-/// `image` flipped horizontally, its largest face found afresh and scored with skin motion
-/// against `mirrored` (the neutral's mirror image, [`calibrate_mirrored`]): the reading
-/// [`check_against_mirror`] compares with the frame's own. `None` when the flipped image has
-/// no face.
-pub fn score_mirrored(
-    landmarker: &mut FaceLandmarker,
-    (neutral, neutral_image): &(Neutral, NeutralImage),
-    image: &RgbImage,
-) -> Result<Option<FrameScore>, LandmarkError> {
-    let flipped = flip_horizontal(image);
-    let face = largest_face(landmarker.faces(&flipped)?);
-    Ok(face.map(|face| score_frame_with_flow(neutral, neutral_image, &flipped, &face.landmarks)))
+/// How a frame's movements are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// The skin's own motion followed from the neutral image ([`score_frame_with_flow`]).
+    SkinMotion,
+    /// The face mesh's landmarks alone ([`score_frame`]): fast, but pulled toward symmetry.
+    MeshOnly,
 }
 
 /// One resting measurement on both sides, IOD.
@@ -299,6 +299,13 @@ pub struct FrameScore {
     pub flags: Vec<FrameFlag>,
     /// Each core movement, in catalogue order; empty when flagged.
     pub movements: Vec<MovementScore>,
+}
+
+impl FrameScore {
+    /// A frame in which no face was found.
+    pub fn no_face() -> Self {
+        Self { pose: None, flags: vec![FrameFlag::NoFace], movements: Vec::new() }
+    }
 }
 
 /// " ± 0.08" after a ratio with this uncertainty, or nothing without one: how the app and the

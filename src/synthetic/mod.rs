@@ -3,6 +3,7 @@
 //! frame along a smooth path, with the exact transform of every frame known.
 
 pub mod deform;
+pub mod demo;
 pub mod exercise;
 pub mod validation;
 

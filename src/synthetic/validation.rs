@@ -5,14 +5,11 @@
 
 use image::RgbImage;
 
+use crate::analysis::calibration::{Calibration, MirrorImage, mirrored_neutral};
 use crate::landmarks::{FaceLandmarker, LandmarkError};
-use crate::symmetry::flow::NeutralImage;
 use crate::symmetry::movements::movement;
-use crate::symmetry::score::{
-    MovementScore, Neutral, NeutralError, calibrate_mirrored, check_against_mirror, score_frame,
-    score_frame_with_flow, score_mirrored,
-};
-use crate::symmetry::{FaceFrame, FrameFlag, Side};
+use crate::symmetry::score::{MovementScore, NeutralError};
+use crate::symmetry::{FaceFrame, FrameFlag, FrameScore, Method, NeutralFace, Side};
 
 use super::deform::{SYNTHETIC_MOVEMENTS, apply_movement};
 
@@ -32,7 +29,7 @@ pub struct KnownMovement {
     /// Skin-motion scores of the other core movements on the same frame: cross-talk, which
     /// should read as no movement.
     pub others: Vec<MovementScore>,
-    /// The skin-motion score after the mirror check (`check_against_mirror`, as `facesym
+    /// The skin-motion score after the mirror check ([`Calibration::check`], as `facesym
     /// score` and `analyze` make it): the same as `flow` but for its `mirror_difference`, and
     /// without a ratio when the frame's mirror image reads it differently. `None` when the
     /// neutral's or the frame's mirror image could not be scored.
@@ -65,10 +62,9 @@ pub fn known_movements(
 ) -> Result<Vec<KnownMovement>, ValidationError> {
     let faces = landmarker.faces(image)?;
     let landmarks = &faces.first().ok_or(ValidationError::NoFace)?.landmarks;
-    let neutral = Neutral::from_landmarks(landmarks)?;
+    let direct = NeutralFace::calibrate(image, landmarks)?;
     let frame = FaceFrame::fit(landmarks).map_err(ValidationError::Flagged)?;
-    let neutral_image = NeutralImage::new(image, &frame);
-    let mirrored_neutral = calibrate_mirrored(landmarker, image)?;
+    let calibration = Calibration { direct, mirrored: mirrored_neutral(landmarker, image)? };
     let mut out = Vec::new();
     for (id, synthetic) in SYNTHETIC_MOVEMENTS {
         let Some(definition) = movement(id) else {
@@ -82,7 +78,7 @@ pub fn known_movements(
             let found = landmarker.faces(&warped)?;
             let warped_landmarks = &found.first().ok_or(ValidationError::NoFace)?.landmarks;
             // This movement's score and the others'.
-            let split = |score: crate::symmetry::FrameScore| {
+            let split = |score: FrameScore| {
                 if let Some(flag) = score.flags.first() {
                     return Err(ValidationError::Flagged(flag.clone()));
                 }
@@ -91,17 +87,15 @@ pub fn known_movements(
                 let this = this.into_iter().next().ok_or(ValidationError::NoFace)?;
                 Ok((this, others))
             };
-            let (mesh, _) = split(score_frame(&neutral, warped_landmarks))?;
-            let direct = score_frame_with_flow(&neutral, &neutral_image, &warped, warped_landmarks);
-            let mirror = match &mirrored_neutral {
-                Some(mirrored) => score_mirrored(landmarker, mirrored, &warped)?,
-                None => None,
-            };
-            let checked = mirror.filter(|mirror| mirror.flags.is_empty()).and_then(|mirror| {
-                let mut checked = direct.clone();
-                check_against_mirror(&mut checked, &mirror);
-                checked.movements.into_iter().find(|m| m.movement == id)
-            });
+            let neutral = &calibration.direct;
+            let (mesh, _) = split(neutral.score(Method::MeshOnly, &warped, warped_landmarks))?;
+            let direct = neutral.score(Method::SkinMotion, &warped, warped_landmarks);
+            let mut checked = direct.clone();
+            let mirror = MirrorImage::Find(landmarker);
+            let checked = calibration
+                .check(Method::SkinMotion, &mut checked, &warped, mirror)?
+                .then(|| checked.movements.into_iter().find(|m| m.movement == id))
+                .flatten();
             let (flow, others) = split(direct)?;
             out.push(KnownMovement {
                 movement: id,

@@ -6,7 +6,8 @@ use std::time::Instant;
 
 use eframe::egui::{self, Color32, RichText};
 
-use super::{Counting, LiveApp, LiveEvent, SourceKind, View, movement_row, ratio_colour};
+use super::{LiveApp, SourceKind, View, movement_row, ratio_colour};
+use crate::analysis::{Counting, LiveEvent};
 use crate::session::Store;
 use crate::session::calibration::CALIBRATION_S;
 use crate::session::guide::{Action, GuideSettings, GuidedSession, Phase};

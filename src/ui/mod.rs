@@ -2,13 +2,13 @@
 //! left/right bar pair and symmetry ratio for each of the six movements.
 //!
 //! The UI only reads published results: it takes the newest [`Analysis`] from the pipeline
-//! when there is one and never waits for it; the analysis thread wakes it.
+//! when there is one and never waits for it; the analysis thread wakes it. Opening a source
+//! (models, camera, video) happens on the pipeline's own thread, its progress shown here.
 
-mod analysis;
 mod guided;
 mod history;
 
-pub use analysis::{Counting, LiveAnalyzer, LiveControl, LiveEvent, LiveResult};
+pub use crate::pipeline::SourceKind;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -19,13 +19,11 @@ use std::time::Duration;
 use eframe::egui;
 use egui::{Color32, ColorImage, TextureHandle, TextureOptions};
 
-use crate::capture::{
-    CameraChoice, CameraRequest, CameraSource, CaptureError, DemoSource, FrameSource,
-    ImageFolderSource, VideoFileSource, list_cameras,
-};
-use crate::landmarks::{FaceLandmarker, ModelPaths, Tracker, TrackerOptions};
+use crate::analysis::{LiveControl, LiveEvent, LiveResult};
+use crate::capture::{CameraChoice, CameraRequest, CaptureError, list_cameras};
+use crate::landmarks::ModelPaths;
 use crate::overlay::contours;
-use crate::pipeline::{Analysis, Pacing, Pipeline, SourceState};
+use crate::pipeline::{Analysis, LiveRequest, Pacing, Pipeline, SourceState};
 use crate::session::Store;
 use crate::symmetry::score::plus_minus;
 use crate::symmetry::{CORE_MOVEMENTS, Movement, MovementScore, ScoreStatus, Side};
@@ -76,19 +74,6 @@ pub struct LiveStart {
     pub data: PathBuf,
 }
 
-/// Which frame source the person chose.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SourceKind {
-    /// The first camera.
-    Camera,
-    /// The built-in demo face.
-    Demo,
-    /// A video file.
-    Video,
-    /// A folder of images.
-    Folder,
-}
-
 /// The app's state.
 pub struct LiveApp {
     models: ModelPaths,
@@ -114,6 +99,8 @@ pub struct LiveApp {
     camera: CameraRequest,
     cameras: Vec<String>,
     status: String,
+    /// The running source's state when the status line last followed it.
+    source_state: Option<SourceState>,
     /// (UI time in seconds, capture-to-result latency in ms) of the results shown recently.
     recent: VecDeque<(f64, f64)>,
     /// A result handed in from outside the pipeline, shown on the next frame.
@@ -146,6 +133,7 @@ impl LiveApp {
             path_input: String::new(),
             camera: CameraRequest::default(),
             cameras: Vec::new(),
+            source_state: None,
             status: "Choose a source and press Start: your camera, the demo, or a video.".into(),
             recent: VecDeque::new(),
             injected: None,
@@ -163,53 +151,38 @@ impl LiveApp {
         self.history = history::HistoryState::default();
     }
 
-    /// Starts the chosen source (stopping any running one).
+    /// Starts the chosen source (stopping any running one). The models are loaded and the
+    /// source opened on the pipeline's `capture` thread; the status line follows its steps.
     pub fn start(&mut self, kind: SourceKind, ctx: &egui::Context) {
         self.source_kind = kind;
         self.pipeline = None;
         self.shown = None;
-        match self.open_source(kind) {
-            Ok((source, landmarker)) => {
-                self.status = format!("Showing {}", source.describe());
-                let tracker = Tracker::with_landmarker(landmarker, TrackerOptions::default());
-                let (events, received) = mpsc::channel();
-                self.events = Some(received);
-                self.calibrating = false;
-                let analyzer = LiveAnalyzer::new(tracker, Arc::clone(&self.control), events);
-                match Pipeline::start(source, analyzer, Pacing::RealTime) {
-                    Ok(pipeline) => {
-                        let repaint = ctx.clone();
-                        pipeline.set_waker(move || repaint.request_repaint());
-                        self.pipeline = Some(pipeline);
-                    }
-                    Err(err) => self.status = format!("Cannot start: {err}"),
-                }
+        let (events, received) = mpsc::channel();
+        self.events = Some(received);
+        self.calibrating = false;
+        let request = LiveRequest {
+            kind,
+            path: PathBuf::from(self.path_input.trim()),
+            camera: self.camera.clone(),
+            models: self.models.clone(),
+        };
+        let control = Arc::clone(&self.control);
+        let open = move |step: &dyn Fn(&str)| request.open(control, events, step);
+        self.source_state = None;
+        match Pipeline::launch(open, Pacing::RealTime) {
+            Ok(pipeline) => {
+                let repaint = ctx.clone();
+                pipeline.set_waker(move || repaint.request_repaint());
+                self.status = "Starting…".into();
+                self.pipeline = Some(pipeline);
             }
-            Err(message) => self.status = message,
+            Err(err) => self.status = format!("Cannot start: {err}"),
         }
     }
 
-    fn open_source(
-        &self,
-        kind: SourceKind,
-    ) -> Result<(Box<dyn FrameSource>, FaceLandmarker), String> {
-        let mut landmarker = FaceLandmarker::new(&self.models)
-            .map_err(|e| format!("Cannot load the face models: {e}"))?;
-        let path = PathBuf::from(self.path_input.trim());
-        let source: Box<dyn FrameSource> = match kind {
-            SourceKind::Camera => {
-                Box::new(CameraSource::open(self.camera.clone()).map_err(|e| e.to_string())?)
-            }
-            SourceKind::Demo => Box::new(
-                DemoSource::new(&mut landmarker)
-                    .map_err(|e| format!("Cannot start the demo: {e}"))?,
-            ),
-            SourceKind::Video => Box::new(VideoFileSource::open(&path).map_err(|e| e.to_string())?),
-            SourceKind::Folder => {
-                Box::new(ImageFolderSource::open(&path, Some(30.0)).map_err(|e| e.to_string())?)
-            }
-        };
-        Ok((source, landmarker))
+    /// Whether a source is being opened (models loading, camera starting).
+    pub fn opening(&self) -> bool {
+        self.pipeline.as_ref().is_some_and(|p| matches!(p.source_state(), SourceState::Opening(_)))
     }
 
     /// Hands in an analysed frame to show on the next UI frame, as the pipeline would (tests
@@ -254,13 +227,24 @@ impl LiveApp {
     /// `now` is the UI time in seconds.
     pub fn poll(&mut self, now: f64) {
         if let Some(pipeline) = &self.pipeline {
-            match pipeline.source_state() {
-                SourceState::Ended if pipeline.is_finished() => {
-                    self.status = "The video ended.".into()
+            // The status line follows the source's changes only, so that other news said
+            // there (cameras found) stays until the source has news of its own.
+            let state = pipeline.source_state();
+            let ended = state == SourceState::Ended && pipeline.is_finished();
+            if self.source_state.as_ref() != Some(&state) && (state != SourceState::Ended || ended)
+            {
+                match &state {
+                    SourceState::Ended => self.status = "The video ended.".into(),
+                    SourceState::Failed(why) | SourceState::Opening(why) => {
+                        self.status = why.clone()
+                    }
+                    SourceState::Reconnecting(why) => self.status = format!("{why}; retrying…"),
+                    SourceState::Running => {
+                        let what = pipeline.source_description().unwrap_or_default();
+                        self.status = format!("Showing {what}");
+                    }
                 }
-                SourceState::Failed(why) => self.status = why,
-                SourceState::Reconnecting(why) => self.status = format!("{why}; retrying…"),
-                _ => {}
+                self.source_state = Some(state);
             }
         }
         let mut events = Vec::new();
@@ -388,7 +372,12 @@ impl LiveApp {
         if self.source_kind == SourceKind::Camera {
             ui.horizontal(|ui| self.camera_ui(ui));
         }
-        ui.label(&self.status);
+        ui.horizontal(|ui| {
+            if self.opening() {
+                ui.spinner();
+            }
+            ui.label(&self.status);
+        });
     }
 
     /// Which camera, at what size and rate; the list is read when asked ("Find cameras").

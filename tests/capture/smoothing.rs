@@ -1,7 +1,7 @@
+use facesym::analysis::smoothing::LandmarkSmoother;
 use facesym::capture::{FrameSource, VideoFileSource};
 use facesym::io::read_rgb;
 use facesym::landmarks::{Landmarks, Tracker, TrackerOptions};
-use facesym::pipeline::smoothing::LandmarkSmoother;
 use image::RgbImage;
 
 use crate::common::{self, face_image, make_video, scratch};

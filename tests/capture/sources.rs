@@ -1,4 +1,5 @@
-use facesym::capture::{CaptureError, DemoSource, FrameSource, ImageFolderSource, VideoFileSource};
+use facesym::capture::{CaptureError, FrameSource, ImageFolderSource, VideoFileSource};
+use facesym::synthetic::demo::DemoSource;
 
 use crate::common::{self, make_video, pattern_frames, scratch};
 

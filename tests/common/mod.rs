@@ -6,8 +6,13 @@ use facesym::landmarks::{FaceLandmarker, ModelPaths};
 use serde::Deserialize;
 
 /// The repository's models folder.
+pub fn models_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("models")
+}
+
+/// The models in the repository's models folder.
 pub fn models() -> ModelPaths {
-    ModelPaths::in_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models"))
+    ModelPaths::in_dir(&models_dir())
 }
 
 /// A loaded landmarker as the app uses it (detector, face mesh, iris model's lids).
@@ -153,7 +158,7 @@ pub fn pattern_frames(count: usize, width: u32, height: u32) -> Vec<image::RgbIm
 /// The facesym binary, with the test models, ready for `args`.
 pub fn facesym(args: &[&str]) -> std::process::Command {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_facesym"));
-    command.arg("--models").arg(models().detector.parent().unwrap()).args(args);
+    command.arg("--models").arg(models_dir()).args(args);
     command
 }
 

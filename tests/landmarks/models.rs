@@ -2,7 +2,7 @@
 
 use facesym::landmarks::{FaceLandmarker, LandmarkError, ModelPaths};
 
-use crate::common::{models, scratch};
+use crate::common::{models_dir, scratch};
 
 #[test]
 fn missing_model_names_the_path() {
@@ -20,9 +20,13 @@ fn missing_model_names_the_path() {
 #[test]
 fn missing_iris_model_names_the_path() {
     let dir = scratch("missing_iris_model");
-    let good = models();
-    std::fs::copy(&good.detector, dir.join("face_detection_short_range.onnx")).unwrap();
-    std::fs::copy(&good.face_mesh, dir.join("face_landmark.onnx")).unwrap();
+    let good = models_dir();
+    std::fs::copy(
+        good.join("face_detection_short_range.onnx"),
+        dir.join("face_detection_short_range.onnx"),
+    )
+    .unwrap();
+    std::fs::copy(good.join("face_landmark.onnx"), dir.join("face_landmark.onnx")).unwrap();
     let Err(err) = FaceLandmarker::new(&ModelPaths::in_dir(&dir)) else {
         panic!("loaded without the iris model")
     };
@@ -34,9 +38,13 @@ fn missing_iris_model_names_the_path() {
 #[test]
 fn corrupt_model_names_the_path() {
     let dir = scratch("corrupt_model");
-    let good = models();
-    std::fs::copy(&good.detector, dir.join("face_detection_short_range.onnx")).unwrap();
-    let bytes = std::fs::read(&good.face_mesh).unwrap();
+    let good = models_dir();
+    std::fs::copy(
+        good.join("face_detection_short_range.onnx"),
+        dir.join("face_detection_short_range.onnx"),
+    )
+    .unwrap();
+    let bytes = std::fs::read(good.join("face_landmark.onnx")).unwrap();
     std::fs::write(dir.join("face_landmark.onnx"), &bytes[..bytes.len() / 2]).unwrap();
     let Err(err) = FaceLandmarker::new(&ModelPaths::in_dir(&dir)) else {
         panic!("loaded half a model")
@@ -49,9 +57,10 @@ fn corrupt_model_names_the_path() {
 #[test]
 fn wrong_model_is_rejected() {
     let dir = scratch("wrong_model");
-    let good = models();
-    std::fs::copy(&good.face_mesh, dir.join("face_detection_short_range.onnx")).unwrap();
-    std::fs::copy(&good.face_mesh, dir.join("face_landmark.onnx")).unwrap();
+    let good = models_dir();
+    std::fs::copy(good.join("face_landmark.onnx"), dir.join("face_detection_short_range.onnx"))
+        .unwrap();
+    std::fs::copy(good.join("face_landmark.onnx"), dir.join("face_landmark.onnx")).unwrap();
     let Err(err) = FaceLandmarker::new(&ModelPaths::in_dir(&dir)) else {
         panic!("accepted the wrong model")
     };

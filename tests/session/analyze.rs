@@ -456,13 +456,13 @@ fn six_movements_puckers_counted_and_scored() {
 /// every frame and only the mirror check caught it.)
 #[test]
 fn a_reading_that_disagrees_with_its_mirror_image_is_not_counted() {
+    use facesym::analysis::RecordingAnalyzer;
     use facesym::landmarks::{Tracker, TrackerOptions};
-    use facesym::session::RecordingAnalyzer;
     use facesym::symmetry::ScoreStatus;
 
     let mut tracker = Tracker::new(&common::models(), TrackerOptions::default()).unwrap();
     let hopper = read_rgb(&face_image("grace_hopper.png")).unwrap();
-    let neutral = RecordingAnalyzer::neutral_from_image(&mut tracker, &hopper).unwrap();
+    let neutral = RecordingAnalyzer::calibrate_from_image(&mut tracker, &hopper).unwrap();
     let mut analyzer = RecordingAnalyzer::new(tracker, Some(neutral));
     assert!(analyzer.neutral_warnings().is_empty(), "{:?}", analyzer.neutral_warnings());
     let obama = read_rgb(&face_image("obama.png")).unwrap();
@@ -496,8 +496,8 @@ fn a_reading_that_disagrees_with_its_mirror_image_is_not_counted() {
 /// the batch size; the neutral face is found inside a batch after frames with no face.
 #[test]
 fn batches_give_the_results_of_one_frame_at_a_time() {
+    use facesym::analysis::RecordingAnalyzer;
     use facesym::landmarks::{Tracker, TrackerOptions};
-    use facesym::session::RecordingAnalyzer;
 
     let face = read_rgb(&face_image("grace_hopper.png")).unwrap();
     let landmarks = common::landmarker().faces(&face).unwrap().remove(0).landmarks;

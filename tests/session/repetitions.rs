@@ -3,9 +3,10 @@
 //! strength, hold and pause, the other side at half strength, the head drifting and the
 //! strength jittering.
 
+use facesym::analysis::RecordingAnalyzer;
 use facesym::io::read_rgb;
 use facesym::landmarks::{Tracker, TrackerOptions};
-use facesym::session::{RecordingAnalyzer, Repetition};
+use facesym::session::Repetition;
 use facesym::symmetry::{FaceFrame, Side};
 use facesym::synthetic::exercise::{ExerciseRecording, varied_repetitions};
 

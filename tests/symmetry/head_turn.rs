@@ -4,9 +4,10 @@
 
 use facesym::io::read_rgb;
 use facesym::landmarks::{FaceLandmarker, Landmarks};
+use facesym::symmetry::NeutralFace;
 use facesym::symmetry::flow::NeutralImage;
 use facesym::symmetry::movements::movement;
-use facesym::symmetry::score::{calibrate, score_frame_with_flow};
+use facesym::symmetry::score::score_frame_with_flow;
 use facesym::symmetry::{FaceFrame, FrameFlag, FrameScore, Neutral, ScoreStatus};
 use facesym::synthetic::deform::turn_head;
 use image::RgbImage;
@@ -19,7 +20,8 @@ pub(super) type Calibration = (RgbImage, Landmarks, Neutral, NeutralImage);
 /// `image` calibrated as the neutral face.
 pub(super) fn calibrated_on(landmarker: &mut FaceLandmarker, image: RgbImage) -> Calibration {
     let landmarks = landmarker.faces(&image).expect("model runs").remove(0).landmarks;
-    let (neutral, neutral_image) = calibrate(&image, &landmarks).expect("calibrates");
+    let NeutralFace { neutral, image: neutral_image } =
+        NeutralFace::calibrate(&image, &landmarks).expect("calibrates");
     (image, landmarks, neutral, neutral_image)
 }
 

@@ -449,8 +449,8 @@ mod tests {
         {
             let expected_ops =
                 expected_ops + if simd::pointwise_is_fast() { pointwise_ops } else { 0 };
-            let bytes =
-                std::fs::read(crate::landmarks::ModelPaths::default_dir().join(file)).unwrap();
+            let models = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+            let bytes = std::fs::read(models.join(file)).unwrap();
             let mut decluttered = tract_onnx::onnx()
                 .model_for_read(&mut &bytes[..])
                 .unwrap()

@@ -10,17 +10,14 @@ use std::time::Instant;
 
 use image::RgbImage;
 
+use super::Analyzer;
+use super::calibration::{Calibration, MirrorImage, mirrored_neutral};
+use super::smoothing::LandmarkSmoother;
 use crate::frame::Frame;
 use crate::landmarks::{Face, Landmarks, Tracker, largest_face};
-use crate::pipeline::Analyzer;
-use crate::pipeline::smoothing::LandmarkSmoother;
 use crate::session::calibration::{Stillness, StillnessCheck};
 use crate::session::repetitions::{Repetition, RepetitionCounter, Sample};
-use crate::symmetry::flow::NeutralImage;
-use crate::symmetry::score::{
-    calibrate, calibrate_mirrored, check_against_mirror, score_frame_with_flow, score_mirrored,
-};
-use crate::symmetry::{FrameScore, Movement, MovementScore, Neutral, ScoreStatus};
+use crate::symmetry::{FrameScore, Method, Movement, MovementScore, NeutralFace, ScoreStatus};
 
 /// Mean brightness (0–255) of the face below which the picture is too dark to measure well.
 /// Below about a fifth of full scale a webcam's noise is a large part of the skin's texture,
@@ -101,12 +98,11 @@ pub enum LiveEvent {
     Repetition(Repetition),
 }
 
-/// A calibration under way: the provisional neutral (and its mirror image, `None` when the
-/// face could not be measured there) and the stillness test since it.
+/// A calibration under way: the provisional neutral and its mirror image, and the stillness
+/// test since it.
 struct CalibrationRun {
     started: Instant,
-    neutral: (Neutral, NeutralImage),
-    mirrored: Option<(Neutral, NeutralImage)>,
+    calibration: Calibration,
     check: StillnessCheck,
 }
 
@@ -121,12 +117,11 @@ struct PeakFrame {
 /// The live analyzer: tracker, neutral face, scoring.
 pub struct LiveAnalyzer {
     tracker: Tracker,
-    neutral: Option<(Neutral, NeutralImage)>,
-    /// The neutral's mirror image, for checking each repetition at its peak.
-    mirrored_neutral: Option<(Neutral, NeutralImage)>,
+    /// The neutral face and its mirror image (for checking each repetition at its peak).
+    calibration: Option<Calibration>,
     control: Arc<LiveControl>,
     events: Sender<LiveEvent>,
-    calibration: Option<CalibrationRun>,
+    calibrating: Option<CalibrationRun>,
     /// A calibration was asked for and waits for the face to be followed long enough.
     calibration_wanted: bool,
     /// Frames in a row with a face.
@@ -143,11 +138,10 @@ impl LiveAnalyzer {
     pub fn new(tracker: Tracker, control: Arc<LiveControl>, events: Sender<LiveEvent>) -> Self {
         Self {
             tracker,
-            neutral: None,
-            mirrored_neutral: None,
+            calibration: None,
             control,
             events,
-            calibration: None,
+            calibrating: None,
             calibration_wanted: false,
             faces_in_a_row: 0,
             counter: None,
@@ -166,47 +160,43 @@ impl LiveAnalyzer {
     /// provisional neutral, shown while the person holds still, and the fraction of the still
     /// window done (`None` once the calibration has ended either way).
     fn calibrate_step(&mut self, frame: &Frame, face: &Face) -> (Option<FrameScore>, Option<f64>) {
-        let Some(run) = &mut self.calibration else {
+        let Some(run) = &mut self.calibrating else {
             if self.faces_in_a_row < SETTLE_FRAMES {
                 return (None, Some(0.0));
             }
             self.calibration_wanted = false;
-            match calibrate(&frame.image, &face.landmarks) {
-                Ok(neutral) => {
-                    self.calibration = Some(CalibrationRun {
+            match NeutralFace::calibrate(&frame.image, &face.landmarks) {
+                Ok(direct) => {
+                    let mirrored =
+                        mirrored_neutral(self.tracker.landmarker(), &frame.image).ok().flatten();
+                    self.calibrating = Some(CalibrationRun {
                         started: frame.captured_at,
-                        neutral,
-                        mirrored: calibrate_mirrored(self.tracker.landmarker(), &frame.image)
-                            .ok()
-                            .flatten(),
+                        calibration: Calibration { direct, mirrored },
                         check: StillnessCheck::new(0.0),
                     });
                     return (None, Some(0.0));
                 }
-                Err(flags) => {
-                    let why = flags.iter().map(ToString::to_string).collect::<Vec<_>>();
-                    self.tell(LiveEvent::CalibrationFailed(why.join("; ")));
+                Err(err) => {
+                    self.tell(LiveEvent::CalibrationFailed(err.to_string()));
                     return (None, None);
                 }
             }
         };
-        let (neutral, image) = &run.neutral;
-        let score = score_frame_with_flow(neutral, image, &frame.image, &face.landmarks);
+        let score = run.calibration.direct.score(Method::SkinMotion, &frame.image, &face.landmarks);
         let t = frame.captured_at.duration_since(run.started).as_secs_f64();
         let progress = match run.check.push(t, &score) {
             Stillness::Holding(done) => Some(done),
             Stillness::Still => {
-                let run = self.calibration.take().expect("a calibration is under way");
-                let warnings = run.neutral.1.warnings();
-                self.neutral = Some(run.neutral);
-                self.mirrored_neutral = run.mirrored;
+                let run = self.calibrating.take().expect("a calibration is under way");
+                let warnings = run.calibration.direct.image.warnings();
+                self.calibration = Some(run.calibration);
                 self.counter = None;
                 self.peak = None;
                 self.tell(LiveEvent::Calibrated { warnings });
                 None
             }
             Stillness::Moved(why) => {
-                self.calibration = None;
+                self.calibrating = None;
                 self.tell(LiveEvent::CalibrationFailed(why));
                 None
             }
@@ -234,8 +224,8 @@ impl LiveAnalyzer {
         let sample = Sample::of(t, m);
         match counter.push(sample) {
             Some(mut rep) => {
-                if let (Some(peak), Some(mirrored)) = (self.peak.take(), &self.mirrored_neutral) {
-                    check_at_peak(&mut self.tracker, mirrored, peak, &mut rep);
+                if let (Some(peak), Some(calibration)) = (self.peak.take(), &self.calibration) {
+                    check_at_peak(&mut self.tracker, calibration, peak, &mut rep);
                 }
                 self.tell(LiveEvent::Repetition(rep));
             }
@@ -274,12 +264,12 @@ impl Analyzer for LiveAnalyzer {
             self.smoother.reset();
             self.faces_in_a_row = 0;
             let requested = self.control.calibrate.swap(false, Ordering::AcqRel);
-            if requested || self.calibration_wanted || self.calibration.is_some() {
-                (self.calibration, self.calibration_wanted) = (None, false);
+            if requested || self.calibration_wanted || self.calibrating.is_some() {
+                (self.calibrating, self.calibration_wanted) = (None, false);
                 self.tell(LiveEvent::CalibrationFailed("no face in view".into()));
             }
             result.warnings.push("no face in view".into());
-            result.calibrated = self.neutral.is_some();
+            result.calibrated = self.calibration.is_some();
             return result;
         };
         if let Some(warning) = lighting_warning(&frame.image, &face) {
@@ -288,17 +278,17 @@ impl Analyzer for LiveAnalyzer {
         self.faces_in_a_row += 1;
         // A new request starts the window afresh.
         if self.control.calibrate.swap(false, Ordering::AcqRel) {
-            (self.calibration, self.calibration_wanted) = (None, true);
+            (self.calibrating, self.calibration_wanted) = (None, true);
         }
-        if self.calibration.is_some() || self.calibration_wanted {
+        if self.calibrating.is_some() || self.calibration_wanted {
             (result.score, result.calibrating) = self.calibrate_step(frame, &face);
-        } else if let Some((neutral, image)) = &self.neutral {
-            let score = score_frame_with_flow(neutral, image, &frame.image, &face.landmarks);
+        } else if let Some(calibration) = &self.calibration {
+            let score = calibration.direct.score(Method::SkinMotion, &frame.image, &face.landmarks);
             result.warnings.extend(score.flags.iter().map(ToString::to_string));
             self.count(frame, &score);
             result.score = Some(score);
         }
-        result.calibrated = self.neutral.is_some();
+        result.calibrated = self.calibration.is_some();
         // Scores use the raw landmarks; the display gets them smoothed (see `smoothing`).
         result.landmarks = Some(self.smoother.smooth(&face.landmarks, dt));
         result.analysis_ms = start.elapsed().as_secs_f64() * 1000.0;
@@ -314,16 +304,15 @@ impl Analyzer for LiveAnalyzer {
 /// nothing.
 fn check_at_peak(
     tracker: &mut Tracker,
-    mirrored: &(Neutral, NeutralImage),
+    calibration: &Calibration,
     peak: PeakFrame,
     rep: &mut Repetition,
 ) {
-    let Some(mirrored) = score_mirrored(tracker.landmarker(), mirrored, &peak.image).ok().flatten()
-    else {
-        return;
-    };
     let mut direct = FrameScore { pose: None, flags: Vec::new(), movements: vec![peak.score] };
-    check_against_mirror(&mut direct, &mirrored);
+    let mirror = MirrorImage::Find(tracker.landmarker());
+    if !calibration.check(Method::SkinMotion, &mut direct, &peak.image, mirror).unwrap_or(false) {
+        return;
+    }
     let m = &direct.movements[0];
     if m.mirror_difference.is_some() {
         let disputed = m.status == ScoreStatus::MirrorDisagrees;

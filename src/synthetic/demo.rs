@@ -4,11 +4,11 @@
 
 use image::RgbImage;
 
-use super::{CaptureError, FrameSource};
+use super::deform::{SYNTHETIC_MOVEMENTS, apply_movement};
+use crate::capture::{CaptureError, FrameSource};
 use crate::frame::Frame;
 use crate::landmarks::{FaceLandmarker, LandmarkError, Landmarks};
 use crate::symmetry::FaceFrame;
-use crate::synthetic::deform::{SYNTHETIC_MOVEMENTS, apply_movement};
 
 /// The demo face, PNG.
 const FACE_PNG: &[u8] = include_bytes!("../../tests/data/faces/grace_hopper.png");

@@ -1,0 +1,157 @@
+//! What `facesym analyze` says of a whole recording: per movement its repetitions, their
+//! median ratio and the weaker side, and how many frames and readings were not scored and why.
+
+use std::fmt;
+
+use super::recording::FrameResult;
+use crate::session::history::median;
+use crate::session::repetitions::Repetition;
+use crate::symmetry::score::plus_minus;
+use crate::symmetry::{CORE_MOVEMENTS, ScoreStatus, Side};
+
+/// Tallies over a recording, fed frame by frame.
+#[derive(Clone, Debug)]
+pub struct RecordingSummary {
+    /// Frames analysed.
+    pub frames: u64,
+    /// Every repetition counted, in the order they ended.
+    pub repetitions: Vec<Repetition>,
+    /// Frames not scored, by kind of reason, in the order first seen.
+    not_scored: Vec<(&'static str, u64)>,
+    /// Readings left out per movement: the frame's mirror image read them differently.
+    disagreed: Vec<(&'static str, u64)>,
+    /// Readings not measured per movement: the skin not followed on both sides.
+    unfollowed: Vec<(&'static str, u64)>,
+}
+
+impl Default for RecordingSummary {
+    fn default() -> Self {
+        let per_movement: Vec<(&'static str, u64)> =
+            CORE_MOVEMENTS.iter().map(|m| (m.id, 0)).collect();
+        Self {
+            frames: 0,
+            repetitions: Vec::new(),
+            not_scored: Vec::new(),
+            disagreed: per_movement.clone(),
+            unfollowed: per_movement,
+        }
+    }
+}
+
+impl RecordingSummary {
+    /// Counts one frame's result (its repetitions are added with [`Self::add_repetitions`]).
+    pub fn add_frame(&mut self, result: &FrameResult) {
+        self.frames += 1;
+        if let Some(flag) = result.score.as_ref().and_then(|s| s.flags.first()) {
+            match self.not_scored.iter_mut().find(|(kind, _)| *kind == flag.kind()) {
+                Some((_, n)) => *n += 1,
+                None => self.not_scored.push((flag.kind(), 1)),
+            }
+        }
+        for m in result.score.iter().flat_map(|s| &s.movements) {
+            let counts = match m.status {
+                ScoreStatus::MirrorDisagrees => &mut self.disagreed,
+                ScoreStatus::NotFollowed => &mut self.unfollowed,
+                _ => continue,
+            };
+            if let Some((_, n)) = counts.iter_mut().find(|(id, _)| *id == m.movement) {
+                *n += 1;
+            }
+        }
+    }
+
+    /// Adds repetitions that ended.
+    pub fn add_repetitions(&mut self, repetitions: impl IntoIterator<Item = Repetition>) {
+        self.repetitions.extend(repetitions);
+    }
+}
+
+/// Per movement: repetitions, their ratios' median with the typical repetition's uncertainty,
+/// and the weaker side; then how many frames were not scored, by kind of reason, how many of
+/// each movement's readings were left out, and the provisional movements' caveats.
+impl fmt::Display for RecordingSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{} frames analysed", self.frames)?;
+        writeln!(
+            f,
+            "{:<14} {:>5} {:>13} {:>12}",
+            "movement", "reps", "median ratio", "weaker side"
+        )?;
+        // "smile: 1 of 3 repetitions without a ratio: …", written after the table.
+        let mut unsure = Vec::new();
+        for m in CORE_MOVEMENTS {
+            let reps: Vec<_> = self.repetitions.iter().filter(|r| r.movement == m.id).collect();
+            let unsure_here = reps.iter().filter(|r| r.is_unsure()).count();
+            if unsure_here > 0 {
+                unsure.push(format!(
+                    "{}: {unsure_here} of {} repetitions without a ratio: most of their frames \
+                     read differently in the mirror image",
+                    m.id,
+                    reps.len()
+                ));
+            }
+            let within =
+                plus_minus(median(reps.iter().filter_map(|r| r.ratio.and(r.ratio_uncertainty))));
+            let median = median(reps.iter().filter_map(|r| r.ratio))
+                .map_or("–".to_string(), |r| format!("{r:.2}{within}"));
+            let left = reps.iter().filter(|r| r.weaker == Some(Side::Left)).count();
+            let right = reps.iter().filter(|r| r.weaker == Some(Side::Right)).count();
+            let weaker = match (left, right) {
+                (0, 0) => "–".to_string(),
+                (l, r) if l > r => format!("left ({l} of {})", l + r),
+                (l, r) => format!("right ({r} of {})", l + r),
+            };
+            let provisional = m.caveat().map_or("", |_| " *");
+            writeln!(
+                f,
+                "{:<14} {:>5} {:>13} {:>12}{provisional}",
+                m.id,
+                reps.len(),
+                median,
+                weaker
+            )?;
+        }
+        if !self.not_scored.is_empty() {
+            let counts: Vec<String> =
+                self.not_scored.iter().map(|(kind, n)| format!("{n} ({kind})")).collect();
+            writeln!(f, "frames not scored: {}", counts.join(", "))?;
+        }
+        let counts = |counts: &[(&str, u64)]| -> Vec<String> {
+            counts.iter().filter(|(_, n)| *n > 0).map(|(id, n)| format!("{id} {n}")).collect()
+        };
+        let disagreed = counts(&self.disagreed);
+        if !disagreed.is_empty() {
+            writeln!(
+                f,
+                "readings left out, the frame's mirror image reading them differently: {}",
+                disagreed.join(", ")
+            )?;
+        }
+        let unfollowed = counts(&self.unfollowed);
+        if !unfollowed.is_empty() {
+            writeln!(
+                f,
+                "readings not measured, the skin there not followed on both sides: {}",
+                unfollowed.join(", ")
+            )?;
+        }
+        for line in unsure {
+            writeln!(f, "{line}")?;
+        }
+        write!(f, "{}", Caveats)
+    }
+}
+
+/// One line for each movement whose score is only provisional, saying why.
+pub struct Caveats;
+
+impl fmt::Display for Caveats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for m in CORE_MOVEMENTS {
+            if let Some(why) = m.caveat() {
+                writeln!(f, "note: * {} is {why} (docs/validation.md)", m.id)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,83 @@
+//! `facesym sessions`, `facesym report` and `facesym cameras`: the record and the machine.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+
+use facesym::capture::{CaptureError, list_cameras};
+use facesym::session::Store;
+
+use crate::cli::SessionsAction;
+
+/// The record in `dir`, which must exist: reading it never creates an empty one.
+fn open_record(dir: &Path) -> Result<Store> {
+    if !dir.join(facesym::session::store::DATABASE_FILE).is_file() {
+        bail!(
+            "no sessions recorded yet in {} (record one with `facesym analyze --record`)",
+            dir.display()
+        );
+    }
+    Ok(Store::open(dir)?)
+}
+
+/// `facesym sessions list|export`.
+pub fn sessions(dir: &Path, action: SessionsAction) -> Result<ExitCode> {
+    let store = open_record(dir)?;
+    match action {
+        SessionsAction::List => {
+            println!("{:>4}  {:<20}  {:>5}  source", "id", "started (UTC)", "reps");
+            for s in store.sessions()? {
+                println!(
+                    "{:>4}  {:<20}  {:>5}  {}",
+                    s.id,
+                    facesym::session::store::format_utc(s.started_unix),
+                    s.repetitions,
+                    s.source
+                );
+            }
+        }
+        SessionsAction::Export { format, session, out } => {
+            if let Some(id) = session
+                && !store.has_session(id)?
+            {
+                bail!("there is no session {id} (see `facesym sessions list`)");
+            }
+            let reps = store.repetitions(session)?;
+            let text = if format == "json" {
+                serde_json::to_string_pretty(&reps)? + "\n"
+            } else {
+                facesym::session::store::repetitions_csv(&reps)
+            };
+            match out {
+                Some(path) => facesym::session::store::write_private(&path, text.as_bytes())
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => print!("{text}"),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `facesym report`: the page is made in full before the file is created, so a failure leaves
+/// no file behind.
+pub fn report(dir: &Path, session: i64, out: &Path) -> Result<ExitCode> {
+    let store = open_record(dir)?;
+    let html = facesym::session::report::render_report(&store, session)?;
+    facesym::session::store::write_private(out, html.as_bytes())
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    println!("Wrote the report of session {session} to {}", out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `facesym cameras`: one line per camera, with the number `--camera` takes.
+pub fn cameras() -> Result<ExitCode> {
+    let names = list_cameras()?;
+    if names.is_empty() {
+        bail!(CaptureError::NoCamera);
+    }
+    for (i, name) in names.iter().enumerate() {
+        println!("{i}: {name}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

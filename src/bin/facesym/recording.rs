@@ -1,0 +1,192 @@
+//! `facesym analyze` and `facesym bench`: recordings, measured frame by frame or timed stage
+//! by stage.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+
+use facesym::analysis::{RecordingAnalyzer, RecordingSummary};
+use facesym::bench;
+use facesym::capture::{FrameSource, ImageFolderSource, VideoFileSource};
+use facesym::landmarks::{EyeModel, FaceLandmarker, ModelPaths, Tracker, TrackerOptions};
+use facesym::session::frames_out::{Format, FramesWriter};
+use facesym::session::{Repetition, Store};
+
+use crate::read_rgb;
+
+/// `facesym bench`: the frames are got into memory first (the `decode` stage), then every
+/// other stage is timed on them (see `facesym::bench`).
+pub fn bench_command(
+    models: &ModelPaths,
+    input: &Path,
+    count: usize,
+    json: bool,
+    save_to: Option<&Path>,
+) -> Result<ExitCode> {
+    if count == 0 {
+        bail!("--frames must be at least 1");
+    }
+    let metadata =
+        std::fs::metadata(input).with_context(|| format!("cannot open {}", input.display()))?;
+    // A PNG or JPEG (known by its first bytes, as images are read) is a still image; any
+    // other file goes to ffmpeg as a video.
+    let still = !metadata.is_dir()
+        && image::ImageReader::open(input)
+            .and_then(|reader| reader.with_guessed_format())
+            .is_ok_and(|reader| {
+                matches!(reader.format(), Some(image::ImageFormat::Png | image::ImageFormat::Jpeg))
+            });
+    let (decoded, what) = if metadata.is_dir() {
+        let mut folder = ImageFolderSource::open(input, None)?;
+        (bench::decode_source(&mut folder, count)?, format!("images of {}", input.display()))
+    } else if still {
+        let decoded = bench::synthetic(&read_rgb(input)?, count);
+        (decoded, format!("synthetic frames made by moving and rolling {}", input.display()))
+    } else {
+        // The source (and its ffmpeg) is dropped here, before anything is timed.
+        let mut video = VideoFileSource::open(input)?;
+        (bench::decode_source(&mut video, count)?, format!("frames of {}", input.display()))
+    };
+    if decoded.frames.is_empty() {
+        bail!("no frames in {}", input.display());
+    }
+    if let Some(dir) = save_to {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create folder {}", dir.display()))?;
+        for (i, frame) in decoded.frames.iter().enumerate() {
+            let out = dir.join(format!("frame_{i:05}.png"));
+            frame.save(&out).with_context(|| format!("cannot write {}", out.display()))?;
+        }
+    }
+    // The face mesh alone in the tracker, as MediaPipe's FaceMesh; the eyes are timed apart.
+    let landmarker = FaceLandmarker::mesh_only(models).context("cannot load the face models")?;
+    let mut tracker = Tracker::with_landmarker(landmarker, TrackerOptions::default());
+    let mut eyes = EyeModel::new(&models.iris).context("cannot load the iris model")?;
+    let total = decoded.frames.len();
+    let report = bench::run(&mut tracker, &mut eyes, &decoded, |done| {
+        if !json && (done % 50 == 0 || done == total) {
+            eprint!("\rtiming frame {done}/{total}");
+            if done == total {
+                eprintln!();
+            }
+        }
+    })
+    .with_context(|| format!("{}", input.display()))?;
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!("{total} {what}");
+        print!("{report}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `facesym analyze`: frames analysed in order as they are decoded (memory stays bounded on
+/// any length), written out as they come, repetitions recorded as they end.
+pub fn analyze(
+    models: &ModelPaths,
+    input: &Path,
+    neutral: Option<&Path>,
+    out: Option<&Path>,
+    fps: f64,
+    record: Option<&Path>,
+) -> Result<ExitCode> {
+    let format = match out {
+        Some(path) => Some(Format::from_path(path).with_context(|| {
+            format!("{}: the output file must end in .csv or .json", path.display())
+        })?),
+        None => None,
+    };
+    let (mut source, total): (Box<dyn FrameSource>, Option<u64>) = if input.is_dir() {
+        let folder = ImageFolderSource::open(input, Some(fps))?;
+        let total = folder.len() as u64;
+        (Box::new(folder), Some(total))
+    } else {
+        (Box::new(VideoFileSource::open(input)?), None)
+    };
+    let mut tracker = Tracker::with_landmarker(
+        FaceLandmarker::new(models).context("loading the face models")?,
+        TrackerOptions::default(),
+    );
+    let calibration = match neutral {
+        Some(path) => Some(
+            RecordingAnalyzer::calibrate_from_image(&mut tracker, &read_rgb(path)?)
+                .with_context(|| format!("{}", path.display()))?,
+        ),
+        None => None,
+    };
+    let mut analyzer = RecordingAnalyzer::new(tracker, calibration);
+    let mut writer = match (out, format) {
+        (Some(path), Some(format)) => Some(
+            FramesWriter::create(path, format)
+                .with_context(|| format!("cannot write {}", path.display()))?,
+        ),
+        _ => None,
+    };
+    let store = match record {
+        Some(dir) => {
+            let store = Store::open(dir)?;
+            let session = store.start_session(&source.describe())?;
+            Some((store, session))
+        }
+        None => None,
+    };
+    let progress = match total {
+        Some(n) => indicatif::ProgressBar::new(n),
+        None => indicatif::ProgressBar::no_length(),
+    };
+    progress.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {pos}/{len} frames {per_sec} {wide_bar} {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut summary = RecordingSummary::default();
+    let keep = |summary: &mut RecordingSummary, reps: Vec<Repetition>| -> Result<()> {
+        if let Some((store, session)) = &store {
+            for rep in &reps {
+                store.add_repetition(*session, rep)?;
+            }
+        }
+        summary.add_repetitions(reps);
+        Ok(())
+    };
+    let end = analyzer.run(source.as_mut(), fps, |index, result| -> Result<()> {
+        if let Some(writer) = &mut writer {
+            writer.frame(index, &result).context("writing the frame results")?;
+        }
+        summary.add_frame(&result);
+        keep(&mut summary, result.repetitions)?;
+        progress.inc(1);
+        Ok(())
+    })?;
+    keep(&mut summary, end.repetitions)?;
+    progress.finish_and_clear();
+    if let Some(writer) = writer {
+        let path = writer.path().to_owned();
+        writer
+            .finish(&summary.repetitions)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    print!("{summary}");
+    for warning in analyzer.neutral_warnings() {
+        eprintln!("warning: {warning}");
+    }
+    if let Some((store, session)) = &store {
+        println!("Recorded as session {session} in {}", store.path().display());
+    }
+    if !analyzer.has_neutral() {
+        eprintln!(
+            "error: no face that can be measured in {} frames of {}",
+            end.frames,
+            input.display()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    if let Some(err) = end.failure {
+        eprintln!("error: {err}; the {} frames before it are analysed above", end.frames);
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
