@@ -1,0 +1,157 @@
+//! Grey images for skin motion, and their pyramids of successive halvings.
+
+use std::ops::Range;
+
+use image::RgbImage;
+
+/// Pyramid levels: after three halvings a displacement of 8 Lucas–Kanade window radii (48
+/// canonical px, 0.75 IOD) is one radius at the coarsest level, room beyond the farthest track
+/// kept (0.5 IOD).
+const PYRAMID_LEVELS: usize = 4;
+
+/// `x.floor()` as an integer without a libm call (x86-64 has no rounding instruction before
+/// SSE4.1); positions here are far inside the i64 range.
+#[inline]
+fn fast_floor(x: f64) -> i64 {
+    let t = x as i64;
+    if (t as f64) > x { t - 1 } else { t }
+}
+
+/// A grey image, intensities 0–1, row-major.
+#[derive(Clone, Debug)]
+pub(super) struct Gray {
+    pub(super) width: usize,
+    pub(super) height: usize,
+    pub(super) data: Vec<f32>,
+}
+
+impl Gray {
+    /// The luma (Rec. 601 weights) of the pixels of `image` in columns `x` and rows `y`.
+    pub(super) fn luma(image: &RgbImage, x: Range<usize>, y: Range<usize>) -> Self {
+        let (width, height) = (x.len(), y.len());
+        let mut data = Vec::with_capacity(width * height);
+        for row in y {
+            data.extend(x.clone().map(|col| {
+                let [r, g, b] = image.get_pixel(col as u32, row as u32).0;
+                (0.299 * f32::from(r) + 0.587 * f32::from(g) + 0.114 * f32::from(b)) / 255.0
+            }));
+        }
+        Gray { width, height, data }
+    }
+
+    fn at(&self, x: i64, y: i64) -> f32 {
+        let x = x.clamp(0, self.width as i64 - 1) as usize;
+        let y = y.clamp(0, self.height as i64 - 1) as usize;
+        self.data[y * self.width + x]
+    }
+
+    #[inline]
+    pub(super) fn sample(&self, x: f64, y: f64) -> f64 {
+        let (x0, y0) = (fast_floor(x), fast_floor(y));
+        let (ax, ay) = (x - x0 as f64, y - y0 as f64);
+        let (w, h) = (self.width as i64, self.height as i64);
+        let (p00, p10, p01, p11) = if x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h {
+            // Inside: read the four neighbours directly.
+            let i = (y0 * w + x0) as usize;
+            let row = self.width;
+            (self.data[i], self.data[i + 1], self.data[i + row], self.data[i + row + 1])
+        } else {
+            (self.at(x0, y0), self.at(x0 + 1, y0), self.at(x0, y0 + 1), self.at(x0 + 1, y0 + 1))
+        };
+        let top = f64::from(p00) * (1.0 - ax) + f64::from(p10) * ax;
+        let bottom = f64::from(p01) * (1.0 - ax) + f64::from(p11) * ax;
+        top * (1.0 - ay) + bottom * ay
+    }
+
+    /// Bilinear samples of the (2·radius+1)² window centred on (cx, cy), row by row, into
+    /// `out`. Every sample shares the centre's sub-pixel offset, so the weights are computed
+    /// once and, inside the image, the four neighbours are read directly.
+    pub(super) fn window(&self, cx: f64, cy: f64, radius: i64, out: &mut Vec<f64>) {
+        out.clear();
+        let (x0, y0) = (fast_floor(cx), fast_floor(cy));
+        let (ax, ay) = (cx - x0 as f64, cy - y0 as f64);
+        let (w, h) = (self.width as i64, self.height as i64);
+        if x0 - radius >= 0 && y0 - radius >= 0 && x0 + radius + 1 < w && y0 + radius + 1 < h {
+            let row = self.width;
+            let (w00, w10, w01, w11) =
+                ((1.0 - ax) * (1.0 - ay), ax * (1.0 - ay), (1.0 - ax) * ay, ax * ay);
+            for y in y0 - radius..=y0 + radius {
+                let base = (y * w) as usize;
+                for x in x0 - radius..=x0 + radius {
+                    let i = base + x as usize;
+                    let (p00, p10) = (f64::from(self.data[i]), f64::from(self.data[i + 1]));
+                    let (p01, p11) =
+                        (f64::from(self.data[i + row]), f64::from(self.data[i + row + 1]));
+                    out.push(w00 * p00 + w10 * p10 + w01 * p01 + w11 * p11);
+                }
+            }
+        } else {
+            for dy in -radius..=radius {
+                for dx in -radius..=radius {
+                    out.push(self.sample(cx + dx as f64, cy + dy as f64));
+                }
+            }
+        }
+    }
+
+    fn half(&self) -> Gray {
+        let (w, h) = ((self.width / 2).max(1), (self.height / 2).max(1));
+        let data = (0..h)
+            .flat_map(|y| (0..w).map(move |x| (x, y)))
+            .map(|(x, y)| {
+                let (x2, y2) = (2 * x as i64, 2 * y as i64);
+                (self.at(x2, y2)
+                    + self.at(x2 + 1, y2)
+                    + self.at(x2, y2 + 1)
+                    + self.at(x2 + 1, y2 + 1))
+                    / 4.0
+            })
+            .collect();
+        Gray { width: w, height: h, data }
+    }
+}
+
+/// A grey image and its successive halvings.
+#[derive(Clone, Debug)]
+pub(super) struct Pyramid {
+    pub(super) levels: Vec<Gray>,
+    /// Level 0's value and central-difference gradients, interleaved per pixel.
+    gradients: Vec<[f32; 3]>,
+}
+
+impl Pyramid {
+    pub(super) fn new(base: Gray) -> Self {
+        let gradients = (0..base.height as i64)
+            .flat_map(|y| (0..base.width as i64).map(move |x| (x, y)))
+            .map(|(x, y)| {
+                let gx = (base.at(x + 1, y) - base.at(x - 1, y)) / 2.0;
+                let gy = (base.at(x, y + 1) - base.at(x, y - 1)) / 2.0;
+                [base.at(x, y), gx, gy]
+            })
+            .collect();
+        let mut levels = vec![base];
+        while levels.len() < PYRAMID_LEVELS {
+            let next = levels[levels.len() - 1].half();
+            levels.push(next);
+        }
+        Pyramid { levels, gradients }
+    }
+
+    /// Bilinear value and gradients of level 0 at (x, y). Interpolating the central
+    /// differences equals differencing the interpolated image one pixel either side.
+    pub(super) fn value_and_gradient(&self, x: f64, y: f64) -> [f64; 3] {
+        let base = &self.levels[0];
+        let (x0, y0) = (fast_floor(x), fast_floor(y));
+        let (ax, ay) = (x - x0 as f64, y - y0 as f64);
+        let (w, h) = (base.width as i64, base.height as i64);
+        let at = |xi: i64, yi: i64| {
+            self.gradients[(yi.clamp(0, h - 1) * w + xi.clamp(0, w - 1)) as usize]
+        };
+        let (p00, p10, p01, p11) = (at(x0, y0), at(x0 + 1, y0), at(x0, y0 + 1), at(x0 + 1, y0 + 1));
+        std::array::from_fn(|k| {
+            let top = f64::from(p00[k]) * (1.0 - ax) + f64::from(p10[k]) * ax;
+            let bottom = f64::from(p01[k]) * (1.0 - ax) + f64::from(p11[k]) * ax;
+            top * (1.0 - ay) + bottom * ay
+        })
+    }
+}

@@ -1,0 +1,228 @@
+//! The refinement of each track: the window's centre measured with a quadratic motion model
+//! that may stretch, turn and bend inside the window ([`RefineTemplate`]).
+
+use std::sync::LazyLock;
+
+use super::pyramid::Pyramid;
+use super::solve::solve;
+use super::track::{MAX_ITERATIONS, MIN_UPDATE_PX};
+
+/// Half-size of the refinement window, canonical pixels (0.14 IOD; a 19×19 window).
+const REFINE_RADIUS_PX: i64 = 9;
+/// The refinement weighs each pixel of its window by a Gaussian of its distance from the
+/// centre with this σ (canonical pixels, 0.09 IOD), so that texture at the window's edge,
+/// where the skin moves less or not at all (the face's outline, a spectacle frame), counts
+/// less than texture at the landmark. 6 px is the smallest σ that keeps a test face's mouth
+/// corner within the invariance tests' 0.01 IOD (docs/validation.md, "More faces").
+const REFINE_SIGMA_PX: f64 = 6.0;
+
+/// Gauss–Newton iterations of the refinement at most, as many as the translational steps
+/// ([`MAX_ITERATIONS`]): started with no stretch or bend, its twelve parameters need more than
+/// 8 at the mouth corner under a full smile (docs/validation.md, "Known one-sided movements").
+const MAX_REFINE_ITERATIONS: usize = MAX_ITERATIONS;
+/// Largest shear or stretch the refinement may find at the window's centre (50 % is not
+/// skin).
+const MAX_REFINE_DEFORMATION: f64 = 0.5;
+
+/// Monomials x^i·y^j of degree up to 4 in the window's coordinates, as (i, j): the first six
+/// are the motion model's basis 1, x, y, x², xy, y², and every product of two of those is one
+/// of them.
+const MONOMIALS: [(u8, u8); 15] = [
+    (0, 0),
+    (1, 0),
+    (0, 1),
+    (2, 0),
+    (1, 1),
+    (0, 2),
+    (3, 0),
+    (2, 1),
+    (1, 2),
+    (0, 3),
+    (4, 0),
+    (3, 1),
+    (2, 2),
+    (1, 3),
+    (0, 4),
+];
+/// `PRODUCT[k][l]`: the index into [`MONOMIALS`] of the product of basis functions `k` and
+/// `l`, found at compile time.
+const PRODUCT: [[usize; 6]; 6] = {
+    let mut table = [[0; 6]; 6];
+    let mut k = 0;
+    while k < 6 {
+        let mut l = 0;
+        while l < 6 {
+            let (i, j) = (MONOMIALS[k].0 + MONOMIALS[l].0, MONOMIALS[k].1 + MONOMIALS[l].1);
+            let mut m = 0;
+            while MONOMIALS[m].0 != i || MONOMIALS[m].1 != j {
+                m += 1;
+            }
+            table[k][l] = m;
+            l += 1;
+        }
+        k += 1;
+    }
+    table
+};
+
+/// Per window pixel, row by row: its Gaussian weight times each of [`MONOMIALS`] (the first
+/// six are the weighted basis), coordinates in units of [`REFINE_RADIUS_PX`]; and the basis
+/// unweighted.
+struct RefineWindow {
+    weighted: Vec<[f64; 15]>,
+    basis: Vec<[f64; 6]>,
+}
+
+fn refine_window() -> &'static RefineWindow {
+    static WINDOW: LazyLock<RefineWindow> = LazyLock::new(|| {
+        let r = REFINE_RADIUS_PX as f64;
+        let (mut weighted, mut basis) = (Vec::new(), Vec::new());
+        for dy in -REFINE_RADIUS_PX..=REFINE_RADIUS_PX {
+            for dx in -REFINE_RADIUS_PX..=REFINE_RADIUS_PX {
+                let (x, y) = (dx as f64, dy as f64);
+                let weight = (-(x * x + y * y) / (2.0 * REFINE_SIGMA_PX * REFINE_SIGMA_PX)).exp();
+                let (u, v) = (x / r, y / r);
+                let m = MONOMIALS.map(|(i, j)| u.powi(i32::from(i)) * v.powi(i32::from(j)));
+                weighted.push(m.map(|m| weight * m));
+                basis.push(std::array::from_fn(|k| m[k]));
+            }
+        }
+        RefineWindow { weighted, basis }
+    });
+    &WINDOW
+}
+
+/// The neutral side of the refinement of a point's track: the displacement of the window's
+/// centre is measured with a motion model that may stretch, turn and bend inside the window,
+/// so that it is not an average of the skin around the landmark. Under a movement the skin's
+/// motion peaks at the skin that moves and falls off around it; a translation, or an affine
+/// map, fitted to such a window reads the centre's displacement as a mean of its
+/// surroundings weighted by where the texture lies (an eyebrow's hairs, a lip's edge), which
+/// is different on each side of a face (docs/validation.md, "What a perfect tracker would
+/// read"). Each coordinate of the displacement is a quadratic in the window's coordinates,
+/// u(x, y) = Σ pₖ·bₖ(x, y) over b = (1, x, y, x², xy, y²) and likewise v, x and y in units of
+/// [`REFINE_RADIUS_PX`]; the window's centre moves by (p₀, p₆). Gauss–Newton, forward
+/// additive, each pixel weighted by [`REFINE_SIGMA_PX`]; the neutral window's values are
+/// sampled once.
+#[derive(Clone, Debug)]
+pub(super) struct RefineTemplate {
+    /// Neutral values of the window, row by row.
+    values: Vec<f64>,
+}
+
+impl RefineTemplate {
+    pub(super) fn new(neutral: &Pyramid, point: [f64; 2]) -> Self {
+        let base = &neutral.levels[0];
+        let values = (-REFINE_RADIUS_PX..=REFINE_RADIUS_PX)
+            .flat_map(|dy| (-REFINE_RADIUS_PX..=REFINE_RADIUS_PX).map(move |dx| (dx, dy)))
+            .map(|(dx, dy)| base.sample(point[0] + dx as f64, point[1] + dy as f64))
+            .collect();
+        RefineTemplate { values }
+    }
+
+    /// Refines the translation `guess` of the window at `point` into `next`; `None` when the
+    /// fit fails or wanders off.
+    #[allow(clippy::needless_range_loop)] // Index loops read best for the 12×12 fill.
+    pub(super) fn refine(
+        &self,
+        next: &Pyramid,
+        point: [f64; 2],
+        guess: [f64; 2],
+    ) -> Option<[f64; 2]> {
+        // p[0..6] for the x displacement, p[6..12] for y.
+        let mut p = [0.0f64; 12];
+        p[0] = guess[0];
+        p[6] = guess[1];
+        let window = refine_window();
+        for _ in 0..MAX_REFINE_ITERATIONS {
+            // The Gauss–Newton matrix's blocks (x–x, x–y, y–y) are sums of the image
+            // gradients' products times monomials: 45 sums per pixel instead of 78.
+            let (mut sxx, mut sxy, mut syy) = ([0.0f64; 15], [0.0f64; 15], [0.0f64; 15]);
+            let mut b = [0.0f64; 12];
+            let mut k = 0;
+            for dy in -REFINE_RADIUS_PX..=REFINE_RADIUS_PX {
+                for dx in -REFINE_RADIUS_PX..=REFINE_RADIUS_PX {
+                    let (basis, weighted) = (&window.basis[k], &window.weighted[k]);
+                    let (mut u, mut v) = (0.0, 0.0);
+                    for j in 0..6 {
+                        u += p[j] * basis[j];
+                        v += p[6 + j] * basis[j];
+                    }
+                    let wx = point[0] + dx as f64 + u;
+                    let wy = point[1] + dy as f64 + v;
+                    let [now, jx, jy] = next.value_and_gradient(wx, wy);
+                    let error = self.values[k] - now;
+                    let (ex, ey) = (error * jx, error * jy);
+                    for j in 0..6 {
+                        b[j] += ex * weighted[j];
+                        b[6 + j] += ey * weighted[j];
+                    }
+                    let (xx, xy, yy) = (jx * jx, jx * jy, jy * jy);
+                    for m in 0..15 {
+                        sxx[m] += xx * weighted[m];
+                        sxy[m] += xy * weighted[m];
+                        syy[m] += yy * weighted[m];
+                    }
+                    k += 1;
+                }
+            }
+            let mut h = [[0.0f64; 12]; 12];
+            for r in 0..6 {
+                for c in 0..6 {
+                    let m = PRODUCT[r][c];
+                    h[r][c] = sxx[m];
+                    h[r][6 + c] = sxy[m];
+                    h[6 + r][c] = sxy[m];
+                    h[6 + r][6 + c] = syy[m];
+                }
+            }
+            let delta = solve(h, b)?;
+            for k in 0..12 {
+                p[k] += delta[k];
+            }
+            if delta[0].hypot(delta[6]) < MIN_UPDATE_PX {
+                break;
+            }
+        }
+        let r = REFINE_RADIUS_PX as f64;
+        if [p[1], p[2], p[7], p[8]].iter().any(|a| (a / r).abs() > MAX_REFINE_DEFORMATION)
+            || (p[0] - guess[0]).hypot(p[6] - guess[1]) > 2.0 * r
+            || !p.iter().all(|v| v.is_finite())
+        {
+            return None;
+        }
+        Some([p[0], p[6]])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::symmetry::flow::test_images::{pyramid, texture};
+    use crate::symmetry::flow::track::PointTemplate;
+
+    /// Skin whose motion peaks at the point and falls off around it, as a movement moves it (a
+    /// lift of 3 px at the point, a Gaussian of σ = 8 px around it): the refinement reads the
+    /// point's own displacement, not the window's mean motion, which is what a translation (or,
+    /// the field being even about the point, an affine map) fits: translational Lucas–Kanade
+    /// reads 2.28 px here, the quadratic refinement 2.80.
+    #[test]
+    fn follows_the_peak_of_a_motion_that_falls_off() {
+        let (at, lift, spread) = ([80.0, 80.0], 3.0, 8.0);
+        let motion = |x: f64, y: f64| {
+            lift * (-((x - at[0]).powi(2) + (y - at[1]).powi(2)) / (2.0 * spread * spread)).exp()
+        };
+        // The current image at (x, y) shows the neutral skin from where it moved from:
+        // (x, y + m) with m = motion there, found by fixed-point iteration.
+        let current = pyramid(|x, y| {
+            let mut from = y;
+            for _ in 0..20 {
+                from = y + motion(x, from);
+            }
+            texture(x, from)
+        });
+        let neutral = pyramid(texture);
+        let point = PointTemplate::new(&neutral, at).expect("textured");
+        let found = point.track(&current, &mut Vec::new()).expect("followed");
+        assert!(found[0].abs() < 0.1 && (found[1] + lift).abs() < 0.1 * lift, "{found:?}");
+    }
+}
