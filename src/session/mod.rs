@@ -2,6 +2,7 @@
 //! recordings analysed frame by frame.
 
 pub mod analyze;
+pub mod calendar;
 pub mod calibration;
 pub mod frames_out;
 pub mod guide;
