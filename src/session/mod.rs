@@ -1,6 +1,7 @@
 //! Exercise sessions: repetitions counted from each movement's activation over time, the
 //! still-face calibration, guided sessions, the record and what is made of it.
 
+pub mod calendar;
 pub mod calibration;
 pub mod frames_out;
 pub mod guide;

@@ -9,6 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
+pub use super::calendar::format_utc;
 use super::repetitions::{Repetition, no_ratio_reason, too_disputed};
 use crate::symmetry::Side;
 
@@ -341,29 +342,40 @@ pub const CSV_HEADER: &str = "session,movement,number,onset_s,peak_s,end_s,peak_
                               ratio,weaker,time_to_peak_s,hold_s,ratio_uncertainty,\
                               mirror_disputed";
 
-/// Repetitions as CSV (header first); floats at full precision, so they read back equal.
+/// Repetitions as CSV (header first); floats at full precision, so they read back equal. A
+/// field holding a comma, a quote or a line break is quoted.
 pub fn repetitions_csv(reps: &[StoredRepetition]) -> String {
-    let mut text = format!("{CSV_HEADER}\n");
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    write_repetitions_csv(&mut csv, reps).expect("writing CSV to memory cannot fail");
+    let bytes = csv.into_inner().expect("flushing CSV to memory cannot fail");
+    String::from_utf8(bytes).expect("CSV of UTF-8 fields is UTF-8")
+}
+
+fn write_repetitions_csv<W: std::io::Write>(
+    csv: &mut csv::Writer<W>,
+    reps: &[StoredRepetition],
+) -> csv::Result<()> {
+    let optional = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+    csv.write_record(CSV_HEADER.split(','))?;
     for r in reps {
-        text += &format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-            r.session_id,
-            r.movement,
-            r.number,
-            r.onset_s,
-            r.peak_s,
-            r.end_s,
-            r.peak_left,
-            r.peak_right,
-            r.ratio.map_or(String::new(), |v| v.to_string()),
-            r.weaker.as_deref().unwrap_or(""),
-            r.time_to_peak_s,
-            r.hold_s,
-            r.ratio_uncertainty.map_or(String::new(), |v| v.to_string()),
-            r.mirror_disputed.map_or(String::new(), |v| v.to_string())
-        );
+        csv.write_record([
+            r.session_id.to_string(),
+            r.movement.clone(),
+            r.number.to_string(),
+            r.onset_s.to_string(),
+            r.peak_s.to_string(),
+            r.end_s.to_string(),
+            r.peak_left.to_string(),
+            r.peak_right.to_string(),
+            optional(r.ratio),
+            r.weaker.clone().unwrap_or_default(),
+            r.time_to_peak_s.to_string(),
+            r.hold_s.to_string(),
+            optional(r.ratio_uncertainty),
+            optional(r.mirror_disputed),
+        ])?;
     }
-    text
+    Ok(())
 }
 
 /// Creates (or empties) `path` for writing; a new file is readable by its owner only.
@@ -378,43 +390,6 @@ pub fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
 /// Writes `bytes` to `path`, created readable by its owner only.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::io::Write::write_all(&mut create_private(path)?, bytes)
-}
-
-/// "YYYY-MM-DD HH:MM:SS" (UTC) for seconds since 1970.
-pub fn format_utc(unix: i64) -> String {
-    let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
-}
-
-/// (year, month 1–12, day 1–31) of the day `days` after 1970-01-01 (Howard Hinnant's
-/// algorithm, proleptic Gregorian calendar).
-pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
-}
-
-/// Days from 1970-01-01 to (year, month 1–12, day 1–31): the inverse of [`civil_from_days`].
-pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = if month > 2 { month - 3 } else { month + 9 };
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// Creates `dir` (and parents) readable by its owner only.
@@ -513,16 +488,57 @@ mod tests {
         let _ = std::fs::remove_dir_all(dir.parent().unwrap());
     }
 
-    #[test]
-    fn utc_dates() {
-        assert_eq!(format_utc(0), "1970-01-01 00:00:00");
-        assert_eq!(format_utc(951_782_400), "2000-02-29 00:00:00");
-        assert_eq!(format_utc(1_795_219_199), "2026-11-20 23:59:59");
-        for days in (-800_000..800_000).step_by(997) {
-            let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days, "{y}-{m}-{d}");
+    fn stored(movement: &str, ratio: Option<f64>) -> StoredRepetition {
+        StoredRepetition {
+            session_id: 3,
+            movement: movement.to_string(),
+            number: 2,
+            onset_s: 1.25,
+            peak_s: 1.5,
+            end_s: 2.0,
+            peak_left: 0.12,
+            peak_right: 0.1 / 3.0,
+            ratio,
+            ratio_uncertainty: None,
+            weaker: ratio.map(|_| "right".to_string()),
+            time_to_peak_s: 0.25,
+            hold_s: 0.5,
+            mirror_disputed: Some(0.0),
         }
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+    }
+
+    /// Ordinary fields are written bare, floats in full, empty when absent.
+    #[test]
+    fn csv_of_ordinary_fields() {
+        let csv = repetitions_csv(&[stored("smile", Some(0.5)), stored("pucker", None)]);
+        assert_eq!(
+            csv,
+            format!(
+                "{CSV_HEADER}\n\
+                 3,smile,2,1.25,1.5,2,0.12,0.03333333333333333,0.5,right,0.25,0.5,,0\n\
+                 3,pucker,2,1.25,1.5,2,0.12,0.03333333333333333,,,0.25,0.5,,0\n"
+            )
+        );
+    }
+
+    /// A name holding a comma, a quote and a line break reads back whole, and every number
+    /// reads back equal.
+    #[test]
+    fn csv_quotes_what_needs_quoting_and_round_trips() {
+        let name = "smile, \"wide\"\nand slow";
+        let rep = stored(name, Some(0.1 / 3.0));
+        let csv = repetitions_csv(std::slice::from_ref(&rep));
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        assert_eq!(header.join(","), CSV_HEADER);
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 1);
+        let row = &rows[0];
+        assert_eq!(row.len(), header.len());
+        assert_eq!(&row[1], name);
+        assert_eq!(row[7].parse::<f64>().unwrap(), rep.peak_right);
+        assert_eq!(row[8].parse::<f64>().ok(), rep.ratio);
+        assert_eq!(&row[9], "right");
     }
 
     /// A record written by the first schema opens: it is migrated, its repetitions keep

@@ -4,11 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
+use facesym::session::calendar::days_from_date;
 use facesym::session::history::median;
 use facesym::session::report::{ReportError, render_report};
-use facesym::session::store::days_from_civil;
 use facesym::session::{Repetition, Store};
 use facesym::symmetry::Side;
+use time::{Date, Month};
 
 use crate::common::{self, facesym, run};
 
@@ -17,7 +18,8 @@ const HOSTILE_SOURCE: &str = "<script>alert(\"x\")</script> & cam";
 
 /// 2026-03-02 08:00 UTC plus `days`.
 fn day(days: i64) -> i64 {
-    (days_from_civil(2026, 3, 2) + days) * 86_400 + 8 * 3600
+    let march_2 = Date::from_calendar_date(2026, Month::March, 2).unwrap();
+    (days_from_date(march_2) + days) * 86_400 + 8 * 3600
 }
 
 /// A repetition of `movement` with this ratio (the left side the stronger unless

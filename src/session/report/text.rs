@@ -1,0 +1,133 @@
+//! The page's words for its values: HTML escaping, a ratio's colour band, and ratios,
+//! uncertainties, durations, movements and dates as text.
+
+use std::fmt::{self, Display, Formatter};
+
+use time::Month;
+
+use crate::session::calendar::{SECONDS_PER_DAY, date_from_days};
+use crate::session::history::{FAIR_RATIO, GOOD_RATIO};
+use crate::symmetry::CORE_MOVEMENTS;
+
+/// The colour band of a ratio, as in the live app.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Band {
+    /// At or above [`GOOD_RATIO`]: green.
+    Good,
+    /// At or above [`FAIR_RATIO`]: amber.
+    Fair,
+    /// Below: red.
+    Poor,
+}
+
+impl Band {
+    pub(super) fn of(ratio: f64) -> Self {
+        if ratio >= GOOD_RATIO {
+            Band::Good
+        } else if ratio >= FAIR_RATIO {
+            Band::Fair
+        } else {
+            Band::Poor
+        }
+    }
+
+    /// The CSS class.
+    pub(super) fn class(self) -> &'static str {
+        match self {
+            Band::Good => "good",
+            Band::Fair => "fair",
+            Band::Poor => "poor",
+        }
+    }
+
+    /// In words, for the text beside a chart.
+    pub(super) fn words(self) -> &'static str {
+        match self {
+            Band::Good => "green band",
+            Band::Fair => "amber band",
+            Band::Poor => "red band",
+        }
+    }
+}
+
+/// Text with `&`, `<`, `>`, `"` and `'` escaped, for HTML text and attribute values alike.
+pub(super) struct Escaped<'a>(pub(super) &'a str);
+
+impl Display for Escaped<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            match c {
+                '&' => f.write_str("&amp;")?,
+                '<' => f.write_str("&lt;")?,
+                '>' => f.write_str("&gt;")?,
+                '"' => f.write_str("&quot;")?,
+                '\'' => f.write_str("&#39;")?,
+                c => write!(f, "{c}")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A movement's name for people: the catalogue's, else its id.
+pub(super) fn movement_name(id: &str) -> &str {
+    CORE_MOVEMENTS.iter().find(|m| m.id == id).map_or(id, |m| m.name)
+}
+
+pub(super) fn ratio_text(ratio: Option<f64>) -> String {
+    ratio.map_or("–".to_string(), |r| format!("{r:.2}"))
+}
+
+/// [`plus_minus`](crate::symmetry::score::plus_minus) with a no-break space after "±", so
+/// that a line of the page never ends on it.
+pub(super) fn uncertainty_text(uncertainty: Option<f64>) -> String {
+    uncertainty.map_or(String::new(), |u| format!(" ±\u{a0}{u:.2}"))
+}
+
+pub(super) fn seconds_text(seconds: Option<f64>) -> String {
+    seconds.map_or("–".to_string(), |s| format!("{s:.1} s"))
+}
+
+const MONTHS: [&str; 12] =
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// "Jan" to "Dec".
+pub(super) fn month_name(month: Month) -> &'static str {
+    MONTHS[usize::from(u8::from(month)) - 1]
+}
+
+/// "4 Mar 2026" (UTC).
+pub(super) fn date_text(unix: i64) -> String {
+    let (year, month, day) = date_from_days(unix.div_euclid(SECONDS_PER_DAY)).to_calendar_date();
+    format!("{day} {} {year}", month_name(month))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(
+            Escaped("<a href=\"x\">Tom & Jerry's</a>").to_string(),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn bands_match_the_thresholds() {
+        assert_eq!(Band::of(1.0), Band::Good);
+        assert_eq!(Band::of(GOOD_RATIO), Band::Good);
+        assert_eq!(Band::of(GOOD_RATIO - 1e-9), Band::Fair);
+        assert_eq!(Band::of(FAIR_RATIO), Band::Fair);
+        assert_eq!(Band::of(FAIR_RATIO - 1e-9), Band::Poor);
+    }
+
+    /// Dates as the page prints them, across a leap day and a year boundary.
+    #[test]
+    fn dates_in_words() {
+        assert_eq!(date_text(951_782_400), "29 Feb 2000");
+        assert_eq!(date_text(1_735_689_599), "31 Dec 2024");
+        assert_eq!(date_text(1_735_689_600), "1 Jan 2025");
+    }
+}
