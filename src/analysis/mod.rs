@@ -5,6 +5,7 @@
 //! It sits between the symmetry core and sessions (below) and the pipeline and UI (above).
 
 pub mod calibration;
+pub mod frames_out;
 pub mod live;
 pub mod recording;
 pub mod smoothing;

@@ -44,39 +44,42 @@ pub struct LiveRequest {
 }
 
 impl LiveRequest {
-    /// Loads the models, opens the source and makes the live analyzer that answers `control`
-    /// with `events`, naming each step to `step`; the error is a sentence for the person.
+    /// Opens the source, loads the models and makes the live analyzer that answers `control`
+    /// with `events`, naming each step to `step`; the error is a sentence for the person. A
+    /// source that cannot be opened is said before the models are waited for.
     pub fn open(
         self,
         control: Arc<LiveControl>,
         events: Sender<LiveEvent>,
         step: &dyn Fn(&str),
     ) -> Opened<LiveAnalyzer> {
-        step("Loading the face models…");
-        let mut landmarker = FaceLandmarker::new(&self.models)
-            .map_err(|e| format!("Cannot load the face models: {e}"))?;
-        let source: Box<dyn FrameSource> = match self.kind {
+        let opened: Option<Box<dyn FrameSource>> = match self.kind {
             SourceKind::Camera => {
                 step("Starting the camera…");
-                Box::new(CameraSource::open(self.camera).map_err(|e| e.to_string())?)
-            }
-            SourceKind::Demo => {
-                step("Preparing the demo face…");
-                Box::new(
-                    DemoSource::new(&mut landmarker)
-                        .map_err(|e| format!("Cannot start the demo: {e}"))?,
-                )
+                Some(Box::new(CameraSource::open(self.camera).map_err(|e| e.to_string())?))
             }
             SourceKind::Video => {
                 step("Opening the video…");
-                Box::new(VideoFileSource::open(&self.path).map_err(|e| e.to_string())?)
+                Some(Box::new(VideoFileSource::open(&self.path).map_err(|e| e.to_string())?))
             }
             SourceKind::Folder => {
                 step("Reading the image folder…");
-                Box::new(
-                    ImageFolderSource::open(&self.path, Some(FOLDER_FPS))
-                        .map_err(|e| e.to_string())?,
-                )
+                let folder = ImageFolderSource::open(&self.path, Some(FOLDER_FPS));
+                Some(Box::new(folder.map_err(|e| e.to_string())?))
+            }
+            // The demo face is found with the models.
+            SourceKind::Demo => None,
+        };
+        step("Loading the face models…");
+        let mut landmarker = FaceLandmarker::new(&self.models)
+            .map_err(|e| format!("Cannot load the face models: {e}"))?;
+        let source = match opened {
+            Some(source) => source,
+            None => {
+                step("Preparing the demo face…");
+                let demo = DemoSource::new(&mut landmarker)
+                    .map_err(|e| format!("Cannot start the demo: {e}"))?;
+                Box::new(demo)
             }
         };
         let tracker = Tracker::with_landmarker(landmarker, TrackerOptions::default());

@@ -3,7 +3,6 @@
 
 pub mod calendar;
 pub mod calibration;
-pub mod frames_out;
 pub mod guide;
 pub mod history;
 pub mod repetitions;

@@ -185,6 +185,12 @@ impl LiveApp {
         self.pipeline.as_ref().is_some_and(|p| matches!(p.source_state(), SourceState::Opening(_)))
     }
 
+    /// What the UI asks of the analysis (calibrate, count a movement): an analyzer driven by
+    /// hand (tests) answers it as the pipeline's would.
+    pub fn live_control(&self) -> Arc<LiveControl> {
+        Arc::clone(&self.control)
+    }
+
     /// Hands in an analysed frame to show on the next UI frame, as the pipeline would (tests
     /// inject their own this way).
     pub fn show_analysis(&mut self, analysis: Analysis<LiveResult>) {

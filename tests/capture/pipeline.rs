@@ -126,3 +126,39 @@ fn lost_camera_reconnects() {
     assert_eq!(pipeline.source_state(), SourceState::Running);
     pipeline.stop();
 }
+
+/// Opening happens on the capture thread: `launch` returns at once, the state names the step
+/// under way until the opening ends, then frames flow; an opening that fails ends the
+/// pipeline with its message and no frame.
+#[test]
+fn opening_happens_off_the_callers_thread() {
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let open = move |step: &dyn Fn(&str)| {
+        step("loading the models");
+        released.recv().map_err(|e| e.to_string())?;
+        let source = FlakyCamera { next: 0, failures_left: 0, lost: false };
+        Ok((Box::new(source) as Box<dyn facesym::capture::FrameSource>, Echo))
+    };
+    let pipeline = Pipeline::launch(open, Pacing::RealTime).unwrap();
+    // Until released, the opening is under way and said; nothing comes out.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while pipeline.source_state() != SourceState::Opening("loading the models".into()) {
+        assert!(std::time::Instant::now() < deadline, "{:?}", pipeline.source_state());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(pipeline.latest().is_none() && !pipeline.is_finished());
+    release.send(()).unwrap();
+    assert!(pipeline.wait_latest(Duration::from_secs(20)).is_some());
+    assert_eq!(pipeline.source_state(), SourceState::Running);
+    assert_eq!(pipeline.source_description().as_deref(), Some("flaky camera"));
+    pipeline.stop();
+
+    let failing = |_: &dyn Fn(&str)| -> facesym::pipeline::Opened<Echo> {
+        Err("cannot open /nonexistent/clip.mp4".into())
+    };
+    let pipeline = Pipeline::launch(failing, Pacing::RealTime).unwrap();
+    assert!(pipeline.wait_latest(Duration::from_secs(20)).is_none());
+    assert!(pipeline.is_finished());
+    let failed = SourceState::Failed("cannot open /nonexistent/clip.mp4".into());
+    assert_eq!(pipeline.source_state(), failed);
+}

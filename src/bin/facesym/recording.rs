@@ -6,11 +6,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 
+use facesym::analysis::frames_out::{Format, FramesWriter};
 use facesym::analysis::{RecordingAnalyzer, RecordingSummary};
 use facesym::bench;
 use facesym::capture::{FrameSource, ImageFolderSource, VideoFileSource};
 use facesym::landmarks::{EyeModel, FaceLandmarker, ModelPaths, Tracker, TrackerOptions};
-use facesym::session::frames_out::{Format, FramesWriter};
 use facesym::session::{Repetition, Store};
 
 use crate::read_rgb;

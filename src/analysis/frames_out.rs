@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::repetitions::Repetition;
-use super::store::create_private;
-use crate::analysis::FrameResult;
-use crate::symmetry::CORE_MOVEMENTS;
+use super::recording::FrameResult;
+use crate::session::repetitions::Repetition;
+use crate::session::store::create_private;
+use crate::symmetry::{CORE_MOVEMENTS, describe_flags};
 
 /// The format, from the output file's extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,10 +82,10 @@ impl FramesWriter {
     pub fn frame(&mut self, index: u64, result: &FrameResult) -> std::io::Result<()> {
         match self.format {
             Format::Csv => {
-                let flags = result.score.as_ref().map_or_else(
-                    || "no neutral yet".to_string(),
-                    |s| s.flags.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
-                );
+                let flags = result
+                    .score
+                    .as_ref()
+                    .map_or_else(|| "no neutral yet".to_string(), |s| describe_flags(&s.flags));
                 write!(self.out, "{index},{:.4},\"{}\"", result.t, flags.replace('"', "'"))?;
                 let movements = result.score.as_ref().map(|s| s.movements.as_slice());
                 for m in CORE_MOVEMENTS {
