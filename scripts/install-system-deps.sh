@@ -5,10 +5,12 @@
 # the live window (eframe, OpenGL on X11) loads at run time, software GL included.
 # libclang-dev: the camera crate (nokhwa) generates its Video4Linux bindings with bindgen at
 # build time.
+# libsqlite3-dev, pkg-config: the record's SQLite, linked from the system rather than compiled
+# with every build.
 set -euo pipefail
 
 packages=(ffmpeg libgl1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6
-    libclang-dev)
+    libclang-dev libsqlite3-dev pkg-config)
 
 missing=()
 for p in "${packages[@]}"; do

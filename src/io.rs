@@ -4,8 +4,6 @@ use std::path::{Path, PathBuf};
 
 use image::RgbImage;
 
-use crate::landmarks::rgb_from_dynamic;
-
 /// Why an image could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
@@ -49,4 +47,13 @@ pub fn image_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         .collect();
     paths.sort();
     Ok(paths)
+}
+
+/// Any decoded image as 8-bit RGB: grey is repeated into the three channels, alpha dropped,
+/// 16-bit and float images rescaled.
+pub fn rgb_from_dynamic(image: image::DynamicImage) -> RgbImage {
+    match image {
+        image::DynamicImage::ImageRgb8(rgb) => rgb,
+        other => other.to_rgb8(),
+    }
 }

@@ -172,12 +172,3 @@ impl FaceLandmarker {
         &mut self.mesh
     }
 }
-
-/// Any decoded image as 8-bit RGB: grey is repeated into the three channels, alpha dropped,
-/// 16-bit and float images rescaled.
-pub fn rgb_from_dynamic(image: image::DynamicImage) -> RgbImage {
-    match image {
-        image::DynamicImage::ImageRgb8(rgb) => rgb,
-        other => other.to_rgb8(),
-    }
-}

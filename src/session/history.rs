@@ -16,6 +16,30 @@ pub const GOOD_RATIO: f64 = 0.85;
 /// Ratios at or above this (and below [`GOOD_RATIO`]) are shown amber; below, red.
 pub const FAIR_RATIO: f64 = 0.60;
 
+/// The colour band of a ratio: the one rule the app, its history and the report colour by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RatioBand {
+    /// At or above [`GOOD_RATIO`]: green.
+    Good,
+    /// At or above [`FAIR_RATIO`]: amber.
+    Fair,
+    /// Below: red.
+    Poor,
+}
+
+impl RatioBand {
+    /// The band `ratio` falls in.
+    pub fn of(ratio: f64) -> Self {
+        if ratio >= GOOD_RATIO {
+            RatioBand::Good
+        } else if ratio >= FAIR_RATIO {
+            RatioBand::Fair
+        } else {
+            RatioBand::Poor
+        }
+    }
+}
+
 /// One movement in one session.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MovementSummary {
@@ -203,6 +227,15 @@ mod tests {
             hold_s: 1.0,
             mirror_disputed: None,
         }
+    }
+
+    #[test]
+    fn bands_match_the_thresholds() {
+        assert_eq!(RatioBand::of(1.0), RatioBand::Good);
+        assert_eq!(RatioBand::of(GOOD_RATIO), RatioBand::Good);
+        assert_eq!(RatioBand::of(GOOD_RATIO - 1e-9), RatioBand::Fair);
+        assert_eq!(RatioBand::of(FAIR_RATIO), RatioBand::Fair);
+        assert_eq!(RatioBand::of(FAIR_RATIO - 1e-9), RatioBand::Poor);
     }
 
     #[test]

@@ -28,7 +28,7 @@ use crate::session::Store;
 use crate::symmetry::score::plus_minus;
 use crate::symmetry::{CORE_MOVEMENTS, Movement, MovementScore, ScoreStatus, Side};
 
-use crate::session::history::{FAIR_RATIO, GOOD_RATIO};
+use crate::session::history::RatioBand;
 
 /// The FPS and latency readout covers the results shown in this many seconds: long enough to
 /// steady the numbers, short enough to follow a change.
@@ -603,12 +603,10 @@ fn movement_row(ui: &mut egui::Ui, movement: &Movement, score: Option<&MovementS
 }
 
 fn ratio_colour(ratio: f64) -> Color32 {
-    if ratio >= GOOD_RATIO {
-        Color32::from_rgb(70, 200, 90)
-    } else if ratio >= FAIR_RATIO {
-        Color32::from_rgb(230, 170, 40)
-    } else {
-        Color32::from_rgb(230, 70, 60)
+    match RatioBand::of(ratio) {
+        RatioBand::Good => Color32::from_rgb(70, 200, 90),
+        RatioBand::Fair => Color32::from_rgb(230, 170, 40),
+        RatioBand::Poor => Color32::from_rgb(230, 70, 60),
     }
 }
 

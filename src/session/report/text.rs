@@ -6,46 +6,33 @@ use std::fmt::{self, Display, Formatter};
 use time::Month;
 
 use crate::session::calendar::{SECONDS_PER_DAY, date_from_days};
-use crate::session::history::{FAIR_RATIO, GOOD_RATIO};
+use crate::session::history::RatioBand;
 use crate::symmetry::CORE_MOVEMENTS;
 
-/// The colour band of a ratio, as in the live app.
+/// A ratio's colour band ([`RatioBand`], as in the live app) on the page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Band {
-    /// At or above [`GOOD_RATIO`]: green.
-    Good,
-    /// At or above [`FAIR_RATIO`]: amber.
-    Fair,
-    /// Below: red.
-    Poor,
-}
+pub(super) struct Band(RatioBand);
 
 impl Band {
     pub(super) fn of(ratio: f64) -> Self {
-        if ratio >= GOOD_RATIO {
-            Band::Good
-        } else if ratio >= FAIR_RATIO {
-            Band::Fair
-        } else {
-            Band::Poor
-        }
+        Band(RatioBand::of(ratio))
     }
 
     /// The CSS class.
     pub(super) fn class(self) -> &'static str {
-        match self {
-            Band::Good => "good",
-            Band::Fair => "fair",
-            Band::Poor => "poor",
+        match self.0 {
+            RatioBand::Good => "good",
+            RatioBand::Fair => "fair",
+            RatioBand::Poor => "poor",
         }
     }
 
     /// In words, for the text beside a chart.
     pub(super) fn words(self) -> &'static str {
-        match self {
-            Band::Good => "green band",
-            Band::Fair => "amber band",
-            Band::Poor => "red band",
+        match self.0 {
+            RatioBand::Good => "green band",
+            RatioBand::Fair => "amber band",
+            RatioBand::Poor => "red band",
         }
     }
 }
@@ -112,15 +99,6 @@ mod tests {
             Escaped("<a href=\"x\">Tom & Jerry's</a>").to_string(),
             "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;"
         );
-    }
-
-    #[test]
-    fn bands_match_the_thresholds() {
-        assert_eq!(Band::of(1.0), Band::Good);
-        assert_eq!(Band::of(GOOD_RATIO), Band::Good);
-        assert_eq!(Band::of(GOOD_RATIO - 1e-9), Band::Fair);
-        assert_eq!(Band::of(FAIR_RATIO), Band::Fair);
-        assert_eq!(Band::of(FAIR_RATIO - 1e-9), Band::Poor);
     }
 
     /// Dates as the page prints them, across a leap day and a year boundary.
