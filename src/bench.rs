@@ -28,11 +28,12 @@
 //! frame (`tracked_frame` alone on a frame without a face); decode, eyes and skin motion are
 //! not in it: the live app pays `tracked_frame + eyes + skin_motion`. It is timed first, on
 //! its own, frame after frame with nothing in between (as MediaPipe's `process()` is timed);
-//! the other stages are timed in a second pass over the same frames, tracked again. Between two frames of that pass the detector and the skin
-//! motion run, so `crop` and `face_mesh` there start with colder caches than in the first
-//! pass: their sum can exceed `tracked_frame`. The neutral is calibrated ([`NeutralFace::calibrate`]) before timing, from the first frame whose
-//! face can be measured, found by the landmarker on that still frame so that the tracker
-//! starts the timed sequence as it would start a recording.
+//! the other stages are timed in a second pass over the same frames, tracked again. Between
+//! two frames of that pass the detector and the skin motion run, so `crop` and `face_mesh`
+//! there start with colder caches than in the first pass: their sum can exceed
+//! `tracked_frame`. The neutral is calibrated ([`NeutralFace::calibrate`]) before timing, from
+//! the first frame whose face can be measured, found by the landmarker on that still frame so
+//! that the tracker starts the timed sequence as it would start a recording.
 //!
 //! After the stages, [`BenchReport::offline_fps`]: every frame tracked and scored (landmark
 //! scoring) on all cores at once, one run of consecutive frames per core with its own tracker,

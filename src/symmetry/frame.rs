@@ -27,7 +27,7 @@ pub const MAX_YAW_DEG: f64 = 15.0;
 pub const MAX_PITCH_DEG: f64 = 20.0;
 /// Skin-motion frames whose head has turned (yaw) or tilted (pitch) further than this from
 /// where it was when the neutral face was taken are flagged, not scored. Skin motion takes a
-/// small turn out (flow.rs, `HeadMotion`): on turned copies of the test faces, 6° left every
+/// small turn out (`flow::head_motion`): on turned copies of the test faces, 6° left every
 /// still face below 0.03 IOD (the face mesh reads those turns as 3–7°), but on real footage
 /// a turn of 12° left 0.18 IOD of phantom cheek movement (docs/validation.md, "Head turns").
 /// The mesh's own pose moves by up to 2° with expressions, so this is well above its noise.

@@ -143,7 +143,7 @@ const SMILE_CAVEAT: &str = "provisional: on one of two people checked, an even s
      so a low ratio can be the measure's error";
 
 /// Eye closure's measure, as the catalogue reads it; skin motion reads it too, to tell when an
-/// eye is squeezed (flow.rs, `SQUEEZED_EYE_CLOSURE`).
+/// eye is squeezed (symmetry/flow, `SQUEEZED_EYE_CLOSURE`).
 pub const EYE_CLOSURE_MEASURE: Measure = Measure::Closure { lid_pairs: &EYELID_PAIRS_RIGHT };
 
 /// The six core movements, in exercise order.

@@ -1,6 +1,6 @@
 //! A head turn is not a movement: the canonical image skin motion runs on is the face plane,
 //! and skin in front of it or behind it (nose, cheeks, brows) shifts there when the head turns,
-//! so the part a rigid turn explains is taken out with the mesh's depth (flow.rs, `HeadMotion`).
+//! so the part a rigid turn explains is taken out with the mesh's depth (`flow::head_motion`).
 
 use facesym::io::read_rgb;
 use facesym::landmarks::{FaceLandmarker, Landmarks};

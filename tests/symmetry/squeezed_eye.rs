@@ -1,5 +1,5 @@
 //! A squeezed eye pulls the skin at its inner corner, and the inner eye corners are two of the
-//! stable points the head's motion is measured on (flow.rs, `SQUEEZED_EYE_CLOSURE`).
+//! stable points the head's motion is measured on (symmetry/flow, `SQUEEZED_EYE_CLOSURE`).
 
 use facesym::io::read_rgb;
 use facesym::symmetry::FaceFrame;
