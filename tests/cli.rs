@@ -87,6 +87,25 @@ fn missing_models_is_a_clear_error() {
     );
 }
 
+/// An installed binary needs nothing beside it: copied alone into another folder and run
+/// from there, with no models folder named, it finds the face with the models built into it.
+#[test]
+fn installed_binary_runs_from_anywhere() {
+    let dir = scratch("cli_installed");
+    let installed = dir.join("facesym");
+    std::fs::copy(env!("CARGO_BIN_EXE_facesym"), &installed).unwrap();
+    let input = face_image("grace_hopper.png");
+    let out = Command::new(&installed)
+        .args(["landmarks", "--json", "--mesh-only", input.to_str().unwrap()])
+        .current_dir(&dir)
+        .env_remove("FACESYM_MODELS")
+        .output()
+        .expect("facesym runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["faces"].as_array().map(Vec::len), Some(1), "{json}");
+}
+
 /// Every stage `facesym bench` documents, in pipeline order.
 const BENCH_STAGES: [&str; 8] =
     ["decode", "detect", "crop", "face_mesh", "tracked_frame", "scoring", "eyes", "skin_motion"];
