@@ -17,7 +17,9 @@ use crate::frame::Frame;
 use crate::landmarks::{Face, Landmarks, Tracker, largest_face};
 use crate::session::calibration::{Stillness, StillnessCheck};
 use crate::session::repetitions::{Repetition, RepetitionCounter, Sample};
-use crate::symmetry::{FrameScore, Method, Movement, MovementScore, NeutralFace, ScoreStatus};
+use crate::symmetry::{
+    FrameScore, Method, Movement, MovementId, MovementScore, NeutralFace, ScoreStatus,
+};
 
 /// Mean brightness (0–255) of the face below which the picture is too dark to measure well.
 /// Below about a fifth of full scale a webcam's noise is a large part of the skin's texture,
@@ -126,7 +128,7 @@ pub struct LiveAnalyzer {
     calibration_wanted: bool,
     /// Frames in a row with a face.
     faces_in_a_row: usize,
-    counter: Option<(u64, &'static str, RepetitionCounter)>,
+    counter: Option<(u64, MovementId, RepetitionCounter)>,
     peak: Option<PeakFrame>,
     smoother: LandmarkSmoother,
     last_frame_at: Option<Instant>,

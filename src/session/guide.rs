@@ -245,9 +245,12 @@ impl GuidedSession {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::symmetry::MovementId::{
+        self, BrowLift, CheekPuff, EyeClosure, NoseWrinkle, Pucker, Smile,
+    };
     use crate::symmetry::{CORE_MOVEMENTS, Side};
 
-    fn rep(movement: &'static str, ratio: f64) -> Repetition {
+    fn rep(movement: MovementId, ratio: f64) -> Repetition {
         Repetition {
             movement,
             onset_s: 0.0,
@@ -275,18 +278,15 @@ mod tests {
         let mut s = GuidedSession::new(settings(2), &CORE_MOVEMENTS);
         assert_eq!(s.phase(), Phase::Calibrating);
         assert_eq!(s.current(), None);
-        assert!(!s.repetition(&rep("brow_lift", 0.5), 0.0), "nothing counts before calibration");
+        assert!(!s.repetition(&rep(BrowLift, 0.5), 0.0), "nothing counts before calibration");
         s.calibrated(1.0);
-        let order: Vec<&str> = CORE_MOVEMENTS.iter().map(|m| m.id).collect();
-        assert_eq!(
-            order,
-            ["brow_lift", "eye_closure", "nose_wrinkle", "smile", "pucker", "cheek_puff"]
-        );
+        let order: Vec<MovementId> = CORE_MOVEMENTS.iter().map(|m| m.id).collect();
+        assert_eq!(order, [BrowLift, EyeClosure, NoseWrinkle, Smile, Pucker, CheekPuff]);
         for (i, id) in order.iter().enumerate() {
             assert_eq!(s.current().map(|m| m.id), Some(*id));
-            assert!(s.repetition(&rep(id, 0.5), 2.0 + i as f64));
+            assert!(s.repetition(&rep(*id, 0.5), 2.0 + i as f64));
             assert_eq!(s.steps()[i].done, 1);
-            assert!(s.repetition(&rep(id, 0.7), 2.5 + i as f64));
+            assert!(s.repetition(&rep(*id, 0.7), 2.5 + i as f64));
         }
         assert_eq!(s.phase(), Phase::Finished);
         assert!(!s.stopped());
@@ -299,7 +299,7 @@ mod tests {
     fn only_the_current_movement_counts() {
         let mut s = GuidedSession::new(settings(3), &CORE_MOVEMENTS);
         s.calibrated(0.0);
-        assert!(!s.repetition(&rep("smile", 0.9), 1.0));
+        assert!(!s.repetition(&rep(Smile, 0.9), 1.0));
         assert_eq!(s.steps()[0].done, 0);
         assert_eq!(s.steps()[3].done, 0);
     }
@@ -311,9 +311,9 @@ mod tests {
         s.calibrated(0.0);
         s.skip(1.0);
         assert!(s.steps()[0].skipped);
-        assert_eq!(s.current().map(|m| m.id), Some("eye_closure"));
-        s.repetition(&rep("eye_closure", 0.4), 2.0);
-        s.repetition(&rep("eye_closure", 0.6), 3.0);
+        assert_eq!(s.current().map(|m| m.id), Some(EyeClosure));
+        s.repetition(&rep(EyeClosure, 0.4), 2.0);
+        s.repetition(&rep(EyeClosure, 0.6), 3.0);
         s.repeat(10.0);
         assert_eq!(s.steps()[1].done, 0);
         assert!(s.steps()[1].ratios.is_empty() && s.steps()[1].ratio_uncertainties.is_empty());
@@ -322,7 +322,7 @@ mod tests {
         assert_eq!(s.phase(), Phase::Finished);
         assert!(s.stopped());
         assert_eq!(s.cue(11.0), None);
-        assert!(!s.repetition(&rep("eye_closure", 0.4), 12.0));
+        assert!(!s.repetition(&rep(EyeClosure, 0.4), 12.0));
     }
 
     /// The timer alternates relax and hold with the set lengths, from when the movement began.

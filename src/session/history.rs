@@ -152,7 +152,7 @@ pub fn median(values: impl IntoIterator<Item = f64>) -> Option<f64> {
 
 /// Catalogue order for the core movements, then alphabetical for any other id.
 fn movement_order(a: &str, b: &str) -> Ordering {
-    let rank = |id: &str| CORE_MOVEMENTS.iter().position(|m| m.id == id);
+    let rank = |id: &str| CORE_MOVEMENTS.iter().position(|m| m.id.as_str() == id);
     match (rank(a), rank(b)) {
         (Some(x), Some(y)) => x.cmp(&y),
         (Some(_), None) => Ordering::Less,

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::symmetry::{Movement, MovementScore, ScoreStatus, Side};
+use crate::symmetry::{Movement, MovementId, MovementScore, ScoreStatus, Side};
 
 /// A repetition starts when the activation reaches this multiple of the movement's
 /// `min_excursion`: the same level below which a single frame reads "not enough movement", so
@@ -80,7 +80,7 @@ impl Sample {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Repetition {
     /// Movement id.
-    pub movement: &'static str,
+    pub movement: MovementId,
     /// When the activation left rest (its last sample below the end level), seconds.
     pub onset_s: f64,
     /// When it reached its peak.
@@ -325,6 +325,7 @@ pub fn segment(movement: &Movement, samples: impl IntoIterator<Item = Sample>) -
 mod tests {
     use super::*;
     use crate::symmetry::CORE_MOVEMENTS;
+    use crate::symmetry::movements::movement;
 
     /// A small deterministic noise source (xorshift), uniform in [−1, 1].
     struct Noise(u64);
@@ -368,7 +369,7 @@ mod tests {
     }
 
     fn brow_lift() -> &'static Movement {
-        &CORE_MOVEMENTS[0]
+        movement(MovementId::BrowLift)
     }
 
     #[test]

@@ -112,7 +112,7 @@ impl Display for Escaped<'_> {
 
 /// A movement's name for people: the catalogue's, else its id.
 fn movement_name(id: &str) -> &str {
-    CORE_MOVEMENTS.iter().find(|m| m.id == id).map_or(id, |m| m.name)
+    CORE_MOVEMENTS.iter().find(|m| m.id.as_str() == id).map_or(id, |m| m.name)
 }
 
 fn ratio_text(ratio: Option<f64>) -> String {
@@ -335,7 +335,7 @@ impl Page<'_> {
         writeln!(f, "<tbody>")?;
         let done = &self.summary.movements;
         for movement in CORE_MOVEMENTS {
-            if done.iter().all(|m| m.movement != movement.id) {
+            if done.iter().all(|m| m.movement != movement.id.as_str()) {
                 writeln!(
                     f,
                     "<tr class=\"not-done\" data-movement=\"{}\"><th scope=\"row\">{}</th>\
@@ -344,13 +344,13 @@ impl Page<'_> {
                 )?;
             }
             if let Some((index, m)) =
-                done.iter().enumerate().find(|(_, m)| m.movement == movement.id)
+                done.iter().enumerate().find(|(_, m)| m.movement == movement.id.as_str())
             {
                 table_row(f, index, m)?;
             }
         }
         for (index, m) in done.iter().enumerate() {
-            if CORE_MOVEMENTS.iter().all(|c| c.id != m.movement) {
+            if CORE_MOVEMENTS.iter().all(|c| c.id.as_str() != m.movement) {
                 table_row(f, index, m)?;
             }
         }
@@ -374,7 +374,7 @@ impl Page<'_> {
             write!(f, " <span class=\"ratio {}\">{ratio:.2}</span>", Band::of(ratio).class())?;
         }
         writeln!(f, "</h2>")?;
-        if let Some(catalogue) = CORE_MOVEMENTS.iter().find(|m| m.id == id.as_str()) {
+        if let Some(catalogue) = CORE_MOVEMENTS.iter().find(|m| m.id.as_str() == id) {
             writeln!(f, "<p class=\"instruction\">{}</p>", Escaped(catalogue.instruction))?;
             if let Some(why) = catalogue.caveat() {
                 writeln!(f, "<p class=\"caveat\">This score is {}.</p>", Escaped(why))?;
@@ -480,7 +480,7 @@ impl Page<'_> {
     fn not_done(&self, f: &mut Formatter<'_>) -> fmt::Result {
         let missing: Vec<&str> = CORE_MOVEMENTS
             .iter()
-            .filter(|c| self.summary.movements.iter().all(|m| m.movement != c.id))
+            .filter(|c| self.summary.movements.iter().all(|m| m.movement != c.id.as_str()))
             .map(|c| c.name)
             .collect();
         if missing.is_empty() {
