@@ -7,6 +7,7 @@ use serde::Serialize;
 use image::RgbImage;
 
 use crate::landmarks::Landmarks;
+use crate::stats;
 
 use super::flow::{Followed, NeutralImage};
 
@@ -53,14 +54,19 @@ impl Neutral {
             return Err(NeutralError::Unusable(flags));
         }
         let n = frames[0].landmarks.len();
+        // `frames` is not empty, so every median is there (NaN would stand for none).
         let landmarks: Vec<Vec3> = (0..n)
-            .map(|i| [0, 1, 2].map(|axis| median(frames.iter().map(|f| f.landmarks[i][axis]))))
+            .map(|i| {
+                [0, 1, 2].map(|axis| {
+                    stats::median(frames.iter().map(|f| f.landmarks[i][axis])).unwrap_or(f64::NAN)
+                })
+            })
             .collect();
         let resting = RestingSymmetry::of(&landmarks);
         let pose = HeadPose {
-            yaw_deg: median(frames.iter().map(|f| f.pose.yaw_deg)),
-            pitch_deg: median(frames.iter().map(|f| f.pose.pitch_deg)),
-            roll_deg: median(frames.iter().map(|f| f.pose.roll_deg)),
+            yaw_deg: stats::median(frames.iter().map(|f| f.pose.yaw_deg)).unwrap_or(f64::NAN),
+            pitch_deg: stats::median(frames.iter().map(|f| f.pose.pitch_deg)).unwrap_or(f64::NAN),
+            roll_deg: stats::median(frames.iter().map(|f| f.pose.roll_deg)).unwrap_or(f64::NAN),
         };
         Ok(Neutral { landmarks, pose, resting })
     }
@@ -408,16 +414,6 @@ pub fn check_against_mirror(direct: &mut FrameScore, mirrored: &FrameScore) {
 /// [`score_frame`] over many frames, in parallel; results in input order.
 pub fn score_frames(neutral: &Neutral, frames: &[Landmarks]) -> Vec<FrameScore> {
     frames.par_iter().map(|l| score_frame(neutral, l)).collect()
-}
-
-fn median(values: impl Iterator<Item = f64>) -> f64 {
-    let mut v: Vec<f64> = values.collect();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n == 0 {
-        return f64::NAN;
-    }
-    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
 }
 
 #[cfg(test)]
