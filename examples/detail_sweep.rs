@@ -82,7 +82,7 @@ fn main() -> anyhow::Result<()> {
         let show = |v: f64| if v.is_finite() { format!("{v:.2}") } else { "not scored".into() };
         println!(
             "| {name} | {:.0} | {detail:.2e} | {} ({worst_at}) | {} ({symmetric_at}) |",
-            frame.scale,
+            frame.px_per_iod,
             show(worst),
             show(symmetric)
         );

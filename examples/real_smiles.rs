@@ -109,7 +109,7 @@ fn describe(score: &MovementScore) -> String {
 /// The point of the face plane (face coordinates, z = 0) seen at image pixel (x, y).
 fn face_plane(frame: &FaceFrame, x: f64, y: f64) -> [f64; 2] {
     let r = frame.rotation;
-    let s = frame.scale;
+    let s = frame.px_per_iod;
     let (a, b, c, d) = (s * r[0][0], s * r[0][1], s * r[1][0], s * r[1][1]);
     let (dx, dy) = (x - frame.origin[0], y - frame.origin[1]);
     let det = a * d - b * c;
@@ -120,7 +120,7 @@ fn face_plane(frame: &FaceFrame, x: f64, y: f64) -> [f64; 2] {
 /// the affine map from a pixel of the result, through `to`'s face plane, into `image`.
 fn aligned_to(image: &RgbImage, from: &FaceFrame, to: &FaceFrame, size: (u32, u32)) -> RgbImage {
     let plane = |f: &FaceFrame| {
-        let (r, s) = (f.rotation, f.scale);
+        let (r, s) = (f.rotation, f.px_per_iod);
         [s * r[0][0], s * r[0][1], s * r[1][0], s * r[1][1]]
     };
     let ([a, b, c, d], [e, g, h, k]) = (plane(to), plane(from));

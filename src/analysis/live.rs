@@ -185,8 +185,8 @@ impl LiveAnalyzer {
             }
         };
         let score = run.calibration.direct.score(Method::SkinMotion, &frame.image, &face.landmarks);
-        let t = frame.captured_at.duration_since(run.started).as_secs_f64();
-        let progress = match run.check.push(t, &score) {
+        let t_s = frame.captured_at.duration_since(run.started).as_secs_f64();
+        let progress = match run.check.push(t_s, &score) {
             Stillness::Holding(done) => Some(done),
             Stillness::Still => {
                 let run = self.calibrating.take().expect("a calibration is under way");
@@ -222,8 +222,8 @@ impl LiveAnalyzer {
         }
         let Some((_, _, counter)) = &mut self.counter else { return };
         let Some(m) = score.movements.iter().find(|m| m.movement == id) else { return };
-        let t = frame.captured_at.saturating_duration_since(counting.since).as_secs_f64();
-        let sample = Sample::of(t, m);
+        let t_s = frame.captured_at.saturating_duration_since(counting.since).as_secs_f64();
+        let sample = Sample::of(t_s, m);
         match counter.push(sample) {
             Some(mut rep) => {
                 if let (Some(peak), Some(calibration)) = (self.peak.take(), &self.calibration) {

@@ -75,11 +75,11 @@ impl DemoSource {
         let at = index % cycle;
         let Some(at) = at.checked_sub(rest) else { return (DEMO_MOVEMENTS[0], 0.0) };
         let id = DEMO_MOVEMENTS[(at / per_movement) as usize];
-        let t = (at % per_rep) as f64 / DEMO_FPS; // seconds into the repetition
-        let strength = match t {
-            t if t < 1.0 => t,
-            t if t < 2.0 => 1.0,
-            t if t < 3.0 => 3.0 - t,
+        let t_s = (at % per_rep) as f64 / DEMO_FPS; // into the repetition
+        let strength = match t_s {
+            t_s if t_s < 1.0 => t_s,
+            t_s if t_s < 2.0 => 1.0,
+            t_s if t_s < 3.0 => 3.0 - t_s,
             _ => 0.0,
         };
         (id, strength)
