@@ -13,13 +13,19 @@ use std::path::Path;
 
 use facesym::io::read_rgb;
 use facesym::landmarks::{FaceLandmarker, ModelPaths};
-use facesym::symmetry::FaceFrame;
 use facesym::symmetry::flow::{MIN_DETAIL, NeutralImage};
+use facesym::symmetry::{FaceFrame, MovementId};
 use facesym::synthetic::validation::known_movements;
 use image::RgbImage;
 use image::imageops::{FilterType, blur, resize};
 
-const VALIDATED: [&str; 5] = ["brow_lift", "smile", "cheek_puff", "pucker", "nose_wrinkle"];
+const VALIDATED: [MovementId; 5] = [
+    MovementId::BrowLift,
+    MovementId::Smile,
+    MovementId::CheekPuff,
+    MovementId::Pucker,
+    MovementId::NoseWrinkle,
+];
 const STRENGTHS: [f64; 5] = [0.0, 0.25, 0.5, 0.75, 1.0];
 
 fn main() -> anyhow::Result<()> {
@@ -76,7 +82,7 @@ fn main() -> anyhow::Result<()> {
         let show = |v: f64| if v.is_finite() { format!("{v:.2}") } else { "not scored".into() };
         println!(
             "| {name} | {:.0} | {detail:.2e} | {} ({worst_at}) | {} ({symmetric_at}) |",
-            frame.scale,
+            frame.px_per_iod,
             show(worst),
             show(symmetric)
         );

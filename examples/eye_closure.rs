@@ -12,7 +12,7 @@ use anyhow::{Context, bail};
 use facesym::io::read_rgb;
 use facesym::landmarks::{EyeModel, FaceLandmarker, ModelPaths};
 use facesym::symmetry::movements::movement;
-use facesym::symmetry::{FaceFrame, Side};
+use facesym::symmetry::{FaceFrame, MovementId, Side};
 use facesym::synthetic::deform::{SYNTHETIC_MOVEMENTS, apply_movement};
 use image::RgbImage;
 
@@ -40,7 +40,7 @@ fn lids(
 }
 
 fn closure(neutral: &[[f64; 3]], current: &[[f64; 3]]) -> [f64; 2] {
-    let measure = movement("eye_closure").expect("in the catalogue").measure;
+    let measure = movement(MovementId::EyeClosure).measure;
     [Side::Right, Side::Left].map(|side| measure.excursion(side, neutral, current))
 }
 
@@ -64,7 +64,7 @@ fn main() -> anyhow::Result<()> {
             let frame = FaceFrame::fit(&found.landmarks).map_err(|f| anyhow::anyhow!("{f}"))?;
             let (_, closing) = SYNTHETIC_MOVEMENTS
                 .iter()
-                .find(|(id, _)| *id == "eye_closure")
+                .find(|(id, _)| *id == MovementId::EyeClosure)
                 .context("synthetic eye closure")?;
             let neutral = lids(&mut landmarker, &mut eyes, &image)?;
             for r in [0.0, 0.25, 0.5, 0.75, 1.0] {

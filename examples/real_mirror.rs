@@ -13,10 +13,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use facesym::io::read_rgb;
 use facesym::landmarks::{FaceLandmarker, Landmarks, ModelPaths};
-use facesym::symmetry::FrameScore;
 use facesym::symmetry::NeutralFace;
 use facesym::symmetry::movements::CORE_MOVEMENTS;
 use facesym::symmetry::score::score_frame_with_flow;
+use facesym::symmetry::{FrameScore, MovementId};
 use image::RgbImage;
 use image::imageops::flip_horizontal;
 
@@ -45,8 +45,11 @@ fn main() -> anyhow::Result<()> {
         .filter(|p| p.extension().is_some_and(|e| e == "png" || e == "jpg" || e == "jpeg"))
         .collect();
     frames.sort();
-    let ids: Vec<&str> = CORE_MOVEMENTS.iter().map(|m| m.id).collect();
-    println!("frame | yaw pitch roll from the neutral (°) | |side − mirrored side| (IOD): {ids:?}");
+    let ids: Vec<MovementId> = CORE_MOVEMENTS.iter().map(|m| m.id).collect();
+    let names: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
+    println!(
+        "frame | yaw pitch roll from the neutral (°) | |side − mirrored side| (IOD): {names:?}"
+    );
     // Per movement, the largest difference of each frame scored both ways.
     let mut differences: Vec<Vec<f64>> = vec![Vec::new(); ids.len()];
     let mut unscored = 0;
@@ -77,7 +80,7 @@ fn main() -> anyhow::Result<()> {
             .iter()
             .zip(&mut differences)
             .map(|(id, all)| {
-                let d = mirror_difference(&direct, &mirrored, id);
+                let d = mirror_difference(&direct, &mirrored, *id);
                 // Not measured (skin not followed on both sides) in either image: nothing
                 // to compare.
                 if !d.is_finite() {
@@ -114,7 +117,7 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// The larger of |left − mirrored right| and |right − mirrored left| for one movement.
-fn mirror_difference(direct: &FrameScore, mirrored: &FrameScore, id: &str) -> f64 {
+fn mirror_difference(direct: &FrameScore, mirrored: &FrameScore, id: MovementId) -> f64 {
     let find = |s: &FrameScore| s.movements.iter().find(|m| m.movement == id).cloned();
     match (find(direct), find(mirrored)) {
         (Some(a), Some(b)) => (a.left - b.right).abs().max((a.right - b.left).abs()),

@@ -20,7 +20,7 @@ use facesym::symmetry::NeutralFace;
 use facesym::symmetry::landmarks_map::{MOUTH_CORNER_RIGHT, on_side};
 use facesym::symmetry::movements::movement;
 use facesym::symmetry::score::{MovementScore, score_frame, score_frame_with_flow};
-use facesym::symmetry::{FaceFrame, ScoreStatus, Side};
+use facesym::symmetry::{FaceFrame, MovementId, ScoreStatus, Side};
 use image::{Rgb, RgbImage};
 
 /// Half-width of the blend between the two halves, IOD.
@@ -60,7 +60,7 @@ fn main() -> anyhow::Result<()> {
     };
     show("even smile", &smile)?;
     if let Some((rest, smiling)) = corners {
-        let measure = movement("smile").context("smile in the catalogue")?.measure;
+        let measure = movement(MovementId::Smile).measure;
         let to_face = |frame: &FaceFrame, [rx, ry, lx, ly]: [f64; 4]| {
             let mut points = frame.landmarks.clone();
             for (side, x, y) in [(Side::Right, rx, ry), (Side::Left, lx, ly)] {
@@ -72,7 +72,7 @@ fn main() -> anyhow::Result<()> {
         };
         let (then, now) = (to_face(&rest_frame, rest), to_face(&smile_frame, smiling));
         let [left, right] = [Side::Left, Side::Right].map(|s| measure.excursion(s, &then, &now));
-        let hand = MovementScore::from_excursions(movement("smile").unwrap(), left, right);
+        let hand = MovementScore::from_excursions(movement(MovementId::Smile), left, right);
         println!("{:28} {}", "even smile, corners by hand", describe(&hand));
     }
     let aligned = aligned_to(&smile, &smile_frame, &rest_frame, neutral.dimensions());
@@ -95,7 +95,7 @@ fn first_face(landmarker: &mut FaceLandmarker, image: &RgbImage) -> anyhow::Resu
 }
 
 fn smile_score(movements: Vec<MovementScore>) -> MovementScore {
-    movements.into_iter().find(|m| m.movement == "smile").expect("smile is scored")
+    movements.into_iter().find(|m| m.movement == MovementId::Smile).expect("smile is scored")
 }
 
 fn describe(score: &MovementScore) -> String {
@@ -109,7 +109,7 @@ fn describe(score: &MovementScore) -> String {
 /// The point of the face plane (face coordinates, z = 0) seen at image pixel (x, y).
 fn face_plane(frame: &FaceFrame, x: f64, y: f64) -> [f64; 2] {
     let r = frame.rotation;
-    let s = frame.scale;
+    let s = frame.px_per_iod;
     let (a, b, c, d) = (s * r[0][0], s * r[0][1], s * r[1][0], s * r[1][1]);
     let (dx, dy) = (x - frame.origin[0], y - frame.origin[1]);
     let det = a * d - b * c;
@@ -120,7 +120,7 @@ fn face_plane(frame: &FaceFrame, x: f64, y: f64) -> [f64; 2] {
 /// the affine map from a pixel of the result, through `to`'s face plane, into `image`.
 fn aligned_to(image: &RgbImage, from: &FaceFrame, to: &FaceFrame, size: (u32, u32)) -> RgbImage {
     let plane = |f: &FaceFrame| {
-        let (r, s) = (f.rotation, f.scale);
+        let (r, s) = (f.rotation, f.px_per_iod);
         [s * r[0][0], s * r[0][1], s * r[1][0], s * r[1][1]]
     };
     let ([a, b, c, d], [e, g, h, k]) = (plane(to), plane(from));

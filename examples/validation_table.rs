@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use facesym::io::read_rgb;
 use facesym::landmarks::{FaceLandmarker, ModelPaths};
-use facesym::symmetry::{MovementScore, ScoreStatus};
+use facesym::symmetry::{MovementId, MovementScore, ScoreStatus};
 use facesym::synthetic::validation::known_movements;
 
 const FACES: [&str; 3] = ["grace_hopper.png", "obama.png", "astronaut.png"];
@@ -46,9 +46,9 @@ fn main() -> anyhow::Result<()> {
                 continue;
             }
         };
-        let mut per_movement: Vec<(&str, f64, Option<f64>)> = Vec::new();
+        let mut per_movement: Vec<(MovementId, f64, Option<f64>)> = Vec::new();
         for k in results {
-            if k.movement != "eye_closure" {
+            if k.movement != MovementId::EyeClosure {
                 let error = k.flow.ratio.map_or(f64::INFINITY, |r| (r - k.strength).abs());
                 match per_movement.iter_mut().find(|(id, _, _)| *id == k.movement) {
                     Some(row) if k.strength < 1.0 => row.1 = row.1.max(error),
@@ -91,8 +91,8 @@ fn main() -> anyhow::Result<()> {
                 k.flow.right,
                 verdict(&k.flow)
             );
-            if k.movement == "pucker" {
-                let smile = k.others.iter().find(|m| m.movement == "smile");
+            if k.movement == MovementId::Pucker {
+                let smile = k.others.iter().find(|m| m.movement == MovementId::Smile);
                 smile_in_pucker.push(format!(
                     "| {face} | {:.2} | {} | {} |",
                     k.strength,

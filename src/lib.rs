@@ -13,6 +13,7 @@ pub mod landmarks;
 pub mod overlay;
 pub mod pipeline;
 pub mod session;
+pub mod stats;
 pub mod symmetry;
 pub mod synthetic;
 pub mod ui;

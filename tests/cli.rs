@@ -227,13 +227,13 @@ fn one_bad_image_loses_nothing_else() {
 /// Grace Hopper's portrait with the synthetic smile, her left side fully and her right with
 /// strength `right`, saved to `path`.
 fn hopper_smiling(right: f64, path: &std::path::Path) -> std::path::PathBuf {
-    use facesym::symmetry::FaceFrame;
+    use facesym::symmetry::{FaceFrame, MovementId};
     use facesym::synthetic::deform::{SYNTHETIC_MOVEMENTS, apply_movement};
 
     let image = facesym::io::read_rgb(&face_image("grace_hopper.png")).unwrap();
     let face = crate::common::landmarker().faces(&image).unwrap().remove(0);
     let frame = FaceFrame::fit(&face.landmarks).unwrap();
-    let smile = SYNTHETIC_MOVEMENTS.iter().find(|(id, _)| *id == "smile").unwrap().1;
+    let smile = SYNTHETIC_MOVEMENTS.iter().find(|(id, _)| *id == MovementId::Smile).unwrap().1;
     let (warped, _) = apply_movement(&image, &face.landmarks, &frame, &smile, 1.0, right);
     warped.save(path).unwrap();
     path.to_owned()

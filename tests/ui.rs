@@ -12,7 +12,7 @@ use facesym::landmarks::{Tracker, TrackerOptions};
 use facesym::pipeline::Analysis;
 use facesym::session::{Repetition, Store};
 use facesym::symmetry::flow::{SMOOTH_BRIDGE_WARNING, SOFT_NEUTRAL_WARNING};
-use facesym::symmetry::{CORE_MOVEMENTS, FrameScore, MovementScore, Side};
+use facesym::symmetry::{CORE_MOVEMENTS, FrameScore, MovementId, MovementScore, Side};
 use facesym::synthetic::demo::DemoSource;
 use facesym::ui::{LiveApp, Overlay};
 
@@ -59,7 +59,7 @@ fn injected() -> Analysis<LiveResult> {
     let movements = CORE_MOVEMENTS
         .iter()
         .map(|m| {
-            let (left, right) = if m.id == "smile" { (0.10, 0.05) } else { (0.0, 0.0) };
+            let (left, right) = if m.id == MovementId::Smile { (0.10, 0.05) } else { (0.0, 0.0) };
             MovementScore::from_excursions(m, left, right)
         })
         .collect();
@@ -277,7 +277,7 @@ fn overlay_choice() {
 }
 
 /// A repetition as the analysis would report it: the right side at `ratio` of the left.
-fn repetition(movement: &'static str, ratio: f64) -> Repetition {
+fn repetition(movement: MovementId, ratio: f64) -> Repetition {
     Repetition {
         movement,
         onset_s: 1.0,
@@ -327,18 +327,18 @@ fn guided_session_records_each_repetition() {
 
     // Each repetition is in the record as soon as it is reported, before the next.
     let store = Store::open(&data).unwrap();
-    harness.state_mut().send_event(LiveEvent::Repetition(repetition("brow_lift", 0.5)));
+    harness.state_mut().send_event(LiveEvent::Repetition(repetition(MovementId::BrowLift, 0.5)));
     harness.run();
     assert_eq!(store.repetitions(Some(session)).unwrap().len(), 1);
     // The uncertainty of a 0.12-IOD peak against 0.005 IOD of noise: 0.005 · 1.5 / 0.12.
     harness.get_by_label("Last repetition: ratio 0.50 ± 0.06, weaker right");
-    harness.state_mut().send_event(LiveEvent::Repetition(repetition("brow_lift", 0.6)));
+    harness.state_mut().send_event(LiveEvent::Repetition(repetition(MovementId::BrowLift, 0.6)));
     harness.run();
     harness.get_by_label("Movement 2 of 6: Eye closure");
     harness.get_by_label("Skip").click();
     harness.run();
     harness.get_by_label("Movement 3 of 6: Nose wrinkle");
-    harness.state_mut().send_event(LiveEvent::Repetition(repetition("nose_wrinkle", 0.9)));
+    harness.state_mut().send_event(LiveEvent::Repetition(repetition(MovementId::NoseWrinkle, 0.9)));
     harness.run();
     harness.get_by_label("Repeat").click();
     harness.run();

@@ -17,7 +17,9 @@ use crate::frame::Frame;
 use crate::landmarks::{Face, Landmarks, Tracker, largest_face};
 use crate::session::calibration::{Stillness, StillnessCheck};
 use crate::session::repetitions::{Repetition, RepetitionCounter, Sample};
-use crate::symmetry::{FrameScore, Method, Movement, MovementScore, NeutralFace, ScoreStatus};
+use crate::symmetry::{
+    FrameScore, Method, Movement, MovementId, MovementScore, NeutralFace, ScoreStatus,
+};
 
 /// Mean brightness (0–255) of the face below which the picture is too dark to measure well.
 /// Below about a fifth of full scale a webcam's noise is a large part of the skin's texture,
@@ -126,7 +128,7 @@ pub struct LiveAnalyzer {
     calibration_wanted: bool,
     /// Frames in a row with a face.
     faces_in_a_row: usize,
-    counter: Option<(u64, &'static str, RepetitionCounter)>,
+    counter: Option<(u64, MovementId, RepetitionCounter)>,
     peak: Option<PeakFrame>,
     smoother: LandmarkSmoother,
     last_frame_at: Option<Instant>,
@@ -183,8 +185,8 @@ impl LiveAnalyzer {
             }
         };
         let score = run.calibration.direct.score(Method::SkinMotion, &frame.image, &face.landmarks);
-        let t = frame.captured_at.duration_since(run.started).as_secs_f64();
-        let progress = match run.check.push(t, &score) {
+        let t_s = frame.captured_at.duration_since(run.started).as_secs_f64();
+        let progress = match run.check.push(t_s, &score) {
             Stillness::Holding(done) => Some(done),
             Stillness::Still => {
                 let run = self.calibrating.take().expect("a calibration is under way");
@@ -220,8 +222,8 @@ impl LiveAnalyzer {
         }
         let Some((_, _, counter)) = &mut self.counter else { return };
         let Some(m) = score.movements.iter().find(|m| m.movement == id) else { return };
-        let t = frame.captured_at.saturating_duration_since(counting.since).as_secs_f64();
-        let sample = Sample::of(t, m);
+        let t_s = frame.captured_at.saturating_duration_since(counting.since).as_secs_f64();
+        let sample = Sample::of(t_s, m);
         match counter.push(sample) {
             Some(mut rep) => {
                 if let (Some(peak), Some(calibration)) = (self.peak.take(), &self.calibration) {

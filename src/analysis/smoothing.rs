@@ -23,22 +23,22 @@ struct OneEuro {
 }
 
 impl OneEuro {
-    fn filter(&mut self, x: f64, dt: f64) -> f64 {
-        if !self.primed || dt <= 0.0 {
+    fn filter(&mut self, x: f64, dt_s: f64) -> f64 {
+        if !self.primed || dt_s <= 0.0 {
             *self = OneEuro { value: x, speed: 0.0, primed: true };
             return x;
         }
-        let speed = (x - self.value) / dt;
-        self.speed += alpha(DERIVATIVE_CUTOFF_HZ, dt) * (speed - self.speed);
+        let speed = (x - self.value) / dt_s;
+        self.speed += alpha(DERIVATIVE_CUTOFF_HZ, dt_s) * (speed - self.speed);
         let cutoff = MIN_CUTOFF_HZ + BETA * self.speed.abs();
-        self.value += alpha(cutoff, dt) * (x - self.value);
+        self.value += alpha(cutoff, dt_s) * (x - self.value);
         self.value
     }
 }
 
-fn alpha(cutoff_hz: f64, dt: f64) -> f64 {
+fn alpha(cutoff_hz: f64, dt_s: f64) -> f64 {
     let tau = 1.0 / (TAU * cutoff_hz);
-    1.0 / (1.0 + tau / dt)
+    1.0 / (1.0 + tau / dt_s)
 }
 
 /// Smooths the x and y of all 468 landmarks of one followed face.

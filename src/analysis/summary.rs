@@ -7,7 +7,7 @@ use super::recording::FrameResult;
 use crate::session::history::median;
 use crate::session::repetitions::Repetition;
 use crate::symmetry::score::plus_minus;
-use crate::symmetry::{CORE_MOVEMENTS, ScoreStatus, Side};
+use crate::symmetry::{CORE_MOVEMENTS, MovementId, ScoreStatus, Side};
 
 /// Tallies over a recording, fed frame by frame.
 #[derive(Clone, Debug)]
@@ -19,14 +19,14 @@ pub struct RecordingSummary {
     /// Frames not scored, by kind of reason, in the order first seen.
     not_scored: Vec<(&'static str, u64)>,
     /// Readings left out per movement: the frame's mirror image read them differently.
-    disagreed: Vec<(&'static str, u64)>,
+    disagreed: Vec<(MovementId, u64)>,
     /// Readings not measured per movement: the skin not followed on both sides.
-    unfollowed: Vec<(&'static str, u64)>,
+    unfollowed: Vec<(MovementId, u64)>,
 }
 
 impl Default for RecordingSummary {
     fn default() -> Self {
-        let per_movement: Vec<(&'static str, u64)> =
+        let per_movement: Vec<(MovementId, u64)> =
             CORE_MOVEMENTS.iter().map(|m| (m.id, 0)).collect();
         Self {
             frames: 0,
@@ -116,7 +116,7 @@ impl fmt::Display for RecordingSummary {
                 self.not_scored.iter().map(|(kind, n)| format!("{n} ({kind})")).collect();
             writeln!(f, "frames not scored: {}", counts.join(", "))?;
         }
-        let counts = |counts: &[(&str, u64)]| -> Vec<String> {
+        let counts = |counts: &[(MovementId, u64)]| -> Vec<String> {
             counts.iter().filter(|(_, n)| *n > 0).map(|(id, n)| format!("{id} {n}")).collect()
         };
         let disagreed = counts(&self.disagreed);

@@ -129,10 +129,10 @@ fn ssd_anchors() -> Vec<[f32; 2]> {
 fn decode(boxes: &[f32], logits: &[f32], anchors: &[[f32; 2]], letterbox: &Roi) -> Vec<Detection> {
     let scale = DETECTOR_INPUT_SIZE as f32;
     let to_image = |x: f32, y: f32| {
-        let half = letterbox.size / 2.0;
+        let half = letterbox.size_px / 2.0;
         [
-            x * letterbox.size + letterbox.center[0] - half,
-            y * letterbox.size + letterbox.center[1] - half,
+            x * letterbox.size_px + letterbox.center_px[0] - half,
+            y * letterbox.size_px + letterbox.center_px[1] - half,
         ]
     };
     let mut out = Vec::new();

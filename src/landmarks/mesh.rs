@@ -78,7 +78,7 @@ impl FaceMesh {
             .chunks_exact(3)
             .map(|p| {
                 let [x, y] = roi.project(size, p[0], p[1]);
-                [x, y, p[2] / size * roi.size]
+                [x, y, p[2] / size * roi.size_px]
             })
             .collect();
         if points.iter().flatten().any(|v| !v.is_finite()) {

@@ -16,9 +16,9 @@ const ROI_SCALE: f32 = 1.5;
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Roi {
     /// Centre, image pixels.
-    pub center: [f32; 2],
+    pub center_px: [f32; 2],
     /// Side length, image pixels.
-    pub size: f32,
+    pub size_px: f32,
     /// Rotation in radians in `[-π, π)`.
     pub rotation_rad: f32,
 }
@@ -46,16 +46,16 @@ impl Roi {
 
     /// Whether the region has a finite centre, rotation and a positive size.
     pub fn is_usable(&self) -> bool {
-        self.size > 0.0
-            && self.size.is_finite()
-            && self.center.iter().all(|c| c.is_finite())
+        self.size_px > 0.0
+            && self.size_px.is_finite()
+            && self.center_px.iter().all(|c| c.is_finite())
             && self.rotation_rad.is_finite()
     }
 
     /// The whole image, letterboxed into a square (the detector's input).
     pub fn letterbox(width: u32, height: u32) -> Self {
         let (w, h) = (width as f32, height as f32);
-        Self { center: [w / 2.0, h / 2.0], size: w.max(h), rotation_rad: 0.0 }
+        Self { center_px: [w / 2.0, h / 2.0], size_px: w.max(h), rotation_rad: 0.0 }
     }
 
     /// MediaPipe's `IrisLandmarkLandmarksToRoi`: the bounds of two points, turned so the axis
@@ -70,8 +70,8 @@ impl Roi {
         let rotation_rad = normalize_radians(-(-(to[1] - from[1])).atan2(to[0] - from[0]));
         let long_side = (x1 - x0).max(y1 - y0);
         Self {
-            center: [x0 + (x1 - x0) / 2.0, y0 + (y1 - y0) / 2.0],
-            size: long_side * scale,
+            center_px: [x0 + (x1 - x0) / 2.0, y0 + (y1 - y0) / 2.0],
+            size_px: long_side * scale,
             rotation_rad,
         }
     }
@@ -90,8 +90,8 @@ impl Roi {
         let angle = f64::from(angle_deg).to_radians();
         let b = (angle.cos() as f32) * 0.5;
         let a = (angle.sin() as f32) * 0.5;
-        let [cx, cy] = self.center;
-        let (w, h) = (self.size, self.size);
+        let [cx, cy] = self.center_px;
+        let (w, h) = (self.size_px, self.size_px);
         // pt0 bottom-left, pt1 top-left, pt2 top-right (OpenCV's order).
         let pt0 = [cx - a * h - b * w, cy + b * h - a * w];
         let pt1 = [cx + a * h - b * w, cy - b * h - a * w];
@@ -107,8 +107,8 @@ impl Roi {
         let dy = y / crop_size - 0.5;
         let (sin, cos) = self.rotation_rad.sin_cos();
         [
-            (cos * dx - sin * dy) * self.size + self.center[0],
-            (sin * dx + cos * dy) * self.size + self.center[1],
+            (cos * dx - sin * dy) * self.size_px + self.center_px[0],
+            (sin * dx + cos * dy) * self.size_px + self.center_px[1],
         ]
     }
 
@@ -116,8 +116,8 @@ impl Roi {
     /// `AssociationNormRectCalculator` compares rectangles this way).
     pub fn iou(&self, other: &Roi) -> f32 {
         let bounds = |r: &Roi| {
-            let h = r.size / 2.0;
-            [r.center[0] - h, r.center[1] - h, r.center[0] + h, r.center[1] + h]
+            let h = r.size_px / 2.0;
+            [r.center_px[0] - h, r.center_px[1] - h, r.center_px[0] + h, r.center_px[1] + h]
         };
         iou(bounds(self), bounds(other))
     }
@@ -145,7 +145,7 @@ mod tests {
     /// The crop map and the landmark projection are the same map (up to rounding).
     #[test]
     fn crop_map_matches_projection() {
-        let roi = Roi { center: [200.0, 150.0], size: 120.0, rotation_rad: 0.4 };
+        let roi = Roi { center_px: [200.0, 150.0], size_px: 120.0, rotation_rad: 0.4 };
         let m = roi.image_from_crop(192).unwrap().0;
         for (u, v) in [(0.0, 0.0), (96.0, 50.0), (192.0, 192.0)] {
             let w = m[6] * u + m[7] * v + m[8];
@@ -166,8 +166,8 @@ mod tests {
         };
         let level = Roi::from_detection(&det([30.0, 40.0], [70.0, 40.0]));
         assert_eq!(level.rotation_rad, 0.0);
-        assert_eq!(level.size, 150.0);
-        assert_eq!(level.center, [50.0, 40.0]);
+        assert_eq!(level.size_px, 150.0);
+        assert_eq!(level.center_px, [50.0, 40.0]);
         let tilted = Roi::from_detection(&det([30.0, 50.0], [70.0, 10.0]));
         assert!((tilted.rotation_rad + PI / 4.0).abs() < 1e-6);
     }

@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 
 use super::repetitions::{MIN_HOLD_S, START_FACTOR};
 use crate::symmetry::movements::movement;
-use crate::symmetry::{FrameScore, Measure};
+use crate::symmetry::{FrameScore, Measure, MovementId};
 
 /// Seconds the face must stay still: a few, as long as a held exercise is not.
 pub const CALIBRATION_S: f64 = 2.0;
@@ -41,7 +41,7 @@ pub struct StillnessCheck {
     eyes_moved: usize,
     /// Per movement id: the three newest activations (larger side, either direction) and
     /// since when their median has been at or beyond the threshold.
-    recent: Vec<(&'static str, VecDeque<f64>, Option<f64>)>,
+    recent: Vec<(MovementId, VecDeque<f64>, Option<f64>)>,
 }
 
 impl StillnessCheck {
@@ -52,7 +52,7 @@ impl StillnessCheck {
 
     /// Whether `movement`'s filtered activation has now been over its threshold for the
     /// minimum hold.
-    fn held(&mut self, id: &'static str, activation: f64, threshold: f64, t_s: f64) -> bool {
+    fn held(&mut self, id: MovementId, activation: f64, threshold: f64, t_s: f64) -> bool {
         let index = match self.recent.iter().position(|(m, _, _)| *m == id) {
             Some(i) => i,
             None => {
@@ -82,7 +82,7 @@ impl StillnessCheck {
             return Stillness::Moved(format!("{flag}"));
         }
         for m in &score.movements {
-            let Some(def) = movement(m.movement) else { continue };
+            let def = movement(m.movement);
             let activation = m.left.abs().max(m.right.abs());
             let threshold = START_FACTOR * def.min_excursion;
             if matches!(def.measure, Measure::Closure { .. }) {
@@ -121,7 +121,7 @@ mod tests {
             movements: CORE_MOVEMENTS
                 .iter()
                 .map(|m| {
-                    let e = if m.id == "eye_closure" { closure } else { excursion };
+                    let e = if m.id == MovementId::EyeClosure { closure } else { excursion };
                     MovementScore::from_excursions(m, e, e)
                 })
                 .collect(),

@@ -88,8 +88,8 @@ pub struct GuidedSession {
     steps: Vec<Step>,
     phase: Phase,
     current: usize,
-    /// When the current movement's timer started, in the caller's clock (seconds).
-    timer_start: f64,
+    /// When the current movement's timer started, in the caller's clock.
+    timer_start_s: f64,
     stopped: bool,
 }
 
@@ -116,7 +116,7 @@ impl GuidedSession {
             steps,
             phase: Phase::Calibrating,
             current: 0,
-            timer_start: 0.0,
+            timer_start_s: 0.0,
             stopped: false,
         }
     }
@@ -151,23 +151,23 @@ impl GuidedSession {
         self.stopped
     }
 
-    /// The neutral face is set at `now`: the first movement begins.
-    pub fn calibrated(&mut self, now: f64) {
+    /// The neutral face is set at `now_s`: the first movement begins.
+    pub fn calibrated(&mut self, now_s: f64) {
         if self.phase == Phase::Calibrating {
             self.phase = Phase::Exercising;
             self.current = 0;
-            self.timer_start = now;
+            self.timer_start_s = now_s;
         }
     }
 
-    /// The timer at `now`: each repetition is a relax period (getting ready, the first time)
+    /// The timer at `now_s`: each repetition is a relax period (getting ready, the first time)
     /// then a hold, round and round until the repetitions are done.
-    pub fn cue(&self, now: f64) -> Option<Cue> {
+    pub fn cue(&self, now_s: f64) -> Option<Cue> {
         if self.phase != Phase::Exercising {
             return None;
         }
         let GuideSettings { hold_s, relax_s, .. } = self.settings;
-        let into = (now - self.timer_start).max(0.0) % (relax_s + hold_s);
+        let into = (now_s - self.timer_start_s).max(0.0) % (relax_s + hold_s);
         Some(if into < relax_s {
             Cue {
                 action: Action::Relax,
@@ -184,9 +184,9 @@ impl GuidedSession {
         })
     }
 
-    /// A repetition was found at `now`. It counts when it is of the current movement; the last
+    /// A repetition was found at `now_s`. It counts when it is of the current movement; the last
     /// one due moves the session on. Returns whether it counted.
-    pub fn repetition(&mut self, rep: &Repetition, now: f64) -> bool {
+    pub fn repetition(&mut self, rep: &Repetition, now_s: f64) -> bool {
         if self.phase != Phase::Exercising {
             return false;
         }
@@ -198,29 +198,29 @@ impl GuidedSession {
         step.ratios.extend(rep.ratio);
         step.ratio_uncertainties.extend(rep.ratio.and(rep.ratio_uncertainty));
         if step.done >= self.settings.repetitions {
-            self.advance(now);
+            self.advance(now_s);
         }
         true
     }
 
     /// Leaves the current movement for the next.
-    pub fn skip(&mut self, now: f64) {
+    pub fn skip(&mut self, now_s: f64) {
         if self.phase == Phase::Exercising {
             self.steps[self.current].skipped = true;
-            self.advance(now);
+            self.advance(now_s);
         }
     }
 
     /// Starts the current movement over: its count back to zero and the timer restarted
     /// (repetitions already recorded stay in the record: they were done).
-    pub fn repeat(&mut self, now: f64) {
+    pub fn repeat(&mut self, now_s: f64) {
         if self.phase == Phase::Exercising {
             let step = &mut self.steps[self.current];
             step.done = 0;
             step.ratios.clear();
             step.ratio_uncertainties.clear();
             step.skipped = false;
-            self.timer_start = now;
+            self.timer_start_s = now_s;
         }
     }
 
@@ -232,9 +232,9 @@ impl GuidedSession {
         }
     }
 
-    fn advance(&mut self, now: f64) {
+    fn advance(&mut self, now_s: f64) {
         self.current += 1;
-        self.timer_start = now;
+        self.timer_start_s = now_s;
         if self.current >= self.steps.len() {
             self.current = self.steps.len() - 1;
             self.phase = Phase::Finished;
@@ -245,9 +245,12 @@ impl GuidedSession {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::symmetry::MovementId::{
+        self, BrowLift, CheekPuff, EyeClosure, NoseWrinkle, Pucker, Smile,
+    };
     use crate::symmetry::{CORE_MOVEMENTS, Side};
 
-    fn rep(movement: &'static str, ratio: f64) -> Repetition {
+    fn rep(movement: MovementId, ratio: f64) -> Repetition {
         Repetition {
             movement,
             onset_s: 0.0,
@@ -275,18 +278,15 @@ mod tests {
         let mut s = GuidedSession::new(settings(2), &CORE_MOVEMENTS);
         assert_eq!(s.phase(), Phase::Calibrating);
         assert_eq!(s.current(), None);
-        assert!(!s.repetition(&rep("brow_lift", 0.5), 0.0), "nothing counts before calibration");
+        assert!(!s.repetition(&rep(BrowLift, 0.5), 0.0), "nothing counts before calibration");
         s.calibrated(1.0);
-        let order: Vec<&str> = CORE_MOVEMENTS.iter().map(|m| m.id).collect();
-        assert_eq!(
-            order,
-            ["brow_lift", "eye_closure", "nose_wrinkle", "smile", "pucker", "cheek_puff"]
-        );
+        let order: Vec<MovementId> = CORE_MOVEMENTS.iter().map(|m| m.id).collect();
+        assert_eq!(order, [BrowLift, EyeClosure, NoseWrinkle, Smile, Pucker, CheekPuff]);
         for (i, id) in order.iter().enumerate() {
             assert_eq!(s.current().map(|m| m.id), Some(*id));
-            assert!(s.repetition(&rep(id, 0.5), 2.0 + i as f64));
+            assert!(s.repetition(&rep(*id, 0.5), 2.0 + i as f64));
             assert_eq!(s.steps()[i].done, 1);
-            assert!(s.repetition(&rep(id, 0.7), 2.5 + i as f64));
+            assert!(s.repetition(&rep(*id, 0.7), 2.5 + i as f64));
         }
         assert_eq!(s.phase(), Phase::Finished);
         assert!(!s.stopped());
@@ -299,7 +299,7 @@ mod tests {
     fn only_the_current_movement_counts() {
         let mut s = GuidedSession::new(settings(3), &CORE_MOVEMENTS);
         s.calibrated(0.0);
-        assert!(!s.repetition(&rep("smile", 0.9), 1.0));
+        assert!(!s.repetition(&rep(Smile, 0.9), 1.0));
         assert_eq!(s.steps()[0].done, 0);
         assert_eq!(s.steps()[3].done, 0);
     }
@@ -311,9 +311,9 @@ mod tests {
         s.calibrated(0.0);
         s.skip(1.0);
         assert!(s.steps()[0].skipped);
-        assert_eq!(s.current().map(|m| m.id), Some("eye_closure"));
-        s.repetition(&rep("eye_closure", 0.4), 2.0);
-        s.repetition(&rep("eye_closure", 0.6), 3.0);
+        assert_eq!(s.current().map(|m| m.id), Some(EyeClosure));
+        s.repetition(&rep(EyeClosure, 0.4), 2.0);
+        s.repetition(&rep(EyeClosure, 0.6), 3.0);
         s.repeat(10.0);
         assert_eq!(s.steps()[1].done, 0);
         assert!(s.steps()[1].ratios.is_empty() && s.steps()[1].ratio_uncertainties.is_empty());
@@ -322,7 +322,7 @@ mod tests {
         assert_eq!(s.phase(), Phase::Finished);
         assert!(s.stopped());
         assert_eq!(s.cue(11.0), None);
-        assert!(!s.repetition(&rep("eye_closure", 0.4), 12.0));
+        assert!(!s.repetition(&rep(EyeClosure, 0.4), 12.0));
     }
 
     /// The timer alternates relax and hold with the set lengths, from when the movement began.

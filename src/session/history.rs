@@ -161,22 +161,16 @@ pub fn trend(summaries: &[SessionSummary], movement: &str) -> Vec<TrendPoint> {
     points
 }
 
-/// The median of the finite values: the middle one, or the mean of the two middle ones for
-/// an even count; `None` when there are none.
+/// The median of the finite values ([`stats::median`](crate::stats::median) with NaN and ±∞
+/// left out): the middle one, or the mean of the two middle ones for an even count; `None`
+/// when there are none.
 pub fn median(values: impl IntoIterator<Item = f64>) -> Option<f64> {
-    let mut sorted: Vec<f64> = values.into_iter().filter(|v| v.is_finite()).collect();
-    sorted.sort_by(f64::total_cmp);
-    let n = sorted.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(sorted[n / 2]),
-        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
-    }
+    crate::stats::median(values.into_iter().filter(|v| v.is_finite()))
 }
 
 /// Catalogue order for the core movements, then alphabetical for any other id.
 fn movement_order(a: &str, b: &str) -> Ordering {
-    let rank = |id: &str| CORE_MOVEMENTS.iter().position(|m| m.id == id);
+    let rank = |id: &str| CORE_MOVEMENTS.iter().position(|m| m.id.as_str() == id);
     match (rank(a), rank(b)) {
         (Some(x), Some(y)) => x.cmp(&y),
         (Some(_), None) => Ordering::Less,

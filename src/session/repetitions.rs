@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::symmetry::{Movement, MovementScore, ScoreStatus, Side};
+use crate::symmetry::{Movement, MovementId, MovementScore, ScoreStatus, Side};
 
 /// A repetition starts when the activation reaches this multiple of the movement's
 /// `min_excursion`: the same level below which a single frame reads "not enough movement", so
@@ -44,7 +44,7 @@ pub enum MirrorCheck {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Sample {
     /// Seconds from the start of the recording or session.
-    pub t: f64,
+    pub t_s: f64,
     /// Subject's left excursion (the movement's unit: IOD, or fraction for eye closure).
     pub left: f64,
     /// Subject's right excursion.
@@ -54,19 +54,19 @@ pub struct Sample {
 }
 
 impl Sample {
-    /// A reading at `t` that was not checked against the mirror image.
-    pub fn new(t: f64, left: f64, right: f64) -> Self {
-        Self { t, left, right, mirror: MirrorCheck::NotChecked }
+    /// A reading at `t_s` that was not checked against the mirror image.
+    pub fn new(t_s: f64, left: f64, right: f64) -> Self {
+        Self { t_s, left, right, mirror: MirrorCheck::NotChecked }
     }
 
-    /// The sample of `score` at `t`, with the mirror check's verdict when it was made.
-    pub fn of(t: f64, score: &MovementScore) -> Self {
+    /// The sample of `score` at `t_s`, with the mirror check's verdict when it was made.
+    pub fn of(t_s: f64, score: &MovementScore) -> Self {
         let mirror = match (score.status, score.mirror_difference) {
             (ScoreStatus::MirrorDisagrees, _) => MirrorCheck::Disputed,
             (_, Some(_)) => MirrorCheck::Agrees,
             (_, None) => MirrorCheck::NotChecked,
         };
-        Self { t, left: score.left, right: score.right, mirror }
+        Self { t_s, left: score.left, right: score.right, mirror }
     }
 
     /// How strongly the movement is being made: the stronger side, so that a person with a
@@ -80,7 +80,7 @@ impl Sample {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Repetition {
     /// Movement id.
-    pub movement: &'static str,
+    pub movement: MovementId,
     /// When the activation left rest (its last sample below the end level), seconds.
     pub onset_s: f64,
     /// When it reached its peak.
@@ -206,7 +206,7 @@ impl RepetitionCounter {
             }
             return None;
         }
-        if !(sample.t.is_finite() && sample.left.is_finite() && sample.right.is_finite()) {
+        if !(sample.t_s.is_finite() && sample.left.is_finite() && sample.right.is_finite()) {
             return None;
         }
         self.recent.push(sample);
@@ -222,7 +222,7 @@ impl RepetitionCounter {
             v[1]
         };
         let filtered = Sample {
-            t: self.recent[1].t,
+            t_s: self.recent[1].t_s,
             left: median(|s| s.left),
             right: median(|s| s.right),
             mirror: self.recent[1].mirror,
@@ -278,7 +278,7 @@ impl RepetitionCounter {
         let held: f64 = samples
             .windows(2)
             .filter(|w| w[0].activation() >= self.start_level())
-            .map(|w| w[1].t - w[0].t)
+            .map(|w| w[1].t_s - w[0].t_s)
             .sum();
         if held < MIN_HOLD_S {
             return None;
@@ -288,21 +288,21 @@ impl RepetitionCounter {
         let peak_right = samples.iter().map(|s| s.right).fold(f64::NEG_INFINITY, f64::max);
         let level = HOLD_FRACTION * peak.activation();
         let above: Vec<f64> =
-            samples.iter().filter(|s| s.activation() >= level).map(|s| s.t).collect();
+            samples.iter().filter(|s| s.activation() >= level).map(|s| s.t_s).collect();
         let hold_s = above.last().zip(above.first()).map_or(0.0, |(b, a)| b - a);
         let score = MovementScore::from_excursions(&self.movement, peak_left, peak_right);
         let scored = score.status == ScoreStatus::Scored;
         let mut repetition = Repetition {
             movement: self.movement.id,
-            onset_s: first.t,
-            peak_s: peak.t,
-            end_s: last.t,
+            onset_s: first.t_s,
+            peak_s: peak.t_s,
+            end_s: last.t_s,
             peak_left,
             peak_right,
             ratio: score.ratio.filter(|_| scored),
             ratio_uncertainty: score.ratio_uncertainty.filter(|_| scored),
             weaker: score.weaker.filter(|_| scored),
-            time_to_peak_s: peak.t - first.t,
+            time_to_peak_s: peak.t_s - first.t_s,
             hold_s,
             mirror_disputed: None,
         };
@@ -325,6 +325,7 @@ pub fn segment(movement: &Movement, samples: impl IntoIterator<Item = Sample>) -
 mod tests {
     use super::*;
     use crate::symmetry::CORE_MOVEMENTS;
+    use crate::symmetry::movements::movement;
 
     /// A small deterministic noise source (xorshift), uniform in [−1, 1].
     struct Noise(u64);
@@ -368,7 +369,7 @@ mod tests {
     }
 
     fn brow_lift() -> &'static Movement {
-        &CORE_MOVEMENTS[0]
+        movement(MovementId::BrowLift)
     }
 
     #[test]
@@ -394,7 +395,7 @@ mod tests {
         for movement in CORE_MOVEMENTS {
             let still = sequence(0, 1.0, 0.012, 30.0, 7);
             let padded: Vec<Sample> = (0..20)
-                .flat_map(|k| still.iter().map(move |s| Sample { t: s.t + k as f64, ..*s }))
+                .flat_map(|k| still.iter().map(move |s| Sample { t_s: s.t_s + k as f64, ..*s }))
                 .collect();
             assert!(segment(&movement, padded).is_empty(), "{}", movement.id);
         }
@@ -421,7 +422,12 @@ mod tests {
         for &sample in &samples {
             if let Some(rep) = counter.push(sample) {
                 // Out one sample (the median's delay) after the one that ended it.
-                assert!(sample.t - rep.end_s <= 1.0 / 30.0 + 1e-9, "{} vs {}", sample.t, rep.end_s);
+                assert!(
+                    sample.t_s - rep.end_s <= 1.0 / 30.0 + 1e-9,
+                    "{} vs {}",
+                    sample.t_s,
+                    rep.end_s
+                );
                 count += 1;
             }
         }

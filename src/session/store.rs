@@ -230,7 +230,7 @@ impl Store {
             .query_row(
                 "SELECT COALESCE(MAX(number), 0) + 1 FROM repetitions
                  WHERE session_id = ?1 AND movement = ?2",
-                params![session, rep.movement],
+                params![session, rep.movement.as_str()],
                 |r| r.get(0),
             )
             .map_err(|e| self.sqlite(e))?;
@@ -243,7 +243,7 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 params![
                     session,
-                    rep.movement,
+                    rep.movement.as_str(),
                     number,
                     rep.onset_s,
                     rep.peak_s,
@@ -421,6 +421,7 @@ fn create_private_file(path: &Path) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::symmetry::MovementId::{self, BrowLift, Smile};
 
     fn scratch(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("facesym-store-{name}-{}", std::process::id()));
@@ -428,7 +429,7 @@ mod tests {
         dir
     }
 
-    fn rep(movement: &'static str, ratio: Option<f64>) -> Repetition {
+    fn rep(movement: MovementId, ratio: Option<f64>) -> Repetition {
         Repetition {
             movement,
             onset_s: 1.0,
@@ -457,9 +458,9 @@ mod tests {
             assert_eq!(mode(store.path()), 0o600);
         }
         let session = store.start_session("demo").unwrap();
-        assert_eq!(store.add_repetition(session, &rep("smile", Some(0.5))).unwrap(), 1);
-        assert_eq!(store.add_repetition(session, &rep("smile", None)).unwrap(), 2);
-        assert_eq!(store.add_repetition(session, &rep("brow_lift", Some(0.9))).unwrap(), 1);
+        assert_eq!(store.add_repetition(session, &rep(Smile, Some(0.5))).unwrap(), 1);
+        assert_eq!(store.add_repetition(session, &rep(Smile, None)).unwrap(), 2);
+        assert_eq!(store.add_repetition(session, &rep(BrowLift, Some(0.9))).unwrap(), 1);
         #[cfg(unix)]
         {
             // SQLite gives its write-ahead log the database file's permissions.
@@ -478,7 +479,7 @@ mod tests {
         assert_eq!((reps[1].movement.as_str(), reps[1].number, reps[1].ratio), ("smile", 2, None));
         assert_eq!(reps[0].weaker.as_deref(), Some("right"));
         assert_eq!(reps[2].ratio, Some(0.9));
-        assert_eq!(reps[2].ratio_uncertainty, rep("", Some(0.9)).ratio_uncertainty);
+        assert_eq!(reps[2].ratio_uncertainty, rep(Smile, Some(0.9)).ratio_uncertainty);
         assert_eq!(reps[1].ratio_uncertainty, None);
         assert_eq!((reps[0].mirror_disputed, reps[1].mirror_disputed), (Some(0.25), None));
         let sessions = store.sessions().unwrap();
@@ -565,9 +566,9 @@ mod tests {
         assert_eq!((reps[0].ratio, reps[0].ratio_uncertainty), (Some(0.5), None));
         assert_eq!(reps[0].mirror_disputed, None);
         assert_eq!(reps[0].weaker.as_deref(), Some("right"));
-        store.add_repetition(1, &rep("smile", Some(0.5))).unwrap();
+        store.add_repetition(1, &rep(Smile, Some(0.5))).unwrap();
         let reps = store.repetitions(None).unwrap();
-        assert_eq!(reps[1].ratio_uncertainty, rep("", Some(0.5)).ratio_uncertainty);
+        assert_eq!(reps[1].ratio_uncertainty, rep(Smile, Some(0.5)).ratio_uncertainty);
         assert_eq!(reps[1].mirror_disputed, Some(0.25));
         let version: i64 =
             store.connection.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();

@@ -167,7 +167,7 @@ pub struct FaceFrame {
     /// Columns are the face's x, y, z axes in image coordinates (pixels, z on x's scale).
     pub rotation: [[f64; 3]; 3],
     /// Image pixels per IOD.
-    pub scale: f64,
+    pub px_per_iod: f64,
     /// Image position of the face origin.
     pub origin: Vec3,
     /// Head pose.
@@ -209,7 +209,7 @@ impl FaceFrame {
             .collect();
         Ok(FaceFrame {
             rotation: r,
-            scale: fit.scale,
+            px_per_iod: fit.scale,
             origin: fit.translation,
             pose: pose_from_rotation(&r),
             residual_iod,
@@ -226,8 +226,8 @@ impl FaceFrame {
         if self.pose.pitch_deg.abs() > MAX_PITCH_DEG {
             flags.push(FrameFlag::TooMuchPitch { pitch_deg: self.pose.pitch_deg });
         }
-        if self.scale < MIN_IOD_PX {
-            flags.push(FrameFlag::FaceTooSmall { iod_px: self.scale });
+        if self.px_per_iod < MIN_IOD_PX {
+            flags.push(FrameFlag::FaceTooSmall { iod_px: self.px_per_iod });
         }
         flags
     }
@@ -236,14 +236,14 @@ impl FaceFrame {
     pub fn face_from_image(&self, p: Vec3) -> Vec3 {
         let d = sub(p, self.origin);
         let r = self.rotation;
-        [0, 1, 2].map(|axis| (0..3).map(|k| r[k][axis] * d[k]).sum::<f64>() / self.scale)
+        [0, 1, 2].map(|axis| (0..3).map(|k| r[k][axis] * d[k]).sum::<f64>() / self.px_per_iod)
     }
 
     /// Image position of a point given in face coordinates.
     pub fn image_from_face(&self, q: Vec3) -> Vec3 {
         let r = self.rotation;
         [0, 1, 2].map(|row| {
-            self.origin[row] + self.scale * (0..3).map(|k| r[row][k] * q[k]).sum::<f64>()
+            self.origin[row] + self.px_per_iod * (0..3).map(|k| r[row][k] * q[k]).sum::<f64>()
         })
     }
 }

@@ -11,7 +11,7 @@ pub mod score;
 
 pub use frame::{FaceFrame, FrameFlag, HeadPose, describe_flags};
 pub use landmarks_map::Side;
-pub use movements::{CORE_MOVEMENTS, Measure, Movement, Validation};
+pub use movements::{CORE_MOVEMENTS, Measure, Movement, MovementId, UnknownMovement, Validation};
 pub use score::{
     FrameScore, Method, MovementScore, Neutral, NeutralError, NeutralFace, RestingSymmetry,
     ScoreStatus, score_frame, score_frames,

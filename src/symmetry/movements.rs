@@ -56,11 +56,70 @@ pub enum Measure {
     },
 }
 
+/// Which movement of the catalogue: the stable identifier used in JSON, CSV and the record
+/// (`brow_lift`, `eye_closure`, …, [`MovementId::as_str`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MovementId {
+    /// Both eyebrows raised.
+    BrowLift,
+    /// Both eyes closed gently.
+    EyeClosure,
+    /// The nose wrinkled, nostrils pulled up.
+    NoseWrinkle,
+    /// A closed-lip smile.
+    Smile,
+    /// The lips pushed forward.
+    Pucker,
+    /// The cheeks filled with air.
+    CheekPuff,
+}
+
+impl MovementId {
+    /// The identifier as written in JSON, CSV and the record.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MovementId::BrowLift => "brow_lift",
+            MovementId::EyeClosure => "eye_closure",
+            MovementId::NoseWrinkle => "nose_wrinkle",
+            MovementId::Smile => "smile",
+            MovementId::Pucker => "pucker",
+            MovementId::CheekPuff => "cheek_puff",
+        }
+    }
+}
+
+impl std::fmt::Display for MovementId {
+    /// The identifier ([`MovementId::as_str`]), padded and aligned as the format asks.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// An identifier that names no movement of the catalogue (one read from outside: a file, the
+/// record, the command line).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown movement id {0:?}")]
+pub struct UnknownMovement(pub String);
+
+impl std::str::FromStr for MovementId {
+    type Err = UnknownMovement;
+
+    /// The movement whose identifier is `id` ([`MovementId::as_str`]).
+    fn from_str(id: &str) -> Result<Self, Self::Err> {
+        CORE_MOVEMENTS
+            .iter()
+            .map(|m| m.id)
+            .find(|m| m.as_str() == id)
+            .ok_or_else(|| UnknownMovement(id.to_string()))
+    }
+}
+
 /// One movement of the catalogue.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Movement {
     /// Stable identifier, used in JSON and files.
-    pub id: &'static str,
+    pub id: MovementId,
     /// Name shown to people.
     pub name: &'static str,
     /// What to do, in plain words.
@@ -149,7 +208,7 @@ pub const EYE_CLOSURE_MEASURE: Measure = Measure::Closure { lid_pairs: &EYELID_P
 /// The six core movements, in exercise order.
 pub const CORE_MOVEMENTS: [Movement; 6] = [
     Movement {
-        id: "brow_lift",
+        id: MovementId::BrowLift,
         name: "Brow lift",
         instruction: "Raise both eyebrows as if surprised, evenly on both sides.",
         measure: Measure::Lift { points: &BROW_UPPER_RIGHT },
@@ -158,7 +217,7 @@ pub const CORE_MOVEMENTS: [Movement; 6] = [
         validation: Validation::KnownMovement,
     },
     Movement {
-        id: "eye_closure",
+        id: MovementId::EyeClosure,
         name: "Eye closure",
         instruction: "Close both eyes gently, as in sleep, without squeezing.",
         measure: EYE_CLOSURE_MEASURE,
@@ -167,7 +226,7 @@ pub const CORE_MOVEMENTS: [Movement; 6] = [
         validation: Validation::Provisional(EYE_CLOSURE_CAVEAT),
     },
     Movement {
-        id: "nose_wrinkle",
+        id: MovementId::NoseWrinkle,
         name: "Nose wrinkle",
         instruction: "Wrinkle your nose as if at a bad smell, pulling both nostrils up.",
         measure: Measure::Approach { points: &NASAL_ALA_RIGHT, anchor: INNER_EYE_CORNER_RIGHT },
@@ -176,7 +235,7 @@ pub const CORE_MOVEMENTS: [Movement; 6] = [
         validation: Validation::KnownMovement,
     },
     Movement {
-        id: "smile",
+        id: MovementId::Smile,
         name: "Smile",
         instruction: "Smile broadly with closed lips, moving both mouth corners evenly.",
         measure: Measure::Excursion { point: MOUTH_CORNER_RIGHT, along: SMILE_DIRECTION },
@@ -185,7 +244,7 @@ pub const CORE_MOVEMENTS: [Movement; 6] = [
         validation: Validation::Provisional(SMILE_CAVEAT),
     },
     Movement {
-        id: "pucker",
+        id: MovementId::Pucker,
         name: "Pucker",
         instruction: "Push your lips forward as if saying 'oo', keeping both sides even.",
         measure: Measure::Pucker { corner: MOUTH_CORNER_RIGHT },
@@ -194,7 +253,7 @@ pub const CORE_MOVEMENTS: [Movement; 6] = [
         validation: Validation::KnownMovement,
     },
     Movement {
-        id: "cheek_puff",
+        id: MovementId::CheekPuff,
         name: "Cheek puff",
         instruction: "Fill your cheeks with air and hold, keeping your lips sealed.",
         measure: Measure::Outward { points: &CHEEK_RIGHT },
@@ -204,9 +263,19 @@ pub const CORE_MOVEMENTS: [Movement; 6] = [
     },
 ];
 
-/// A movement of [`CORE_MOVEMENTS`] by id.
-pub fn movement(id: &str) -> Option<&'static Movement> {
-    CORE_MOVEMENTS.iter().find(|m| m.id == id)
+// Each movement sits at its id's place in the catalogue, which `movement` relies on.
+const _: () = {
+    let mut i = 0;
+    while i < CORE_MOVEMENTS.len() {
+        assert!(CORE_MOVEMENTS[i].id as usize == i, "CORE_MOVEMENTS out of MovementId order");
+        i += 1;
+    }
+};
+
+/// The movement of [`CORE_MOVEMENTS`] with this id. An id read as a string (the record, a
+/// file) is looked up with [`str::parse`] first ([`MovementId`]'s `FromStr`).
+pub fn movement(id: MovementId) -> &'static Movement {
+    &CORE_MOVEMENTS[id as usize]
 }
 
 impl Measure {
@@ -311,10 +380,10 @@ mod tests {
         let mut current = neutral.clone();
         let corner = on_side(MOUTH_CORNER_RIGHT, side);
         current[corner] = [displacement[0], displacement[1], 0.0];
-        let measure = |id: &str| movement(id).unwrap().measure;
+        let measure = |id: MovementId| movement(id).measure;
         (
-            measure("smile").excursion(side, &neutral, &current),
-            measure("pucker").excursion(side, &neutral, &current),
+            measure(MovementId::Smile).excursion(side, &neutral, &current),
+            measure(MovementId::Pucker).excursion(side, &neutral, &current),
         )
     }
 
@@ -335,5 +404,27 @@ mod tests {
             assert!(close(smile, -0.1 * h) && close(pucker, 0.1), "{side:?}");
             assert!(smile_and_pucker(side, [0.0, 0.1]).0 < 0.0, "{side:?}");
         }
+    }
+
+    /// Every id is written as before (serde's snake_case is `as_str`), reads back through
+    /// `FromStr`, and is its catalogue entry's; an unknown id is an error naming it.
+    #[test]
+    fn ids_write_and_read_as_strings() {
+        for m in &CORE_MOVEMENTS {
+            let json = serde_json::to_string(&m.id).unwrap();
+            assert_eq!(json, format!("\"{}\"", m.id.as_str()));
+            assert_eq!(serde_json::from_str::<MovementId>(&json).unwrap(), m.id);
+            assert_eq!(m.id.as_str().parse::<MovementId>(), Ok(m.id));
+            assert_eq!(format!("{:<14}|", m.id), format!("{:<14}|", m.id.as_str()));
+            assert_eq!(movement(m.id), m);
+        }
+        let ids: Vec<&str> = CORE_MOVEMENTS.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["brow_lift", "eye_closure", "nose_wrinkle", "smile", "pucker", "cheek_puff"]
+        );
+        let err = "frown".parse::<MovementId>().unwrap_err();
+        assert_eq!(err, UnknownMovement("frown".into()));
+        assert!(err.to_string().contains("frown"), "{err}");
     }
 }

@@ -7,6 +7,7 @@ use serde::Serialize;
 use image::RgbImage;
 
 use crate::landmarks::Landmarks;
+use crate::stats;
 
 use super::flow::{Followed, NeutralImage};
 
@@ -17,7 +18,7 @@ use super::landmarks_map::{
     BROW_UPPER_RIGHT, EYELID_PAIRS_RIGHT, INNER_EYE_CORNER_RIGHT, MOUTH_CORNER_RIGHT,
     OUTER_EYE_CORNER_RIGHT, Side, on_side,
 };
-use super::movements::{CORE_MOVEMENTS, Movement, movement};
+use super::movements::{CORE_MOVEMENTS, Movement, MovementId, movement};
 
 /// A person's neutral face, the reference every movement is measured against.
 #[derive(Clone, Debug, PartialEq)]
@@ -53,14 +54,19 @@ impl Neutral {
             return Err(NeutralError::Unusable(flags));
         }
         let n = frames[0].landmarks.len();
+        // `frames` is not empty, so every median is there (NaN would stand for none).
         let landmarks: Vec<Vec3> = (0..n)
-            .map(|i| [0, 1, 2].map(|axis| median(frames.iter().map(|f| f.landmarks[i][axis]))))
+            .map(|i| {
+                [0, 1, 2].map(|axis| {
+                    stats::median(frames.iter().map(|f| f.landmarks[i][axis])).unwrap_or(f64::NAN)
+                })
+            })
             .collect();
         let resting = RestingSymmetry::of(&landmarks);
         let pose = HeadPose {
-            yaw_deg: median(frames.iter().map(|f| f.pose.yaw_deg)),
-            pitch_deg: median(frames.iter().map(|f| f.pose.pitch_deg)),
-            roll_deg: median(frames.iter().map(|f| f.pose.roll_deg)),
+            yaw_deg: stats::median(frames.iter().map(|f| f.pose.yaw_deg)).unwrap_or(f64::NAN),
+            pitch_deg: stats::median(frames.iter().map(|f| f.pose.pitch_deg)).unwrap_or(f64::NAN),
+            roll_deg: stats::median(frames.iter().map(|f| f.pose.roll_deg)).unwrap_or(f64::NAN),
         };
         Ok(Neutral { landmarks, pose, resting })
     }
@@ -199,7 +205,7 @@ pub enum ScoreStatus {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MovementScore {
     /// Movement id.
-    pub movement: &'static str,
+    pub movement: MovementId,
     /// Subject's left excursion (IOD, or fraction for eye closure).
     pub left: f64,
     /// Subject's right excursion.
@@ -394,7 +400,7 @@ pub fn check_against_mirror(direct: &mut FrameScore, mirrored: &FrameScore) {
         }
         let difference = (score.left - other.right).abs().max((score.right - other.left).abs());
         score.mirror_difference = Some(difference);
-        let limit = movement(score.movement).map_or(0.0, |m| m.min_excursion);
+        let limit = movement(score.movement).min_excursion;
         // NaN (a side not measured either way) disagrees too.
         if difference > limit || difference.is_nan() {
             score.status = ScoreStatus::MirrorDisagrees;
@@ -410,26 +416,17 @@ pub fn score_frames(neutral: &Neutral, frames: &[Landmarks]) -> Vec<FrameScore> 
     frames.par_iter().map(|l| score_frame(neutral, l)).collect()
 }
 
-fn median(values: impl Iterator<Item = f64>) -> f64 {
-    let mut v: Vec<f64> = values.collect();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n == 0 {
-        return f64::NAN;
-    }
-    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use MovementId::{BrowLift, EyeClosure, Pucker, Smile};
 
     /// Each side read off by up to the movement's noise moves the ratio by no more than its
     /// uncertainty (to first order: the exact bound is `u · s / (s − n)`); a tiny movement
     /// has a large uncertainty, a large one a small uncertainty, and no score has none.
     #[test]
     fn ratio_uncertainty_covers_the_excursion_noise() {
-        let smile = movement("smile").unwrap();
+        let smile = movement(Smile);
         let n = smile.excursion_noise;
         for (left, right) in [(0.10, 0.05), (0.05, 0.10), (0.20, 0.19), (0.04, 0.0), (0.31, 0.02)] {
             let score = MovementScore::from_excursions(smile, left, right);
@@ -447,13 +444,13 @@ mod tests {
         assert_eq!(MovementScore::from_excursions(smile, 0.01, 0.0).ratio_uncertainty, None);
     }
 
-    fn frame(excursions: &[(&'static str, f64, f64)]) -> FrameScore {
+    fn frame(excursions: &[(MovementId, f64, f64)]) -> FrameScore {
         FrameScore {
             pose: None,
             flags: Vec::new(),
             movements: excursions
                 .iter()
-                .map(|&(id, l, r)| MovementScore::from_excursions(movement(id).unwrap(), l, r))
+                .map(|&(id, l, r)| MovementScore::from_excursions(movement(id), l, r))
                 .collect(),
         }
     }
@@ -464,12 +461,11 @@ mod tests {
     /// threshold is its own (a fraction); a flagged mirror checks nothing.
     #[test]
     fn the_mirror_check_swaps_sides_and_keeps_what_agrees() {
-        let direct =
-            frame(&[("smile", 0.10, 0.05), ("pucker", 0.08, 0.02), ("eye_closure", 0.5, 0.2)]);
+        let direct = frame(&[(Smile, 0.10, 0.05), (Pucker, 0.08, 0.02), (EyeClosure, 0.5, 0.2)]);
         let mut checked = direct.clone();
         check_against_mirror(
             &mut checked,
-            &frame(&[("smile", 0.052, 0.101), ("pucker", 0.0, 0.08), ("eye_closure", 0.3, 0.45)]),
+            &frame(&[(Smile, 0.052, 0.101), (Pucker, 0.0, 0.08), (EyeClosure, 0.3, 0.45)]),
         );
         let [smile, pucker, eyes] = &checked.movements[..] else { panic!("three movements") };
         assert_eq!(smile.status, ScoreStatus::Scored);
@@ -490,24 +486,24 @@ mod tests {
         assert_eq!(unswapped.movements[2].status, ScoreStatus::MirrorDisagrees);
 
         let mut just_within = direct.clone();
-        check_against_mirror(&mut just_within, &frame(&[("smile", 0.079, 0.10)]));
+        check_against_mirror(&mut just_within, &frame(&[(Smile, 0.079, 0.10)]));
         assert_eq!(just_within.movements[0].status, ScoreStatus::Scored);
         assert_eq!(just_within.movements[1].mirror_difference, None);
         let mut just_over = direct.clone();
-        check_against_mirror(&mut just_over, &frame(&[("smile", 0.081, 0.10)]));
+        check_against_mirror(&mut just_over, &frame(&[(Smile, 0.081, 0.10)]));
         assert_eq!(just_over.movements[0].status, ScoreStatus::MirrorDisagrees);
 
         let mut flagged_mirror = direct.clone();
-        let mut mirror = frame(&[("smile", 0.0, 0.0)]);
+        let mut mirror = frame(&[(Smile, 0.0, 0.0)]);
         mirror.flags.push(FrameFlag::NoFace);
         check_against_mirror(&mut flagged_mirror, &mirror);
         assert_eq!(flagged_mirror, direct);
 
         // A movement not measured on either side checks nothing and is not checked.
-        let smile = movement("smile").unwrap();
+        let smile = movement(Smile);
         let not_followed = MovementScore::of_followed(smile, &vec![[0.0; 3]; 468], &nothing());
         let mut unmeasured_mirror = direct.clone();
-        let mut mirror = frame(&[("smile", 0.3, 0.0)]);
+        let mut mirror = frame(&[(Smile, 0.3, 0.0)]);
         mirror.movements[0] = not_followed.clone();
         check_against_mirror(&mut unmeasured_mirror, &mirror);
         assert_eq!(unmeasured_mirror.movements[0], direct.movements[0]);
@@ -530,7 +526,7 @@ mod tests {
     #[test]
     fn unfollowed_points_are_left_out_on_both_sides() {
         let neutral = vec![[0.0; 3]; 468];
-        let brow = movement("brow_lift").unwrap();
+        let brow = movement(BrowLift);
         let mut followed = nothing();
         for side in Side::BOTH {
             for (k, &i) in BROW_UPPER_RIGHT.iter().enumerate() {
@@ -551,8 +547,7 @@ mod tests {
         let none = MovementScore::of_followed(brow, &neutral, &nothing());
         assert_eq!(none.status, ScoreStatus::NotFollowed);
         assert!(none.left.is_nan() && none.right.is_nan() && none.ratio.is_none());
-        let eyes =
-            MovementScore::of_followed(movement("eye_closure").unwrap(), &neutral, &nothing());
+        let eyes = MovementScore::of_followed(movement(EyeClosure), &neutral, &nothing());
         assert_eq!(eyes.status, ScoreStatus::NotEnoughMovement);
     }
 }

@@ -5,11 +5,11 @@
 use image::{Rgb, RgbImage};
 
 use crate::landmarks::Landmarks;
-use crate::symmetry::FaceFrame;
 #[cfg(doc)]
 use crate::symmetry::HeadPose;
 use crate::symmetry::frame::Vec3;
 use crate::symmetry::landmarks_map::{Side, on_side};
+use crate::symmetry::{FaceFrame, MovementId};
 
 /// A 2-D point, image pixels.
 pub type Point = [f64; 2];
@@ -293,9 +293,9 @@ fn circumscribed(t: [usize; 3], p: &[Point]) -> ([usize; 3], Point, f64) {
 /// Synthetic movements with a known answer, by movement id: what the validation warps and
 /// the built-in demo apply. Only the in-plane part of a movement can be shown with a 2-D warp;
 /// each entry says what its form can and cannot show (docs/validation.md has the numbers).
-pub const SYNTHETIC_MOVEMENTS: [(&str, SyntheticMovement); 6] = [
+pub const SYNTHETIC_MOVEMENTS: [(MovementId, SyntheticMovement); 6] = [
     (
-        "brow_lift",
+        MovementId::BrowLift,
         SyntheticMovement {
             groups: &[ControlGroup {
                 controls: &[70, 63, 105, 66, 107, 46, 53, 52, 65, 55],
@@ -305,7 +305,7 @@ pub const SYNTHETIC_MOVEMENTS: [(&str, SyntheticMovement); 6] = [
         },
     ),
     (
-        "smile",
+        MovementId::Smile,
         SyntheticMovement {
             groups: &[ControlGroup {
                 controls: &[61, 78],
@@ -315,7 +315,7 @@ pub const SYNTHETIC_MOVEMENTS: [(&str, SyntheticMovement); 6] = [
         },
     ),
     (
-        "cheek_puff",
+        MovementId::CheekPuff,
         SyntheticMovement {
             groups: &[ControlGroup {
                 controls: &[50, 205, 187, 147, 207],
@@ -338,8 +338,8 @@ pub const SYNTHETIC_MOVEMENTS: [(&str, SyntheticMovement); 6] = [
 /// slit instead, and it cannot close the eye completely (the triangles between the lids would
 /// fold). Whether the face mesh reads the slit as a closing eye is what the validation
 /// measures.
-const EYE_CLOSURE: (&str, SyntheticMovement) = (
-    "eye_closure",
+const EYE_CLOSURE: (MovementId, SyntheticMovement) = (
+    MovementId::EyeClosure,
     SyntheticMovement {
         groups: &[
             // Upper lid margin, middle third.
@@ -362,8 +362,8 @@ const EYE_CLOSURE: (&str, SyntheticMovement) = (
 /// upper lip just below the nostril following. What it cannot show: the wrinkles across the
 /// nasal bridge and the deepening of the nasolabial fold are changes of texture and shading,
 /// not of position.
-const NOSE_WRINKLE: (&str, SyntheticMovement) = (
-    "nose_wrinkle",
+const NOSE_WRINKLE: (MovementId, SyntheticMovement) = (
+    MovementId::NoseWrinkle,
     SyntheticMovement {
         groups: &[ControlGroup {
             controls: &[129, 98, 64, 102, 49, 48],
@@ -377,8 +377,8 @@ const NOSE_WRINKLE: (&str, SyntheticMovement) = (
 /// it cannot show: the lips pushing forward (the measure's z term, metrics.md) is movement
 /// towards the camera; a flat warp leaves the mesh's depth to the model, so only the corners'
 /// medial movement is known.
-const PUCKER: (&str, SyntheticMovement) = (
-    "pucker",
+const PUCKER: (MovementId, SyntheticMovement) = (
+    MovementId::Pucker,
     SyntheticMovement {
         groups: &[ControlGroup {
             controls: &[61, 78],
@@ -452,8 +452,8 @@ mod tests {
     /// and cover every core movement once.
     #[test]
     fn every_core_movement_has_one_synthetic_form() {
-        let ids: Vec<&str> = SYNTHETIC_MOVEMENTS.iter().map(|(id, _)| *id).collect();
-        assert_eq!(ids[..3], ["brow_lift", "smile", "cheek_puff"]);
+        let ids: Vec<MovementId> = SYNTHETIC_MOVEMENTS.iter().map(|(id, _)| *id).collect();
+        assert_eq!(ids[..3], [MovementId::BrowLift, MovementId::Smile, MovementId::CheekPuff]);
         for m in crate::symmetry::CORE_MOVEMENTS {
             assert_eq!(ids.iter().filter(|id| **id == m.id).count(), 1, "{}", m.id);
         }

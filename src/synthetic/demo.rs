@@ -8,7 +8,7 @@ use super::deform::{SYNTHETIC_MOVEMENTS, apply_movement};
 use crate::capture::{CaptureError, FrameSource};
 use crate::frame::Frame;
 use crate::landmarks::{FaceLandmarker, LandmarkError, Landmarks};
-use crate::symmetry::FaceFrame;
+use crate::symmetry::{FaceFrame, MovementId};
 
 /// The demo face, PNG.
 const FACE_PNG: &[u8] = include_bytes!("../../tests/data/faces/grace_hopper.png");
@@ -26,7 +26,13 @@ const WEAK_SIDE_STRENGTH: f64 = 0.5;
 /// The movements the demo does, in the guided session's order: those whose synthetic form the
 /// measures are shown to read (docs/validation.md). Not eye closure: the face mesh does not
 /// follow a warped lid, so the demo would show a closure the app cannot see.
-const DEMO_MOVEMENTS: [&str; 5] = ["brow_lift", "nose_wrinkle", "smile", "pucker", "cheek_puff"];
+const DEMO_MOVEMENTS: [MovementId; 5] = [
+    MovementId::BrowLift,
+    MovementId::NoseWrinkle,
+    MovementId::Smile,
+    MovementId::Pucker,
+    MovementId::CheekPuff,
+];
 
 /// Why the demo could not start.
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +67,7 @@ impl DemoSource {
     }
 
     /// The movement id and strength (0–1) shown at frame `index`.
-    pub fn phase(index: u64) -> (&'static str, f64) {
+    pub fn phase(index: u64) -> (MovementId, f64) {
         let per_rep = (REPETITION_SECS * DEMO_FPS) as u64;
         let per_movement = per_rep * REPETITIONS;
         let rest = (REST_SECS * DEMO_FPS) as u64;
@@ -69,11 +75,11 @@ impl DemoSource {
         let at = index % cycle;
         let Some(at) = at.checked_sub(rest) else { return (DEMO_MOVEMENTS[0], 0.0) };
         let id = DEMO_MOVEMENTS[(at / per_movement) as usize];
-        let t = (at % per_rep) as f64 / DEMO_FPS; // seconds into the repetition
-        let strength = match t {
-            t if t < 1.0 => t,
-            t if t < 2.0 => 1.0,
-            t if t < 3.0 => 3.0 - t,
+        let t_s = (at % per_rep) as f64 / DEMO_FPS; // into the repetition
+        let strength = match t_s {
+            t_s if t_s < 1.0 => t_s,
+            t_s if t_s < 2.0 => 1.0,
+            t_s if t_s < 3.0 => 3.0 - t_s,
             _ => 0.0,
         };
         (id, strength)

@@ -9,7 +9,7 @@ use crate::analysis::calibration::{Calibration, MirrorImage, mirrored_neutral};
 use crate::landmarks::{FaceLandmarker, LandmarkError};
 use crate::symmetry::movements::movement;
 use crate::symmetry::score::{MovementScore, NeutralError};
-use crate::symmetry::{FaceFrame, FrameFlag, FrameScore, Method, NeutralFace, Side};
+use crate::symmetry::{FaceFrame, FrameFlag, FrameScore, Method, MovementId, NeutralFace, Side};
 
 use super::deform::{SYNTHETIC_MOVEMENTS, apply_movement};
 
@@ -17,7 +17,7 @@ use super::deform::{SYNTHETIC_MOVEMENTS, apply_movement};
 #[derive(Clone, Debug)]
 pub struct KnownMovement {
     /// Movement id.
-    pub movement: &'static str,
+    pub movement: MovementId,
     /// Strength of the right side's movement (the left moves fully).
     pub strength: f64,
     /// The excursions the warp applied, left and right, by the movement's own measure.
@@ -67,9 +67,7 @@ pub fn known_movements(
     let calibration = Calibration { direct, mirrored: mirrored_neutral(landmarker, image)? };
     let mut out = Vec::new();
     for (id, synthetic) in SYNTHETIC_MOVEMENTS {
-        let Some(definition) = movement(id) else {
-            continue;
-        };
+        let definition = movement(id);
         for &r in strengths {
             let (warped, _) = apply_movement(image, landmarks, &frame, &synthetic, 1.0, r);
             let moved = synthetic.displaced(&frame.landmarks, 1.0, r);

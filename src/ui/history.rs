@@ -109,7 +109,7 @@ impl LiveApp {
         let height = ((ui.available_height() - 24.0) / 3.0 - 24.0).clamp(90.0, 260.0);
         egui::Grid::new("trends").num_columns(2).spacing([16.0, 4.0]).show(ui, |ui| {
             for (i, movement) in CORE_MOVEMENTS.iter().enumerate() {
-                let points = trend(summaries, movement.id);
+                let points = trend(summaries, movement.id.as_str());
                 ui.vertical(|ui| {
                     let last = points.last().map_or("no sessions yet".to_string(), |p| {
                         format!("latest {:.2}{}", p.median_ratio, plus_minus(p.ratio_uncertainty))
@@ -123,7 +123,7 @@ impl LiveApp {
                     let xy: Vec<[f64; 2]> =
                         points.iter().map(|p| [day(p.started_unix), p.median_ratio]).collect();
                     let (hover_xy, hover_points) = (&xy, &points);
-                    Plot::new(("trend", movement.id))
+                    Plot::new(("trend", movement.id.as_str()))
                         .width(width)
                         .height(height)
                         .include_y(0.0)

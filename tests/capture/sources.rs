@@ -1,4 +1,5 @@
 use facesym::capture::{CaptureError, FrameSource, ImageFolderSource, VideoFileSource};
+use facesym::symmetry::MovementId;
 use facesym::synthetic::demo::DemoSource;
 
 use crate::common::{self, make_video, pattern_frames, scratch};
@@ -86,7 +87,7 @@ fn demo_moves_a_real_face() {
     let mut landmarker = common::landmarker();
     let mut demo = DemoSource::new(&mut landmarker).unwrap();
     assert!((0..180).all(|i| DemoSource::phase(i).1 == 0.0), "relaxed for 6 s at 30 fps");
-    assert_eq!(DemoSource::phase(180 + 45), ("brow_lift", 1.0));
+    assert_eq!(DemoSource::phase(180 + 45), (MovementId::BrowLift, 1.0));
     let first = demo.next_frame().unwrap().unwrap();
     let mut peak = first.clone();
     for _ in 1..=225 {

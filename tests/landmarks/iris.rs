@@ -58,9 +58,9 @@ fn eyes_match_the_reference() {
                 let what = format!("{} eye {k}", reference.image);
                 let got = got.as_ref().unwrap_or_else(|| panic!("{what}: no eye"));
                 let roi = &got.roi;
-                assert!((roi.center[0] - want.center[0]).abs() < 1e-3, "{what}: {roi:?}");
-                assert!((roi.center[1] - want.center[1]).abs() < 1e-3, "{what}: {roi:?}");
-                assert!((roi.size - want.size).abs() < 1e-3, "{what}: {roi:?}");
+                assert!((roi.center_px[0] - want.center[0]).abs() < 1e-3, "{what}: {roi:?}");
+                assert!((roi.center_px[1] - want.center[1]).abs() < 1e-3, "{what}: {roi:?}");
+                assert!((roi.size_px - want.size).abs() < 1e-3, "{what}: {roi:?}");
                 assert!((roi.rotation_rad - want.rotation_rad).abs() < 1e-5, "{what}: {roi:?}");
                 assert_eq!(got.contour.len(), EYE_CONTOUR_POINTS);
                 assert_eq!(got.iris.len(), IRIS_POINTS);

@@ -14,6 +14,9 @@ use facesym::session::Store;
 use facesym::session::store::StoredRepetition;
 use facesym::symmetry::CORE_MOVEMENTS;
 use facesym::symmetry::FaceFrame;
+use facesym::symmetry::MovementId::{
+    self, BrowLift, CheekPuff, EyeClosure, NoseWrinkle, Pucker, Smile,
+};
 use facesym::synthetic::exercise::{
     ExerciseRecording, RepetitionSpec, ScheduledRepetition, varied_repetitions,
 };
@@ -32,7 +35,7 @@ fn brow_lift_video() -> &'static Path {
         let landmarks = common::landmarker().faces(&face).unwrap().remove(0).landmarks;
         let frame = FaceFrame::fit(&landmarks).unwrap();
         let recording =
-            ExerciseRecording::new(face, landmarks, frame, "brow_lift", varied_repetitions(REPS))
+            ExerciseRecording::new(face, landmarks, frame, BrowLift, varied_repetitions(REPS))
                 .unwrap();
         let frames: Vec<_> = (0..recording.len()).map(|i| recording.frame(i)).collect();
         let path = common::scratch("analyze-video").join("brow_lifts.mkv");
@@ -290,7 +293,7 @@ impl Scored {
 /// on its own) scored its movement.
 #[derive(Debug)]
 struct Peak {
-    movement: &'static str,
+    movement: MovementId,
     frame: usize,
     analyze: Scored,
     score: Scored,
@@ -306,12 +309,12 @@ struct SixMovementRun {
 }
 
 impl SixMovementRun {
-    fn generated(&self, movement: &str) -> usize {
+    fn generated(&self, movement: MovementId) -> usize {
         self.schedule.iter().filter(|r| r.movement == movement).count()
     }
 
-    fn counted(&self, part: &'static str, movement: &str) -> usize {
-        self.counted.get(&(part, movement.to_string())).copied().unwrap_or(0)
+    fn counted(&self, part: MovementId, movement: MovementId) -> usize {
+        self.counted.get(&(part.as_str(), movement.to_string())).copied().unwrap_or(0)
     }
 }
 
@@ -331,7 +334,7 @@ fn six_movement_run() -> &'static SixMovementRun {
             CORE_MOVEMENTS.iter().enumerate().map(|(k, m)| (m.id, six_movement_plan(k))).collect();
         let recording = ExerciseRecording::sequence(face, landmarks, frame, segments).unwrap();
         let schedule = recording.schedule();
-        let peaks: Vec<(&'static str, usize, PathBuf)> = schedule
+        let peaks: Vec<(MovementId, usize, PathBuf)> = schedule
             .iter()
             .map(|rep| {
                 let (from, to) = rep.hold_s();
@@ -359,7 +362,7 @@ fn six_movement_run() -> &'static SixMovementRun {
             serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
 
         // Each movement's part of the recording: from its first rise to the next one's.
-        let mut parts: Vec<(&'static str, f64)> = Vec::new();
+        let mut parts: Vec<(MovementId, f64)> = Vec::new();
         for rep in &schedule {
             if parts.last().is_none_or(|(id, _)| *id != rep.movement) {
                 parts.push((rep.movement, rep.start_s));
@@ -368,8 +371,11 @@ fn six_movement_run() -> &'static SixMovementRun {
         let mut counted = BTreeMap::new();
         for rep in analysed["repetitions"].as_array().unwrap() {
             let peak_s = rep["peak_s"].as_f64().unwrap();
-            let part =
-                parts.iter().rev().find(|(_, start)| *start <= peak_s).map_or("lead", |p| p.0);
+            let part = parts
+                .iter()
+                .rev()
+                .find(|(_, start)| *start <= peak_s)
+                .map_or("lead", |p| p.0.as_str());
             *counted.entry((part, rep["movement"].as_str().unwrap().to_string())).or_default() += 1;
         }
 
@@ -387,13 +393,13 @@ fn six_movement_run() -> &'static SixMovementRun {
                 assert_eq!(tracked["frame"].as_u64(), Some(*index as u64));
                 let tracked = tracked["score"]["movements"]
                     .as_array()
-                    .and_then(|ms| ms.iter().find(|m| m["movement"] == *movement))
+                    .and_then(|ms| ms.iter().find(|m| m["movement"] == movement.as_str()))
                     .unwrap_or_else(|| panic!("frame {index} not scored: {tracked}"));
                 Peak {
-                    movement,
+                    movement: *movement,
                     frame: *index,
                     analyze: Scored::of(tracked),
-                    score: Scored::of(&fresh["movements"][movement]),
+                    score: Scored::of(&fresh["movements"][movement.as_str()]),
                 }
             })
             .collect();
@@ -444,13 +450,13 @@ fn assert_same_score(peak: &Peak) {
 #[test]
 fn six_movements_counted_in_place_and_scored_as_score_does() {
     let run = six_movement_run();
-    for id in ["brow_lift", "nose_wrinkle", "smile", "cheek_puff"] {
+    for id in [BrowLift, NoseWrinkle, Smile, CheekPuff] {
         assert_eq!(run.counted(id, id), run.generated(id), "{id}: {:?}", run.counted);
     }
     for ((part, id), &n) in &run.counted {
         assert!(id == part || n == 0, "{n} {id} in the {part} part: {:?}", run.counted);
     }
-    let checked = ["brow_lift", "nose_wrinkle", "smile", "cheek_puff"];
+    let checked = [BrowLift, NoseWrinkle, Smile, CheekPuff];
     for peak in run.peaks.iter().filter(|p| checked.contains(&p.movement)) {
         assert_same_score(peak);
     }
@@ -462,8 +468,8 @@ fn six_movements_counted_in_place_and_scored_as_score_does() {
 #[test]
 fn six_movements_puckers_counted_and_scored() {
     let run = six_movement_run();
-    assert_eq!(run.counted("pucker", "pucker"), run.generated("pucker"), "{:?}", run.counted);
-    for peak in run.peaks.iter().filter(|p| p.movement == "pucker") {
+    assert_eq!(run.counted(Pucker, Pucker), run.generated(Pucker), "{:?}", run.counted);
+    for peak in run.peaks.iter().filter(|p| p.movement == Pucker) {
         assert_same_score(peak);
     }
 }
@@ -499,7 +505,7 @@ fn a_reading_that_disagrees_with_its_mirror_image_is_not_counted() {
     for (i, result) in results.iter().enumerate() {
         let score = result.score.as_ref().expect("scored against the given neutral");
         assert!(score.flags.is_empty(), "frame {i}: {:?}", score.flags);
-        for m in score.movements.iter().filter(|m| m.movement != "eye_closure") {
+        for m in score.movements.iter().filter(|m| m.movement != EyeClosure) {
             if m.left.abs().max(m.right.abs()) > 0.05 {
                 assert_ne!(m.status, ScoreStatus::Scored, "frame {i}: {m:?}");
                 assert_eq!((m.ratio, m.weaker), (None, None), "frame {i}");
@@ -511,7 +517,7 @@ fn a_reading_that_disagrees_with_its_mirror_image_is_not_counted() {
     }
     assert!(caught_by_the_mirror > 0, "no large reading was left out by the mirror check");
     assert!(
-        repetitions.iter().all(|r| r.movement == "eye_closure"),
+        repetitions.iter().all(|r| r.movement == EyeClosure),
         "{:?}",
         repetitions.iter().map(|r| r.movement).collect::<Vec<_>>()
     );
@@ -528,7 +534,7 @@ fn batches_give_the_results_of_one_frame_at_a_time() {
     let landmarks = common::landmarker().faces(&face).unwrap().remove(0).landmarks;
     let frame = FaceFrame::fit(&landmarks).unwrap();
     let recording =
-        ExerciseRecording::new(face.clone(), landmarks, frame, "brow_lift", varied_repetitions(1))
+        ExerciseRecording::new(face.clone(), landmarks, frame, BrowLift, varied_repetitions(1))
             .unwrap();
     let blank = image::RgbImage::new(face.width(), face.height());
     let frames: Vec<_> = std::iter::repeat_n(blank, 3)
@@ -563,5 +569,5 @@ fn batches_give_the_results_of_one_frame_at_a_time() {
     assert_eq!(one_last, seven_last);
     let counted: Vec<_> =
         one.iter().flat_map(|r| &r.repetitions).chain(&one_last).map(|r| r.movement).collect();
-    assert_eq!(counted, ["brow_lift"], "the one brow lift is counted");
+    assert_eq!(counted, [BrowLift], "the one brow lift is counted");
 }

@@ -7,7 +7,7 @@ use facesym::analysis::RecordingAnalyzer;
 use facesym::io::read_rgb;
 use facesym::landmarks::{Tracker, TrackerOptions};
 use facesym::session::Repetition;
-use facesym::symmetry::{FaceFrame, Side};
+use facesym::symmetry::{FaceFrame, MovementId, Side};
 use facesym::synthetic::exercise::{ExerciseRecording, varied_repetitions};
 
 use crate::common::{self, face_image};
@@ -26,7 +26,7 @@ fn analyse(recording: &ExerciseRecording) -> Vec<Repetition> {
     reps
 }
 
-fn recording(movement: &str, n: usize) -> ExerciseRecording {
+fn recording(movement: MovementId, n: usize) -> ExerciseRecording {
     let face = read_rgb(&face_image("grace_hopper.png")).unwrap();
     let landmarks = common::landmarker().faces(&face).unwrap().remove(0).landmarks;
     let frame = FaceFrame::fit(&landmarks).unwrap();
@@ -39,8 +39,9 @@ fn recording(movement: &str, n: usize) -> ExerciseRecording {
 #[test]
 fn counts_brow_lifts_exactly() {
     for n in [1, 5] {
-        let reps = analyse(&recording("brow_lift", n));
-        let brow: Vec<&Repetition> = reps.iter().filter(|r| r.movement == "brow_lift").collect();
+        let reps = analyse(&recording(MovementId::BrowLift, n));
+        let brow: Vec<&Repetition> =
+            reps.iter().filter(|r| r.movement == MovementId::BrowLift).collect();
         assert_eq!(brow.len(), n, "{n} brow lifts: {reps:#?}");
         for rep in &brow {
             assert_eq!(rep.weaker, Some(Side::Right), "{rep:?}");
@@ -48,7 +49,7 @@ fn counts_brow_lifts_exactly() {
             // Measured 0.46–0.53 for the 0.5 given.
             assert!((ratio - 0.5).abs() <= 0.10, "ratio {ratio}");
         }
-        let others: Vec<_> = reps.iter().filter(|r| r.movement != "brow_lift").collect();
+        let others: Vec<_> = reps.iter().filter(|r| r.movement != MovementId::BrowLift).collect();
         assert!(others.is_empty(), "{others:#?}");
     }
 }
@@ -56,6 +57,6 @@ fn counts_brow_lifts_exactly() {
 /// A still face with the head drifting (no movement at all) gives no repetition.
 #[test]
 fn no_repetitions_on_a_still_drifting_face() {
-    let reps = analyse(&recording("smile", 0));
+    let reps = analyse(&recording(MovementId::Smile, 0));
     assert!(reps.is_empty(), "{reps:#?}");
 }

@@ -8,6 +8,7 @@ use facesym::session::calendar::days_from_date;
 use facesym::session::history::median;
 use facesym::session::report::{ReportError, render_report};
 use facesym::session::{Repetition, Store};
+use facesym::symmetry::MovementId::{self, BrowLift, Pucker, Smile};
 use facesym::symmetry::Side;
 use time::{Date, Month};
 
@@ -25,7 +26,7 @@ fn day(days: i64) -> i64 {
 /// A repetition of `movement` with this ratio (the left side the stronger unless
 /// `weaker_left`), time to peak and hold.
 fn rep(
-    movement: &'static str,
+    movement: MovementId,
     ratio: Option<f64>,
     weaker_left: bool,
     time_to_peak_s: f64,
@@ -47,6 +48,44 @@ fn rep(
         hold_s,
         mirror_disputed: None,
     }
+}
+
+/// Stores `rep` as a repetition of `movement`, an id the catalogue does not have (a record
+/// written by another version of facesym can hold one), as [`Store::add_repetition`] writes a
+/// row.
+fn add_unknown(store: &Store, session: i64, movement: &str, rep: &Repetition) {
+    let db = rusqlite::Connection::open(store.path()).unwrap();
+    let number: i64 = db
+        .query_row(
+            "SELECT COALESCE(MAX(number), 0) + 1 FROM repetitions
+             WHERE session_id = ?1 AND movement = ?2",
+            rusqlite::params![session, movement],
+            |r| r.get(0),
+        )
+        .unwrap();
+    db.execute(
+        "INSERT INTO repetitions (session_id, movement, number, onset_s, peak_s, end_s,
+             peak_left, peak_right, ratio, weaker, time_to_peak_s, hold_s, ratio_uncertainty,
+             mirror_disputed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        rusqlite::params![
+            session,
+            movement,
+            number,
+            rep.onset_s,
+            rep.peak_s,
+            rep.end_s,
+            rep.peak_left,
+            rep.peak_right,
+            rep.ratio,
+            rep.weaker.map(Side::name),
+            rep.time_to_peak_s,
+            rep.hold_s,
+            rep.ratio_uncertainty,
+            rep.mirror_disputed
+        ],
+    )
+    .unwrap();
 }
 
 /// A ratio's uncertainty as a skin-motion movement's: 0.005 IOD of noise on the 0.1-IOD
@@ -81,13 +120,13 @@ fn record(dir: &Path) -> Store {
     for (k, days) in [0, 2, 4].into_iter().enumerate() {
         let session = store.start_session_at("camera", day(days)).unwrap();
         let base = 0.4 + 0.05 * k as f64;
-        add(session, &[rep("brow_lift", Some(base + 0.3), false, 0.5, 1.0)]);
+        add(session, &[rep(BrowLift, Some(base + 0.3), false, 0.5, 1.0)]);
         if k != 2 {
             add(
                 session,
                 &[
-                    rep("smile", Some(base), false, 0.5, 1.0),
-                    rep("smile", Some(base + 0.1), false, 0.5, 1.0),
+                    rep(Smile, Some(base), false, 0.5, 1.0),
+                    rep(Smile, Some(base + 0.1), false, 0.5, 1.0),
                 ],
             );
         }
@@ -97,29 +136,31 @@ fn record(dir: &Path) -> Store {
     add(
         four,
         &[
-            rep("smile", Some(0.62), false, 0.4, 1.0),
-            rep("brow_lift", Some(0.91), false, 0.3, 2.0),
-            rep("smile", Some(0.70), false, 0.6, 1.2),
-            rep("smile", None, false, 0.8, 1.4),
-            rep("pucker", None, false, 0.5, 1.0),
-            rep("smile", Some(0.58), true, 0.5, 1.1),
-            rep("brow_lift", Some(0.88), false, 0.3, 2.0),
-            rep("jaw_slide", Some(0.5), false, 0.5, 1.0),
-            rep("smile", Some(0.66), false, 0.7, 1.3),
-            rep("pucker", None, false, 0.5, 1.0),
-            rep("brow_lift", Some(0.95), true, 0.3, 2.0),
+            rep(Smile, Some(0.62), false, 0.4, 1.0),
+            rep(BrowLift, Some(0.91), false, 0.3, 2.0),
+            rep(Smile, Some(0.70), false, 0.6, 1.2),
+            rep(Smile, None, false, 0.8, 1.4),
+            rep(Pucker, None, false, 0.5, 1.0),
+            rep(Smile, Some(0.58), true, 0.5, 1.1),
+            rep(BrowLift, Some(0.88), false, 0.3, 2.0),
+        ],
+    );
+    add_unknown(&store, four, "jaw_slide", &rep(Smile, Some(0.5), false, 0.5, 1.0));
+    add(
+        four,
+        &[
+            rep(Smile, Some(0.66), false, 0.7, 1.3),
+            rep(Pucker, None, false, 0.5, 1.0),
+            rep(BrowLift, Some(0.95), true, 0.3, 2.0),
         ],
     );
     let five = store.start_session_at("camera", day(9)).unwrap();
     add(
         five,
-        &[rep("smile", Some(0.8), false, 0.5, 1.0), rep("brow_lift", Some(0.97), false, 0.5, 1.0)],
+        &[rep(Smile, Some(0.8), false, 0.5, 1.0), rep(BrowLift, Some(0.97), false, 0.5, 1.0)],
     );
     let six = store.start_session_at("old-phone.mp4", day(-3)).unwrap();
-    add(
-        six,
-        &[rep("smile", Some(0.3), false, 0.5, 1.0), rep("brow_lift", Some(0.5), false, 0.5, 1.0)],
-    );
+    add(six, &[rep(Smile, Some(0.3), false, 0.5, 1.0), rep(BrowLift, Some(0.5), false, 0.5, 1.0)]);
     store
 }
 
@@ -242,9 +283,9 @@ fn report_plots_every_repetition() {
 fn report_says_why_a_repetition_has_no_ratio() {
     let store = Store::open(&common::scratch("report-unsure")).unwrap();
     let session = store.start_session_at("clip.mkv", day(0)).unwrap();
-    let unsure = Repetition { mirror_disputed: Some(0.7), ..rep("smile", None, false, 0.5, 1.0) };
-    let small = Repetition { mirror_disputed: Some(0.1), ..rep("smile", None, false, 0.5, 1.0) };
-    let only_unsure = Repetition { movement: "pucker", ..unsure.clone() };
+    let unsure = Repetition { mirror_disputed: Some(0.7), ..rep(Smile, None, false, 0.5, 1.0) };
+    let small = Repetition { mirror_disputed: Some(0.1), ..rep(Smile, None, false, 0.5, 1.0) };
+    let only_unsure = Repetition { movement: Pucker, ..unsure.clone() };
     for r in [&unsure, &small, &only_unsure] {
         store.add_repetition(session, r).unwrap();
     }

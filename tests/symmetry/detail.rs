@@ -5,6 +5,9 @@
 use facesym::io::read_rgb;
 use facesym::landmarks::{FaceLandmarker, Landmarks};
 use facesym::symmetry::FaceFrame;
+use facesym::symmetry::MovementId::{
+    self, BrowLift, CheekPuff, EyeClosure, NoseWrinkle, Pucker, Smile,
+};
 use facesym::symmetry::flow::{
     MAX_NEUTRAL_YAW_DEG, MIN_DETAIL, NeutralImage, SMOOTH_BRIDGE_WARNING,
 };
@@ -18,7 +21,7 @@ use super::smoothed_around;
 use crate::common::{self, face_image};
 
 /// The movements skin motion is validated on (known_movement.rs).
-const VALIDATED: [&str; 5] = ["brow_lift", "smile", "cheek_puff", "pucker", "nose_wrinkle"];
+const VALIDATED: [MovementId; 5] = [BrowLift, Smile, CheekPuff, Pucker, NoseWrinkle];
 
 /// Grace Hopper and Barack Obama as they are have enough detail; Grace Hopper blurred
 /// (Gaussian, σ = 6 px, 0.07 IOD) does not, and on her blurred face the known one-sided
@@ -78,7 +81,7 @@ fn a_neutral_too_smooth_to_follow_the_head_is_said() {
         score
             .movements
             .iter()
-            .filter(|m| m.movement != "eye_closure")
+            .filter(|m| m.movement != EyeClosure)
             .map(|m| m.left.abs().max(m.right.abs()))
             .fold(0.0, f64::max)
     };
@@ -130,7 +133,7 @@ fn a_neutral_turned_from_the_camera_is_said() {
     assert!(!missed.is_empty(), "{missed:?}");
     let even_cheeks = results
         .iter()
-        .find(|k| k.movement == "cheek_puff" && k.strength == 1.0)
+        .find(|k| k.movement == CheekPuff && k.strength == 1.0)
         .map(|k| &k.flow)
         .unwrap();
     assert!(

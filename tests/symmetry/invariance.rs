@@ -5,7 +5,7 @@ use facesym::io::read_rgb;
 use facesym::landmarks::warp::{Affine, Border, warp_rgb};
 use facesym::symmetry::flow::NeutralImage;
 use facesym::symmetry::score::score_frame_with_flow;
-use facesym::symmetry::{FaceFrame, FrameFlag, FrameScore, MovementScore, Neutral};
+use facesym::symmetry::{FaceFrame, FrameFlag, FrameScore, MovementId, MovementScore, Neutral};
 use facesym::synthetic::deform::{SYNTHETIC_MOVEMENTS, apply_movement};
 use image::RgbImage;
 use image::imageops::{FilterType, resize};
@@ -75,7 +75,9 @@ fn scores_do_not_depend_on_scale_roll_or_position() {
             let f = landmarker.faces(frame).unwrap().remove(0);
             score_frame_with_flow(neutral, skin, frame, &f.landmarks)
         };
-        for (id, movement) in SYNTHETIC_MOVEMENTS.iter().filter(|(id, _)| *id != "eye_closure") {
+        for (id, movement) in
+            SYNTHETIC_MOVEMENTS.iter().filter(|(id, _)| *id != MovementId::EyeClosure)
+        {
             let (warped, _) = apply_movement(&image, &landmarks, &frame, movement, 1.0, 0.5);
             let find = |s: &FrameScore| -> MovementScore {
                 assert!(s.flags.is_empty(), "{face} {id}: {:?}", s.flags);

@@ -4,6 +4,7 @@
 //! (`cargo run --release --example validation_table`).
 
 use facesym::io::read_rgb;
+use facesym::symmetry::MovementId::{self, BrowLift, CheekPuff, NoseWrinkle, Pucker, Smile};
 use facesym::symmetry::{FrameFlag, NeutralError};
 use facesym::synthetic::validation::{ValidationError, known_movements};
 
@@ -15,7 +16,7 @@ const RATIO_TOLERANCE: f64 = 0.10;
 /// The synthetic movements whose one-sided strength the pipeline recovers. Not the eye
 /// closure (the face mesh does not read the warped lids: 0.06 for a true 0.46,
 /// docs/validation.md).
-const VALIDATED: [&str; 5] = ["brow_lift", "smile", "cheek_puff", "pucker", "nose_wrinkle"];
+const VALIDATED: [MovementId; 5] = [BrowLift, Smile, CheekPuff, Pucker, NoseWrinkle];
 /// What both sides moving fully (r = 1) reads at least, as the issue asks: the ten read
 /// 0.93–0.98 (docs/validation.md, "Symmetric movement").
 const SYMMETRIC_MIN_RATIO: f64 = 0.90;
@@ -58,7 +59,7 @@ fn the_mesh_alone_reads_one_sided_smiles_as_partly_symmetric() {
     let mut landmarker = common::landmarker();
     let image = read_rgb(&face_image("grace_hopper.png")).unwrap();
     let results = known_movements(&mut landmarker, &image, &[0.0]).unwrap();
-    let smile = results.iter().find(|k| k.movement == "smile").unwrap();
+    let smile = results.iter().find(|k| k.movement == Smile).unwrap();
     assert!(smile.mesh.ratio.is_none_or(|r| r >= 0.3), "{:?}", smile.mesh);
     assert!(smile.flow.ratio.is_some_and(|r| r <= RATIO_TOLERANCE), "{:?}", smile.flow);
 }

@@ -4,7 +4,7 @@ use facesym::io::read_rgb;
 use facesym::landmarks::FaceLandmarker;
 use facesym::symmetry::flow::NeutralImage;
 use facesym::symmetry::score::score_frame_with_flow;
-use facesym::symmetry::{FaceFrame, FrameScore, Neutral};
+use facesym::symmetry::{FaceFrame, FrameScore, MovementId, Neutral};
 use facesym::synthetic::deform::{SYNTHETIC_MOVEMENTS, apply_movement};
 use image::RgbImage;
 use image::imageops::flip_horizontal;
@@ -40,7 +40,9 @@ fn flipped_image_swaps_sides() {
         let image = read_rgb(&face_image(name)).unwrap();
         let face = landmarker.faces(&image).unwrap().remove(0);
         let frame = FaceFrame::fit(&face.landmarks).unwrap();
-        for (id, movement) in SYNTHETIC_MOVEMENTS.iter().filter(|(id, _)| *id != "eye_closure") {
+        for (id, movement) in
+            SYNTHETIC_MOVEMENTS.iter().filter(|(id, _)| *id != MovementId::EyeClosure)
+        {
             let (warped, _) = apply_movement(&image, &face.landmarks, &frame, movement, 1.0, 0.5);
             let direct = score(&mut landmarker, &image, &warped);
             let flipped =

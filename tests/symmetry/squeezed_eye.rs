@@ -3,6 +3,7 @@
 
 use facesym::io::read_rgb;
 use facesym::symmetry::FaceFrame;
+use facesym::symmetry::MovementId::{CheekPuff, Smile};
 use facesym::symmetry::flow::NeutralImage;
 use facesym::symmetry::frame::Vec3;
 use facesym::symmetry::landmarks_map::{EYELID_PAIRS_RIGHT, INNER_EYE_CORNER_RIGHT, Side, on_side};
@@ -38,9 +39,9 @@ fn a_squeezed_eye_does_not_move_the_other_scores() {
         let skin = NeutralImage::new(&image, &frame);
         let warped = |moved: &[Vec3]| warp_face(&image, &landmarks, &frame, moved).0;
         for (id, synthetic) in
-            SYNTHETIC_MOVEMENTS.iter().filter(|(id, _)| ["smile", "cheek_puff"].contains(id))
+            SYNTHETIC_MOVEMENTS.iter().filter(|(id, _)| [Smile, CheekPuff].contains(id))
         {
-            let measure = movement(id).expect("in the catalogue").measure;
+            let measure = movement(*id).measure;
             let mut read = |image: &RgbImage, shut: bool| -> [f64; 2] {
                 let found = landmarker.faces(image).expect("model runs").remove(0).landmarks;
                 let mut current = FaceFrame::fit(&found).expect("frame");

@@ -4,6 +4,7 @@
 
 use facesym::io::read_rgb;
 use facesym::landmarks::FaceLandmarker;
+use facesym::symmetry::MovementId::{self, CheekPuff, Pucker, Smile};
 use facesym::symmetry::flow::NeutralImage;
 use facesym::symmetry::landmarks_map::{CHEEK_RIGHT, MOUTH_CORNER_RIGHT, Side, on_side};
 use facesym::symmetry::movements::movement;
@@ -19,7 +20,7 @@ use crate::common::{self, face_image};
 fn warped_and_followed(
     landmarker: &mut FaceLandmarker,
     image: &RgbImage,
-    id: &str,
+    id: MovementId,
     strength: f64,
 ) -> (Vec<[f64; 3]>, NeutralImage, facesym::symmetry::flow::Followed) {
     let landmarks = landmarker.faces(image).unwrap().remove(0).landmarks;
@@ -46,9 +47,8 @@ fn points_that_cannot_be_followed_are_left_out_on_both_sides() {
     let landmarks = landmarker.faces(&image).unwrap().remove(0).landmarks;
     let smooth = [CHEEK_RIGHT[2], CHEEK_RIGHT[3]];
     let smoothed = smoothed_around(&image, &landmarks, &smooth, 0.18, 1.0);
-    let cheek_puff = movement("cheek_puff").unwrap();
-    let (neutral, skin, followed) =
-        warped_and_followed(&mut landmarker, &smoothed, "cheek_puff", 1.0);
+    let cheek_puff = movement(CheekPuff);
+    let (neutral, skin, followed) = warped_and_followed(&mut landmarker, &smoothed, CheekPuff, 1.0);
     assert!(skin.unfollowable_movements().is_empty(), "two pairs of cheek points are left");
     for i in CHEEK_RIGHT {
         let [left, right] = Side::BOTH.map(|side| followed.followed[on_side(i, side)]);
@@ -60,7 +60,7 @@ fn points_that_cannot_be_followed_are_left_out_on_both_sides() {
     assert!(masked.ratio.unwrap() >= 0.85, "{masked:?}");
     assert!(mixed.ratio.unwrap() < 0.75, "the mesh's positions no longer drag: {mixed:?}");
     // The right side puffed half as much reads half.
-    let (neutral, _, followed) = warped_and_followed(&mut landmarker, &smoothed, "cheek_puff", 0.5);
+    let (neutral, _, followed) = warped_and_followed(&mut landmarker, &smoothed, CheekPuff, 0.5);
     let masked = MovementScore::of_followed(cheek_puff, &neutral, &followed);
     assert!((masked.ratio.unwrap() - 0.5).abs() <= 0.10, "{masked:?}");
 }
@@ -74,18 +74,18 @@ fn a_movement_with_nothing_followed_is_not_measured() {
     let image = read_rgb(&face_image("grace_hopper.png")).unwrap();
     let landmarks = landmarker.faces(&image).unwrap().remove(0).landmarks;
     let smoothed = smoothed_around(&image, &landmarks, &[MOUTH_CORNER_RIGHT], 0.18, 1.0);
-    let (neutral, skin, followed) = warped_and_followed(&mut landmarker, &smoothed, "smile", 1.0);
+    let (neutral, skin, followed) = warped_and_followed(&mut landmarker, &smoothed, Smile, 1.0);
     // Said at calibration already.
     assert_eq!(skin.unfollowable_movements(), ["Smile", "Pucker"]);
     assert!(skin.warnings().iter().any(|w| w.starts_with("Smile, Pucker cannot be measured")));
     assert!(!followed.followed[MOUTH_CORNER_RIGHT]);
     assert!(followed.followed[on_side(MOUTH_CORNER_RIGHT, Side::Left)]);
-    for id in ["smile", "pucker"] {
-        let score = MovementScore::of_followed(movement(id).unwrap(), &neutral, &followed);
+    for id in [Smile, Pucker] {
+        let score = MovementScore::of_followed(movement(id), &neutral, &followed);
         assert_eq!(score.status, ScoreStatus::NotFollowed, "{id}: {score:?}");
         assert!(score.ratio.is_none() && score.left.is_nan() && score.right.is_nan(), "{id}");
     }
     // The cheek puff's points were followed on both sides and it is measured as before.
-    let cheek = MovementScore::of_followed(movement("cheek_puff").unwrap(), &neutral, &followed);
+    let cheek = MovementScore::of_followed(movement(CheekPuff), &neutral, &followed);
     assert_ne!(cheek.status, ScoreStatus::NotFollowed);
 }

@@ -124,6 +124,7 @@ struct FrameJson {
     pose: Option<symmetry::HeadPose>,
     flags: Vec<symmetry::FrameFlag>,
     resting: symmetry::RestingSymmetry,
+    /// Keyed by the id's string, so the keys stay in alphabetical order.
     movements: BTreeMap<&'static str, MovementJson>,
 }
 
@@ -201,9 +202,9 @@ pub fn score(
                                 weaker: m.weaker,
                                 status: m.status,
                                 mirror_difference: m.mirror_difference,
-                                provisional: movement(m.movement).and_then(|d| d.caveat()),
+                                provisional: movement(m.movement).caveat(),
                             };
-                            (m.movement, json)
+                            (m.movement.as_str(), json)
                         })
                         .collect(),
                 });
@@ -265,7 +266,7 @@ fn print_score(path: &Path, score: &symmetry::FrameScore) {
             }
             _ => "not enough movement".to_string(),
         };
-        let provisional = movement(m.movement).and_then(|d| d.caveat()).map_or("", |_| " *");
+        let provisional = movement(m.movement).caveat().map_or("", |_| " *");
         // "+0.052", or "  –   " where a side was not measured.
         let side =
             |v: f64| if v.is_finite() { format!("{v:+.3}") } else { format!("{:^6}", "–") };

@@ -100,7 +100,7 @@ impl Page<'_> {
         writeln!(f, "<tbody>")?;
         let done = &self.summary.movements;
         for movement in CORE_MOVEMENTS {
-            if done.iter().all(|m| m.movement != movement.id) {
+            if done.iter().all(|m| m.movement != movement.id.as_str()) {
                 writeln!(
                     f,
                     "<tr class=\"not-done\" data-movement=\"{}\"><th scope=\"row\">{}</th>\
@@ -109,13 +109,13 @@ impl Page<'_> {
                 )?;
             }
             if let Some((index, m)) =
-                done.iter().enumerate().find(|(_, m)| m.movement == movement.id)
+                done.iter().enumerate().find(|(_, m)| m.movement == movement.id.as_str())
             {
                 table_row(f, index, m)?;
             }
         }
         for (index, m) in done.iter().enumerate() {
-            if CORE_MOVEMENTS.iter().all(|c| c.id != m.movement) {
+            if CORE_MOVEMENTS.iter().all(|c| c.id.as_str() != m.movement) {
                 table_row(f, index, m)?;
             }
         }
@@ -139,7 +139,7 @@ impl Page<'_> {
             write!(f, " <span class=\"ratio {}\">{ratio:.2}</span>", Band::of(ratio).class())?;
         }
         writeln!(f, "</h2>")?;
-        if let Some(catalogue) = CORE_MOVEMENTS.iter().find(|m| m.id == id.as_str()) {
+        if let Some(catalogue) = CORE_MOVEMENTS.iter().find(|m| m.id.as_str() == id) {
             writeln!(f, "<p class=\"instruction\">{}</p>", Escaped(catalogue.instruction))?;
             if let Some(why) = catalogue.caveat() {
                 writeln!(f, "<p class=\"caveat\">This score is {}.</p>", Escaped(why))?;
@@ -245,7 +245,7 @@ impl Page<'_> {
     fn not_done(&self, f: &mut Formatter<'_>) -> fmt::Result {
         let missing: Vec<&str> = CORE_MOVEMENTS
             .iter()
-            .filter(|c| self.summary.movements.iter().all(|m| m.movement != c.id))
+            .filter(|c| self.summary.movements.iter().all(|m| m.movement != c.id.as_str()))
             .map(|c| c.name)
             .collect();
         if missing.is_empty() {

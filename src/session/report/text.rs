@@ -58,7 +58,7 @@ impl Display for Escaped<'_> {
 
 /// A movement's name for people: the catalogue's, else its id.
 pub(super) fn movement_name(id: &str) -> &str {
-    CORE_MOVEMENTS.iter().find(|m| m.id == id).map_or(id, |m| m.name)
+    CORE_MOVEMENTS.iter().find(|m| m.id.as_str() == id).map_or(id, |m| m.name)
 }
 
 pub(super) fn ratio_text(ratio: Option<f64>) -> String {

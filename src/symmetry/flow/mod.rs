@@ -31,10 +31,11 @@ use rayon::prelude::*;
 use self::canonical::{CANONICAL_PX_PER_IOD, canonical, face_luma, seen_at};
 use self::head_motion::{HeadMotion, MIN_STABLE_FOR_TURN, Similarity2, stable_similarity};
 use self::pyramid::Pyramid;
-use self::track::{GridTemplate, median, texture, window_gradients};
+use self::track::{GridTemplate, texture, window_gradients};
 use super::frame::{FaceFrame, TEMPLATE, Vec3};
 use super::landmarks_map::{NASAL_BRIDGE, Side, on_side};
 use super::movements::{CORE_MOVEMENTS, EYE_CLOSURE_MEASURE};
+use crate::stats::median_in_place;
 
 /// An eye closed by at least this fraction of its neutral aperture (the lids the landmarks
 /// carry, as eye closure reads them) pulls the skin at its inner corner, and two of the six
@@ -103,7 +104,8 @@ impl NeutralImage {
                 texture(gxx, gxy, gyy, samples.len())
             })
             .collect();
-        let detail = median(&mut textures);
+        // There is always a measured landmark, so a median (NaN would stand for none).
+        let detail = median_in_place(&mut textures).unwrap_or(f64::NAN);
         NeutralImage { landmarks, stable, followed, detail, yaw_deg: frame.pose.yaw_deg }
     }
 

@@ -5,6 +5,7 @@
 use super::canonical::CANONICAL_PX_PER_IOD;
 use super::pyramid::{Gray, Pyramid};
 use super::refine::RefineTemplate;
+use crate::stats::median_in_place;
 
 /// Half-size of the Lucas–Kanade window, canonical pixels at each level (a 13×13 window): 6 px
 /// is 0.09 IOD, small enough that the window moves with the landmark rather than with its
@@ -77,15 +78,8 @@ impl GridTemplate {
         if dx.len() < MIN_GRID_FOLLOWED {
             return None;
         }
-        Some([median(&mut dx), median(&mut dy)])
+        Some([median_in_place(&mut dx)?, median_in_place(&mut dy)?])
     }
-}
-
-/// The median of `v` (sorted in place).
-pub(super) fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
 }
 
 /// Side of the Lucas–Kanade window, pixels.
