@@ -43,7 +43,7 @@ fn smoothing_halves_jitter_on_a_still_video() {
     let path = scratch("still_video").join("still.mkv");
     make_video(&frames, 30, &path);
     let mut video = VideoFileSource::open(&path).unwrap();
-    let mut tracker = Tracker::new(&common::models(), TrackerOptions::default()).unwrap();
+    let mut tracker = Tracker::with_landmarker(common::landmarker(), TrackerOptions::default());
     let mut smoother = LandmarkSmoother::default();
     let (mut raw, mut smooth) = (Vec::new(), Vec::new());
     while let Some(frame) = video.next_frame().unwrap() {

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use facesym::landmarks::{FaceLandmarker, ModelPaths};
 use serde::Deserialize;
@@ -16,14 +17,22 @@ pub fn models() -> ModelPaths {
 }
 
 /// A loaded landmarker as the app uses it (detector, face mesh, iris model's lids).
+/// Loaded once per test binary and cloned: a clone shares the optimised models and has its
+/// own state, exactly as a fresh load.
 pub fn landmarker() -> FaceLandmarker {
-    FaceLandmarker::new(&models()).expect("models load")
+    static LOADED: OnceLock<Mutex<FaceLandmarker>> = OnceLock::new();
+    let loaded =
+        LOADED.get_or_init(|| Mutex::new(FaceLandmarker::new(&models()).expect("models load")));
+    loaded.lock().unwrap_or_else(PoisonError::into_inner).clone()
 }
 
 /// Detector and face mesh only, landmarks exactly the face mesh's: for comparing with
 /// MediaPipe's FaceMesh.
 pub fn mesh_landmarker() -> FaceLandmarker {
-    FaceLandmarker::mesh_only(&models()).expect("models load")
+    static LOADED: OnceLock<Mutex<FaceLandmarker>> = OnceLock::new();
+    let loaded = LOADED
+        .get_or_init(|| Mutex::new(FaceLandmarker::mesh_only(&models()).expect("models load")));
+    loaded.lock().unwrap_or_else(PoisonError::into_inner).clone()
 }
 
 /// tests/data/faces/NAME.

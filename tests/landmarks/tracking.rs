@@ -32,7 +32,7 @@ fn tracking_follows_a_moving_face() {
     let mut landmarker = common::landmarker();
     let first = landmarker.faces(&still).unwrap().remove(0);
     let unit = iod(first.landmarks.points());
-    let mut tracker = Tracker::new(&common::models(), TrackerOptions::default()).unwrap();
+    let mut tracker = Tracker::with_landmarker(common::landmarker(), TrackerOptions::default());
     let (mut worst_vs_detected, mut worst_vs_truth) = (0.0f32, 0.0f32);
     for i in 0..FRAMES {
         let frame = moving_frame(&still, i, FRAMES, Motion::default());
@@ -71,7 +71,7 @@ fn tracking_follows_a_moving_face() {
 fn lost_face_is_found_again() {
     let still = read_rgb(&face_image("grace_hopper.png")).unwrap();
     let blank = RgbImage::new(still.width(), still.height());
-    let mut tracker = Tracker::new(&common::models(), TrackerOptions::default()).unwrap();
+    let mut tracker = Tracker::with_landmarker(common::landmarker(), TrackerOptions::default());
     let mut counts = Vec::new();
     for i in 0..25 {
         let frame = if (10..15).contains(&i) { &blank } else { &still };
@@ -88,12 +88,13 @@ fn lost_face_is_found_again() {
 #[test]
 fn two_faces_are_tracked() {
     let image = read_rgb(&face_image("two_faces.png")).unwrap();
-    let mut tracker = Tracker::new(&common::models(), TrackerOptions { max_faces: 2 }).unwrap();
+    let mut tracker =
+        Tracker::with_landmarker(common::landmarker(), TrackerOptions { max_faces: 2 });
     for _ in 0..5 {
         assert_eq!(tracker.track(&image).unwrap().len(), 2);
     }
     assert_eq!(tracker.detector_runs(), 1);
     // With one face wanted, only one is followed.
-    let mut single = Tracker::new(&common::models(), TrackerOptions::default()).unwrap();
+    let mut single = Tracker::with_landmarker(common::landmarker(), TrackerOptions::default());
     assert_eq!(single.track(&image).unwrap().len(), 1);
 }

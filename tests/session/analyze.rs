@@ -491,7 +491,7 @@ fn a_reading_that_disagrees_with_its_mirror_image_is_not_counted() {
     use facesym::landmarks::{Tracker, TrackerOptions};
     use facesym::symmetry::ScoreStatus;
 
-    let mut tracker = Tracker::new(&common::models(), TrackerOptions::default()).unwrap();
+    let mut tracker = Tracker::with_landmarker(common::landmarker(), TrackerOptions::default());
     let hopper = read_rgb(&face_image("grace_hopper.png")).unwrap();
     let neutral = RecordingAnalyzer::calibrate_from_image(&mut tracker, &hopper).unwrap();
     let mut analyzer = RecordingAnalyzer::new(tracker, Some(neutral));
@@ -541,7 +541,7 @@ fn batches_give_the_results_of_one_frame_at_a_time() {
         .chain((0..recording.len()).map(|i| recording.frame(i)))
         .collect();
     let analyse = |batch: usize| {
-        let tracker = Tracker::new(&common::models(), TrackerOptions::default()).unwrap();
+        let tracker = Tracker::with_landmarker(common::landmarker(), TrackerOptions::default());
         let mut analyzer = RecordingAnalyzer::new(tracker, None);
         let mut results = Vec::new();
         for (k, chunk) in frames.chunks(batch).enumerate() {
