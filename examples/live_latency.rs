@@ -48,8 +48,9 @@ fn main() -> anyhow::Result<()> {
     let start = Instant::now();
     let mut latencies = Vec::new();
     let mut analysis = Vec::new();
-    while start.elapsed().as_secs_f64() < seconds && pipeline.source_state() == SourceState::Running
-    {
+    let running =
+        |state: SourceState| matches!(state, SourceState::Opening(_) | SourceState::Running);
+    while start.elapsed().as_secs_f64() < seconds && running(pipeline.source_state()) {
         if let Some(result) = pipeline.wait_latest(Duration::from_millis(200)) {
             latencies.push(result.latency.as_secs_f64() * 1000.0);
             analysis.push(result.output.analysis_ms);
