@@ -116,24 +116,19 @@ impl fmt::Display for RecordingSummary {
                 self.not_scored.iter().map(|(kind, n)| format!("{n} ({kind})")).collect();
             writeln!(f, "frames not scored: {}", counts.join(", "))?;
         }
-        let counts = |counts: &[(MovementId, u64)]| -> Vec<String> {
-            counts.iter().filter(|(_, n)| *n > 0).map(|(id, n)| format!("{id} {n}")).collect()
-        };
-        let disagreed = counts(&self.disagreed);
-        if !disagreed.is_empty() {
-            writeln!(
-                f,
-                "readings left out, the frame's mirror image reading them differently: {}",
-                disagreed.join(", ")
-            )?;
-        }
-        let unfollowed = counts(&self.unfollowed);
-        if !unfollowed.is_empty() {
-            writeln!(
-                f,
-                "readings not measured, the skin there not followed on both sides: {}",
-                unfollowed.join(", ")
-            )?;
+        let left_out = [
+            (
+                "readings left out, the frame's mirror image reading them differently",
+                &self.disagreed,
+            ),
+            ("readings not measured, the skin there not followed on both sides", &self.unfollowed),
+        ];
+        for (what, counts) in left_out {
+            let counts: Vec<String> =
+                counts.iter().filter(|(_, n)| *n > 0).map(|(id, n)| format!("{id} {n}")).collect();
+            if !counts.is_empty() {
+                writeln!(f, "{what}: {}", counts.join(", "))?;
+            }
         }
         for line in unsure {
             writeln!(f, "{line}")?;
