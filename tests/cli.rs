@@ -312,8 +312,7 @@ fn score_checks_each_frame_against_its_mirror_image() {
     let (own, other) = (&v[0]["movements"], &v[1]["movements"]);
     for id in SKIN_MOTION {
         let d = own[id]["mirror_difference"].as_f64().unwrap();
-        let tolerance = if id == "smile" { 0.01 } else { 0.015 };
-        assert!(d <= tolerance, "{id}: {}", own[id]);
+        assert!(d <= 0.015, "{id}: {}", own[id]);
         assert_ne!(own[id]["status"], "mirror_disagrees", "{id}");
     }
     assert_eq!(own["smile"]["weaker"], "right");

@@ -5,6 +5,7 @@ use image::RgbImage;
 use image::imageops::flip_horizontal;
 
 use crate::landmarks::{FaceLandmarker, LandmarkError, Landmarks, largest_face};
+use crate::symmetry::flow::SkinTrack;
 use crate::symmetry::score::check_against_mirror;
 use crate::symmetry::{FrameScore, Method, NeutralError, NeutralFace};
 
@@ -117,6 +118,74 @@ impl Calibration {
             }
             _ => Ok(false),
         }
+    }
+}
+
+/// The skin of a video and of its mirror image, each followed from frame to frame
+/// ([`Calibration::score_video_checked`]).
+#[derive(Clone, Debug, Default)]
+pub struct VideoTracks {
+    direct: SkinTrack,
+    mirrored: SkinTrack,
+}
+
+impl VideoTracks {
+    /// Forgets both tracks: the next frame is followed from the neutral face.
+    pub fn reset(&mut self) {
+        self.direct.reset();
+        self.mirrored.reset();
+    }
+}
+
+impl Calibration {
+    /// The next frame of a video scored by skin followed frame to frame
+    /// ([`NeutralFace::score_video`]), without the mirror check: its mirror image's track is
+    /// ended, to start from the neutral face when the check is next made.
+    pub fn score_video(
+        &self,
+        image: &RgbImage,
+        landmarks: &Landmarks,
+        tracks: &mut VideoTracks,
+    ) -> FrameScore {
+        tracks.mirrored.reset();
+        self.direct.score_video(image, landmarks, &mut tracks.direct)
+    }
+
+    /// The next frame of a video (`image`, its face's `landmarks`; `None`: no face) scored by
+    /// skin followed frame to frame ([`NeutralFace::score_video`]), and checked against its
+    /// mirror image (`mirror_image`, its face `mirror_face`) followed the same way, both at
+    /// once. Not checked when the neutral's or the frame's mirror image has no face that can be
+    /// scored.
+    pub fn score_video_checked(
+        &self,
+        image: &RgbImage,
+        landmarks: Option<&Landmarks>,
+        mirror_image: &RgbImage,
+        mirror_face: Option<&Landmarks>,
+        tracks: &mut VideoTracks,
+    ) -> FrameScore {
+        let VideoTracks { direct, mirrored } = tracks;
+        let Some(landmarks) = landmarks else {
+            direct.reset();
+            mirrored.reset();
+            return FrameScore::no_face();
+        };
+        let (mut score, reading) = rayon::join(
+            || self.direct.score_video(image, landmarks, direct),
+            || match (&self.mirrored, mirror_face) {
+                (Some(neutral), Some(face)) => {
+                    Some(neutral.score_video(mirror_image, face, mirrored))
+                }
+                _ => {
+                    mirrored.reset();
+                    None
+                }
+            },
+        );
+        if let Some(reading) = reading.filter(|r| r.flags.is_empty()) {
+            check_against_mirror(&mut score, &reading);
+        }
+        score
     }
 }
 

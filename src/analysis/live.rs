@@ -1,7 +1,8 @@
 //! What the analysis thread does for the live app: track the face, calibrate the person's
 //! neutral face over a few still seconds when asked, score every frame against it, and count
-//! the repetitions of the movement a guided session is on, each checked at its peak against
-//! the peak frame's mirror image.
+//! the repetitions of the movement a guided session is on. The skin is followed from frame to
+//! frame; while a movement is counted, the mirror image of every frame is followed and checked
+//! too, as a recording's are.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
@@ -9,17 +10,16 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use image::RgbImage;
+use image::imageops::flip_horizontal;
 
 use super::Analyzer;
-use super::calibration::{Calibration, MirrorImage, mirrored_neutral};
+use super::calibration::{Calibration, VideoTracks, mirrored_neutral};
 use super::smoothing::LandmarkSmoother;
 use crate::frame::Frame;
 use crate::landmarks::{Face, Landmarks, Tracker, largest_face};
 use crate::session::calibration::{Stillness, StillnessCheck};
 use crate::session::repetitions::{Repetition, RepetitionCounter, Sample};
-use crate::symmetry::{
-    FrameScore, Method, Movement, MovementId, MovementScore, NeutralFace, ScoreStatus,
-};
+use crate::symmetry::{FrameScore, Method, Movement, MovementId, NeutralFace};
 
 /// Mean brightness (0–255) of the face below which the picture is too dark to measure well.
 /// Below about a fifth of full scale a webcam's noise is a large part of the skin's texture,
@@ -108,19 +108,15 @@ struct CalibrationRun {
     check: StillnessCheck,
 }
 
-/// The frame of the counted movement's strongest reading so far in the repetition under way,
-/// kept to check that reading against the frame's mirror image when the repetition ends.
-struct PeakFrame {
-    activation: f64,
-    image: RgbImage,
-    score: MovementScore,
-}
-
 /// The live analyzer: tracker, neutral face, scoring.
 pub struct LiveAnalyzer {
     tracker: Tracker,
-    /// The neutral face and its mirror image (for checking each repetition at its peak).
+    /// Follows the mirror images of the frames while a movement is counted.
+    mirror_tracker: Tracker,
+    /// The neutral face and its mirror image.
     calibration: Option<Calibration>,
+    /// The skin of the frames and of their mirror images, followed from frame to frame.
+    tracks: VideoTracks,
     control: Arc<LiveControl>,
     events: Sender<LiveEvent>,
     calibrating: Option<CalibrationRun>,
@@ -129,7 +125,6 @@ pub struct LiveAnalyzer {
     /// Frames in a row with a face.
     faces_in_a_row: usize,
     counter: Option<(u64, MovementId, RepetitionCounter)>,
-    peak: Option<PeakFrame>,
     smoother: LandmarkSmoother,
     last_frame_at: Option<Instant>,
 }
@@ -137,17 +132,20 @@ pub struct LiveAnalyzer {
 impl LiveAnalyzer {
     /// With loaded models, the UI's requests in `control`, and `events` to tell it of
     /// calibrations and repetitions.
-    pub fn new(tracker: Tracker, control: Arc<LiveControl>, events: Sender<LiveEvent>) -> Self {
+    pub fn new(mut tracker: Tracker, control: Arc<LiveControl>, events: Sender<LiveEvent>) -> Self {
+        let mirror_tracker =
+            Tracker::with_landmarker(tracker.landmarker().clone(), tracker.options());
         Self {
             tracker,
+            mirror_tracker,
             calibration: None,
+            tracks: VideoTracks::default(),
             control,
             events,
             calibrating: None,
             calibration_wanted: false,
             faces_in_a_row: 0,
             counter: None,
-            peak: None,
             smoother: LandmarkSmoother::default(),
             last_frame_at: None,
         }
@@ -193,7 +191,7 @@ impl LiveAnalyzer {
                 let warnings = run.calibration.direct.image.warnings();
                 self.calibration = Some(run.calibration);
                 self.counter = None;
-                self.peak = None;
+                self.tracks.reset();
                 self.tell(LiveEvent::Calibrated { warnings });
                 None
             }
@@ -206,43 +204,47 @@ impl LiveAnalyzer {
         (Some(score), progress)
     }
 
-    /// Feeds the counted movement's counter, keeping the frame of the repetition's strongest
-    /// reading; tells of a repetition that ends, checked at that frame against its mirror
-    /// image ([`check_at_peak`]).
+    /// Feeds the counted movement's counter, and tells of a repetition that ends (a reading
+    /// the frame's mirror image disputed is left out of its peaks and counted against it).
     fn count(&mut self, frame: &Frame, score: &FrameScore) {
         let Some(counting) = self.control.counting() else {
-            (self.counter, self.peak) = (None, None);
+            self.counter = None;
             return;
         };
         let id = counting.movement.id;
         if !matches!(&self.counter, Some((g, m, _)) if *g == counting.generation && *m == id) {
             self.counter =
                 Some((counting.generation, id, RepetitionCounter::new(counting.movement)));
-            self.peak = None;
         }
         let Some((_, _, counter)) = &mut self.counter else { return };
         let Some(m) = score.movements.iter().find(|m| m.movement == id) else { return };
         let t_s = frame.captured_at.saturating_duration_since(counting.since).as_secs_f64();
-        let sample = Sample::of(t_s, m);
-        match counter.push(sample) {
-            Some(mut rep) => {
-                if let (Some(peak), Some(calibration)) = (self.peak.take(), &self.calibration) {
-                    check_at_peak(&mut self.tracker, calibration, peak, &mut rep);
-                }
-                self.tell(LiveEvent::Repetition(rep));
-            }
-            None if counter.under_way() => {
-                let activation = sample.activation();
-                // A reading not measured (NaN) is no peak.
-                if activation.is_finite()
-                    && self.peak.as_ref().is_none_or(|p| activation > p.activation)
-                {
-                    let image = frame.image.clone();
-                    self.peak = Some(PeakFrame { activation, image, score: m.clone() });
-                }
-            }
-            None => self.peak = None,
+        if let Some(rep) = counter.push(Sample::of(t_s, m)) {
+            self.tell(LiveEvent::Repetition(rep));
         }
+    }
+
+    /// The frame scored against the neutral face, the skin followed from the last frame;
+    /// while a movement is counted, checked against its mirror image followed the same way
+    /// (which doubles the work of a frame, so not between exercises).
+    fn score(&mut self, frame: &Frame, face: &Face) -> Option<FrameScore> {
+        let calibration = self.calibration.as_ref()?;
+        if self.control.counting().is_none() {
+            self.mirror_tracker.reset();
+            return Some(calibration.score_video(&frame.image, &face.landmarks, &mut self.tracks));
+        }
+        let flipped = flip_horizontal(&frame.image);
+        let mirror_face = match self.mirror_tracker.track(&flipped) {
+            Ok(faces) => largest_face(faces),
+            Err(_) => None,
+        };
+        Some(calibration.score_video_checked(
+            &frame.image,
+            Some(&face.landmarks),
+            &flipped,
+            mirror_face.as_ref().map(|f| &f.landmarks),
+            &mut self.tracks,
+        ))
     }
 }
 
@@ -264,6 +266,7 @@ impl Analyzer for LiveAnalyzer {
         self.last_frame_at = Some(frame.captured_at);
         let Some(face) = largest_face(faces) else {
             self.smoother.reset();
+            self.tracks.reset();
             self.faces_in_a_row = 0;
             let requested = self.control.calibrate.swap(false, Ordering::AcqRel);
             if requested || self.calibration_wanted || self.calibrating.is_some() {
@@ -284,8 +287,7 @@ impl Analyzer for LiveAnalyzer {
         }
         if self.calibrating.is_some() || self.calibration_wanted {
             (result.score, result.calibrating) = self.calibrate_step(frame, &face);
-        } else if let Some(calibration) = &self.calibration {
-            let score = calibration.direct.score(Method::SkinMotion, &frame.image, &face.landmarks);
+        } else if let Some(score) = self.score(frame, &face) {
             result.warnings.extend(score.flags.iter().map(ToString::to_string));
             self.count(frame, &score);
             result.score = Some(score);
@@ -295,30 +297,6 @@ impl Analyzer for LiveAnalyzer {
         result.landmarks = Some(self.smoother.smooth(&face.landmarks, dt));
         result.analysis_ms = start.elapsed().as_secs_f64() * 1000.0;
         result
-    }
-}
-
-/// The mirror check of a live repetition, at its peak frame only (checking every frame would
-/// double the live analysis, docs/performance.md): the peak reading is checked against the
-/// peak frame's mirror image, scored against the mirrored neutral (the face found afresh
-/// there, about 13 ms once per repetition), and the repetition records 0 or 1 as the fraction
-/// of its checked frames the mirror disputed. A mirror image with no face or flagged checks
-/// nothing.
-fn check_at_peak(
-    tracker: &mut Tracker,
-    calibration: &Calibration,
-    peak: PeakFrame,
-    rep: &mut Repetition,
-) {
-    let mut direct = FrameScore { pose: None, flags: Vec::new(), movements: vec![peak.score] };
-    let mirror = MirrorImage::Find(tracker.landmarker());
-    if !calibration.check(Method::SkinMotion, &mut direct, &peak.image, mirror).unwrap_or(false) {
-        return;
-    }
-    let m = &direct.movements[0];
-    if m.mirror_difference.is_some() {
-        let disputed = m.status == ScoreStatus::MirrorDisagrees;
-        rep.record_mirror_check(if disputed { 1.0 } else { 0.0 });
     }
 }
 

@@ -11,7 +11,9 @@ pub mod recording;
 pub mod smoothing;
 pub mod summary;
 
-pub use calibration::{Calibration, CalibrationError, MirrorImage, NO_MIRROR_CHECK_WARNING};
+pub use calibration::{
+    Calibration, CalibrationError, MirrorImage, NO_MIRROR_CHECK_WARNING, VideoTracks,
+};
 pub use live::{Counting, LiveAnalyzer, LiveControl, LiveEvent, LiveResult};
 pub use recording::{FrameResult, RecordingAnalyzer, RunEnd};
 pub use summary::{Caveats, RecordingSummary};

@@ -1,17 +1,18 @@
 //! A recording analysed frame by frame: the face tracked, every frame scored against the
-//! neutral face (skin motion) and checked against its own mirror image, and each movement's
-//! repetitions counted as they end. Frames come in batches so that both cores score them; the
-//! results do not depend on the batch size.
+//! neutral face (skin motion, the skin followed from frame to frame) and checked against its
+//! own mirror image followed the same way, and each movement's repetitions counted as they
+//! end. Frames come in batches so that both cores track them; the results do not depend on
+//! the batch size.
 
 use image::RgbImage;
 use image::imageops::flip_horizontal;
 use rayon::prelude::*;
 
-use super::calibration::{Calibration, CalibrationError, MirrorImage};
+use super::calibration::{Calibration, CalibrationError, VideoTracks};
 use crate::capture::{CaptureError, FrameSource};
 use crate::landmarks::{Face, LandmarkError, Tracker, largest_face};
 use crate::session::repetitions::{Repetition, RepetitionCounter, Sample};
-use crate::symmetry::{CORE_MOVEMENTS, FrameScore, Method, NeutralError, NeutralFace};
+use crate::symmetry::{CORE_MOVEMENTS, FrameScore, NeutralError, NeutralFace};
 
 /// Frames decoded and scored together, per core: enough to keep both cores busy, few enough
 /// that memory stays bounded by one batch.
@@ -36,6 +37,8 @@ pub struct RecordingAnalyzer {
     /// Follows the mirror images of the frames, for the mirror check.
     mirror_tracker: Tracker,
     calibration: Option<Calibration>,
+    /// The skin of the frames and of their mirror images, followed from frame to frame.
+    tracks: VideoTracks,
     counters: Vec<RepetitionCounter>,
 }
 
@@ -46,7 +49,7 @@ impl RecordingAnalyzer {
         let counters = CORE_MOVEMENTS.iter().map(RepetitionCounter::new).collect();
         let mirror_tracker =
             Tracker::with_landmarker(tracker.landmarker().clone(), tracker.options());
-        Self { tracker, mirror_tracker, calibration, counters }
+        Self { tracker, mirror_tracker, calibration, tracks: VideoTracks::default(), counters }
     }
 
     /// The calibration from one image of the relaxed face (its largest face, which must be
@@ -83,9 +86,8 @@ impl RecordingAnalyzer {
     /// Analyses the next frames, in order, with exactly the results [`Self::push`] gives one
     /// at a time: the face is tracked frame after frame (the tracker follows it from one to
     /// the next), in the frames and, by the second tracker, in their mirror images; then the
-    /// frames are scored in parallel (skin motion against the neutral face is most of the work,
-    /// and each frame's score depends on nothing but that frame), each checked against its
-    /// mirror image; then the repetition counters take the scores in order (a reading the
+    /// frames are scored in order (each frame's skin is followed from the last's), each
+    /// checked against its mirror image; then the repetition counters take the scores in order (a reading the
     /// mirror image disputes is left out of the repetition's peaks and counted against it,
     /// [`RepetitionCounter::push`]).
     pub fn push_batch(
@@ -119,24 +121,23 @@ impl RecordingAnalyzer {
                 }
             }
         }
+        // Each frame's skin is followed from the last's, so frames are scored in order; the
+        // frame and its mirror image at once, each over its points in parallel.
         let scores: Vec<Option<FrameScore>> = match &self.calibration {
             None => vec![None; frames.len()],
             Some(calibration) => (0..frames.len())
-                .into_par_iter()
                 .map(|i| {
-                    if i < first_scored {
-                        return Ok(None);
-                    }
-                    let mirror = MirrorImage::Tracked {
-                        image: &flipped[i],
-                        face: mirrored_faces[i].as_ref().map(|f| &f.landmarks),
-                    };
-                    let face = faces[i].as_ref().map(|f| &f.landmarks);
-                    calibration
-                        .score_checked(Method::SkinMotion, frames[i].1, face, mirror)
-                        .map(Some)
+                    (i >= first_scored).then(|| {
+                        calibration.score_video_checked(
+                            frames[i].1,
+                            faces[i].as_ref().map(|f| &f.landmarks),
+                            &flipped[i],
+                            mirrored_faces[i].as_ref().map(|f| &f.landmarks),
+                            &mut self.tracks,
+                        )
+                    })
                 })
-                .collect::<Result<_, LandmarkError>>()?,
+                .collect(),
         };
         let mut results = Vec::with_capacity(frames.len());
         for ((t, _), score) in frames.iter().zip(scores) {

@@ -124,6 +124,10 @@ pub const BROW_UPPER_RIGHT: [usize; 5] = [70, 63, 105, 66, 107];
 pub const EYELID_PAIRS_RIGHT: [(usize, usize); 3] = [(160, 144), (159, 145), (158, 153)];
 /// Mouth corner (oral commissure), right.
 pub const MOUTH_CORNER_RIGHT: usize = 61;
+/// The skin beside the mouth corner, right: 57 just outside the corner and 186 above and
+/// outside it (0.07 IOD from it), which the corner draws up and out in a smile but which do
+/// not change their look when the lips part, as the corner itself does.
+pub const BESIDE_MOUTH_CORNER_RIGHT: [usize; 2] = [57, 186];
 /// Upper lip midline, vermilion border.
 pub const UPPER_LIP_MIDDLE: usize = 0;
 /// Lower lip midline, vermilion border.
@@ -153,11 +157,12 @@ mod tests {
 
     #[test]
     fn named_right_points_are_on_the_right() {
-        let named = BROW_UPPER_RIGHT.iter().chain(&NASAL_ALA_RIGHT).chain(&CHEEK_RIGHT).chain(&[
-            INNER_EYE_CORNER_RIGHT,
-            OUTER_EYE_CORNER_RIGHT,
-            MOUTH_CORNER_RIGHT,
-        ]);
+        let named = BROW_UPPER_RIGHT
+            .iter()
+            .chain(&NASAL_ALA_RIGHT)
+            .chain(&CHEEK_RIGHT)
+            .chain(&BESIDE_MOUTH_CORNER_RIGHT)
+            .chain(&[INNER_EYE_CORNER_RIGHT, OUTER_EYE_CORNER_RIGHT, MOUTH_CORNER_RIGHT]);
         for &i in named {
             assert_eq!(side_of(i), Some(Side::Right), "{i}");
         }

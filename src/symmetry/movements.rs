@@ -3,8 +3,8 @@
 
 use super::frame::{Vec3, dot, sub};
 use super::landmarks_map::{
-    BROW_UPPER_RIGHT, CHEEK_RIGHT, EYELID_PAIRS_RIGHT, INNER_EYE_CORNER_RIGHT, MOUTH_CORNER_RIGHT,
-    NASAL_ALA_RIGHT, Side, on_side,
+    BESIDE_MOUTH_CORNER_RIGHT, BROW_UPPER_RIGHT, CHEEK_RIGHT, EYELID_PAIRS_RIGHT,
+    INNER_EYE_CORNER_RIGHT, MOUTH_CORNER_RIGHT, NASAL_ALA_RIGHT, Side, on_side,
 };
 
 /// How one side's excursion is computed from its neutral and current landmarks (face
@@ -30,12 +30,15 @@ pub enum Measure {
         /// The point they move towards.
         anchor: usize,
     },
-    /// Displacement of `point` in the face plane along a direction given as (outward, up)
-    /// components of a unit vector: `Δlateral·outward + (−Δy)·up`. Movement the other way
-    /// reads negative.
+    /// Mean displacement of `points` in the face plane along a direction given as (outward,
+    /// up) components of a unit vector: `mean(Δlateral·outward + (−Δy)·up)`. Movement the
+    /// other way reads negative. Where none of `points` can be used (skin motion could not
+    /// follow them), the mean over `fallback` instead.
     Excursion {
-        /// The point that moves.
-        point: usize,
+        /// The points that move.
+        points: &'static [usize],
+        /// The points read when none of `points` can be.
+        fallback: &'static [usize],
         /// (outward, up) components of the unit direction the point is expected to move in.
         along: (f64, f64),
     },
@@ -238,7 +241,11 @@ pub const CORE_MOVEMENTS: [Movement; 6] = [
         id: MovementId::Smile,
         name: "Smile",
         instruction: "Smile broadly with closed lips, moving both mouth corners evenly.",
-        measure: Measure::Excursion { point: MOUTH_CORNER_RIGHT, along: SMILE_DIRECTION },
+        measure: Measure::Excursion {
+            points: &BESIDE_MOUTH_CORNER_RIGHT,
+            fallback: &[MOUTH_CORNER_RIGHT],
+            along: SMILE_DIRECTION,
+        },
         min_excursion: MIN_DISTANCE_EXCURSION_IOD,
         excursion_noise: DISTANCE_EXCURSION_NOISE_IOD,
         validation: Validation::Provisional(SMILE_CAVEAT),
@@ -300,7 +307,8 @@ impl Measure {
             Measure::Lift { points }
             | Measure::Outward { points }
             | Measure::Approach { points, .. } => points.to_vec(),
-            Measure::Excursion { point, .. } | Measure::Pucker { corner: point } => vec![point],
+            Measure::Excursion { points, fallback, .. } => [points, fallback].concat(),
+            Measure::Pucker { corner: point } => vec![point],
             Measure::Closure { .. } => Vec::new(),
         }
     }
@@ -352,10 +360,13 @@ impl Measure {
                 distance(neutral[i], neutral[at(anchor)])
                     - distance(current[i], current[at(anchor)])
             }),
-            Measure::Excursion { point, along: (outward, up) } => one(point, &|i| {
-                let (n, c) = (neutral[i], current[i]);
-                (lateral(c) - lateral(n)) * outward + (n[1] - c[1]) * up
-            }),
+            Measure::Excursion { points, fallback, along: (outward, up) } => {
+                let along = |i: usize| {
+                    let (n, c) = (neutral[i], current[i]);
+                    (lateral(c) - lateral(n)) * outward + (n[1] - c[1]) * up
+                };
+                mean(points, &along).or_else(|| mean(fallback, &along))
+            }
             Measure::Pucker { corner } => {
                 one(corner, &|i| lateral(neutral[i]) - lateral(current[i]))
             }
@@ -378,8 +389,10 @@ mod tests {
     fn smile_and_pucker(side: Side, displacement: [f64; 2]) -> (f64, f64) {
         let neutral = vec![[0.0; 3]; 468];
         let mut current = neutral.clone();
-        let corner = on_side(MOUTH_CORNER_RIGHT, side);
-        current[corner] = [displacement[0], displacement[1], 0.0];
+        // The corner and the skin beside it move together.
+        for i in BESIDE_MOUTH_CORNER_RIGHT.into_iter().chain([MOUTH_CORNER_RIGHT]) {
+            current[on_side(i, side)] = [displacement[0], displacement[1], 0.0];
+        }
         let measure = |id: MovementId| movement(id).measure;
         (
             measure(MovementId::Smile).excursion(side, &neutral, &current),
@@ -387,9 +400,9 @@ mod tests {
         )
     }
 
-    /// A corner drawn up and out at 45° reads its whole displacement as a smile on either
-    /// side; drawn straight out or straight up, 71 % of it; drawn in (a pucker), a negative
-    /// smile and a positive pucker; pulled down, a negative smile.
+    /// A corner (and the skin beside it) drawn up and out at 45° reads its whole displacement
+    /// as a smile on either side; drawn straight out or straight up, 71 % of it; drawn in (a
+    /// pucker), a negative smile and a positive pucker; pulled down, a negative smile.
     #[test]
     fn smile_has_a_direction() {
         let close = |a: f64, b: f64| (a - b).abs() < 1e-12;

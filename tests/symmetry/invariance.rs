@@ -15,8 +15,9 @@ use crate::common::{self, face_image};
 /// Largest change of a side's excursion (IOD) under the views below. The issue asks 0.02 of
 /// every score; excursions moved by at most 0.005 IOD against the same calibration and 0.008
 /// calibrated in the view when this was written (ratios, which divide one small excursion by
-/// another, by up to 0.07 and 0.10: docs/validation.md).
-const EXCURSION_TOLERANCE_IOD: f64 = 0.01;
+/// another, by up to 0.07 and 0.10: docs/validation.md), and by up to 0.012 once each track
+/// also fits the skin's gain and bias (docs/validation.md, "Real footage").
+const EXCURSION_TOLERANCE_IOD: f64 = 0.015;
 
 /// The views of [`view`]: (scale, roll in degrees, shift in pixels).
 const VIEWS: [(f64, f64, [f64; 2]); 7] = [
@@ -52,7 +53,7 @@ fn view(image: &RgbImage, scale: f64, roll_deg: f64, shift: [f64; 2]) -> RgbImag
 /// 0.75–2×, rolled ±20° and moved, two ways: against the same calibration (the person moved
 /// after calibrating), and against a calibration on the neutral seen the same way (the person
 /// calibrated at that distance, as each session does). Every side's excursion stays within
-/// 0.01 IOD and the weaker side stays the same. At 0.5× both faces fall below the 60-px
+/// 0.015 IOD and the weaker side stays the same. At 0.4× both faces fall below the 45-px
 /// minimum and are flagged, not scored.
 #[test]
 fn scores_do_not_depend_on_scale_roll_or_position() {
@@ -104,10 +105,10 @@ fn scores_do_not_depend_on_scale_roll_or_position() {
                     assert!((a - b).abs() <= within, "{what}: {base:?} → {seen:?}");
                 }
             }
-            let small = score(&view(&warped, 0.5, 0.0, [0.0, 0.0]), &neutral, &skin);
+            let small = score(&view(&warped, 0.4, 0.0, [0.0, 0.0]), &neutral, &skin);
             assert!(
                 matches!(small.flags[..], [FrameFlag::FaceTooSmall { .. }]),
-                "{face} {id} at 0.5×: {:?}",
+                "{face} {id} at 0.4×: {:?}",
                 small.flags
             );
         }

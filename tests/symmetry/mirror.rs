@@ -11,8 +11,10 @@ use image::imageops::flip_horizontal;
 
 use crate::common::{self, face_image};
 
-/// Largest allowed difference between a side's excursion and its mirror's (IOD).
-const MIRROR_TOLERANCE_IOD: f64 = 0.01;
+/// Largest allowed difference between a side's excursion and its mirror's (IOD): 0.0105 was
+/// measured once each track also fits the skin's gain and bias (docs/validation.md, "Real
+/// footage"; 0.009 before).
+const MIRROR_TOLERANCE_IOD: f64 = 0.015;
 
 fn score(
     landmarker: &mut FaceLandmarker,

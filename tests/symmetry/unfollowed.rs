@@ -6,7 +6,9 @@ use facesym::io::read_rgb;
 use facesym::landmarks::FaceLandmarker;
 use facesym::symmetry::MovementId::{self, CheekPuff, Pucker, Smile};
 use facesym::symmetry::flow::NeutralImage;
-use facesym::symmetry::landmarks_map::{CHEEK_RIGHT, MOUTH_CORNER_RIGHT, Side, on_side};
+use facesym::symmetry::landmarks_map::{
+    BESIDE_MOUTH_CORNER_RIGHT, CHEEK_RIGHT, MOUTH_CORNER_RIGHT, Side, on_side,
+};
 use facesym::symmetry::movements::movement;
 use facesym::symmetry::{FaceFrame, MovementScore, Neutral, ScoreStatus};
 use facesym::synthetic::deform::{SYNTHETIC_MOVEMENTS, apply_movement};
@@ -65,15 +67,16 @@ fn points_that_cannot_be_followed_are_left_out_on_both_sides() {
     assert!((masked.ratio.unwrap() - 0.5).abs() <= 0.10, "{masked:?}");
 }
 
-/// With the skin round the right mouth corner smoothed, the smile and the pucker, which read
-/// that corner alone, are not measured at all rather than read from the mesh on one side, and
-/// the person is told so when the neutral face is set.
+/// With the skin round the right mouth corner smoothed (the corner and the skin beside it),
+/// the smile and the pucker, which read only those, are not measured at all rather than read
+/// from the mesh on one side, and the person is told so when the neutral face is set.
 #[test]
 fn a_movement_with_nothing_followed_is_not_measured() {
     let mut landmarker = common::landmarker();
     let image = read_rgb(&face_image("grace_hopper.png")).unwrap();
     let landmarks = landmarker.faces(&image).unwrap().remove(0).landmarks;
-    let smoothed = smoothed_around(&image, &landmarks, &[MOUTH_CORNER_RIGHT], 0.18, 1.0);
+    let around = [MOUTH_CORNER_RIGHT, BESIDE_MOUTH_CORNER_RIGHT[0], BESIDE_MOUTH_CORNER_RIGHT[1]];
+    let smoothed = smoothed_around(&image, &landmarks, &around, 0.18, 1.0);
     let (neutral, skin, followed) = warped_and_followed(&mut landmarker, &smoothed, Smile, 1.0);
     // Said at calibration already.
     assert_eq!(skin.unfollowable_movements(), ["Smile", "Pucker"]);

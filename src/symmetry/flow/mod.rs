@@ -189,6 +189,30 @@ impl NeutralImage {
     /// mesh's position, and [`Followed::followed`] says which did; z always comes from the
     /// mesh.
     pub fn follow(&self, image: &RgbImage, current: &FaceFrame) -> Followed {
+        self.follow_with(image, current, None)
+    }
+
+    /// [`NeutralImage::follow`] for the next frame of a video: each point is followed from
+    /// where `track` last saw it (small steps, the skin's look changing little between frames,
+    /// as when the lips part to show the teeth), then matched against the neutral skin from
+    /// there, which is kept when it lands within [`ANCHOR_PX`] of the step (so the track does
+    /// not drift while the skin still looks as at rest). A point not seen in the last frame is
+    /// followed from the neutral, as `follow` does.
+    pub fn follow_video(
+        &self,
+        image: &RgbImage,
+        current: &FaceFrame,
+        track: &mut SkinTrack,
+    ) -> Followed {
+        self.follow_with(image, current, Some(track))
+    }
+
+    fn follow_with(
+        &self,
+        image: &RgbImage,
+        current: &FaceFrame,
+        mut track: Option<&mut SkinTrack>,
+    ) -> Followed {
         let mut out = current.landmarks.clone();
         let mut moved = vec![false; out.len()];
         // The face frames come from the mesh's stable landmarks, which a movement can nudge
@@ -202,15 +226,21 @@ impl NeutralImage {
             Some(head) => canonical(&gray, current, Some(head)),
             None => first,
         };
+        let last = track.as_deref().and_then(|t| t.last.as_ref());
         // Each point is followed independently; the cores share them, the stable ones with
         // the measured ones. Each carries its depth (the neutral mesh's z) for the parallax.
-        let stable = stable.into_par_iter().map(|(i, grid)| (None, i, grid));
-        let followed = self.followed.par_iter().map(|(i, grid)| (Some(*i), *i, grid));
+        let stable = stable.into_par_iter().map(|(i, grid)| (None, i, grid, grid.track(&now)));
+        let followed = self.followed.par_iter().enumerate().map(|(k, (i, grid))| {
+            let from_last = last.and_then(|last| {
+                last.displacements[k].and_then(|d| follow_step(grid, &last.canonical, d, &now))
+            });
+            (Some(*i), *i, grid, from_last.or_else(|| grid.track(&now)))
+        });
         let tracked: Vec<_> = stable
             .chain(followed)
-            .map(|(index, landmark, grid)| {
+            .map(|(index, landmark, grid, d)| {
                 let depth = self.landmarks[landmark][2] * CANONICAL_PX_PER_IOD;
-                (index, (grid.at, depth), grid.track(&now))
+                (index, (grid.at, depth), d)
             })
             .collect();
         let stable = tracked.iter().filter(|(index, _, _)| index.is_none());
@@ -222,6 +252,11 @@ impl NeutralImage {
             out[index][0] = q[0] + (d[0] - head[0]) / CANONICAL_PX_PER_IOD;
             out[index][1] = q[1] + (d[1] - head[1]) / CANONICAL_PX_PER_IOD;
             moved[index] = true;
+        }
+        if let Some(track) = track.as_deref_mut() {
+            let displacements =
+                tracked.iter().filter(|(index, _, _)| index.is_some()).map(|t| t.2).collect();
+            track.last = Some(LastFrame { canonical: now, displacements });
         }
         Followed { landmarks: out, followed: moved }
     }
@@ -266,6 +301,61 @@ pub struct Followed {
 fn stable_motion(now: &Pyramid, stable: &[(usize, &GridTemplate)]) -> Option<Similarity2> {
     let tracked: Vec<_> = stable.par_iter().map(|(_, grid)| (grid.at, grid.track(now))).collect();
     stable_similarity(tracked.into_iter())
+}
+
+/// A step from the last frame that lands this close to where the neutral skin is matched
+/// from it (canonical pixels, 0.016 IOD) is taken as the neutral match: the track is
+/// anchored to the neutral again and does not drift.
+const ANCHOR_PX: f64 = 1.0;
+
+/// Where a video's skin was seen in its last frame, for [`NeutralImage::follow_video`].
+#[derive(Clone, Debug, Default)]
+pub struct SkinTrack {
+    last: Option<LastFrame>,
+}
+
+impl SkinTrack {
+    /// Nothing seen yet: the next frame is followed from the neutral.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Forgets the last frame (the face was lost, or the video jumped).
+    pub fn reset(&mut self) {
+        self.last = None;
+    }
+}
+
+#[derive(Clone, Debug)]
+struct LastFrame {
+    /// The last frame's canonical image, head motion taken out.
+    canonical: Pyramid,
+    /// Each followed point's displacement from the neutral in it (canonical pixels, before
+    /// the head's residual motion is taken out); `None` where it was lost.
+    displacements: Vec<Option<[f64; 2]>>,
+}
+
+/// `grid`'s displacement into `now`, followed from `last`, where it had moved by `d`: the
+/// skin around it in `last` followed into `now`, then matched against the neutral from there
+/// ([`ANCHOR_PX`]). `None` when the step is lost.
+fn follow_step(
+    grid: &GridTemplate,
+    last: &Pyramid,
+    d: [f64; 2],
+    now: &Pyramid,
+) -> Option<[f64; 2]> {
+    let seen = GridTemplate::new(last, [grid.at[0] + d[0], grid.at[1] + d[1]]);
+    let step = seen.track(now)?;
+    let stepped = [d[0] + step[0], d[1] + step[1]];
+    if stepped[0].hypot(stepped[1]) > track::MAX_TRACK_PX {
+        return None;
+    }
+    match grid.track_from(now, stepped) {
+        Some(neutral) if (neutral[0] - stepped[0]).hypot(neutral[1] - stepped[1]) <= ANCHOR_PX => {
+            Some(neutral)
+        }
+        _ => Some(stepped),
+    }
 }
 
 /// Landmarks whose position skin motion measures (both sides).

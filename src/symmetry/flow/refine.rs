@@ -101,7 +101,10 @@ fn refine_window() -> &'static RefineWindow {
 /// is different on each side of a face (docs/validation.md, "What a perfect tracker would
 /// read"). Each coordinate of the displacement is a quadratic in the window's coordinates,
 /// u(x, y) = Σ pₖ·bₖ(x, y) over b = (1, x, y, x², xy, y²) and likewise v, x and y in units of
-/// [`REFINE_RADIUS_PX`]; the window's centre moves by (p₀, p₆). Gauss–Newton, forward
+/// [`REFINE_RADIUS_PX`]; the window's centre moves by (p₀, p₆). The current window is also
+/// given a gain and a bias (neutral ≈ gain · current + bias): skin that bulges as it moves
+/// (a cheek under a smile) turns to or from the light, and without them the fit slid such
+/// skin along its own shading (docs/validation.md, "Real footage"). Gauss–Newton, forward
 /// additive, each pixel weighted by [`REFINE_SIGMA_PX`]; the neutral window's values are
 /// sampled once.
 #[derive(Clone, Debug)]
@@ -129,16 +132,23 @@ impl RefineTemplate {
         point: [f64; 2],
         guess: [f64; 2],
     ) -> Option<[f64; 2]> {
-        // p[0..6] for the x displacement, p[6..12] for y.
+        // p[0..6] for the x displacement, p[6..12] for y; the current window's gain and
+        // bias (the skin's shading changes as it moves) in `gain`, `bias`.
         let mut p = [0.0f64; 12];
         p[0] = guess[0];
         p[6] = guess[1];
+        let (mut gain, mut bias) = (1.0f64, 0.0f64);
         let window = refine_window();
         for _ in 0..MAX_REFINE_ITERATIONS {
             // The Gauss–Newton matrix's blocks (x–x, x–y, y–y) are sums of the image
             // gradients' products times monomials: 45 sums per pixel instead of 78.
             let (mut sxx, mut sxy, mut syy) = ([0.0f64; 15], [0.0f64; 15], [0.0f64; 15]);
             let mut b = [0.0f64; 12];
+            // For the gain and bias: their cross terms with the motion's parameters (the
+            // gradients times the current value, and alone), their own block and their
+            // right-hand side.
+            let (mut cross_x, mut cross_y) = ([[0.0f64; 2]; 6], [[0.0f64; 2]; 6]);
+            let (mut own, mut b_photometric) = ([0.0f64; 3], [0.0f64; 2]);
             let mut k = 0;
             for dy in -REFINE_RADIUS_PX..=REFINE_RADIUS_PX {
                 for dx in -REFINE_RADIUS_PX..=REFINE_RADIUS_PX {
@@ -151,7 +161,8 @@ impl RefineTemplate {
                     let wx = point[0] + dx as f64 + u;
                     let wy = point[1] + dy as f64 + v;
                     let [now, jx, jy] = next.value_and_gradient(wx, wy);
-                    let error = self.values[k] - now;
+                    let (jx, jy) = (gain * jx, gain * jy);
+                    let error = self.values[k] - (gain * now + bias);
                     let (ex, ey) = (error * jx, error * jy);
                     for j in 0..6 {
                         b[j] += ex * weighted[j];
@@ -163,10 +174,22 @@ impl RefineTemplate {
                         sxy[m] += xy * weighted[m];
                         syy[m] += yy * weighted[m];
                     }
+                    for j in 0..6 {
+                        cross_x[j][0] += jx * now * weighted[j];
+                        cross_x[j][1] += jx * weighted[j];
+                        cross_y[j][0] += jy * now * weighted[j];
+                        cross_y[j][1] += jy * weighted[j];
+                    }
+                    let w = weighted[0];
+                    own[0] += w * now * now;
+                    own[1] += w * now;
+                    own[2] += w;
+                    b_photometric[0] += w * error * now;
+                    b_photometric[1] += w * error;
                     k += 1;
                 }
             }
-            let mut h = [[0.0f64; 12]; 12];
+            let mut h = [[0.0f64; 14]; 14];
             for r in 0..6 {
                 for c in 0..6 {
                     let m = PRODUCT[r][c];
@@ -175,8 +198,18 @@ impl RefineTemplate {
                     h[6 + r][c] = sxy[m];
                     h[6 + r][6 + c] = syy[m];
                 }
+                for k in 0..2 {
+                    (h[r][12 + k], h[12 + k][r]) = (cross_x[r][k], cross_x[r][k]);
+                    (h[6 + r][12 + k], h[12 + k][6 + r]) = (cross_y[r][k], cross_y[r][k]);
+                }
             }
-            let delta = solve(h, b)?;
+            h[12][12] = own[0];
+            (h[12][13], h[13][12]) = (own[1], own[1]);
+            h[13][13] = own[2];
+            let rhs = std::array::from_fn(|k| if k < 12 { b[k] } else { b_photometric[k - 12] });
+            let delta = solve(h, rhs)?;
+            gain += delta[12];
+            bias += delta[13];
             for k in 0..12 {
                 p[k] += delta[k];
             }

@@ -80,6 +80,27 @@ impl GridTemplate {
         }
         Some([median_in_place(&mut dx)?, median_in_place(&mut dy)?])
     }
+
+    /// The landmark's displacement into `next` found by the refinement alone, started at
+    /// `guess` (level-0 canonical pixels): for a guess already close, as frame-to-frame
+    /// tracking gives; `None` as [`GridTemplate::track`].
+    pub(super) fn track_from(&self, next: &Pyramid, guess: [f64; 2]) -> Option<[f64; 2]> {
+        if !self.followable() {
+            return None;
+        }
+        let mut dx = Vec::with_capacity(self.points.len());
+        let mut dy = Vec::with_capacity(self.points.len());
+        for point in &self.points {
+            if let Some(d) = point.refine_from(next, guess) {
+                dx.push(d[0]);
+                dy.push(d[1]);
+            }
+        }
+        if dx.len() < MIN_GRID_FOLLOWED {
+            return None;
+        }
+        Some([median_in_place(&mut dx)?, median_in_place(&mut dy)?])
+    }
 }
 
 /// Side of the Lucas–Kanade window, pixels.
@@ -192,6 +213,12 @@ impl PointTemplate {
         let refined = self.refine.refine(next, self.point, guess).unwrap_or(guess);
         (refined.iter().all(|g| g.is_finite()) && refined[0].hypot(refined[1]) <= MAX_TRACK_PX)
             .then_some(refined)
+    }
+
+    /// The refinement alone from `guess`; `None` when it fails or goes beyond [`MAX_TRACK_PX`].
+    fn refine_from(&self, next: &Pyramid, guess: [f64; 2]) -> Option<[f64; 2]> {
+        let refined = self.refine.refine(next, self.point, guess)?;
+        (refined[0].hypot(refined[1]) <= MAX_TRACK_PX).then_some(refined)
     }
 }
 
