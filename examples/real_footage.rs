@@ -2,12 +2,12 @@
 //! read as the app reads it, against what is known of it. Footage that cannot be committed
 //! stays on the machine; the list names it.
 //!
-//! cargo run --release --example real_footage -- LIST.json [--frames]
+//! cargo run --release --example real_footage -- LIST.json [--root DIR] [--frames]
 //!
-//! LIST.json: `{"root": DIR, "clips": [CLIP, ...]}`, each CLIP
+//! LIST.json (docs/real-footage.json is ours): `{"root": DIR, "clips": [CLIP, ...]}`, each CLIP
 //! `{"person": "P1", "file": "clip.mp4", "neutral": 3, "movement": "smile", "peak": [20, 60],
-//!   "role": "tune"|"held_out"}`: frame `neutral` (from 0) is the relaxed face, frames `peak`
-//! (inclusive) the even movement held. Each clip is read four ways: as filmed (an even
+//!   "role": "tune"|"held_out", "source": "..."}`: frame `neutral` (from 0) is the relaxed
+//! face, frames `peak` (inclusive) the even movement held; `--root` replaces the list's root. Each clip is read four ways: as filmed (an even
 //! movement: ratio ≥ 0.80 expected), as a one-sided composite each way (the moving half of
 //! every frame aligned onto the neutral frame, the other half the neutral frame: ratio ≤ 0.15
 //! with the still side weaker expected), and mirrored (the flipped frames against the flipped
@@ -59,9 +59,13 @@ const WAYS: [(Way, &str); 3] = [(Way::Mesh, "mesh"), (Way::Still, "still"), (Way
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some(list_path) = args.first() else { bail!("usage: real_footage LIST.json [--frames]") };
+    let usage = "usage: real_footage LIST.json [--root DIR] [--frames]";
+    let Some(list_path) = args.first() else { bail!(usage) };
     let show_frames = args.iter().any(|a| a == "--frames");
-    let list: List = serde_json::from_str(&std::fs::read_to_string(list_path)?)?;
+    let mut list: List = serde_json::from_str(&std::fs::read_to_string(list_path)?)?;
+    if let Some(i) = args.iter().position(|a| a == "--root") {
+        list.root = args.get(i + 1).context(usage)?.into();
+    }
     let mut tracker = Tracker::new(&ModelPaths::embedded(), TrackerOptions::default())?;
     println!(
         "| person | clip | movement | role | form | truth | mesh | still | video |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |"

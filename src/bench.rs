@@ -21,12 +21,17 @@
 //!   scores eye closure with ([`EyeModel::refine_lids`]; frames with a face only). Not part of
 //!   the per-frame path, which is the face mesh's alone, as MediaPipe's FaceMesh with
 //!   `refine_landmarks` off.
-//! - `skin_motion`: the skin-motion scoring the live app runs, [`score_frame_with_flow`], on
-//!   the refined landmarks (frames with a face only). Not part of the per-frame path.
+//! - `skin_motion`: the skin-motion scoring the live app and `analyze` run,
+//!   [`NeutralFace::score_video`] (each frame's skin followed from the last's), on the refined
+//!   landmarks (frames with a face only). Not part of the per-frame path.
+//! - `shipped_frame`: what the live app pays per frame between exercises, `tracked_frame +
+//!   eyes + skin_motion` of the same frame, the tracker timed again in the second pass (frames
+//!   with a face only). While it counts a movement, and in `analyze`, the frame's mirror image
+//!   is tracked and scored too, at most twice this on two cores.
 //!
 //! The per-frame path ([`BenchReport::per_frame_ms`]) is `tracked_frame + scoring` of the same
 //! frame (`tracked_frame` alone on a frame without a face); decode, eyes and skin motion are
-//! not in it: the live app pays `tracked_frame + eyes + skin_motion`. It is timed first, on
+//! not in it: the live app pays `shipped_frame`. It is timed first, on
 //! its own, frame after frame with nothing in between (as MediaPipe's `process()` is timed);
 //! the other stages are timed in a second pass over the same frames, tracked again. Between
 //! two frames of that pass the detector and the skin motion run, so `crop` and `face_mesh`
@@ -52,13 +57,23 @@ use crate::capture::{CaptureError, FrameSource};
 use crate::landmarks::{
     EyeModel, FaceLandmarker, LandmarkError, Tracker, TrackerOptions, largest_face,
 };
-use crate::symmetry::score::{score_frame, score_frame_with_flow};
+use crate::symmetry::flow::SkinTrack;
+use crate::symmetry::score::score_frame;
 use crate::symmetry::{Neutral, NeutralFace};
 use crate::synthetic::{Motion, moving_frame};
 
 /// Stage names, in pipeline order; the module documentation says what each one times.
-pub const STAGES: [&str; 8] =
-    ["decode", "detect", "crop", "face_mesh", "tracked_frame", "scoring", "eyes", "skin_motion"];
+pub const STAGES: [&str; 9] = [
+    "decode",
+    "detect",
+    "crop",
+    "face_mesh",
+    "tracked_frame",
+    "scoring",
+    "eyes",
+    "skin_motion",
+    "shipped_frame",
+];
 
 /// Bytes in the mebibyte that memory is reported in.
 const BYTES_PER_MB: f64 = 1024.0 * 1024.0;
@@ -209,6 +224,7 @@ struct Samples {
     scoring: Vec<f64>,
     eyes: Vec<f64>,
     skin_motion: Vec<f64>,
+    shipped_frame: Vec<f64>,
     per_frame: Vec<f64>,
 }
 
@@ -226,8 +242,8 @@ pub fn run(
     if frames.is_empty() {
         return Err(BenchError::NoFrames);
     }
-    let NeutralFace { neutral, image: neutral_image } =
-        first_neutral(tracker.landmarker(), eyes, frames)?;
+    let neutral_face = first_neutral(tracker.landmarker(), eyes, frames)?;
+    let neutral = &neutral_face.neutral;
     let mut samples = Samples::default();
     // First the per-frame path alone, frame after frame, as it runs: nothing else between
     // two frames (MediaPipe's `process()` is timed the same way).
@@ -244,7 +260,7 @@ pub fn run(
             continue;
         };
         let start = Instant::now();
-        black_box(score_frame(&neutral, &face.landmarks));
+        black_box(score_frame(neutral, &face.landmarks));
         let scoring_ms = ms_since(start);
         samples.scoring.push(scoring_ms);
         samples.per_frame.push(tracked_ms + scoring_ms);
@@ -252,12 +268,17 @@ pub fn run(
     let detector_runs = tracker.detector_runs() - runs_before;
     // Then the stages one by one, on the same frames tracked again.
     tracker.reset();
+    let mut skin = SkinTrack::new();
     for (i, frame) in frames.iter().enumerate() {
         let start = Instant::now();
         black_box(tracker.landmarker().detector().detect(frame)?);
         samples.detect.push(ms_since(start));
 
-        let Some(face) = largest_face(tracker.track(frame)?) else {
+        let start = Instant::now();
+        let faces = tracker.track(frame)?;
+        let tracked_ms = ms_since(start);
+        let Some(face) = largest_face(faces) else {
+            skin.reset();
             progress(i + 1);
             continue;
         };
@@ -271,15 +292,18 @@ pub fn run(
 
         let start = Instant::now();
         let landmarks = eyes.refine_lids(frame, &face.landmarks)?;
-        samples.eyes.push(ms_since(start));
+        let eyes_ms = ms_since(start);
+        samples.eyes.push(eyes_ms);
 
         let start = Instant::now();
-        black_box(score_frame_with_flow(&neutral, &neutral_image, frame, &landmarks));
-        samples.skin_motion.push(ms_since(start));
+        black_box(neutral_face.score_video(frame, &landmarks, &mut skin));
+        let skin_ms = ms_since(start);
+        samples.skin_motion.push(skin_ms);
+        samples.shipped_frame.push(tracked_ms + eyes_ms + skin_ms);
         progress(i + 1);
     }
     // In STAGES order.
-    let by_stage: [&[f64]; 8] = [
+    let by_stage: [&[f64]; 9] = [
         &decoded.decode_ms,
         &samples.detect,
         &samples.crop,
@@ -288,6 +312,7 @@ pub fn run(
         &samples.scoring,
         &samples.eyes,
         &samples.skin_motion,
+        &samples.shipped_frame,
     ];
     let stages = STAGES
         .iter()
@@ -295,8 +320,7 @@ pub fn run(
         .filter_map(|(name, s)| Some((name.to_string(), StageTiming::from_samples(s)?)))
         .collect();
     let per_frame = &samples.per_frame;
-    let (offline_fps, offline_threads) =
-        offline_throughput(tracker.landmarker(), frames, &neutral)?;
+    let (offline_fps, offline_threads) = offline_throughput(tracker.landmarker(), frames, neutral)?;
     Ok(BenchReport {
         frames: frames.len(),
         per_frame_ms: PerFrame {

@@ -107,8 +107,17 @@ fn installed_binary_runs_from_anywhere() {
 }
 
 /// Every stage `facesym bench` documents, in pipeline order.
-const BENCH_STAGES: [&str; 8] =
-    ["decode", "detect", "crop", "face_mesh", "tracked_frame", "scoring", "eyes", "skin_motion"];
+const BENCH_STAGES: [&str; 9] = [
+    "decode",
+    "detect",
+    "crop",
+    "face_mesh",
+    "tracked_frame",
+    "scoring",
+    "eyes",
+    "skin_motion",
+    "shipped_frame",
+];
 
 /// `facesym bench --json` prints the documented report: the stable keys other tools read
 /// (`frames`, `per_frame_ms` with `median` and `p95`, `stages` each with `median_ms` and

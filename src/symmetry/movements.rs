@@ -195,14 +195,13 @@ const MIN_CLOSURE_FRACTION: f64 = 0.15;
 const EYE_CLOSURE_CAVEAT: &str = "provisional: a fully closed eye reads about 0.5–0.7 closed, \
      and heavy eye make-up or looking up can make a closed eye read open";
 
-/// The smile recovers known one-sided warps of still portraits and reads real one-sided smiles
-/// (one half of a real smile beside the other half at rest) as one-sided, but the even smile of
-/// one of the two people checked against mouth corners marked by hand reads 0.58: his lips,
-/// closed at rest, parted to show the teeth, and the corner no longer looked as it did at rest
-/// (docs/validation.md, "Smiles on real footage"). No closed-lip real smile has been checked.
-const SMILE_CAVEAT: &str = "provisional: on one of two people checked, an even smile that \
-     parted the lips read as about 0.6 (a mouth corner cannot be followed once the teeth show), \
-     so a low ratio can be the measure's error";
+/// The smile recovers known one-sided warps of still portraits, reads real one-sided smiles
+/// (one half of a real smile beside the other half at rest) as one-sided, and reads the one
+/// person whose real even smiles it was tuned on as 0.86–0.90; but of two people held out, a
+/// small smile of one read 0.63 and a low-resolution clip of the other 0.61 (docs/validation.md,
+/// "Real footage"). No closed-lip real smile has been checked.
+const SMILE_CAVEAT: &str = "provisional: of three people filmed smiling evenly, two read about \
+     0.6 (a small smile, a low-resolution clip), so a low ratio can be the measure's error";
 
 /// Eye closure's measure, as the catalogue reads it; skin motion reads it too, to tell when an
 /// eye is squeezed (symmetry/flow, `SQUEEZED_EYE_CLOSURE`).

@@ -211,7 +211,7 @@ impl NeutralImage {
         &self,
         image: &RgbImage,
         current: &FaceFrame,
-        mut track: Option<&mut SkinTrack>,
+        track: Option<&mut SkinTrack>,
     ) -> Followed {
         let mut out = current.landmarks.clone();
         let mut moved = vec![false; out.len()];
@@ -253,7 +253,7 @@ impl NeutralImage {
             out[index][1] = q[1] + (d[1] - head[1]) / CANONICAL_PX_PER_IOD;
             moved[index] = true;
         }
-        if let Some(track) = track.as_deref_mut() {
+        if let Some(track) = track {
             let displacements =
                 tracked.iter().filter(|(index, _, _)| index.is_some()).map(|t| t.2).collect();
             track.last = Some(LastFrame { canonical: now, displacements });
@@ -336,16 +336,16 @@ struct LastFrame {
 }
 
 /// `grid`'s displacement into `now`, followed from `last`, where it had moved by `d`: the
-/// skin around it in `last` followed into `now`, then matched against the neutral from there
-/// ([`ANCHOR_PX`]). `None` when the step is lost.
+/// skin at it in `last` followed into `now` (one point: the grid's median guards the match
+/// against the neutral, and a grid for the step cost a fifth more for the same readings),
+/// then matched against the neutral from there ([`ANCHOR_PX`]). `None` when the step is lost.
 fn follow_step(
     grid: &GridTemplate,
     last: &Pyramid,
     d: [f64; 2],
     now: &Pyramid,
 ) -> Option<[f64; 2]> {
-    let seen = GridTemplate::new(last, [grid.at[0] + d[0], grid.at[1] + d[1]]);
-    let step = seen.track(now)?;
+    let step = track::follow_point(last, [grid.at[0] + d[0], grid.at[1] + d[1]], now)?;
     let stepped = [d[0] + step[0], d[1] + step[1]];
     if stepped[0].hypot(stepped[1]) > track::MAX_TRACK_PX {
         return None;

@@ -103,6 +103,13 @@ impl GridTemplate {
     }
 }
 
+/// The displacement into `next` of the skin at `at` in `last` (one point, not a grid: for a
+/// step between frames); `None` where that skin is too smooth or is lost.
+pub(super) fn follow_point(last: &Pyramid, at: [f64; 2], next: &Pyramid) -> Option<[f64; 2]> {
+    let point = PointTemplate::new(last, at)?;
+    point.track(next, &mut Vec::with_capacity(WINDOW_SIDE_PX * WINDOW_SIDE_PX))
+}
+
 /// Side of the Lucas–Kanade window, pixels.
 const WINDOW_SIDE_PX: usize = (2 * WINDOW_RADIUS_PX + 1) as usize;
 
