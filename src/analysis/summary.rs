@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::recording::FrameResult;
-use crate::session::history::median;
+use crate::session::history::{RatioBand, median};
 use crate::session::repetitions::Repetition;
 use crate::symmetry::score::plus_minus;
 use crate::symmetry::{CORE_MOVEMENTS, MovementId, ScoreStatus, Side};
@@ -90,14 +90,17 @@ impl fmt::Display for RecordingSummary {
                     reps.len()
                 ));
             }
-            let within =
-                plus_minus(median(reps.iter().filter_map(|r| r.ratio.and(r.ratio_uncertainty))));
-            let median = median(reps.iter().filter_map(|r| r.ratio))
-                .map_or("–".to_string(), |r| format!("{r:.2}{within}"));
+            let uncertainty = median(reps.iter().filter_map(|r| r.ratio.and(r.ratio_uncertainty)));
+            let ratio = median(reps.iter().filter_map(|r| r.ratio));
+            let median =
+                ratio.map_or("–".to_string(), |r| format!("{r:.2}{}", plus_minus(uncertainty)));
             let left = reps.iter().filter(|r| r.weaker == Some(Side::Left)).count();
             let right = reps.iter().filter(|r| r.weaker == Some(Side::Right)).count();
+            // A median within its uncertainty of an even movement names no weaker side.
+            let uncertain = ratio.is_some_and(|r| RatioBand::of_reading(r, uncertainty).is_none());
             let weaker = match (left, right) {
                 (0, 0) => "–".to_string(),
+                _ if uncertain => "uncertain".to_string(),
                 (l, r) if l > r => format!("left ({l} of {})", l + r),
                 (l, r) => format!("right ({r} of {})", l + r),
             };

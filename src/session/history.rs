@@ -28,6 +28,15 @@ pub enum RatioBand {
 }
 
 impl RatioBand {
+    /// The band of a ratio measured with this uncertainty, or `None` when it cannot be told
+    /// from an even movement: below [`GOOD_RATIO`], but not by more than its uncertainty. A
+    /// healthy, even movement read low by its measurement's own error is not painted amber or
+    /// red; it is shown uncertain.
+    pub fn of_reading(ratio: f64, uncertainty: Option<f64>) -> Option<Self> {
+        let band = Self::of(ratio);
+        (band == RatioBand::Good || ratio + uncertainty.unwrap_or(0.0) < GOOD_RATIO).then_some(band)
+    }
+
     /// The band `ratio` falls in.
     pub fn of(ratio: f64) -> Self {
         if ratio >= GOOD_RATIO {
@@ -230,6 +239,12 @@ mod tests {
         assert_eq!(RatioBand::of(GOOD_RATIO - 1e-9), RatioBand::Fair);
         assert_eq!(RatioBand::of(FAIR_RATIO), RatioBand::Fair);
         assert_eq!(RatioBand::of(FAIR_RATIO - 1e-9), RatioBand::Poor);
+        // A low reading within its uncertainty of the green band is not coloured; one below
+        // it by more is, and a green one always is.
+        assert_eq!(RatioBand::of_reading(0.64, Some(0.25)), None);
+        assert_eq!(RatioBand::of_reading(0.64, Some(0.15)), Some(RatioBand::Fair));
+        assert_eq!(RatioBand::of_reading(0.30, None), Some(RatioBand::Poor));
+        assert_eq!(RatioBand::of_reading(0.90, Some(0.5)), Some(RatioBand::Good));
     }
 
     #[test]

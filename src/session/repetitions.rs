@@ -51,12 +51,15 @@ pub struct Sample {
     pub right: f64,
     /// The mirror check's verdict on this reading.
     pub mirror: MirrorCheck,
+    /// How far the reading and its mirror image's differ (the movement's unit; 0 when not
+    /// checked): widens the repetition's ratio uncertainty.
+    pub mirror_difference: f64,
 }
 
 impl Sample {
     /// A reading at `t_s` that was not checked against the mirror image.
     pub fn new(t_s: f64, left: f64, right: f64) -> Self {
-        Self { t_s, left, right, mirror: MirrorCheck::NotChecked }
+        Self { t_s, left, right, mirror: MirrorCheck::NotChecked, mirror_difference: 0.0 }
     }
 
     /// The sample of `score` at `t_s`, with the mirror check's verdict when it was made.
@@ -66,7 +69,8 @@ impl Sample {
             (_, Some(_)) => MirrorCheck::Agrees,
             (_, None) => MirrorCheck::NotChecked,
         };
-        Self { t_s, left: score.left, right: score.right, mirror }
+        let mirror_difference = score.mirror_difference.filter(|d| d.is_finite()).unwrap_or(0.0);
+        Self { t_s, left: score.left, right: score.right, mirror, mirror_difference }
     }
 
     /// How strongly the movement is being made: the stronger side, so that a person with a
@@ -226,6 +230,7 @@ impl RepetitionCounter {
             left: median(|s| s.left),
             right: median(|s| s.right),
             mirror: self.recent[1].mirror,
+            mirror_difference: self.recent.iter().map(|s| s.mirror_difference).fold(0.0, f64::max),
         };
         self.step(filtered)
     }
@@ -290,7 +295,9 @@ impl RepetitionCounter {
         let above: Vec<f64> =
             samples.iter().filter(|s| s.activation() >= level).map(|s| s.t_s).collect();
         let hold_s = above.last().zip(above.first()).map_or(0.0, |(b, a)| b - a);
-        let score = MovementScore::from_excursions(&self.movement, peak_left, peak_right);
+        let mut score = MovementScore::from_excursions(&self.movement, peak_left, peak_right);
+        let spread = samples.iter().map(|s| s.mirror_difference).fold(0.0, f64::max);
+        score.widen_by_mirror(spread);
         let scored = score.status == ScoreStatus::Scored;
         let mut repetition = Repetition {
             movement: self.movement.id,

@@ -281,6 +281,18 @@ impl MovementScore {
         }
     }
 
+    /// Widens [`MovementScore::ratio_uncertainty`] to cover a reading whose mirror image
+    /// differed by `difference` (the movement's unit) on a side: the two are equally good
+    /// readings of one face, so either side may be off by that much, which moves the ratio by
+    /// up to `difference · (1 + ratio) / stronger`, as the excursion noise does.
+    pub fn widen_by_mirror(&mut self, difference: f64) {
+        let (Some(ratio), Some(u)) = (self.ratio, self.ratio_uncertainty) else { return };
+        let stronger = self.left.max(self.right);
+        if difference.is_finite() && stronger > 0.0 {
+            self.ratio_uncertainty = Some(u.max(difference * (1.0 + ratio) / stronger));
+        }
+    }
+
     /// The score from two excursions: a movement the wrong way counts as none.
     pub fn from_excursions(movement: &Movement, left: f64, right: f64) -> Self {
         let (l, r) = (left.max(0.0), right.max(0.0));
@@ -432,6 +444,7 @@ pub fn check_against_mirror(direct: &mut FrameScore, mirrored: &FrameScore) {
             .filter(|e| e.is_finite())
             .fold(0.0, f64::max);
         let limit = movement(score.movement).min_excursion.max(MIRROR_TOLERANCE * stronger);
+        score.widen_by_mirror(difference);
         // NaN (a side not measured either way) disagrees too.
         if difference > limit || difference.is_nan() {
             score.status = ScoreStatus::MirrorDisagrees;
@@ -473,6 +486,20 @@ mod tests {
         let large = MovementScore::from_excursions(smile, 0.20, 0.10).ratio_uncertainty.unwrap();
         assert!((small - 0.2625).abs() < 1e-12 && (large - 0.0525).abs() < 1e-12);
         assert_eq!(MovementScore::from_excursions(smile, 0.01, 0.0).ratio_uncertainty, None);
+    }
+
+    /// A reading whose mirror image differed by more than the excursion noise gets the
+    /// uncertainty that difference gives; a smaller difference changes nothing.
+    #[test]
+    fn the_mirror_difference_widens_the_uncertainty() {
+        let smile = movement(Smile);
+        let mut score = MovementScore::from_excursions(smile, 0.30, 0.27);
+        let noise = score.ratio_uncertainty.unwrap();
+        score.widen_by_mirror(0.001);
+        assert_eq!(score.ratio_uncertainty, Some(noise));
+        score.widen_by_mirror(0.04);
+        let u = score.ratio_uncertainty.unwrap();
+        assert!((u - 0.04 * 1.9 / 0.30).abs() < 1e-12, "{u}");
     }
 
     fn frame(excursions: &[(MovementId, f64, f64)]) -> FrameScore {

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use eframe::egui::{self, Color32, RichText};
 
-use super::{LiveApp, SourceKind, View, movement_row, ratio_colour};
+use super::{LiveApp, SourceKind, View, movement_row, reading_colour};
 use crate::analysis::{Counting, LiveEvent};
 use crate::session::Store;
 use crate::session::calibration::CALIBRATION_S;
@@ -287,7 +287,7 @@ impl LiveApp {
         });
         if let Some(last) = &self.guided.last {
             ui.colored_label(
-                last.ratio.map_or(Color32::GRAY, ratio_colour),
+                last.ratio.map_or(Color32::GRAY, |r| reading_colour(r, last.ratio_uncertainty)),
                 format!("Last repetition: {}", describe(last)),
             );
         }
@@ -361,8 +361,12 @@ impl LiveApp {
                 });
                 match median(step.ratios.iter().copied()) {
                     Some(m) => {
-                        let within = plus_minus(median(step.ratio_uncertainties.iter().copied()));
-                        ui.colored_label(ratio_colour(m), format!("median ratio {m:.2}{within}"))
+                        let u = median(step.ratio_uncertainties.iter().copied());
+                        let within = plus_minus(u);
+                        ui.colored_label(
+                            reading_colour(m, u),
+                            format!("median ratio {m:.2}{within}"),
+                        )
                     }
                     None => ui.label(""),
                 };

@@ -573,8 +573,10 @@ fn movement_row(ui: &mut egui::Ui, movement: &Movement, score: Option<&MovementS
     let full = score.left.max(score.right).max(3.0 * min_excursion);
     for (side, value) in [(Side::Left, score.left), (Side::Right, score.right)] {
         let weaker = score.weaker == Some(side) && score.status == ScoreStatus::Scored;
-        let fill =
-            if weaker { ratio_colour(score.ratio.unwrap_or(0.0)) } else { Color32::from_gray(150) };
+        let fill = match score.ratio {
+            Some(ratio) if weaker => reading_colour(ratio, score.ratio_uncertainty),
+            _ => Color32::from_gray(150),
+        };
         ui.add(
             egui::ProgressBar::new((value.max(0.0) / full) as f32)
                 .desired_width(70.0)
@@ -585,13 +587,16 @@ fn movement_row(ui: &mut egui::Ui, movement: &Movement, score: Option<&MovementS
     let text = match (score.status, score.ratio, score.weaker) {
         (ScoreStatus::Scored, Some(ratio), Some(weaker)) => {
             let within = plus_minus(score.ratio_uncertainty);
-            format!("{name}: ratio {ratio:.2}{within}, weaker {}", weaker.name())
+            match RatioBand::of_reading(ratio, score.ratio_uncertainty) {
+                Some(_) => format!("{name}: ratio {ratio:.2}{within}, weaker {}", weaker.name()),
+                None => format!("{name}: ratio {ratio:.2}{within}, uncertain: could be even"),
+            }
         }
         (ScoreStatus::MirrorDisagrees, ..) => format!("{name}: unsure (mirror image differs)"),
         (ScoreStatus::NotFollowed, ..) => format!("{name}: skin not followed"),
         _ => format!("{name}: not enough movement"),
     };
-    let colour = score.ratio.map_or(Color32::GRAY, ratio_colour);
+    let colour = score.ratio.map_or(Color32::GRAY, |r| reading_colour(r, score.ratio_uncertainty));
     match movement.caveat() {
         None => {
             ui.colored_label(colour, text);
@@ -603,10 +608,21 @@ fn movement_row(ui: &mut egui::Ui, movement: &Movement, score: Option<&MovementS
 }
 
 fn ratio_colour(ratio: f64) -> Color32 {
-    match RatioBand::of(ratio) {
-        RatioBand::Good => Color32::from_rgb(70, 200, 90),
-        RatioBand::Fair => Color32::from_rgb(230, 170, 40),
-        RatioBand::Poor => Color32::from_rgb(230, 70, 60),
+    band_colour(Some(RatioBand::of(ratio)))
+}
+
+/// The colour of a ratio measured with this uncertainty: grey when it cannot be told from an
+/// even movement ([`RatioBand::of_reading`]).
+fn reading_colour(ratio: f64, uncertainty: Option<f64>) -> Color32 {
+    band_colour(RatioBand::of_reading(ratio, uncertainty))
+}
+
+fn band_colour(band: Option<RatioBand>) -> Color32 {
+    match band {
+        Some(RatioBand::Good) => Color32::from_rgb(70, 200, 90),
+        Some(RatioBand::Fair) => Color32::from_rgb(230, 170, 40),
+        Some(RatioBand::Poor) => Color32::from_rgb(230, 70, 60),
+        None => Color32::from_gray(170),
     }
 }
 

@@ -136,7 +136,8 @@ impl Page<'_> {
         writeln!(f, "<section class=\"movement\" id=\"m{index}\">")?;
         write!(f, "<h2>{}", Escaped(name))?;
         if let Some(ratio) = movement.median_ratio {
-            write!(f, " <span class=\"ratio {}\">{ratio:.2}</span>", Band::of(ratio).class())?;
+            let band = Band::of_reading(ratio, movement.median_ratio_uncertainty);
+            write!(f, " <span class=\"ratio {}\">{ratio:.2}</span>", band.class())?;
         }
         writeln!(f, "</h2>")?;
         if let Some(catalogue) = CORE_MOVEMENTS.iter().find(|m| m.id.as_str() == id) {
@@ -172,7 +173,7 @@ impl Page<'_> {
                 text += &format!(
                     "Median ratio {ratio:.2}{} ({}). ",
                     uncertainty_text(movement.median_ratio_uncertainty),
-                    Band::of(ratio).words()
+                    Band::of_reading(ratio, movement.median_ratio_uncertainty).words()
                 );
             }
             None if movement.unsure > 0 => {
@@ -317,7 +318,7 @@ fn table_row(f: &mut Formatter<'_>, index: usize, m: &MovementSummary) -> fmt::R
     let ratio = match m.median_ratio {
         Some(r) => format!(
             "<span class=\"ratio {}\">{r:.2}</span>{}",
-            Band::of(r).class(),
+            Band::of_reading(r, m.median_ratio_uncertainty).class(),
             m.median_ratio_uncertainty.map_or(String::new(), |u| format!(
                 "<span class=\"uncertainty\">{}</span>",
                 uncertainty_text(Some(u))

@@ -9,30 +9,38 @@ use crate::session::calendar::{SECONDS_PER_DAY, date_from_days};
 use crate::session::history::RatioBand;
 use crate::symmetry::CORE_MOVEMENTS;
 
-/// A ratio's colour band ([`RatioBand`], as in the live app) on the page.
+/// A ratio's colour band ([`RatioBand`], as in the live app) on the page; `None` for a
+/// reading that cannot be told from an even movement ([`RatioBand::of_reading`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Band(RatioBand);
+pub(super) struct Band(Option<RatioBand>);
 
 impl Band {
     pub(super) fn of(ratio: f64) -> Self {
-        Band(RatioBand::of(ratio))
+        Band(Some(RatioBand::of(ratio)))
+    }
+
+    /// The band of a ratio measured with this uncertainty.
+    pub(super) fn of_reading(ratio: f64, uncertainty: Option<f64>) -> Self {
+        Band(RatioBand::of_reading(ratio, uncertainty))
     }
 
     /// The CSS class.
     pub(super) fn class(self) -> &'static str {
         match self.0 {
-            RatioBand::Good => "good",
-            RatioBand::Fair => "fair",
-            RatioBand::Poor => "poor",
+            Some(RatioBand::Good) => "good",
+            Some(RatioBand::Fair) => "fair",
+            Some(RatioBand::Poor) => "poor",
+            None => "uncertain",
         }
     }
 
     /// In words, for the text beside a chart.
     pub(super) fn words(self) -> &'static str {
         match self.0 {
-            RatioBand::Good => "green band",
-            RatioBand::Fair => "amber band",
-            RatioBand::Poor => "red band",
+            Some(RatioBand::Good) => "green band",
+            Some(RatioBand::Fair) => "amber band",
+            Some(RatioBand::Poor) => "red band",
+            None => "uncertain: within its measurement error of an even movement",
         }
     }
 }
