@@ -58,7 +58,7 @@ fn run() -> Result<ExitCode> {
         video: None,
         folder: None,
         camera: CameraChoice::Index(0),
-        size: (640, 480),
+        size: (1280, 720),
         fps: 30,
         data: None,
     });

@@ -232,7 +232,8 @@ impl NeutralImage {
         let stable = stable.into_par_iter().map(|(i, grid)| (None, i, grid, grid.track(&now)));
         let followed = self.followed.par_iter().enumerate().map(|(k, (i, grid))| {
             let from_last = last.and_then(|last| {
-                last.displacements[k].and_then(|d| follow_step(grid, &last.canonical, d, &now))
+                let d = last.displacements.get(k).copied().flatten()?;
+                follow_step(grid, &last.canonical, d, &now)
             });
             (Some(*i), *i, grid, from_last.or_else(|| grid.track(&now)))
         });
