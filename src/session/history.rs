@@ -29,12 +29,17 @@ pub enum RatioBand {
 
 impl RatioBand {
     /// The band of a ratio measured with this uncertainty, or `None` when it cannot be told
-    /// from an even movement: below [`GOOD_RATIO`], but not by more than its uncertainty. A
-    /// healthy, even movement read low by its measurement's own error is not painted amber or
-    /// red; it is shown uncertain.
+    /// from an even movement: below [`GOOD_RATIO`], but the largest ratio its uncertainty
+    /// allows reaches it. A healthy, even movement read low by its measurement's own error is
+    /// not painted amber or red; it is shown uncertain. The uncertainty is n·(1 + ratio)/s to
+    /// first order (n each side's noise, s the stronger excursion), which understates the top
+    /// when n is near s: the largest ratio is (w + n)/(s − n) = (ratio + q)/(1 − q), q = n/s.
     pub fn of_reading(ratio: f64, uncertainty: Option<f64>) -> Option<Self> {
         let band = Self::of(ratio);
-        (band == RatioBand::Good || ratio + uncertainty.unwrap_or(0.0) < GOOD_RATIO).then_some(band)
+        let Some(u) = uncertainty.filter(|_| band != RatioBand::Good) else { return Some(band) };
+        let q = u / (1.0 + ratio);
+        let largest = if q < 1.0 { (ratio + q) / (1.0 - q) } else { f64::INFINITY };
+        (largest < GOOD_RATIO).then_some(band)
     }
 
     /// The band `ratio` falls in.
@@ -244,6 +249,10 @@ mod tests {
         assert_eq!(RatioBand::of_reading(0.64, Some(0.25)), None);
         assert_eq!(RatioBand::of_reading(0.64, Some(0.15)), Some(RatioBand::Fair));
         assert_eq!(RatioBand::of_reading(0.30, None), Some(RatioBand::Poor));
+        // Noise near the stronger side's size: a blink read 0.00 ± 0.59 (q = 0.59) could be
+        // even; one-sided 0.03 ± 0.16 could not.
+        assert_eq!(RatioBand::of_reading(0.0, Some(0.59)), None);
+        assert_eq!(RatioBand::of_reading(0.03, Some(0.16)), Some(RatioBand::Poor));
         assert_eq!(RatioBand::of_reading(0.90, Some(0.5)), Some(RatioBand::Good));
     }
 
