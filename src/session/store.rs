@@ -127,9 +127,10 @@ pub struct StoredRepetition {
     pub time_to_peak_s: f64,
     /// Time at or above half the peak, seconds.
     pub hold_s: f64,
-    /// The fraction of its frames whose reading the mirror image disputed (the live app
-    /// checks the peak frame alone: 0 or 1); `None` when not checked (repetitions recorded
-    /// before facesym checked, or whose mirror image had no face).
+    /// The fraction of its frames whose reading the mirror image disputed (live repetitions
+    /// recorded before skin motion followed video frame to frame checked the peak frame
+    /// alone: 0 or 1); `None` when not checked (repetitions recorded before facesym
+    /// checked, or whose mirror image had no face).
     pub mirror_disputed: Option<f64>,
 }
 
