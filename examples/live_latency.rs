@@ -1,28 +1,34 @@
 //! Latency of the live path without a window: the demo (or a video file) at its frame rate
 //! through the capture and analysis threads, as the app runs them; prints capture-to-result
-//! latency (median, p95), the rate results arrive at, and the frames dropped.
+//! latency (median, p95), the rate results arrive at, and the frames dropped. With `--count
+//! MOVEMENT` the movement is counted as in a guided session, every frame then checked against
+//! its mirror image too.
 //!
-//! cargo run --release --example live_latency -- [VIDEO] [--seconds N]
+//! cargo run --release --example live_latency -- [VIDEO] [--seconds N] [--count MOVEMENT]
 
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use facesym::analysis::{LiveAnalyzer, LiveControl};
+use facesym::analysis::{Counting, LiveAnalyzer, LiveControl};
 use facesym::bench::percentile;
 use facesym::capture::{FrameSource, VideoFileSource};
 use facesym::landmarks::{FaceLandmarker, ModelPaths, Tracker, TrackerOptions};
 use facesym::pipeline::{Pacing, Pipeline, SourceState};
+use facesym::symmetry::MovementId;
+use facesym::symmetry::movements::movement;
 use facesym::synthetic::demo::DemoSource;
 
 fn main() -> anyhow::Result<()> {
     let mut video = None;
     let mut seconds = 20.0;
+    let mut counted: Option<MovementId> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--seconds" => seconds = args.next().and_then(|s| s.parse().ok()).unwrap_or(seconds),
+            "--count" => counted = Some(args.next().unwrap_or_default().parse()?),
             path => video = Some(path.to_string()),
         }
     }
@@ -38,10 +44,17 @@ fn main() -> anyhow::Result<()> {
     // every frame is scored as in a session.
     let control = Arc::new(LiveControl::default());
     control.request_calibration();
+    if let Some(id) = counted {
+        control.count(Some(Counting {
+            movement: movement(id),
+            since: Instant::now(),
+            generation: 0,
+        }));
+    }
     let (events, _received) = mpsc::channel();
     let analyzer = LiveAnalyzer::new(
         Tracker::with_landmarker(landmarker, TrackerOptions::default()),
-        control,
+        Arc::clone(&control),
         events,
     );
     let pipeline = Pipeline::start(source, analyzer, Pacing::RealTime)?;

@@ -1,8 +1,8 @@
 //! What the analysis thread does for the live app: track the face, calibrate the person's
 //! neutral face over a few still seconds when asked, score every frame against it, and count
 //! the repetitions of the movement a guided session is on. The skin is followed from frame to
-//! frame; while a movement is counted, the mirror image of every frame is followed and checked
-//! too, as a recording's are.
+//! frame; while a repetition is under way, the mirror image of every frame is followed and
+//! checked too, as a recording's are.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
@@ -225,11 +225,13 @@ impl LiveAnalyzer {
     }
 
     /// The frame scored against the neutral face, the skin followed from the last frame;
-    /// while a movement is counted, checked against its mirror image followed the same way
-    /// (which doubles the work of a frame, so not between exercises).
+    /// while a repetition of the counted movement is under way, checked against its mirror
+    /// image followed the same way (which doubles the work of a frame, so not at rest: a
+    /// reading outside a repetition is neither counted nor checked).
     fn score(&mut self, frame: &Frame, face: &Face) -> Option<FrameScore> {
         let calibration = self.calibration.as_ref()?;
-        if self.control.counting().is_none() {
+        let under_way = matches!(&self.counter, Some((_, _, counter)) if counter.under_way());
+        if self.control.counting().is_none() || !under_way {
             self.mirror_tracker.reset();
             return Some(calibration.score_video(&frame.image, &face.landmarks, &mut self.tracks));
         }
