@@ -111,7 +111,7 @@ struct CalibrationRun {
 /// The live analyzer: tracker, neutral face, scoring.
 pub struct LiveAnalyzer {
     tracker: Tracker,
-    /// Follows the mirror images of the frames while a movement is counted.
+    /// Follows the mirror images of the frames while a repetition is under way.
     mirror_tracker: Tracker,
     /// The neutral face and its mirror image.
     calibration: Option<Calibration>,

@@ -108,7 +108,7 @@ pub struct Repetition {
     pub hold_s: f64,
     /// Of the repetition's frames, the fraction whose reading the frame's mirror image
     /// disputed (those are left out of everything above); above [`MAX_DISPUTED_FRACTION`]
-    /// there is no ratio. The live app checks every frame while it counts. `None` when
+    /// there is no ratio. The live app checks every frame of a repetition. `None` when
     /// nothing was checked.
     pub mirror_disputed: Option<f64>,
 }
