@@ -48,14 +48,8 @@ struct Clip {
     role: String,
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Way {
-    Mesh,
-    Still,
-    Video,
-}
-
-const WAYS: [(Way, &str); 3] = [(Way::Mesh, "mesh"), (Way::Still, "still"), (Way::Video, "video")];
+/// The three ways each form is measured, in the table's column order.
+const WAYS: [&str; 3] = ["mesh", "still", "video"];
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -67,11 +61,13 @@ fn main() -> anyhow::Result<()> {
         list.root = args.get(i + 1).context(usage)?.into();
     }
     let mut tracker = Tracker::new(&ModelPaths::embedded(), TrackerOptions::default())?;
-    println!(
-        "| person | clip | movement | role | form | truth | mesh | still | video |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-    );
+    println!("| person | clip | movement | role | form | truth | {} |", WAYS.join(" | "));
+    println!("|{}", " --- |".repeat(6 + WAYS.len()));
     for clip in &list.clips {
         let id: MovementId = clip.movement.parse()?;
+        if !(clip.neutral <= clip.peak[0] && clip.peak[0] <= clip.peak[1]) {
+            bail!("{}: the neutral frame must come before the peak frames", clip.file);
+        }
         let frames = read_frames(&list.root.join(&clip.file), clip.peak[1] + 1)?;
         if clip.neutral >= frames.len() || clip.peak[1] >= frames.len() {
             bail!("{}: {} frames only", clip.file, frames.len());
