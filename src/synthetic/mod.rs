@@ -2,6 +2,7 @@
 //! functions here make test sequences from a still image, the face moving and rolling frame by
 //! frame along a smooth path, with the exact transform of every frame known.
 
+pub mod composite;
 pub mod deform;
 pub mod demo;
 pub mod exercise;
