@@ -63,38 +63,31 @@ impl GridTemplate {
     /// The landmark's displacement into `next`, or `None` when fewer than
     /// [`MIN_GRID_FOLLOWED`] grid points can be followed.
     pub(super) fn track(&self, next: &Pyramid) -> Option<[f64; 2]> {
-        if !self.followable() {
-            return None;
-        }
-        let mut dx = Vec::with_capacity(self.points.len());
-        let mut dy = Vec::with_capacity(self.points.len());
         let mut window = Vec::with_capacity(WINDOW_SIDE_PX * WINDOW_SIDE_PX);
-        for point in &self.points {
-            if let Some(d) = point.track(next, &mut window) {
-                dx.push(d[0]);
-                dy.push(d[1]);
-            }
-        }
-        if dx.len() < MIN_GRID_FOLLOWED {
-            return None;
-        }
-        Some([median_in_place(&mut dx)?, median_in_place(&mut dy)?])
+        self.median_of(|point| point.track(next, &mut window))
     }
 
     /// The landmark's displacement into `next` found by the refinement alone, started at
     /// `guess` (level-0 canonical pixels): for a guess already close, as frame-to-frame
     /// tracking gives; `None` as [`GridTemplate::track`].
     pub(super) fn track_from(&self, next: &Pyramid, guess: [f64; 2]) -> Option<[f64; 2]> {
+        self.median_of(|point| point.refine_from(next, guess))
+    }
+
+    /// The median of the displacements `follow` finds for the grid's points, or `None` when
+    /// fewer than [`MIN_GRID_FOLLOWED`] of them are found.
+    fn median_of(
+        &self,
+        mut follow: impl FnMut(&PointTemplate) -> Option<[f64; 2]>,
+    ) -> Option<[f64; 2]> {
         if !self.followable() {
             return None;
         }
         let mut dx = Vec::with_capacity(self.points.len());
         let mut dy = Vec::with_capacity(self.points.len());
-        for point in &self.points {
-            if let Some(d) = point.refine_from(next, guess) {
-                dx.push(d[0]);
-                dy.push(d[1]);
-            }
+        for d in self.points.iter().filter_map(&mut follow) {
+            dx.push(d[0]);
+            dy.push(d[1]);
         }
         if dx.len() < MIN_GRID_FOLLOWED {
             return None;
