@@ -137,21 +137,44 @@ impl Pyramid {
         Pyramid { levels, gradients }
     }
 
-    /// Bilinear value and gradients of level 0 at (x, y). Interpolating the central
-    /// differences equals differencing the interpolated image one pixel either side.
-    pub(super) fn value_and_gradient(&self, x: f64, y: f64) -> [f64; 3] {
+    /// Bilinear value and gradients of level 0 at each (`xs[k]`, `ys[k]`), into `value[k]`,
+    /// `gx[k]`, `gy[k]`: the same operations point by point, written so that the compiler can
+    /// do several points at once. Interpolating the central differences equals differencing
+    /// the interpolated image one pixel either side.
+    #[inline(always)]
+    pub(super) fn values_and_gradients(
+        &self,
+        xs: &[f64],
+        ys: &[f64],
+        value: &mut [f64],
+        gx: &mut [f64],
+        gy: &mut [f64],
+    ) {
         let base = &self.levels[0];
-        let (x0, y0) = (fast_floor(x), fast_floor(y));
-        let (ax, ay) = (x - x0 as f64, y - y0 as f64);
         let (w, h) = (base.width as i64, base.height as i64);
-        let at = |xi: i64, yi: i64| {
-            self.gradients[(yi.clamp(0, h - 1) * w + xi.clamp(0, w - 1)) as usize]
-        };
-        let (p00, p10, p01, p11) = (at(x0, y0), at(x0 + 1, y0), at(x0, y0 + 1), at(x0 + 1, y0 + 1));
-        std::array::from_fn(|k| {
-            let top = f64::from(p00[k]) * (1.0 - ax) + f64::from(p10[k]) * ax;
-            let bottom = f64::from(p01[k]) * (1.0 - ax) + f64::from(p11[k]) * ax;
-            top * (1.0 - ay) + bottom * ay
-        })
+        let n = xs.len().min(ys.len()).min(value.len()).min(gx.len()).min(gy.len());
+        if w == 0 || h == 0 || self.gradients.len() != (w * h) as usize {
+            for out in [&mut value[..n], &mut gx[..n], &mut gy[..n]] {
+                out.fill(f64::NAN);
+            }
+            return;
+        }
+        for k in 0..n {
+            let (x, y) = (xs[k], ys[k]);
+            let (x0, y0) = (fast_floor(x), fast_floor(y));
+            let (ax, ay) = (x - x0 as f64, y - y0 as f64);
+            let (c0, c1) = (x0.clamp(0, w - 1), (x0 + 1).clamp(0, w - 1));
+            let (r0, r1) = (y0.clamp(0, h - 1) * w, (y0 + 1).clamp(0, h - 1) * w);
+            // SAFETY: each index is a row in 0..h times w plus a column in 0..w, and there are
+            // w·h gradients (checked above).
+            let at = |i: i64| unsafe { *self.gradients.get_unchecked(i as usize) };
+            let (p00, p10, p01, p11) = (at(r0 + c0), at(r0 + c1), at(r1 + c0), at(r1 + c1));
+            let lerp = |c: usize| {
+                let top = f64::from(p00[c]) * (1.0 - ax) + f64::from(p10[c]) * ax;
+                let bottom = f64::from(p01[c]) * (1.0 - ax) + f64::from(p11[c]) * ax;
+                top * (1.0 - ay) + bottom * ay
+            };
+            (value[k], gx[k], gy[k]) = (lerp(0), lerp(1), lerp(2));
+        }
     }
 }

@@ -9,6 +9,9 @@ use super::track::{MAX_ITERATIONS, MIN_UPDATE_PX};
 
 /// Half-size of the refinement window, canonical pixels (0.14 IOD; a 19×19 window).
 const REFINE_RADIUS_PX: i64 = 9;
+/// Pixels of the refinement window, and as many rounded up to whole vector registers.
+const WINDOW_PIXELS: usize = (2 * REFINE_RADIUS_PX as usize + 1).pow(2);
+const PADDED_PIXELS: usize = WINDOW_PIXELS.next_multiple_of(8);
 /// The refinement weighs each pixel of its window by a Gaussian of its distance from the
 /// centre with this σ (canonical pixels, 0.09 IOD), so that texture at the window's edge,
 /// where the skin moves less or not at all (the face's outline, a spectacle frame), counts
@@ -66,30 +69,168 @@ const PRODUCT: [[usize; 6]; 6] = {
 };
 
 /// Per window pixel, row by row: its Gaussian weight times each of [`MONOMIALS`] (the first
-/// six are the weighted basis), coordinates in units of [`REFINE_RADIUS_PX`]; and the basis
-/// unweighted.
+/// six are the weighted basis; the sixteenth lane is zero, so that the sums run in whole
+/// vector registers), coordinates in units of [`REFINE_RADIUS_PX`]; and, function by function,
+/// the basis unweighted and the pixel's offset from the centre (pixels), zero past the window.
 struct RefineWindow {
-    weighted: Vec<[f64; 15]>,
-    basis: Vec<[f64; 6]>,
+    weighted: Vec<[f64; 16]>,
+    basis: [[f64; PADDED_PIXELS]; 6],
+    offset: [[f64; PADDED_PIXELS]; 2],
 }
 
 fn refine_window() -> &'static RefineWindow {
     static WINDOW: LazyLock<RefineWindow> = LazyLock::new(|| {
         let r = REFINE_RADIUS_PX as f64;
-        let (mut weighted, mut basis) = (Vec::new(), Vec::new());
+        let mut weighted = Vec::with_capacity(WINDOW_PIXELS);
+        let (mut basis, mut offset) = ([[0.0; PADDED_PIXELS]; 6], [[0.0; PADDED_PIXELS]; 2]);
+        let mut k = 0;
         for dy in -REFINE_RADIUS_PX..=REFINE_RADIUS_PX {
             for dx in -REFINE_RADIUS_PX..=REFINE_RADIUS_PX {
                 let (x, y) = (dx as f64, dy as f64);
                 let weight = (-(x * x + y * y) / (2.0 * REFINE_SIGMA_PX * REFINE_SIGMA_PX)).exp();
                 let (u, v) = (x / r, y / r);
                 let m = MONOMIALS.map(|(i, j)| u.powi(i32::from(i)) * v.powi(i32::from(j)));
-                weighted.push(m.map(|m| weight * m));
-                basis.push(std::array::from_fn(|k| m[k]));
+                weighted.push(std::array::from_fn(|k| if k < 15 { weight * m[k] } else { 0.0 }));
+                for j in 0..6 {
+                    basis[j][k] = m[j];
+                }
+                (offset[0][k], offset[1][k]) = (x, y);
+                k += 1;
             }
         }
-        RefineWindow { weighted, basis }
+        RefineWindow { weighted, basis, offset }
     });
     &WINDOW
+}
+
+/// One Gauss–Newton iteration's sums over the refinement window. Each is accumulated pixel
+/// by pixel in window order, whatever the vector width, so every processor gets the same
+/// numbers.
+#[derive(Debug, Default, PartialEq)]
+struct Sums {
+    /// The image gradients' products (x–x, x–y, y–y) times each monomial (lane 15 unused).
+    xx: [f64; 16],
+    xy: [f64; 16],
+    yy: [f64; 16],
+    /// Times each basis function (lanes 6 and 7 unused): the error times the x and y
+    /// gradients (the right-hand side), and the gain and bias's cross terms with the motion
+    /// (each gradient times the current value, and alone).
+    ex: [f64; 8],
+    ey: [f64; 8],
+    x_now: [f64; 8],
+    x: [f64; 8],
+    y_now: [f64; 8],
+    y: [f64; 8],
+    /// The gain and bias's own block (Σ w·now², Σ w·now, Σ w) and right-hand side
+    /// (Σ w·error·now, Σ w·error).
+    own: [f64; 3],
+    photometric: [f64; 2],
+}
+
+/// [`sums`] as written: the same operations in the same order on every processor, several
+/// pixels at once where the vectors are wide.
+#[inline(always)]
+#[allow(clippy::needless_range_loop)] // Lane-indexed loops over several arrays.
+fn sums_portable(
+    template: &[f64],
+    next: &Pyramid,
+    point: [f64; 2],
+    p: &[f64; 12],
+    gain: f64,
+    bias: f64,
+) -> Sums {
+    let window = refine_window();
+    // First each pixel's warped position, value and gradients, pixel by pixel (several
+    // at once in vector registers), then the sums in window order.
+    let (mut xs, mut ys) = ([0.0f64; PADDED_PIXELS], [0.0f64; PADDED_PIXELS]);
+    for k in 0..PADDED_PIXELS {
+        let (mut u, mut v) = (0.0, 0.0);
+        for j in 0..6 {
+            u += p[j] * window.basis[j][k];
+            v += p[6 + j] * window.basis[j][k];
+        }
+        xs[k] = point[0] + window.offset[0][k] + u;
+        ys[k] = point[1] + window.offset[1][k] + v;
+    }
+    let mut now = [0.0f64; PADDED_PIXELS];
+    let (mut gx, mut gy) = ([0.0f64; PADDED_PIXELS], [0.0f64; PADDED_PIXELS]);
+    next.values_and_gradients(&xs, &ys, &mut now, &mut gx, &mut gy);
+    let mut s = Sums::default();
+    for (k, weighted) in window.weighted.iter().enumerate() {
+        let (now, jx, jy) = (now[k], gain * gx[k], gain * gy[k]);
+        let error = template[k] - (gain * now + bias);
+        let (ex, ey) = (error * jx, error * jy);
+        let (xx, xy, yy) = (jx * jx, jx * jy, jy * jy);
+        let (x_now, y_now) = (jx * now, jy * now);
+        for m in 0..16 {
+            s.xx[m] += xx * weighted[m];
+            s.xy[m] += xy * weighted[m];
+            s.yy[m] += yy * weighted[m];
+        }
+        for j in 0..8 {
+            s.ex[j] += ex * weighted[j];
+            s.ey[j] += ey * weighted[j];
+            s.x_now[j] += x_now * weighted[j];
+            s.x[j] += jx * weighted[j];
+            s.y_now[j] += y_now * weighted[j];
+            s.y[j] += jy * weighted[j];
+        }
+        let w = weighted[0];
+        s.own[0] += w * now * now;
+        s.own[1] += w * now;
+        s.own[2] += w;
+        s.photometric[0] += w * error * now;
+        s.photometric[1] += w * error;
+    }
+    s
+}
+
+/// The sums of one iteration at parameters `p`, `gain`, `bias` (see [`RefineTemplate::refine`]),
+/// compiled for the widest vectors the processor has.
+fn sums(
+    template: &[f64],
+    next: &Pyramid,
+    point: [f64; 2],
+    p: &[f64; 12],
+    gain: f64,
+    bias: f64,
+) -> Sums {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx512f,avx512dq")]
+        fn avx512(
+            template: &[f64],
+            next: &Pyramid,
+            point: [f64; 2],
+            p: &[f64; 12],
+            gain: f64,
+            bias: f64,
+        ) -> Sums {
+            sums_portable(template, next, point, p, gain, bias)
+        }
+        #[target_feature(enable = "avx2")]
+        fn avx2(
+            template: &[f64],
+            next: &Pyramid,
+            point: [f64; 2],
+            p: &[f64; 12],
+            gain: f64,
+            bias: f64,
+        ) -> Sums {
+            sums_portable(template, next, point, p, gain, bias)
+        }
+        if std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512dq")
+        {
+            // SAFETY: the processor was just asked whether it has AVX-512F and DQ.
+            return unsafe { avx512(template, next, point, p, gain, bias) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor was just asked whether it has AVX2.
+            return unsafe { avx2(template, next, point, p, gain, bias) };
+        }
+    }
+    sums_portable(template, next, point, p, gain, bias)
 }
 
 /// The neutral side of the refinement of a point's track: the displacement of the window's
@@ -125,12 +266,12 @@ impl RefineTemplate {
 
     /// Refines the translation `guess` of the window at `point` into `next`; `None` when the
     /// fit fails or wanders off.
-    #[allow(clippy::needless_range_loop)] // Index loops read best for the 12×12 fill.
     pub(super) fn refine(
         &self,
         next: &Pyramid,
         point: [f64; 2],
         guess: [f64; 2],
+        give_up_px: f64,
     ) -> Option<[f64; 2]> {
         // p[0..6] for the x displacement, p[6..12] for y; the current window's gain and
         // bias (the skin's shading changes as it moves) in `gain`, `bias`.
@@ -138,82 +279,42 @@ impl RefineTemplate {
         p[0] = guess[0];
         p[6] = guess[1];
         let (mut gain, mut bias) = (1.0f64, 0.0f64);
-        let window = refine_window();
         for _ in 0..MAX_REFINE_ITERATIONS {
             // The Gauss–Newton matrix's blocks (x–x, x–y, y–y) are sums of the image
             // gradients' products times monomials: 45 sums per pixel instead of 78.
-            let (mut sxx, mut sxy, mut syy) = ([0.0f64; 15], [0.0f64; 15], [0.0f64; 15]);
-            let mut b = [0.0f64; 12];
-            // For the gain and bias: their cross terms with the motion's parameters (the
-            // gradients times the current value, and alone), their own block and their
-            // right-hand side.
-            let (mut cross_x, mut cross_y) = ([[0.0f64; 2]; 6], [[0.0f64; 2]; 6]);
-            let (mut own, mut b_photometric) = ([0.0f64; 3], [0.0f64; 2]);
-            let mut k = 0;
-            for dy in -REFINE_RADIUS_PX..=REFINE_RADIUS_PX {
-                for dx in -REFINE_RADIUS_PX..=REFINE_RADIUS_PX {
-                    let (basis, weighted) = (&window.basis[k], &window.weighted[k]);
-                    let (mut u, mut v) = (0.0, 0.0);
-                    for j in 0..6 {
-                        u += p[j] * basis[j];
-                        v += p[6 + j] * basis[j];
-                    }
-                    let wx = point[0] + dx as f64 + u;
-                    let wy = point[1] + dy as f64 + v;
-                    let [now, jx, jy] = next.value_and_gradient(wx, wy);
-                    let (jx, jy) = (gain * jx, gain * jy);
-                    let error = self.values[k] - (gain * now + bias);
-                    let (ex, ey) = (error * jx, error * jy);
-                    for j in 0..6 {
-                        b[j] += ex * weighted[j];
-                        b[6 + j] += ey * weighted[j];
-                    }
-                    let (xx, xy, yy) = (jx * jx, jx * jy, jy * jy);
-                    for m in 0..15 {
-                        sxx[m] += xx * weighted[m];
-                        sxy[m] += xy * weighted[m];
-                        syy[m] += yy * weighted[m];
-                    }
-                    for j in 0..6 {
-                        cross_x[j][0] += jx * now * weighted[j];
-                        cross_x[j][1] += jx * weighted[j];
-                        cross_y[j][0] += jy * now * weighted[j];
-                        cross_y[j][1] += jy * weighted[j];
-                    }
-                    let w = weighted[0];
-                    own[0] += w * now * now;
-                    own[1] += w * now;
-                    own[2] += w;
-                    b_photometric[0] += w * error * now;
-                    b_photometric[1] += w * error;
-                    k += 1;
-                }
-            }
+            let sums = sums(&self.values, next, point, &p, gain, bias);
             let mut h = [[0.0f64; 14]; 14];
             for r in 0..6 {
                 for c in 0..6 {
                     let m = PRODUCT[r][c];
-                    h[r][c] = sxx[m];
-                    h[r][6 + c] = sxy[m];
-                    h[6 + r][c] = sxy[m];
-                    h[6 + r][6 + c] = syy[m];
+                    h[r][c] = sums.xx[m];
+                    h[r][6 + c] = sums.xy[m];
+                    h[6 + r][c] = sums.xy[m];
+                    h[6 + r][6 + c] = sums.yy[m];
                 }
+                let (cross_x, cross_y) = ([sums.x_now[r], sums.x[r]], [sums.y_now[r], sums.y[r]]);
                 for k in 0..2 {
-                    (h[r][12 + k], h[12 + k][r]) = (cross_x[r][k], cross_x[r][k]);
-                    (h[6 + r][12 + k], h[12 + k][6 + r]) = (cross_y[r][k], cross_y[r][k]);
+                    (h[r][12 + k], h[12 + k][r]) = (cross_x[k], cross_x[k]);
+                    (h[6 + r][12 + k], h[12 + k][6 + r]) = (cross_y[k], cross_y[k]);
                 }
             }
-            h[12][12] = own[0];
-            (h[12][13], h[13][12]) = (own[1], own[1]);
-            h[13][13] = own[2];
-            let rhs = std::array::from_fn(|k| if k < 12 { b[k] } else { b_photometric[k - 12] });
+            h[12][12] = sums.own[0];
+            (h[12][13], h[13][12]) = (sums.own[1], sums.own[1]);
+            h[13][13] = sums.own[2];
+            let rhs = std::array::from_fn(|k| match k {
+                0..6 => sums.ex[k],
+                6..12 => sums.ey[k - 6],
+                _ => sums.photometric[k - 12],
+            });
             let delta = solve(h, rhs)?;
             gain += delta[12];
             bias += delta[13];
             for k in 0..12 {
                 p[k] += delta[k];
             }
-            if delta[0].hypot(delta[6]) < MIN_UPDATE_PX {
+            if delta[0].hypot(delta[6]) < MIN_UPDATE_PX
+                || (p[0] - guess[0]).hypot(p[6] - guess[1]) > give_up_px
+            {
                 break;
             }
         }
@@ -230,8 +331,23 @@ impl RefineTemplate {
 
 #[cfg(test)]
 mod tests {
+    use super::{WINDOW_PIXELS, sums, sums_portable};
     use crate::symmetry::flow::test_images::{pyramid, texture};
     use crate::symmetry::flow::track::PointTemplate;
+
+    /// The sums built for wide vectors equal the plain build's to the bit, for a window
+    /// inside the image and one running off its edge.
+    #[test]
+    fn every_processor_gets_the_same_sums() {
+        let next = pyramid(texture);
+        let template: Vec<f64> = (0..WINDOW_PIXELS).map(|k| (k as f64 * 0.37).sin()).collect();
+        let p = [1.3, 0.2, -0.1, 0.05, 0.01, -0.02, -0.7, 0.1, 0.15, -0.03, 0.03, 0.01];
+        for point in [[80.0, 80.0], [3.5, 150.2]] {
+            let wide = sums(&template, &next, point, &p, 1.1, -0.02);
+            assert_eq!(wide, sums_portable(&template, &next, point, &p, 1.1, -0.02));
+            assert!(wide.xx.iter().all(|v| v.is_finite()) && wide.xx[0] > 0.0);
+        }
+    }
 
     /// Skin whose motion peaks at the point and falls off around it, as a movement moves it (a
     /// lift of 3 px at the point, a Gaussian of σ = 8 px around it): the refinement reads the
