@@ -94,24 +94,59 @@ pub(super) fn canonical(
     let (source, origin) = (&source.gray, sub(origin, [source.x0, source.y0, 0.0]));
     let n = (step.ceil() as usize).clamp(1, MAX_SUPERSAMPLES);
     let offsets: Vec<f64> = (0..n).map(|i| (i as f64 + 0.5) / n as f64 - 0.5).collect();
-    let weight = 1.0 / (n * n) as f64;
+    let resampling = Resampling { source, origin, step_x, step_y, moved, offsets };
     let mut data = vec![0.0; width * height];
-    data.par_chunks_mut(width).enumerate().for_each(|(v, row)| {
-        for (u, out) in row.iter_mut().enumerate() {
-            let mut sum = 0.0;
-            for &dv in &offsets {
-                for &du in &offsets {
-                    let p = [u as f64 + du, v as f64 + dv];
-                    let [u, v] = moved.map_or(p, |s| s.apply(p));
-                    let x = origin[0] + u * step_x[0] + v * step_y[0];
-                    let y = origin[1] + u * step_x[1] + v * step_y[1];
-                    sum += source.sample(x, y);
-                }
-            }
-            *out = (sum * weight) as f32;
-        }
-    });
+    data.par_chunks_mut(width).enumerate().for_each(|(v, row)| canonical_row(&resampling, v, row));
     Pyramid::new(Gray { width, height, data })
+}
+
+/// How [`canonical`] maps canonical pixels to the luma image.
+struct Resampling<'a> {
+    source: &'a Gray,
+    /// Canonical (0, 0) in the luma image, and the image step of one canonical pixel along
+    /// each canonical axis.
+    origin: Vec3,
+    step_x: Vec3,
+    step_y: Vec3,
+    /// The head motion taken out, canonical pixels.
+    moved: Option<Similarity2>,
+    /// Where in a canonical pixel its n × n samples lie, along each axis.
+    offsets: Vec<f64>,
+}
+
+widest_vectors! {
+    /// Canonical row `v` into `row`: each pixel the mean of its samples.
+    fn canonical_row(resampling: &Resampling, v: usize, row: &mut [f32]) -> ()
+        = canonical_row_portable;
+}
+
+/// [`canonical_row`] as written: the samples of every pixel of the row at one offset at a
+/// time, so that several pixels go at once where the vectors are wide, each pixel's sum still
+/// taken in the same order.
+#[inline(always)]
+fn canonical_row_portable(resampling: &Resampling, v: usize, row: &mut [f32]) {
+    let Resampling { source, origin, step_x, step_y, moved, offsets } = resampling;
+    let width = row.len();
+    let (mut xs, mut ys) = (vec![0.0; width], vec![0.0; width]);
+    let (mut samples, mut sums) = (vec![0.0; width], vec![0.0; width]);
+    for &dv in offsets {
+        for &du in offsets {
+            for (u, (x, y)) in xs.iter_mut().zip(ys.iter_mut()).enumerate() {
+                let p = [u as f64 + du, v as f64 + dv];
+                let [u, v] = moved.as_ref().map_or(p, |s| s.apply(p));
+                *x = origin[0] + u * step_x[0] + v * step_y[0];
+                *y = origin[1] + u * step_x[1] + v * step_y[1];
+            }
+            source.samples(&xs, &ys, &mut samples);
+            for (sum, sample) in sums.iter_mut().zip(&samples) {
+                *sum += sample;
+            }
+        }
+    }
+    let weight = 1.0 / (offsets.len() * offsets.len()) as f64;
+    for (out, sum) in row.iter_mut().zip(&sums) {
+        *out = (sum * weight) as f32;
+    }
 }
 
 /// Where the face plane's point (x, y) of face coordinates `q` falls in the canonical

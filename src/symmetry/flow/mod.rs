@@ -16,6 +16,41 @@
 //! This file keeps the neutral face with its calibration-time checks and warnings, and
 //! follows a frame's skin from it.
 
+/// `fn $name(args) -> R`, compiled for the widest vectors the processor has (AVX-512 F and DQ,
+/// else AVX2, else the x86-64 baseline), each copy the body of `$portable`. The loops in them
+/// are written so that the operations, and their order for each output, are the same at every
+/// width: every processor gets the same numbers.
+macro_rules! widest_vectors {
+    ($(#[$doc:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty
+        = $portable:path;) => {
+        $(#[$doc])*
+        $vis fn $name($($arg: $ty),*) -> $ret {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f,avx512dq")]
+                fn avx512($($arg: $ty),*) -> $ret {
+                    $portable($($arg),*)
+                }
+                #[target_feature(enable = "avx2")]
+                fn avx2($($arg: $ty),*) -> $ret {
+                    $portable($($arg),*)
+                }
+                if std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512dq")
+                {
+                    // SAFETY: the processor was just asked whether it has AVX-512 F and DQ.
+                    return unsafe { avx512($($arg),*) };
+                }
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the processor was just asked whether it has AVX2.
+                    return unsafe { avx2($($arg),*) };
+                }
+            }
+            $portable($($arg),*)
+        }
+    };
+}
+
 mod canonical;
 mod head_motion;
 mod pyramid;

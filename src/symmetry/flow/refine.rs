@@ -185,52 +185,17 @@ fn sums_portable(
     s
 }
 
-/// The sums of one iteration at parameters `p`, `gain`, `bias` (see [`RefineTemplate::refine`]),
-/// compiled for the widest vectors the processor has.
-fn sums(
-    template: &[f64],
-    next: &Pyramid,
-    point: [f64; 2],
-    p: &[f64; 12],
-    gain: f64,
-    bias: f64,
-) -> Sums {
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx512f,avx512dq")]
-        fn avx512(
-            template: &[f64],
-            next: &Pyramid,
-            point: [f64; 2],
-            p: &[f64; 12],
-            gain: f64,
-            bias: f64,
-        ) -> Sums {
-            sums_portable(template, next, point, p, gain, bias)
-        }
-        #[target_feature(enable = "avx2")]
-        fn avx2(
-            template: &[f64],
-            next: &Pyramid,
-            point: [f64; 2],
-            p: &[f64; 12],
-            gain: f64,
-            bias: f64,
-        ) -> Sums {
-            sums_portable(template, next, point, p, gain, bias)
-        }
-        if std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("avx512dq")
-        {
-            // SAFETY: the processor was just asked whether it has AVX-512F and DQ.
-            return unsafe { avx512(template, next, point, p, gain, bias) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the processor was just asked whether it has AVX2.
-            return unsafe { avx2(template, next, point, p, gain, bias) };
-        }
-    }
-    sums_portable(template, next, point, p, gain, bias)
+widest_vectors! {
+    /// The sums of one iteration at parameters `p`, `gain`, `bias` (see
+    /// [`RefineTemplate::refine`]).
+    fn sums(
+        template: &[f64],
+        next: &Pyramid,
+        point: [f64; 2],
+        p: &[f64; 12],
+        gain: f64,
+        bias: f64,
+    ) -> Sums = sums_portable;
 }
 
 /// The neutral side of the refinement of a point's track: the displacement of the window's

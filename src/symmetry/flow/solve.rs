@@ -9,10 +9,12 @@ pub(super) fn solve<const N: usize>(mut a: [[f64; N]; N], mut b: [f64; N]) -> Op
         }
         a.swap(col, pivot);
         b.swap(col, pivot);
+        let pivot_row = a[col];
         for row in col + 1..N {
-            let f = a[row][col] / a[col][col];
-            let pivot_row = a[col];
-            for (x, p) in a[row][col..].iter_mut().zip(&pivot_row[col..]) {
+            let f = a[row][col] / pivot_row[col];
+            // The whole row, a fixed length the compiler can vectorise: the columns before
+            // `col` change too, but are never read again.
+            for (x, p) in a[row].iter_mut().zip(&pivot_row) {
                 *x -= f * p;
             }
             b[row] -= f * b[col];
