@@ -386,12 +386,7 @@ fn follow_step(
     if stepped[0].hypot(stepped[1]) > track::MAX_TRACK_PX {
         return None;
     }
-    match grid.track_from(now, stepped) {
-        Some(neutral) if (neutral[0] - stepped[0]).hypot(neutral[1] - stepped[1]) <= ANCHOR_PX => {
-            Some(neutral)
-        }
-        _ => Some(stepped),
-    }
+    Some(grid.track_near(now, stepped, ANCHOR_PX).unwrap_or(stepped))
 }
 
 /// Landmarks whose position skin motion measures (both sides).

@@ -68,10 +68,46 @@ impl GridTemplate {
     }
 
     /// The landmark's displacement into `next` found by the refinement alone, started at
-    /// `guess` (level-0 canonical pixels): for a guess already close, as frame-to-frame
-    /// tracking gives; `None` as [`GridTemplate::track`].
-    pub(super) fn track_from(&self, next: &Pyramid, guess: [f64; 2]) -> Option<[f64; 2]> {
-        self.median_of(|point| point.refine_from(next, guess))
+    /// `guess` (level-0 canonical pixels), when the grid's median lands within `radius` of
+    /// `guess`; `None` when it does not or fewer than [`MIN_GRID_FOLLOWED`] points are found.
+    /// It stops as soon as the answer is known to be `None`: too few points left to find, or
+    /// more than half the grid found beyond `radius` on one side along one axis (then so is the
+    /// median, whatever the rest find).
+    pub(super) fn track_near(
+        &self,
+        next: &Pyramid,
+        guess: [f64; 2],
+        radius: f64,
+    ) -> Option<[f64; 2]> {
+        if !self.followable() {
+            return None;
+        }
+        let count = self.points.len();
+        let (mut dx, mut dy) = (Vec::with_capacity(count), Vec::with_capacity(count));
+        let (mut lost, mut beyond) = (0, [0usize; 4]);
+        for point in &self.points {
+            let Some(d) = point.refine_from(next, guess) else {
+                lost += 1;
+                if count - lost < MIN_GRID_FOLLOWED {
+                    return None;
+                }
+                continue;
+            };
+            let (ox, oy) = (d[0] - guess[0], d[1] - guess[1]);
+            for (n, far) in beyond.iter_mut().zip([ox > radius, ox < -radius, oy > radius, oy < -radius]) {
+                *n += usize::from(far);
+                if 2 * *n > count {
+                    return None;
+                }
+            }
+            dx.push(d[0]);
+            dy.push(d[1]);
+        }
+        if dx.len() < MIN_GRID_FOLLOWED {
+            return None;
+        }
+        let median = [median_in_place(&mut dx)?, median_in_place(&mut dy)?];
+        ((median[0] - guess[0]).hypot(median[1] - guess[1]) <= radius).then_some(median)
     }
 
     /// The median of the displacements `follow` finds for the grid's points, or `None` when
@@ -228,6 +264,8 @@ mod tests {
     use super::*;
     use crate::symmetry::flow::test_images::{pyramid, texture};
 
+    const ANCHOR_RADIUS: f64 = 1.0;
+
     #[test]
     fn follows_a_known_translation() {
         let neutral = pyramid(texture);
@@ -286,6 +324,27 @@ mod tests {
         let grid = GridTemplate::new(&neutral, [80.0, 80.0]);
         let found = grid.track(&current).expect("textured");
         assert!((found[0] - 3.0).abs() < 0.1 && (found[1] + 2.0).abs() < 0.1, "{found:?}");
+    }
+
+    /// The grid's median from a guess, kept when within the radius: what `track_near` gives,
+    /// its early stops included.
+    #[test]
+    fn track_near_is_the_median_within_the_radius() {
+        let neutral = pyramid(texture);
+        let d = [3.7, 1.2];
+        let current = pyramid(|x, y| texture(x - d[0], y - d[1]));
+        let grid = GridTemplate::new(&neutral, [80.0, 80.0]);
+        let mut answers = Vec::new();
+        for guess in [[3.5, 1.0], [4.5, 1.2], [6.0, -1.0], [1.0, 1.2], [3.7, 3.0]] {
+            let median = grid.median_of(|point| point.refine_from(&current, guess));
+            let within =
+                median.filter(|m| (m[0] - guess[0]).hypot(m[1] - guess[1]) <= ANCHOR_RADIUS);
+            let near = grid.track_near(&current, guess, ANCHOR_RADIUS);
+            assert_eq!(near, within, "{guess:?}");
+            answers.push(near.is_some());
+        }
+        // Both answers were seen: the guesses within the radius of the truth and beyond it.
+        assert_eq!(answers, [true, true, false, false, false]);
     }
 
     #[test]
