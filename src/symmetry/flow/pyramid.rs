@@ -140,26 +140,32 @@ impl Gray {
 #[derive(Clone, Debug)]
 pub(super) struct Pyramid {
     pub(super) levels: Vec<Gray>,
-    /// Level 0's value and central-difference gradients, interleaved per pixel.
-    gradients: Vec<[f32; 3]>,
+    /// Level 0's value and central-difference gradients, one plane each, every row with its
+    /// edge pixels repeated once on either side (columns −1 to w), so that a pixel's right-hand
+    /// neighbour is always the next value, even where the image's edge clamps it.
+    planes: [Vec<f32>; 3],
 }
 
 impl Pyramid {
     pub(super) fn new(base: Gray) -> Self {
-        let gradients = (0..base.height as i64)
-            .flat_map(|y| (0..base.width as i64).map(move |x| (x, y)))
-            .map(|(x, y)| {
-                let gx = (base.at(x + 1, y) - base.at(x - 1, y)) / 2.0;
-                let gy = (base.at(x, y + 1) - base.at(x, y - 1)) / 2.0;
-                [base.at(x, y), gx, gy]
-            })
-            .collect();
+        let (w, h) = (base.width as i64, base.height as i64);
+        let mut planes = [(); 3].map(|_| Vec::with_capacity(base.data.len() + 2 * base.height));
+        if w > 0 {
+            for y in 0..h {
+                for x in -1..=w {
+                    let x = x.clamp(0, w - 1);
+                    planes[0].push(base.at(x, y));
+                    planes[1].push((base.at(x + 1, y) - base.at(x - 1, y)) / 2.0);
+                    planes[2].push((base.at(x, y + 1) - base.at(x, y - 1)) / 2.0);
+                }
+            }
+        }
         let mut levels = vec![base];
         while levels.len() < PYRAMID_LEVELS {
             let next = levels[levels.len() - 1].half();
             levels.push(next);
         }
-        Pyramid { levels, gradients }
+        Pyramid { levels, planes }
     }
 
     /// Bilinear value and gradients of level 0 at each (`xs[k]`, `ys[k]`), into `value[k]`,
@@ -178,7 +184,8 @@ impl Pyramid {
         let base = &self.levels[0];
         let (w, h) = (base.width as i64, base.height as i64);
         let n = xs.len().min(ys.len()).min(value.len()).min(gx.len()).min(gy.len());
-        if w == 0 || h == 0 || self.gradients.len() != (w * h) as usize {
+        let stride = w + 2;
+        if w == 0 || h == 0 || self.planes.iter().any(|p| p.len() != (stride * h) as usize) {
             for out in [&mut value[..n], &mut gx[..n], &mut gy[..n]] {
                 out.fill(f64::NAN);
             }
@@ -188,18 +195,28 @@ impl Pyramid {
             let (x, y) = (xs[k], ys[k]);
             let (x0, y0) = (fast_floor(x), fast_floor(y));
             let (ax, ay) = (x - x0 as f64, y - y0 as f64);
-            let (c0, c1) = (x0.clamp(0, w - 1), (x0 + 1).clamp(0, w - 1));
-            let (r0, r1) = (y0.clamp(0, h - 1) * w, (y0 + 1).clamp(0, h - 1) * w);
-            // SAFETY: each index is a row in 0..h times w plus a column in 0..w, and there are
-            // w·h gradients (checked above).
-            let at = |i: i64| unsafe { *self.gradients.get_unchecked(i as usize) };
-            let (p00, p10, p01, p11) = (at(r0 + c0), at(r0 + c1), at(r1 + c0), at(r1 + c1));
-            let lerp = |c: usize| {
-                let top = f64::from(p00[c]) * (1.0 - ax) + f64::from(p10[c]) * ax;
-                let bottom = f64::from(p01[c]) * (1.0 - ax) + f64::from(p11[c]) * ax;
+            // The left-hand neighbour's padded column; the right-hand one is the next.
+            let c = x0.clamp(-1, w - 1) + 1;
+            let (r0, r1) = (y0.clamp(0, h - 1) * stride + c, (y0 + 1).clamp(0, h - 1) * stride + c);
+            let lerp = |plane: &[f32]| {
+                // Both in one 8-byte read (several such at once where the vectors are wide).
+                let pair = |r: i64| {
+                    // SAFETY: r0 and r1 are a row in 0..h times the stride plus a column in
+                    // 0..=w, so r + 1 < stride·h, the plane's length (checked above).
+                    let bits =
+                        unsafe { plane.as_ptr().add(r as usize).cast::<u64>().read_unaligned() };
+                    let (low, high) = (bits as u32, (bits >> 32) as u32);
+                    let (first, second) =
+                        if cfg!(target_endian = "little") { (low, high) } else { (high, low) };
+                    [f32::from_bits(first), f32::from_bits(second)]
+                };
+                let ([p00, p10], [p01, p11]) = (pair(r0), pair(r1));
+                let top = f64::from(p00) * (1.0 - ax) + f64::from(p10) * ax;
+                let bottom = f64::from(p01) * (1.0 - ax) + f64::from(p11) * ax;
                 top * (1.0 - ay) + bottom * ay
             };
-            (value[k], gx[k], gy[k]) = (lerp(0), lerp(1), lerp(2));
+            (value[k], gx[k], gy[k]) =
+                (lerp(&self.planes[0]), lerp(&self.planes[1]), lerp(&self.planes[2]));
         }
     }
 }

@@ -94,7 +94,9 @@ impl GridTemplate {
                 continue;
             };
             let (ox, oy) = (d[0] - guess[0], d[1] - guess[1]);
-            for (n, far) in beyond.iter_mut().zip([ox > radius, ox < -radius, oy > radius, oy < -radius]) {
+            for (n, far) in
+                beyond.iter_mut().zip([ox > radius, ox < -radius, oy > radius, oy < -radius])
+            {
                 *n += usize::from(far);
                 if 2 * *n > count {
                     return None;
@@ -253,7 +255,8 @@ impl PointTemplate {
 
     /// The refinement alone from `guess`; `None` when it fails or goes beyond [`MAX_TRACK_PX`].
     fn refine_from(&self, next: &Pyramid, guess: [f64; 2]) -> Option<[f64; 2]> {
-        let give_up = std::env::var("GIVE_UP").ok().and_then(|v| v.parse().ok()).unwrap_or(f64::INFINITY);
+        let give_up =
+            std::env::var("GIVE_UP").ok().and_then(|v| v.parse().ok()).unwrap_or(f64::INFINITY);
         let refined = self.refine.refine(next, self.point, guess, give_up)?;
         (refined[0].hypot(refined[1]) <= MAX_TRACK_PX).then_some(refined)
     }
