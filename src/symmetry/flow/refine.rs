@@ -236,7 +236,6 @@ impl RefineTemplate {
         next: &Pyramid,
         point: [f64; 2],
         guess: [f64; 2],
-        give_up_px: f64,
     ) -> Option<[f64; 2]> {
         // p[0..6] for the x displacement, p[6..12] for y; the current window's gain and
         // bias (the skin's shading changes as it moves) in `gain`, `bias`.
@@ -277,9 +276,7 @@ impl RefineTemplate {
             for k in 0..12 {
                 p[k] += delta[k];
             }
-            if delta[0].hypot(delta[6]) < MIN_UPDATE_PX
-                || (p[0] - guess[0]).hypot(p[6] - guess[1]) > give_up_px
-            {
+            if delta[0].hypot(delta[6]) < MIN_UPDATE_PX {
                 break;
             }
         }

@@ -248,16 +248,14 @@ impl PointTemplate {
                 guess = guess.map(|g| g * 2.0);
             }
         }
-        let refined = self.refine.refine(next, self.point, guess, f64::INFINITY).unwrap_or(guess);
+        let refined = self.refine.refine(next, self.point, guess).unwrap_or(guess);
         (refined.iter().all(|g| g.is_finite()) && refined[0].hypot(refined[1]) <= MAX_TRACK_PX)
             .then_some(refined)
     }
 
     /// The refinement alone from `guess`; `None` when it fails or goes beyond [`MAX_TRACK_PX`].
     fn refine_from(&self, next: &Pyramid, guess: [f64; 2]) -> Option<[f64; 2]> {
-        let give_up =
-            std::env::var("GIVE_UP").ok().and_then(|v| v.parse().ok()).unwrap_or(f64::INFINITY);
-        let refined = self.refine.refine(next, self.point, guess, give_up)?;
+        let refined = self.refine.refine(next, self.point, guess)?;
         (refined[0].hypot(refined[1]) <= MAX_TRACK_PX).then_some(refined)
     }
 }
