@@ -38,7 +38,10 @@
 //! there start with colder caches than in the first pass: their sum can exceed
 //! `tracked_frame`. The neutral is calibrated ([`NeutralFace::calibrate`]) before timing, from
 //! the first frame whose face can be measured, found by the landmarker on that still frame so
-//! that the tracker starts the timed sequence as it would start a recording.
+//! that the tracker starts the timed sequence as it would start a recording. When no face can
+//! be, `scoring`, `skin_motion` and `shipped_frame` are not timed, and with no face in any
+//! frame nothing past the tracker is: the others are timed all the same, and
+//! [`BenchReport::skipped`] says which were left out and why.
 //!
 //! After the stages, [`BenchReport::offline_fps`]: every frame tracked and scored (landmark
 //! scoring) on all cores at once, one run of consecutive frames per core with its own tracker,
@@ -126,6 +129,10 @@ pub struct BenchReport {
     pub offline_fps: f64,
     /// Cores (rayon threads) the offline throughput used.
     pub offline_threads: usize,
+    /// The stages that could not be timed on this input, each with why (no face in any
+    /// frame, or no face that can be the neutral scoring measures against); the others are
+    /// timed all the same.
+    pub skipped: BTreeMap<String, String>,
 }
 
 /// Median and p95 of the per-frame path.
@@ -143,20 +150,6 @@ pub enum BenchError {
     /// The input gave no frame.
     #[error("no frames to time")]
     NoFrames,
-    /// No frame has a face, so nothing past the detector can be timed.
-    #[error("no face found in any frame ({frames} looked at)")]
-    NoFace {
-        /// Frames looked at.
-        frames: usize,
-    },
-    /// Faces were found, but none can be the neutral that scoring measures against.
-    #[error("no face in the {frames} frames can be used as the neutral for scoring: {reasons}")]
-    NoNeutral {
-        /// Frames looked at.
-        frames: usize,
-        /// Why the first face found cannot be used.
-        reasons: String,
-    },
     /// The models failed.
     #[error(transparent)]
     Landmarks(#[from] LandmarkError),
@@ -226,6 +219,8 @@ struct Samples {
     skin_motion: Vec<f64>,
     shipped_frame: Vec<f64>,
     per_frame: Vec<f64>,
+    /// Frames of the second pass in which the tracker found a face.
+    frames_with_face: usize,
 }
 
 /// Runs the tracker over the decoded frames and times every stage on every frame (see the
@@ -242,8 +237,9 @@ pub fn run(
     if frames.is_empty() {
         return Err(BenchError::NoFrames);
     }
+    // Without a neutral the stages that score are skipped, and the others timed all the same.
     let neutral_face = first_neutral(tracker.landmarker(), eyes, frames)?;
-    let neutral = &neutral_face.neutral;
+    let neutral = neutral_face.as_ref().ok().map(|face| &face.neutral);
     let mut samples = Samples::default();
     // First the per-frame path alone, frame after frame, as it runs: nothing else between
     // two frames (MediaPipe's `process()` is timed the same way).
@@ -255,7 +251,7 @@ pub fn run(
         let tracked_ms = ms_since(start);
         samples.tracked_frame.push(tracked_ms);
         // The face the live app follows when there are several.
-        let Some(face) = largest_face(faces) else {
+        let (Some(face), Some(neutral)) = (largest_face(faces), neutral) else {
             samples.per_frame.push(tracked_ms);
             continue;
         };
@@ -295,11 +291,14 @@ pub fn run(
         let eyes_ms = ms_since(start);
         samples.eyes.push(eyes_ms);
 
-        let start = Instant::now();
-        black_box(neutral_face.score_video(frame, &landmarks, &mut skin));
-        let skin_ms = ms_since(start);
-        samples.skin_motion.push(skin_ms);
-        samples.shipped_frame.push(tracked_ms + eyes_ms + skin_ms);
+        samples.frames_with_face += 1;
+        if let Ok(neutral_face) = &neutral_face {
+            let start = Instant::now();
+            black_box(neutral_face.score_video(frame, &landmarks, &mut skin));
+            let skin_ms = ms_since(start);
+            samples.skin_motion.push(skin_ms);
+            samples.shipped_frame.push(tracked_ms + eyes_ms + skin_ms);
+        }
         progress(i + 1);
     }
     // In STAGES order.
@@ -314,10 +313,24 @@ pub fn run(
         &samples.skin_motion,
         &samples.shipped_frame,
     ];
-    let stages = STAGES
+    let stages: BTreeMap<String, StageTiming> = STAGES
         .iter()
         .zip(by_stage)
         .filter_map(|(name, s)| Some((name.to_string(), StageTiming::from_samples(s)?)))
+        .collect();
+    let skipped = STAGES
+        .iter()
+        .filter(|name| !stages.contains_key(**name))
+        .map(|name| {
+            let why = match &neutral_face {
+                _ if samples.frames_with_face == 0 => {
+                    format!("no face found in any of the {} frames", frames.len())
+                }
+                Err(why) => why.clone(),
+                Ok(_) => "no frame to time it on".to_string(),
+            };
+            (name.to_string(), why)
+        })
         .collect();
     let per_frame = &samples.per_frame;
     let (offline_fps, offline_threads) = offline_throughput(tracker.landmarker(), frames, neutral)?;
@@ -330,11 +343,12 @@ pub fn run(
         stages,
         fps: fps_from_per_frame_ms(per_frame),
         detector_runs,
-        frames_with_face: samples.scoring.len(),
+        frames_with_face: samples.frames_with_face,
         frames_mb: decoded.frames_mb(),
         peak_rss_mb: peak_rss_mb(),
         offline_fps,
         offline_threads,
+        skipped,
     })
 }
 
@@ -344,7 +358,7 @@ pub fn run(
 fn offline_throughput(
     landmarker: &FaceLandmarker,
     frames: &[RgbImage],
-    neutral: &Neutral,
+    neutral: Option<&Neutral>,
 ) -> Result<(f64, usize), BenchError> {
     let threads = rayon::current_num_threads().max(1);
     let trackers: Vec<Tracker> = (0..threads)
@@ -354,7 +368,8 @@ fn offline_throughput(
     let start = Instant::now();
     frames.par_chunks(run_len).zip(trackers).try_for_each(|(run, mut tracker)| {
         for frame in run {
-            if let Some(face) = largest_face(tracker.track(frame)?) {
+            let face = largest_face(tracker.track(frame)?);
+            if let (Some(face), Some(neutral)) = (face, neutral) {
                 black_box(score_frame(neutral, &face.landmarks));
             }
         }
@@ -366,25 +381,29 @@ fn offline_throughput(
 /// The neutral and its skin-motion image from the first frame with a face that can be
 /// measured against (found by the landmarker on the still frame, lids refined by `eyes`: the
 /// tracker is not moved).
+/// When there is none, why: the stages that score are then skipped.
 fn first_neutral(
     landmarker: &mut FaceLandmarker,
     eyes: &mut EyeModel,
     frames: &[RgbImage],
-) -> Result<NeutralFace, BenchError> {
+) -> Result<Result<NeutralFace, String>, BenchError> {
     let mut first_reasons = None;
     for frame in frames {
         let Some(face) = largest_face(landmarker.faces(frame)?) else { continue };
         match NeutralFace::calibrate(frame, &eyes.refine_lids(frame, &face.landmarks)?) {
-            Ok(calibration) => return Ok(calibration),
+            Ok(calibration) => return Ok(Ok(calibration)),
             Err(err) => {
                 first_reasons.get_or_insert_with(|| err.to_string());
             }
         }
     }
-    Err(match first_reasons {
-        None => BenchError::NoFace { frames: frames.len() },
-        Some(reasons) => BenchError::NoNeutral { frames: frames.len(), reasons },
-    })
+    Ok(Err(match first_reasons {
+        None => format!("no face found in any of the {} frames", frames.len()),
+        Some(reasons) => format!(
+            "no face in the {} frames can be the neutral that scoring measures against: {reasons}",
+            frames.len()
+        ),
+    }))
 }
 
 /// Frames per second from per-frame times: 1000 / their mean (0 when there are none).
@@ -416,9 +435,26 @@ impl fmt::Display for BenchReport {
                 writeln!(f, "{name:<14} {:>10.3} {:>10.3}", t.median_ms, t.p95_ms)?;
             }
         }
+        // Stages skipped for the same reason share a line.
+        let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
+        for (name, why) in &self.skipped {
+            match reasons.iter_mut().find(|(w, _)| w == why) {
+                Some((_, names)) => names.push(name),
+                None => reasons.push((why, vec![name])),
+            }
+        }
+        for (why, mut names) in reasons {
+            names.sort_by_key(|name| STAGES.iter().position(|s| s == name));
+            writeln!(f, "not timed: {} ({why})", names.join(", "))?;
+        }
+        let per_frame_path = if self.stages.contains_key("scoring") {
+            "tracked_frame + scoring"
+        } else {
+            "tracked_frame"
+        };
         writeln!(
             f,
-            "{:<14} {:>10.3} {:>10.3}  (tracked_frame + scoring)",
+            "{:<14} {:>10.3} {:>10.3}  ({per_frame_path})",
             "per frame", self.per_frame_ms.median, self.per_frame_ms.p95
         )?;
         writeln!(f, "{:.1} frames/s (1000 / mean per-frame ms)", self.fps)?;

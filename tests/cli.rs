@@ -185,20 +185,14 @@ fn bench_video_and_folder() {
 }
 
 /// What cannot be timed is said in one plain line, with exit code 1 and nothing on stdout:
-/// a missing input, an image without a face, a file that is no video.
+/// a missing input, a file that is no video.
 #[test]
 fn bench_errors_are_clear() {
     let dir = scratch("cli_bench_errors");
     let missing = dir.join("missing.mp4");
-    let blank = dir.join("blank.png");
-    image::RgbImage::from_pixel(160, 120, image::Rgb([90, 140, 200])).save(&blank).unwrap();
     let not_video = dir.join("notes.mkv");
     std::fs::write(&not_video, b"not a video").unwrap();
-    let cases = [
-        (&missing, "cannot open"),
-        (&blank, "no face found in any frame (3 looked at)"),
-        (&not_video, "cannot open"),
-    ];
+    let cases = [(&missing, "cannot open"), (&not_video, "cannot open")];
     for (input, expected) in cases {
         let out = facesym(&["bench", input.to_str().unwrap(), "--frames", "3", "--json"]);
         let err = stderr(&out);
@@ -208,6 +202,45 @@ fn bench_errors_are_clear() {
         assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
         assert!(out.stdout.is_empty());
     }
+}
+
+/// Frames without a face, or with one too small to be the neutral, are timed as far as they
+/// go: the stages that cannot run are named with why, and the run succeeds.
+#[test]
+fn bench_times_what_it_can() {
+    let dir = scratch("cli_bench_partial");
+    let blank = dir.join("blank.png");
+    image::RgbImage::from_pixel(160, 120, image::Rgb([90, 140, 200])).save(&blank).unwrap();
+    let tiny = face_image("tiny_face.png");
+    let cases: [(&std::path::Path, &[&str], &str); 2] = [
+        (&blank, &["detect", "tracked_frame"], "no face found in any of the 3 frames"),
+        (&tiny, &["detect", "crop", "face_mesh", "tracked_frame", "eyes"], "face too small"),
+    ];
+    for (input, timed, why) in cases {
+        let out = facesym(&["bench", input.to_str().unwrap(), "--frames", "3", "--json"]);
+        assert!(out.status.success(), "{}: {}", input.display(), stderr(&out));
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let stages: Vec<&str> =
+            v["stages"].as_object().unwrap().keys().map(|k| k.as_str()).collect();
+        let skipped = v["skipped"].as_object().unwrap();
+        for stage in BENCH_STAGES.iter().filter(|s| **s != "decode") {
+            let is_timed = timed.contains(stage);
+            assert_eq!(stages.contains(stage), is_timed, "{stage} of {}: {v}", input.display());
+            assert_eq!(skipped.contains_key(*stage), !is_timed, "{stage}: {v}");
+        }
+        for stage in ["scoring", "skin_motion", "shipped_frame"] {
+            assert!(skipped[stage].as_str().unwrap().contains(why), "{stage}: {v}");
+        }
+        assert!(v["per_frame_ms"]["median"].as_f64().unwrap() > 0.0);
+    }
+    let out = facesym(&["bench", blank.to_str().unwrap(), "--frames", "3"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "not timed: crop, face_mesh, scoring, eyes, skin_motion, shipped_frame (no face"
+        ),
+        "{text}"
+    );
 }
 
 /// One unreadable image among several: the others are still analysed and printed, the bad
