@@ -580,6 +580,10 @@ mod tests {
             peak_rss_mb: Some(150.0),
             offline_fps: 350.0,
             offline_threads: 2,
+            skipped: [("scoring", "no neutral"), ("face_mesh", "no face"), ("crop", "no face")]
+                .into_iter()
+                .map(|(name, why)| (name.to_string(), why.to_string()))
+                .collect(),
         }
     }
 
@@ -594,11 +598,13 @@ mod tests {
         assert_eq!(v["stages"]["tracked_frame"]["p95_ms"], 6.0);
         assert_eq!(v["fps"], 180.0);
         assert_eq!(v["peak_rss_mb"], 150.0);
+        assert_eq!(v["skipped"]["scoring"], "no neutral");
         let unknown = BenchReport { peak_rss_mb: None, ..report() };
         assert!(serde_json::to_value(unknown).unwrap()["peak_rss_mb"].is_null());
     }
 
-    /// The table lists the stages present in pipeline order, in aligned columns.
+    /// The table lists the stages present in pipeline order, in aligned columns, then those
+    /// left out with why.
     #[test]
     fn table_for_people() {
         let text = report().to_string();
@@ -607,7 +613,10 @@ mod tests {
         assert_eq!(lines[1], "decode              0.900      1.000");
         assert_eq!(lines[2], "tracked_frame       5.250      6.000");
         assert_eq!(lines[3], "skin_motion        16.000     20.000");
-        assert!(lines[4].starts_with("per frame           5.500      6.250"), "{}", lines[4]);
+        // Stages left out, those with one reason together, in pipeline order.
+        assert_eq!(lines[4], "not timed: crop, face_mesh (no face)");
+        assert_eq!(lines[5], "not timed: scoring (no neutral)");
+        assert_eq!(lines[6], "per frame           5.500      6.250  (tracked_frame)");
         assert!(text.contains("180.0 frames/s"), "{text}");
         assert!(text.contains("peak memory 150.0 MiB"), "{text}");
         assert!(text.contains("detector ran on 1 of 30 frames"), "{text}");
