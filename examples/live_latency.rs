@@ -1,8 +1,8 @@
 //! Latency of the live path without a window: the demo (or a video file) at its frame rate
 //! through the capture and analysis threads, as the app runs them; prints capture-to-result
 //! latency (median, p95), the rate results arrive at, and the frames dropped. With `--count
-//! MOVEMENT` the movement is counted as in a guided session, every frame then checked against
-//! its mirror image too.
+//! MOVEMENT` the movement is counted as in a guided session, every frame of a repetition then
+//! checked against its mirror image too, and only that movement's skin followed.
 //!
 //! cargo run --release --example live_latency -- [VIDEO] [--seconds N] [--count MOVEMENT]
 
@@ -45,6 +45,8 @@ fn main() -> anyhow::Result<()> {
     let control = Arc::new(LiveControl::default());
     control.request_calibration();
     if let Some(id) = counted {
+        // As in the app's guided view: the counted movement is the one shown and followed.
+        control.show_only(Some(id));
         control.count(Some(Counting {
             movement: movement(id),
             since: Instant::now(),

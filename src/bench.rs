@@ -28,6 +28,10 @@
 //!   eyes + skin_motion` of the same frame, the tracker timed again in the second pass (frames
 //!   with a face only). While it counts a movement, and in `analyze`, the frame's mirror image
 //!   is tracked and scored too, at most twice this on two cores.
+//! - `guided_frame`: what the live app pays per frame in a guided session, which shows one
+//!   movement and follows only its skin: `tracked_frame + eyes` and skin motion limited to
+//!   the smile ([`SkinTrack::follow_only`], [`GUIDED_MOVEMENT`]), the smile's own track
+//!   followed beside the full one (frames with a face only).
 //!
 //! The per-frame path ([`BenchReport::per_frame_ms`]) is `tracked_frame + scoring` of the same
 //! frame (`tracked_frame` alone on a frame without a face); decode, eyes and skin motion are
@@ -39,7 +43,7 @@
 //! `tracked_frame`. The neutral is calibrated ([`NeutralFace::calibrate`]) before timing, from
 //! the first frame whose face can be measured, found by the landmarker on that still frame so
 //! that the tracker starts the timed sequence as it would start a recording. When no face can
-//! be, `scoring`, `skin_motion` and `shipped_frame` are not timed, and with no face in any
+//! be, `scoring`, `skin_motion`, `shipped_frame` and `guided_frame` are not timed, and with no face in any
 //! frame nothing past the tracker is: the others are timed all the same, and
 //! [`BenchReport::skipped`] says which were left out and why.
 //!
@@ -62,11 +66,11 @@ use crate::landmarks::{
 };
 use crate::symmetry::flow::SkinTrack;
 use crate::symmetry::score::score_frame;
-use crate::symmetry::{Neutral, NeutralFace};
+use crate::symmetry::{MovementId, Neutral, NeutralFace};
 use crate::synthetic::{Motion, moving_frame};
 
 /// Stage names, in pipeline order; the module documentation says what each one times.
-pub const STAGES: [&str; 9] = [
+pub const STAGES: [&str; 10] = [
     "decode",
     "detect",
     "crop",
@@ -76,7 +80,12 @@ pub const STAGES: [&str; 9] = [
     "eyes",
     "skin_motion",
     "shipped_frame",
+    "guided_frame",
 ];
+
+/// The movement `guided_frame` follows alone: the smile, whose points are the most of the
+/// six (three a side) and its skin the hardest to follow.
+pub const GUIDED_MOVEMENT: MovementId = MovementId::Smile;
 
 /// Bytes in the mebibyte that memory is reported in.
 const BYTES_PER_MB: f64 = 1024.0 * 1024.0;
@@ -218,6 +227,7 @@ struct Samples {
     eyes: Vec<f64>,
     skin_motion: Vec<f64>,
     shipped_frame: Vec<f64>,
+    guided_frame: Vec<f64>,
     per_frame: Vec<f64>,
     /// Frames of the second pass in which the tracker found a face.
     frames_with_face: usize,
@@ -265,6 +275,8 @@ pub fn run(
     // Then the stages one by one, on the same frames tracked again.
     tracker.reset();
     let mut skin = SkinTrack::new();
+    let mut guided_skin = SkinTrack::new();
+    guided_skin.follow_only(Some(GUIDED_MOVEMENT));
     for (i, frame) in frames.iter().enumerate() {
         let start = Instant::now();
         black_box(tracker.landmarker().detector().detect(frame)?);
@@ -275,6 +287,7 @@ pub fn run(
         let tracked_ms = ms_since(start);
         let Some(face) = largest_face(faces) else {
             skin.reset();
+            guided_skin.reset();
             progress(i + 1);
             continue;
         };
@@ -298,11 +311,14 @@ pub fn run(
             let skin_ms = ms_since(start);
             samples.skin_motion.push(skin_ms);
             samples.shipped_frame.push(tracked_ms + eyes_ms + skin_ms);
+            let start = Instant::now();
+            black_box(neutral_face.score_video(frame, &landmarks, &mut guided_skin));
+            samples.guided_frame.push(tracked_ms + eyes_ms + ms_since(start));
         }
         progress(i + 1);
     }
     // In STAGES order.
-    let by_stage: [&[f64]; 9] = [
+    let by_stage: [&[f64]; 10] = [
         &decoded.decode_ms,
         &samples.detect,
         &samples.crop,
@@ -312,6 +328,7 @@ pub fn run(
         &samples.eyes,
         &samples.skin_motion,
         &samples.shipped_frame,
+        &samples.guided_frame,
     ];
     let stages: BTreeMap<String, StageTiming> = STAGES
         .iter()

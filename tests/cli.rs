@@ -107,7 +107,7 @@ fn installed_binary_runs_from_anywhere() {
 }
 
 /// Every stage `facesym bench` documents, in pipeline order.
-const BENCH_STAGES: [&str; 9] = [
+const BENCH_STAGES: [&str; 10] = [
     "decode",
     "detect",
     "crop",
@@ -117,6 +117,7 @@ const BENCH_STAGES: [&str; 9] = [
     "eyes",
     "skin_motion",
     "shipped_frame",
+    "guided_frame",
 ];
 
 /// `facesym bench --json` prints the documented report: the stable keys other tools read
@@ -228,7 +229,7 @@ fn bench_times_what_it_can() {
             assert_eq!(stages.contains(stage), is_timed, "{stage} of {}: {v}", input.display());
             assert_eq!(skipped.contains_key(*stage), !is_timed, "{stage}: {v}");
         }
-        for stage in ["scoring", "skin_motion", "shipped_frame"] {
+        for stage in ["scoring", "skin_motion", "shipped_frame", "guided_frame"] {
             assert!(skipped[stage].as_str().unwrap().contains(why), "{stage}: {v}");
         }
         assert!(v["per_frame_ms"]["median"].as_f64().unwrap() > 0.0);
@@ -237,7 +238,8 @@ fn bench_times_what_it_can() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains(
-            "not timed: crop, face_mesh, scoring, eyes, skin_motion, shipped_frame (no face"
+            "not timed: crop, face_mesh, scoring, eyes, skin_motion, shipped_frame, guided_frame \
+             (no face"
         ),
         "{text}"
     );

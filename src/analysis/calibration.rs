@@ -7,7 +7,7 @@ use image::imageops::flip_horizontal;
 use crate::landmarks::{FaceLandmarker, LandmarkError, Landmarks, largest_face};
 use crate::symmetry::flow::SkinTrack;
 use crate::symmetry::score::check_against_mirror;
-use crate::symmetry::{FrameScore, Method, NeutralError, NeutralFace};
+use crate::symmetry::{FrameScore, Method, MovementId, NeutralError, NeutralFace};
 
 /// Said when the neutral face cannot be found again in its own mirror image, so that no frame
 /// can be checked against its mirror image.
@@ -134,6 +134,12 @@ impl VideoTracks {
     pub fn reset(&mut self) {
         self.direct.reset();
         self.mirrored.reset();
+    }
+
+    /// Both tracks follow only `movement`'s skin, or all of it ([`SkinTrack::follow_only`]).
+    pub fn follow_only(&mut self, movement: Option<MovementId>) {
+        self.direct.follow_only(movement);
+        self.mirrored.follow_only(movement);
     }
 }
 

@@ -55,6 +55,7 @@ pub struct LiveResult {
 pub struct LiveControl {
     calibrate: AtomicBool,
     counting: Mutex<Option<Counting>>,
+    shown: Mutex<Option<MovementId>>,
 }
 
 /// Which movement's repetitions to count, and from when.
@@ -81,6 +82,16 @@ impl LiveControl {
 
     fn counting(&self) -> Option<Counting> {
         *self.counting.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Scores only this movement, the one on screen (a guided session's), and follows only
+    /// its skin; `None`: all six (the mirror view shows them all).
+    pub fn show_only(&self, movement: Option<MovementId>) {
+        *self.shown.lock().unwrap_or_else(PoisonError::into_inner) = movement;
+    }
+
+    fn shown(&self) -> Option<MovementId> {
+        *self.shown.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -230,6 +241,7 @@ impl LiveAnalyzer {
     /// reading outside a repetition is neither counted nor checked).
     fn score(&mut self, frame: &Frame, face: &Face) -> Option<FrameScore> {
         let calibration = self.calibration.as_ref()?;
+        self.tracks.follow_only(self.control.shown());
         let under_way = matches!(&self.counter, Some((_, _, counter)) if counter.under_way());
         if self.control.counting().is_none() || !under_way {
             self.mirror_tracker.reset();

@@ -100,17 +100,23 @@ impl NeutralFace {
     /// Scores the next frame of a video (`image`, its face's `landmarks`) by skin motion, the
     /// skin followed from where `track` last saw it ([`NeutralImage::follow_video`]): what
     /// `analyze` and the live app measure. A frame that cannot be scored ends the track, and
-    /// the next is followed from the neutral again.
+    /// the next is followed from the neutral again. A track limited to one movement
+    /// ([`SkinTrack::follow_only`]) gives that movement's score alone.
     pub fn score_video(
         &self,
         image: &RgbImage,
         landmarks: &Landmarks,
         track: &mut SkinTrack,
     ) -> FrameScore {
+        let only = track.only();
         let follow = |frame: &FaceFrame| self.image.follow_video(image, frame, track);
-        let score = score_with(&self.neutral, landmarks, Some(follow));
+        let mut score = score_with(&self.neutral, landmarks, Some(follow));
         if !score.flags.is_empty() {
             track.reset();
+        }
+        // A track limited to one movement reads that movement alone.
+        if let Some(id) = only {
+            score.movements.retain(|m| m.movement == id);
         }
         score
     }

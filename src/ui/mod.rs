@@ -315,6 +315,12 @@ impl LiveApp {
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         let now = ui.input(|i| i.time);
         self.poll(now);
+        // The analysis scores only what is on screen: the guided session's movement.
+        let shown = match self.view {
+            View::Guided => self.guided.session.as_ref().and_then(|session| session.current()),
+            _ => None,
+        };
+        self.control.show_only(shown.map(|movement| movement.id));
         egui::Panel::top("controls").show(ui, |ui| self.controls_ui(ui));
         match self.view {
             View::Mirror => {

@@ -4,6 +4,7 @@ mod head_turn;
 mod invariance;
 mod known_movement;
 mod mirror;
+mod one_movement;
 mod squeezed_eye;
 mod unfollowed;
 

@@ -69,7 +69,7 @@ use self::pyramid::Pyramid;
 use self::track::{GridTemplate, texture, window_gradients};
 use super::frame::{FaceFrame, TEMPLATE, Vec3};
 use super::landmarks_map::{NASAL_BRIDGE, Side, on_side};
-use super::movements::{CORE_MOVEMENTS, EYE_CLOSURE_MEASURE};
+use super::movements::{CORE_MOVEMENTS, EYE_CLOSURE_MEASURE, MovementId, movement};
 use crate::stats::median_in_place;
 
 /// An eye closed by at least this fraction of its neutral aperture (the lids the landmarks
@@ -262,10 +262,21 @@ impl NeutralImage {
             None => first,
         };
         let last = track.as_deref().and_then(|t| t.last.as_ref());
+        // Only the shown movement's points, when the track is limited to one.
+        let shown = track.as_deref().and_then(|t| t.only).map(|id| {
+            let measure = movement(id).measure;
+            let points = if measure.follows_skin_motion() { measure.points() } else { Vec::new() };
+            points.into_iter().flat_map(|i| Side::BOTH.map(|side| on_side(i, side))).collect()
+        });
+        let wanted =
+            |i: usize| shown.as_ref().is_none_or(|points: &Vec<usize>| points.contains(&i));
         // Each point is followed independently; the cores share them, the stable ones with
         // the measured ones. Each carries its depth (the neutral mesh's z) for the parallax.
         let stable = stable.into_par_iter().map(|(i, grid)| (None, i, grid, grid.track(&now)));
         let followed = self.followed.par_iter().enumerate().map(|(k, (i, grid))| {
+            if !wanted(*i) {
+                return (Some(*i), *i, grid, None);
+            }
             let from_last = last.and_then(|last| {
                 let d = last.displacements.get(k).copied().flatten()?;
                 follow_step(grid, &last.canonical, d, &now)
@@ -344,16 +355,32 @@ fn stable_motion(now: &Pyramid, stable: &[(usize, &GridTemplate)]) -> Option<Sim
 /// anchored to the neutral again and does not drift.
 const ANCHOR_PX: f64 = 1.0;
 
-/// Where a video's skin was seen in its last frame, for [`NeutralImage::follow_video`].
+/// Where a video's skin was seen in its last frame, for [`NeutralImage::follow_video`], and
+/// which movement's skin to follow.
 #[derive(Clone, Debug, Default)]
 pub struct SkinTrack {
     last: Option<LastFrame>,
+    /// Follow only this movement's points (the one on screen); `None`: all of them.
+    only: Option<MovementId>,
 }
 
 impl SkinTrack {
     /// Nothing seen yet: the next frame is followed from the neutral.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Follows only the points `movement` reads from the next frame on (a guided session
+    /// shows one movement, and the others' skin need not be followed), or all of them
+    /// (`None`). A point followed again starts from the neutral; the points followed all
+    /// along read exactly what following every point reads.
+    pub fn follow_only(&mut self, movement: Option<MovementId>) {
+        self.only = movement;
+    }
+
+    /// The movement [`SkinTrack::follow_only`] limits the track to, if any.
+    pub fn only(&self) -> Option<MovementId> {
+        self.only
     }
 
     /// Forgets the last frame (the face was lost, or the video jumped).
