@@ -307,6 +307,8 @@ fn guided_session_records_each_repetition() {
     harness.run();
     assert!(harness.state().calibration_pending());
     harness.get_by_label("Your neutral face");
+    // Until a movement is on screen the analysis scores all six.
+    assert_eq!(harness.state().live_control().shown(), None);
     harness.state_mut().send_event(LiveEvent::CalibrationFailed(
         "your face moved (smile): relax it and hold still".into(),
     ));
@@ -323,6 +325,8 @@ fn guided_session_records_each_repetition() {
     harness.run();
     harness.get_by_label("Movement 1 of 6: Brow lift");
     harness.get_by_label(CORE_MOVEMENTS[0].instruction);
+    // The movement on screen is the one the analysis follows and scores.
+    assert_eq!(harness.state().live_control().shown(), Some(MovementId::BrowLift));
     let session = harness.state().recorded_session().expect("recording once calibrated");
 
     // Each repetition is in the record as soon as it is reported, before the next.
@@ -338,6 +342,7 @@ fn guided_session_records_each_repetition() {
     harness.get_by_label("Skip").click();
     harness.run();
     harness.get_by_label("Movement 3 of 6: Nose wrinkle");
+    assert_eq!(harness.state().live_control().shown(), Some(MovementId::NoseWrinkle));
     harness.state_mut().send_event(LiveEvent::Repetition(repetition(MovementId::NoseWrinkle, 0.9)));
     harness.run();
     harness.get_by_label("Repeat").click();
@@ -368,6 +373,7 @@ fn guided_session_records_each_repetition() {
 
     harness.get_by_label("Show history").click();
     harness.run();
+    assert_eq!(harness.state().live_control().shown(), None, "nothing shown once stopped");
     // Medians with the median uncertainty (0.005 · (1 + ratio) / 0.12 a repetition).
     harness.get_by_label("Brow lift · latest 0.55 ± 0.06");
     harness.get_by_label("Nose wrinkle · latest 0.90 ± 0.08");

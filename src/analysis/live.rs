@@ -90,7 +90,8 @@ impl LiveControl {
         *self.shown.lock().unwrap_or_else(PoisonError::into_inner) = movement;
     }
 
-    fn shown(&self) -> Option<MovementId> {
+    /// The movement [`LiveControl::show_only`] limits scoring to, if any.
+    pub fn shown(&self) -> Option<MovementId> {
         *self.shown.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
