@@ -43,8 +43,8 @@
 //! `tracked_frame`. The neutral is calibrated ([`NeutralFace::calibrate`]) before timing, from
 //! the first frame whose face can be measured, found by the landmarker on that still frame so
 //! that the tracker starts the timed sequence as it would start a recording. When no face can
-//! be, `scoring`, `skin_motion`, `shipped_frame` and `guided_frame` are not timed, and with no face in any
-//! frame nothing past the tracker is: the others are timed all the same, and
+//! be, `scoring`, `skin_motion`, `shipped_frame` and `guided_frame` are not timed, and with no
+//! face in any frame nothing past the tracker is: the others are timed all the same, and
 //! [`BenchReport::skipped`] says which were left out and why.
 //!
 //! After the stages, [`BenchReport::offline_fps`]: every frame tracked and scored (landmark
@@ -340,9 +340,7 @@ pub fn run(
         .filter(|name| !stages.contains_key(**name))
         .map(|name| {
             let why = match &neutral_face {
-                _ if samples.frames_with_face == 0 => {
-                    format!("no face found in any of the {} frames", frames.len())
-                }
+                _ if samples.frames_with_face == 0 => no_face(frames.len()),
                 Err(why) => why.clone(),
                 Ok(_) => "no frame to time it on".to_string(),
             };
@@ -397,8 +395,7 @@ fn offline_throughput(
 
 /// The neutral and its skin-motion image from the first frame with a face that can be
 /// measured against (found by the landmarker on the still frame, lids refined by `eyes`: the
-/// tracker is not moved).
-/// When there is none, why: the stages that score are then skipped.
+/// tracker is not moved); when there is none, why (the stages that score are then skipped).
 fn first_neutral(
     landmarker: &mut FaceLandmarker,
     eyes: &mut EyeModel,
@@ -415,12 +412,17 @@ fn first_neutral(
         }
     }
     Ok(Err(match first_reasons {
-        None => format!("no face found in any of the {} frames", frames.len()),
+        None => no_face(frames.len()),
         Some(reasons) => format!(
             "no face in the {} frames can be the neutral that scoring measures against: {reasons}",
             frames.len()
         ),
     }))
+}
+
+/// Why a stage was not timed when no frame had a face.
+fn no_face(frames: usize) -> String {
+    format!("no face found in any of the {frames} frames")
 }
 
 /// Frames per second from per-frame times: 1000 / their mean (0 when there are none).

@@ -69,7 +69,7 @@ use self::pyramid::Pyramid;
 use self::track::{GridTemplate, texture, window_gradients};
 use super::frame::{FaceFrame, TEMPLATE, Vec3};
 use super::landmarks_map::{NASAL_BRIDGE, Side, on_side};
-use super::movements::{CORE_MOVEMENTS, EYE_CLOSURE_MEASURE, MovementId, movement};
+use super::movements::{CORE_MOVEMENTS, EYE_CLOSURE_MEASURE, Measure, MovementId, movement};
 use crate::stats::median_in_place;
 
 /// An eye closed by at least this fraction of its neutral aperture (the lids the landmarks
@@ -263,11 +263,8 @@ impl NeutralImage {
         };
         let last = track.as_deref().and_then(|t| t.last.as_ref());
         // Only the shown movement's points, when the track is limited to one.
-        let shown = track.as_deref().and_then(|t| t.only).map(|id| {
-            let measure = movement(id).measure;
-            let points = if measure.follows_skin_motion() { measure.points() } else { Vec::new() };
-            points.into_iter().flat_map(|i| Side::BOTH.map(|side| on_side(i, side))).collect()
-        });
+        let shown =
+            track.as_deref().and_then(|t| t.only).map(|id| skin_points(&movement(id).measure));
         let wanted =
             |i: usize| shown.as_ref().is_none_or(|points: &Vec<usize>| points.contains(&i));
         // Each point is followed independently; the cores share them, the stable ones with
@@ -418,15 +415,20 @@ fn follow_step(
 
 /// Landmarks whose position skin motion measures (both sides).
 fn flow_points() -> Vec<usize> {
-    let mut points: Vec<usize> = CORE_MOVEMENTS
-        .iter()
-        .filter(|m| m.measure.follows_skin_motion())
-        .flat_map(|m| m.measure.points())
-        .flat_map(|i| Side::BOTH.map(|side| on_side(i, side)))
-        .collect();
+    let mut points: Vec<usize> =
+        CORE_MOVEMENTS.iter().flat_map(|m| skin_points(&m.measure)).collect();
     points.sort_unstable();
     points.dedup();
     points
+}
+
+/// The landmarks (both sides) whose skin motion `measure` reads: none for a measure that
+/// does not follow the skin.
+fn skin_points(measure: &Measure) -> Vec<usize> {
+    if !measure.follows_skin_motion() {
+        return Vec::new();
+    }
+    measure.points().into_iter().flat_map(|i| Side::BOTH.map(|side| on_side(i, side))).collect()
 }
 
 #[cfg(test)]

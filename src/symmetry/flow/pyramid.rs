@@ -45,22 +45,12 @@ impl Gray {
         self.data[y * self.width + x]
     }
 
+    /// The bilinear sample at (x, y); beyond the image, its edge.
     #[inline]
     pub(super) fn sample(&self, x: f64, y: f64) -> f64 {
-        let (x0, y0) = (fast_floor(x), fast_floor(y));
-        let (ax, ay) = (x - x0 as f64, y - y0 as f64);
-        let (w, h) = (self.width as i64, self.height as i64);
-        let (p00, p10, p01, p11) = if x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h {
-            // Inside: read the four neighbours directly.
-            let i = (y0 * w + x0) as usize;
-            let row = self.width;
-            (self.data[i], self.data[i + 1], self.data[i + row], self.data[i + row + 1])
-        } else {
-            (self.at(x0, y0), self.at(x0 + 1, y0), self.at(x0, y0 + 1), self.at(x0 + 1, y0 + 1))
-        };
-        let top = f64::from(p00) * (1.0 - ax) + f64::from(p10) * ax;
-        let bottom = f64::from(p01) * (1.0 - ax) + f64::from(p11) * ax;
-        top * (1.0 - ay) + bottom * ay
+        let mut out = [0.0];
+        self.samples(&[x], &[y], &mut out);
+        out[0]
     }
 
     /// [`Gray::sample`] at each (`xs[k]`, `ys[k]`), into `out[k]`: the same operations point

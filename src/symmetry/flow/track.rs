@@ -105,10 +105,7 @@ impl GridTemplate {
             dx.push(d[0]);
             dy.push(d[1]);
         }
-        if dx.len() < MIN_GRID_FOLLOWED {
-            return None;
-        }
-        let median = [median_in_place(&mut dx)?, median_in_place(&mut dy)?];
+        let median = grid_median(&mut dx, &mut dy)?;
         ((median[0] - guess[0]).hypot(median[1] - guess[1]) <= radius).then_some(median)
     }
 
@@ -127,11 +124,17 @@ impl GridTemplate {
             dx.push(d[0]);
             dy.push(d[1]);
         }
-        if dx.len() < MIN_GRID_FOLLOWED {
-            return None;
-        }
-        Some([median_in_place(&mut dx)?, median_in_place(&mut dy)?])
+        grid_median(&mut dx, &mut dy)
     }
+}
+
+/// The median of a grid's found displacements (x and y apart), or `None` when fewer than
+/// [`MIN_GRID_FOLLOWED`] were found.
+fn grid_median(dx: &mut [f64], dy: &mut [f64]) -> Option<[f64; 2]> {
+    if dx.len() < MIN_GRID_FOLLOWED {
+        return None;
+    }
+    Some([median_in_place(dx)?, median_in_place(dy)?])
 }
 
 /// The displacement into `next` of the skin at `at` in `last` (one point, not a grid: for a
