@@ -500,3 +500,89 @@ fn output_into_a_closed_pipe_is_not_an_error() {
     assert!(!err.contains("internal error") && !err.contains("panicked"), "{err}");
     assert_eq!(out.status.code(), Some(141), "{err}");
 }
+
+/// Eye-closure reading `side` of a `score --json` frame's movements, and a CSV row's.
+fn eye_closure(frame: &Value, side: &str) -> f64 {
+    frame["movements"]["eye_closure"][side].as_f64().unwrap()
+}
+
+/// `--eyes-closed`: eye closure becomes a fraction of the closure the person's closed eyes
+/// read (the eye that closed further), 1 at most, in `score` and in `analyze` (whose neutral
+/// comes later, from the recording); every other movement reads as before; a picture whose
+/// eyes are open is refused with the reason.
+#[test]
+fn eyes_closed_calibrates_eye_closure() {
+    let dir = scratch("cli_eyes_closed");
+    let neutral = face_image("obama.png");
+    let closed = crate::common::obama_with("obama_eyes_closed.png", &dir.join("closed.png"));
+    let one_eye =
+        crate::common::obama_with("obama_left_eye_closed.png", &dir.join("left_closed.png"));
+    let [neutral_s, closed_s, one_s] = [&neutral, &closed, &one_eye].map(|p| p.to_str().unwrap());
+
+    let score = |extra: &[&str]| {
+        let mut args = vec!["score", "--json", "--neutral", neutral_s];
+        args.extend_from_slice(extra);
+        let out = facesym(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let raw = score(&[closed_s, one_s]);
+    let calibrated = score(&["--eyes-closed", closed_s, closed_s, one_s]);
+    // The eye that closed further sets the full closure.
+    let full = eye_closure(&raw[0], "left").max(eye_closure(&raw[0], "right"));
+    assert!(full >= 0.4, "the painted eyes read closed: {}", raw[0]);
+    assert!(raw[0].get("closed_eyes").is_none());
+    for (before, after) in raw.as_array().unwrap().iter().zip(calibrated.as_array().unwrap()) {
+        assert!((after["closed_eyes"].as_f64().unwrap() - full).abs() < 1e-12);
+        for side in ["left", "right"] {
+            let expected = (eye_closure(before, side) / full).min(1.0);
+            assert!((eye_closure(after, side) - expected).abs() < 1e-9, "{side}: {after}");
+        }
+        for id in ["brow_lift", "nose_wrinkle", "smile", "pucker", "cheek_puff"] {
+            assert_eq!(before["movements"][id], after["movements"][id], "{id}");
+        }
+    }
+    // One eye shut: the open one the weaker, by far. (The iris model reads the painted left eye
+    // less closed than the right, 0.47 against 0.65 with both shut: it reads 0.79 of full.)
+    let one = &calibrated[1]["movements"]["eye_closure"];
+    assert!(one["left"].as_f64().unwrap() > 0.7, "{one}");
+    assert!(one["ratio"].as_f64().unwrap() <= 0.2 && one["weaker"] == "right", "{one}");
+    // The text output says what eye closure is measured against.
+    let out = facesym(&["score", "--neutral", neutral_s, "--eyes-closed", closed_s, one_s]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("a fraction of your closed eyes"));
+
+    // Open eyes are not closed eyes: a clear error, no panic.
+    let out = facesym(&["score", "--neutral", neutral_s, "--eyes-closed", neutral_s, one_s]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("the eyes do not look closed") && !err.contains("panicked"), "{err}");
+
+    // `analyze`: the neutral is the recording's first frame, calibrated to the closed eyes.
+    let frames = dir.join("frames");
+    std::fs::create_dir_all(&frames).unwrap();
+    std::fs::copy(&neutral, frames.join("f0.png")).unwrap();
+    std::fs::copy(&one_eye, frames.join("f1.png")).unwrap();
+    let analyze = |extra: &[&str], csv: &str| {
+        let csv = dir.join(csv);
+        let mut args = vec!["analyze", frames.to_str().unwrap(), "--out", csv.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let out = facesym(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = std::fs::read_to_string(&csv).unwrap();
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        // The second frame's row: the first is the neutral, not scored.
+        let row: Vec<String> = lines.nth(1).unwrap().split(',').map(str::to_string).collect();
+        let column = |name: &str| row[header.iter().position(|h| *h == name).unwrap()].clone();
+        (column("eye_closure_left"), column("eye_closure_right"), column("smile_left"), out)
+    };
+    let (left, right, smile, _) = analyze(&[], "raw.csv");
+    let (left_c, right_c, smile_c, out) = analyze(&["--eyes-closed", closed_s], "calibrated.csv");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("a fraction of your closed eyes"));
+    assert_eq!(smile, smile_c);
+    let [left, right, left_c, right_c] =
+        [left, right, left_c, right_c].map(|v| v.parse::<f64>().unwrap());
+    // The CSV keeps 5 decimals; the full closure is the closed picture's against this neutral.
+    assert!(left_c > 0.7 && (left_c - (left / full).min(1.0)).abs() < 2e-3, "{left} {left_c}");
+    assert!((right_c - right / full).abs() < 2e-3, "{right} {right_c}");
+}

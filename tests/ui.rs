@@ -70,6 +70,7 @@ fn injected() -> Analysis<LiveResult> {
             score: Some(FrameScore { pose: None, flags: Vec::new(), movements }),
             calibrated: true,
             calibrating: None,
+            closing_eyes: None,
             warnings: vec!["too dark: add light in front of you".into()],
             analysis_ms: 12.0,
         },
@@ -323,6 +324,21 @@ fn guided_session_records_each_repetition() {
     assert!(harness.state().calibration_pending());
     harness.state_mut().send_event(LiveEvent::Calibrated { warnings: Vec::new() });
     harness.run();
+    // Then the closed eyes, which eye closure is measured against: asked of the analysis;
+    // not taken, said, and tried again; taken, the session begins.
+    harness.get_by_label("Your closed eyes");
+    assert!(harness.state().closing_eyes_pending());
+    assert_eq!(harness.state().recorded_session(), None, "nothing recorded before the eyes");
+    harness
+        .state_mut()
+        .send_event(LiveEvent::EyesClosedFailed("the eyes were not seen closed".into()));
+    harness.run();
+    harness.get_by_label("Not taken: the eyes were not seen closed.");
+    harness.get_by_label("Try again").click();
+    harness.run();
+    assert!(harness.state().closing_eyes_pending());
+    harness.state_mut().send_event(LiveEvent::EyesClosedCalibrated { closed: 0.7 });
+    harness.run();
     harness.get_by_label("Movement 1 of 6: Brow lift");
     harness.get_by_label(CORE_MOVEMENTS[0].instruction);
     // The movement on screen is the one the analysis follows and scores.
@@ -438,6 +454,11 @@ fn guided_session_counts_the_demo() {
         }
         harness.step();
         assert!(harness.query_by_label_contains("Last try not kept").is_none());
+        // The demo's eyes stay open: go on without the closed eyes.
+        if harness.query_by_label("Your closed eyes").is_some() {
+            harness.get_by_label("Go on without").click();
+            harness.run();
+        }
         if harness.query_by_label("Movement 2 of 6: Eye closure").is_some() {
             break;
         }
@@ -453,4 +474,58 @@ fn guided_session_counts_the_demo() {
     let ratio = rep.ratio.unwrap();
     assert!((ratio - 0.5).abs() <= 0.1, "the demo's right side moves at half strength: {ratio}");
     assert_eq!(rep.mirror_disputed, Some(0.0), "{rep:?}");
+}
+
+/// The live closed-eye step on the real analysis, frame by frame: after the neutral (Obama's
+/// portrait held still), eyes shut for a blink's time do not count; shut for over a second
+/// they calibrate eye closure (the event says how closed they read), after which one shut eye
+/// reads as closed and the open one as the weaker; eyes that stay open end the wait with the
+/// reason.
+#[test]
+fn live_closed_eyes_calibrate_eye_closure() {
+    let dir = common::scratch("ui-closed-eyes");
+    let read = |p: &std::path::Path| facesym::io::read_rgb(p).unwrap();
+    let open = read(&face_image("obama.png"));
+    let shut = read(&common::obama_with("obama_eyes_closed.png", &dir.join("shut.png")));
+    let one = read(&common::obama_with("obama_left_eye_closed.png", &dir.join("one.png")));
+    let (events, received) = std::sync::mpsc::channel();
+    let control = std::sync::Arc::new(facesym::analysis::LiveControl::default());
+    let tracker = Tracker::with_landmarker(common::landmarker(), TrackerOptions::default());
+    let mut analyzer = LiveAnalyzer::new(tracker, control.clone(), events);
+    let start = Instant::now();
+    let mut t = 0.0;
+    // Frames at `fps` for `seconds`; the results and the events they brought.
+    let mut feed = |image: &image::RgbImage, seconds: f64, fps: f64| {
+        let mut last = None;
+        for _ in 0..(seconds * fps).round() as usize {
+            let at = start + Duration::from_secs_f64(t);
+            last = Some(analyzer.analyse(&Frame { image: image.clone(), captured_at: at, seq: 0 }));
+            t += 1.0 / fps;
+        }
+        (last.unwrap(), received.try_iter().collect::<Vec<_>>())
+    };
+    control.request_calibration();
+    let (_, told) = feed(&open, 3.0, 10.0);
+    assert!(matches!(told[..], [LiveEvent::Calibrated { .. }]), "{told:?}");
+
+    control.request_closed_eyes();
+    let (result, told) = feed(&shut, 0.3, 10.0);
+    assert!(told.is_empty() && result.closing_eyes.is_some_and(|done| done < 1.0), "{told:?}");
+    let (_, told) = feed(&open, 0.5, 10.0);
+    assert!(told.is_empty(), "a blink's closure is not taken: {told:?}");
+    let (_, told) = feed(&shut, 1.5, 10.0);
+    let [LiveEvent::EyesClosedCalibrated { closed }] = told[..] else { panic!("{told:?}") };
+    assert!((0.4..=1.0).contains(&closed), "{closed}");
+    let (result, _) = feed(&one, 0.5, 10.0);
+    let score = result.score.unwrap();
+    let eyes = score.movements.iter().find(|m| m.movement == MovementId::EyeClosure).unwrap();
+    assert!(eyes.left > 0.7 && eyes.left <= 1.0, "{eyes:?}");
+    assert!(eyes.ratio.unwrap() <= 0.2 && eyes.weaker == Some(Side::Right), "{eyes:?}");
+
+    control.request_closed_eyes();
+    let (_, told) = feed(&open, 17.0, 1.0);
+    assert!(
+        matches!(&told[..], [LiveEvent::EyesClosedFailed(why)] if why.contains("not seen closed")),
+        "{told:?}"
+    );
 }

@@ -6,13 +6,23 @@ use image::imageops::flip_horizontal;
 
 use crate::landmarks::{FaceLandmarker, LandmarkError, Landmarks, largest_face};
 use crate::symmetry::flow::SkinTrack;
+use crate::symmetry::score::ClosedEyesError;
 use crate::symmetry::score::check_against_mirror;
-use crate::symmetry::{FrameScore, Method, MovementId, NeutralError, NeutralFace};
+use crate::symmetry::{FaceFrame, FrameScore, Method, MovementId, NeutralError, NeutralFace};
 
 /// Said when the neutral face cannot be found again in its own mirror image, so that no frame
 /// can be checked against its mirror image.
 pub const NO_MIRROR_CHECK_WARNING: &str = "the neutral face could not be measured in its \
      mirror image, so the scores are not checked against the mirrored frames";
+
+/// What `score` and `analyze` say when eye closure is measured against the person's closed
+/// eyes, which read `closed` of the open aperture closed.
+pub fn closed_eyes_note(closed: f64) -> String {
+    format!(
+        "eye closure: a fraction of your closed eyes, which read {closed:.2} of the open \
+         aperture closed (1.00: as closed as there)"
+    )
+}
 
 /// Why an image cannot serve as the neutral face.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +71,20 @@ impl Calibration {
         let face = largest_face(landmarker.faces(image)?).ok_or(CalibrationError::NoFace)?;
         let direct = NeutralFace::calibrate(image, &face.landmarks)?;
         Ok(Self { direct, mirrored: mirrored_neutral(landmarker, image)? })
+    }
+
+    /// Calibrates eye closure to the person's own closed eyes, from frames of both eyes gently
+    /// closed ([`Neutral::calibrate_closed_eyes`]), for the mirror image too (the eye that
+    /// closed further is the same eye either way round). Returns the closure that counts as
+    /// fully closed.
+    ///
+    /// [`Neutral::calibrate_closed_eyes`]: crate::symmetry::Neutral::calibrate_closed_eyes
+    pub fn calibrate_closed_eyes(&mut self, frames: &[FaceFrame]) -> Result<f64, ClosedEyesError> {
+        let closed = self.direct.neutral.calibrate_closed_eyes(frames)?;
+        if let Some(mirrored) = &mut self.mirrored {
+            mirrored.neutral.closed_eyes = self.direct.neutral.closed_eyes;
+        }
+        Ok(closed)
     }
 
     /// What to tell the person about this neutral face: [`NeutralImage::warnings`] (turned from
@@ -113,7 +137,7 @@ impl Calibration {
         };
         match reading {
             Some(reading) if reading.flags.is_empty() => {
-                check_against_mirror(direct, &reading);
+                check_against_mirror(direct, &reading, &self.direct.neutral);
                 Ok(true)
             }
             _ => Ok(false),
@@ -189,7 +213,7 @@ impl Calibration {
             },
         );
         if let Some(reading) = reading.filter(|r| r.flags.is_empty()) {
-            check_against_mirror(&mut score, &reading);
+            check_against_mirror(&mut score, &reading, &self.direct.neutral);
         }
         score
     }

@@ -19,7 +19,8 @@ use crate::frame::Frame;
 use crate::landmarks::{Face, Landmarks, Tracker, largest_face};
 use crate::session::calibration::{Stillness, StillnessCheck};
 use crate::session::repetitions::{Repetition, RepetitionCounter, Sample};
-use crate::symmetry::{FrameScore, Method, Movement, MovementId, NeutralFace};
+use crate::symmetry::score::MIN_CLOSED_EYES;
+use crate::symmetry::{FaceFrame, FrameScore, Method, Movement, MovementId, NeutralFace, Side};
 
 /// Mean brightness (0–255) of the face below which the picture is too dark to measure well.
 /// Below about a fifth of full scale a webcam's noise is a large part of the skin's texture,
@@ -32,6 +33,11 @@ const MAX_FACE_BRIGHTNESS: f64 = 225.0;
 /// the landmarks, and the mesh differs between the two (eye closure by up to 0.12 on an
 /// identical image), so the neutral is never the first.
 const SETTLE_FRAMES: usize = 3;
+/// Seconds the eyes must be seen closed for their closure to be taken as the person's own
+/// closed eyes: longer than a blink (0.1–0.4 s), short enough to hold without seeing.
+pub const CLOSED_EYES_HOLD_S: f64 = 1.0;
+/// Seconds to wait for the eyes to close and stay closed before giving up.
+pub const CLOSED_EYES_TIMEOUT_S: f64 = 15.0;
 
 /// One analysed frame, as the live app shows it.
 #[derive(Clone, Debug, Default)]
@@ -46,6 +52,8 @@ pub struct LiveResult {
     pub warnings: Vec<String>,
     /// While calibrating, the fraction of the still window done.
     pub calibrating: Option<f64>,
+    /// While waiting for the closed eyes, the fraction of their hold done.
+    pub closing_eyes: Option<f64>,
     /// Time spent analysing this frame, milliseconds.
     pub analysis_ms: f64,
 }
@@ -54,6 +62,7 @@ pub struct LiveResult {
 #[derive(Debug, Default)]
 pub struct LiveControl {
     calibrate: AtomicBool,
+    close_eyes: AtomicBool,
     counting: Mutex<Option<Counting>>,
     shown: Mutex<Option<MovementId>>,
 }
@@ -73,6 +82,12 @@ impl LiveControl {
     /// Asks for a new neutral face, calibrated over the next still seconds.
     pub fn request_calibration(&self) {
         self.calibrate.store(true, Ordering::Release);
+    }
+
+    /// Asks for the person's closed eyes, once a neutral face is set: eye closure is then
+    /// measured as a fraction of how closed they read ([`Calibration::calibrate_closed_eyes`]).
+    pub fn request_closed_eyes(&self) {
+        self.close_eyes.store(true, Ordering::Release);
     }
 
     /// Counts this movement's repetitions from now on (`None`: none).
@@ -108,6 +123,14 @@ pub enum LiveEvent {
     },
     /// The calibration was not kept, for this reason.
     CalibrationFailed(String),
+    /// Eye closure is measured against the person's closed eyes, which read `closed` of the
+    /// open aperture closed.
+    EyesClosedCalibrated {
+        /// The closure that counts as fully closed.
+        closed: f64,
+    },
+    /// The closed eyes were not taken, for this reason; eye closure is measured as before.
+    EyesClosedFailed(String),
     /// A repetition of the counted movement ended.
     Repetition(Repetition),
 }
@@ -118,6 +141,12 @@ struct CalibrationRun {
     started: Instant,
     calibration: Calibration,
     check: StillnessCheck,
+}
+
+/// Waiting for the closed eyes: since when, and the frames they have been closed in a row.
+struct ClosingEyes {
+    started: Instant,
+    held: Vec<(Instant, FaceFrame)>,
 }
 
 /// The live analyzer: tracker, neutral face, scoring.
@@ -132,6 +161,7 @@ pub struct LiveAnalyzer {
     control: Arc<LiveControl>,
     events: Sender<LiveEvent>,
     calibrating: Option<CalibrationRun>,
+    closing_eyes: Option<ClosingEyes>,
     /// A calibration was asked for and waits for the face to be followed long enough.
     calibration_wanted: bool,
     /// Frames in a row with a face.
@@ -155,6 +185,7 @@ impl LiveAnalyzer {
             control,
             events,
             calibrating: None,
+            closing_eyes: None,
             calibration_wanted: false,
             faces_in_a_row: 0,
             counter: None,
@@ -216,6 +247,57 @@ impl LiveAnalyzer {
         (Some(score), progress)
     }
 
+    /// One frame of the wait for the closed eyes (or its start): the eyes closed in a row for
+    /// [`CLOSED_EYES_HOLD_S`] (the eye that closed further reading at least
+    /// [`MIN_CLOSED_EYES`] against the neutral) calibrate eye closure; after
+    /// [`CLOSED_EYES_TIMEOUT_S`] without, the wait ends. The fraction of the hold done, while
+    /// waiting.
+    fn closing_eyes_step(&mut self, frame: &Frame, face: Option<&Face>) -> Option<f64> {
+        let now = frame.captured_at;
+        let run = self.closing_eyes.get_or_insert(ClosingEyes { started: now, held: Vec::new() });
+        let Some(calibration) = &mut self.calibration else {
+            self.closing_eyes = None;
+            self.tell(LiveEvent::EyesClosedFailed("no neutral face is set yet".into()));
+            return None;
+        };
+        let fitted = face.and_then(|f| FaceFrame::fit(&f.landmarks).ok());
+        let closed_enough = fitted.as_ref().is_some_and(|f| {
+            let measure = crate::symmetry::movements::EYE_CLOSURE_MEASURE;
+            let neutral = &calibration.direct.neutral.landmarks;
+            Side::BOTH
+                .iter()
+                .any(|&side| measure.excursion(side, neutral, &f.landmarks) >= MIN_CLOSED_EYES)
+        });
+        match fitted.filter(|f| closed_enough && f.flags().is_empty()) {
+            Some(fitted) => run.held.push((now, fitted)),
+            None => run.held.clear(),
+        }
+        let held_s = match (run.held.first(), run.held.last()) {
+            (Some((first, _)), Some((last, _))) => last.duration_since(*first).as_secs_f64(),
+            _ => 0.0,
+        };
+        if held_s >= CLOSED_EYES_HOLD_S {
+            let frames: Vec<FaceFrame> = run.held.drain(..).map(|(_, f)| f).collect();
+            self.closing_eyes = None;
+            let event = match calibration.calibrate_closed_eyes(&frames) {
+                Ok(closed) => LiveEvent::EyesClosedCalibrated { closed },
+                Err(why) => LiveEvent::EyesClosedFailed(why.to_string()),
+            };
+            self.counter = None;
+            self.tell(event);
+            return None;
+        }
+        if now.duration_since(run.started).as_secs_f64() > CLOSED_EYES_TIMEOUT_S {
+            self.closing_eyes = None;
+            self.tell(LiveEvent::EyesClosedFailed(format!(
+                "the eyes were not seen closed for {CLOSED_EYES_HOLD_S:.0} second in \
+                 {CLOSED_EYES_TIMEOUT_S:.0} seconds"
+            )));
+            return None;
+        }
+        Some(held_s / CLOSED_EYES_HOLD_S)
+    }
+
     /// Feeds the counted movement's counter, and tells of a repetition that ends (a reading
     /// the frame's mirror image disputed is left out of its peaks and counted against it).
     fn count(&mut self, frame: &Frame, score: &FrameScore) {
@@ -225,8 +307,12 @@ impl LiveAnalyzer {
         };
         let id = counting.movement.id;
         if !matches!(&self.counter, Some((g, m, _)) if *g == counting.generation && *m == id) {
-            self.counter =
-                Some((counting.generation, id, RepetitionCounter::new(counting.movement)));
+            // As measured against the neutral (eye closure against the person's closed eyes).
+            let measured = self
+                .calibration
+                .as_ref()
+                .map_or(*counting.movement, |c| c.direct.neutral.movement(id));
+            self.counter = Some((counting.generation, id, RepetitionCounter::new(&measured)));
         }
         let Some((_, _, counter)) = &mut self.counter else { return };
         let Some(m) = score.movements.iter().find(|m| m.movement == id) else { return };
@@ -279,7 +365,11 @@ impl Analyzer for LiveAnalyzer {
         let dt =
             self.last_frame_at.map_or(0.0, |t| frame.captured_at.duration_since(t).as_secs_f64());
         self.last_frame_at = Some(frame.captured_at);
-        let Some(face) = largest_face(faces) else {
+        let face = largest_face(faces);
+        if self.control.close_eyes.swap(false, Ordering::AcqRel) || self.closing_eyes.is_some() {
+            result.closing_eyes = self.closing_eyes_step(frame, face.as_ref());
+        }
+        let Some(face) = face else {
             self.smoother.reset();
             self.tracks.reset();
             self.faces_in_a_row = 0;
@@ -299,6 +389,9 @@ impl Analyzer for LiveAnalyzer {
         // A new request starts the window afresh.
         if self.control.calibrate.swap(false, Ordering::AcqRel) {
             (self.calibrating, self.calibration_wanted) = (None, true);
+            if self.closing_eyes.take().is_some() {
+                self.tell(LiveEvent::EyesClosedFailed("a new neutral face was asked for".into()));
+            }
         }
         if self.calibrating.is_some() || self.calibration_wanted {
             (result.score, result.calibrating) = self.calibrate_step(frame, &face);

@@ -13,6 +13,7 @@ pub mod summary;
 
 pub use calibration::{
     Calibration, CalibrationError, MirrorImage, NO_MIRROR_CHECK_WARNING, VideoTracks,
+    closed_eyes_note,
 };
 pub use live::{Counting, LiveAnalyzer, LiveControl, LiveEvent, LiveResult};
 pub use recording::{FrameResult, RecordingAnalyzer, RunEnd};

@@ -12,7 +12,8 @@ use super::calibration::{Calibration, CalibrationError, VideoTracks};
 use crate::capture::{CaptureError, FrameSource};
 use crate::landmarks::{Face, LandmarkError, Tracker, largest_face};
 use crate::session::repetitions::{Repetition, RepetitionCounter, Sample};
-use crate::symmetry::{CORE_MOVEMENTS, FrameScore, NeutralError, NeutralFace};
+use crate::symmetry::score::ClosedEyesError;
+use crate::symmetry::{CORE_MOVEMENTS, FaceFrame, FrameScore, NeutralError, NeutralFace};
 
 /// Frames decoded and scored together, per core: enough to keep both cores busy, few enough
 /// that memory stays bounded by one batch.
@@ -40,16 +41,75 @@ pub struct RecordingAnalyzer {
     /// The skin of the frames and of their mirror images, followed from frame to frame.
     tracks: VideoTracks,
     counters: Vec<RepetitionCounter>,
+    /// Frames of the person's closed eyes, to calibrate eye closure with once the neutral is
+    /// found in the recording ([`Self::calibrate_closed_eyes`]).
+    closed_eyes: Option<Vec<FaceFrame>>,
+    /// Why those frames could not be used, when the neutral came.
+    closed_eyes_failed: Option<ClosedEyesError>,
+}
+
+/// One repetition counter per core movement, as measured against `calibration`.
+fn counters(calibration: Option<&Calibration>) -> Vec<RepetitionCounter> {
+    CORE_MOVEMENTS
+        .iter()
+        .map(|m| {
+            let measured = calibration.map_or(*m, |c| c.direct.neutral.movement(m.id));
+            RepetitionCounter::new(&measured)
+        })
+        .collect()
 }
 
 impl RecordingAnalyzer {
     /// With a calibration, or `None` to take the first frame whose face can be scored. The
     /// mirror images are followed by a second tracker sharing the loaded models.
     pub fn new(mut tracker: Tracker, calibration: Option<Calibration>) -> Self {
-        let counters = CORE_MOVEMENTS.iter().map(RepetitionCounter::new).collect();
+        let counters = counters(calibration.as_ref());
         let mirror_tracker =
             Tracker::with_landmarker(tracker.landmarker().clone(), tracker.options());
-        Self { tracker, mirror_tracker, calibration, tracks: VideoTracks::default(), counters }
+        Self {
+            tracker,
+            mirror_tracker,
+            calibration,
+            tracks: VideoTracks::default(),
+            counters,
+            closed_eyes: None,
+            closed_eyes_failed: None,
+        }
+    }
+
+    /// Calibrates eye closure to the person's closed eyes (frames of both eyes gently closed,
+    /// [`Calibration::calibrate_closed_eyes`]): now, when the neutral face is set, else when
+    /// it is found in the recording (then a failure is told by [`Self::neutral_warnings`]).
+    /// Returns the closure that counts as fully closed, when known now.
+    pub fn calibrate_closed_eyes(
+        &mut self,
+        frames: Vec<FaceFrame>,
+    ) -> Result<Option<f64>, ClosedEyesError> {
+        let Some(calibration) = &mut self.calibration else {
+            self.closed_eyes = Some(frames);
+            return Ok(None);
+        };
+        let closed = calibration.calibrate_closed_eyes(&frames)?;
+        self.counters = counters(Some(calibration));
+        Ok(Some(closed))
+    }
+
+    /// The frame of the largest face in `image`, found by `tracker` as a recording's faces
+    /// are: a picture of the person's closed eyes, for [`Self::calibrate_closed_eyes`].
+    pub fn face_frame_of(
+        tracker: &mut Tracker,
+        image: &RgbImage,
+    ) -> Result<FaceFrame, CalibrationError> {
+        let face = largest_face(tracker.track(image)?).ok_or(CalibrationError::NoFace);
+        tracker.reset();
+        FaceFrame::fit(&face?.landmarks)
+            .map_err(|flag| CalibrationError::Unusable(NeutralError::Unusable(vec![flag])))
+    }
+
+    /// The closure that counts as fully closed, when eye closure is calibrated to the
+    /// person's closed eyes.
+    pub fn closed_eyes(&self) -> Option<f64> {
+        self.calibration.as_ref().and_then(|c| c.direct.neutral.closed_eyes)
     }
 
     /// The calibration from one image of the relaxed face (its largest face, which must be
@@ -74,7 +134,13 @@ impl RecordingAnalyzer {
     /// What to tell the person about the neutral face set ([`Calibration::warnings`]); none
     /// while no neutral is set.
     pub fn neutral_warnings(&self) -> Vec<String> {
-        self.calibration.as_ref().map(Calibration::warnings).unwrap_or_default()
+        let mut warnings: Vec<String> =
+            self.calibration.as_ref().map(Calibration::warnings).unwrap_or_default();
+        if let Some(why) = &self.closed_eyes_failed {
+            warnings
+                .push(format!("eye closure is not measured against your closed eyes, as {why}"));
+        }
+        warnings
     }
 
     /// Analyses the next frame, taken at `t` seconds.
@@ -116,7 +182,11 @@ impl RecordingAnalyzer {
                 let Some(face) = face else { continue };
                 let mirrored = mirrored.as_ref().map(|m| (&flipped[i], m));
                 self.calibration = calibration_of(frames[i].1, face, mirrored).ok();
-                if self.calibration.is_some() {
+                if let Some(calibration) = &mut self.calibration {
+                    if let Some(closed) = self.closed_eyes.take() {
+                        self.closed_eyes_failed = calibration.calibrate_closed_eyes(&closed).err();
+                    }
+                    self.counters = counters(Some(calibration));
                     break;
                 }
             }

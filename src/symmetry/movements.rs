@@ -17,11 +17,15 @@ pub enum Measure {
         /// Points that rise.
         points: &'static [usize],
     },
-    /// Fraction of the neutral aperture closed: `1 − aperture / aperture_neutral`, aperture
-    /// the mean distance between facing lid points.
+    /// Fraction of the neutral aperture closed, `1 − aperture / aperture_neutral` (aperture
+    /// the mean distance between facing lid points), over `closed`: the closure that counts
+    /// as fully closed. A reading beyond `closed` counts as 1.
     Closure {
         /// (upper, lower) lid points.
         lid_pairs: &'static [(usize, usize)],
+        /// 1 (no aperture left), or the closure the person's own closed eyes read
+        /// ([`Movement::with_closed_eyes`]).
+        closed: f64,
     },
     /// Shortening of the mean distance from `points` to `anchor`: `d_neutral − d`.
     Approach {
@@ -152,6 +156,21 @@ pub enum Validation {
 }
 
 impl Movement {
+    /// This movement measured against a person's own closed eyes: eye closure as a fraction
+    /// of `closed` (the closure their closed eyes read at calibration, 0–1), its thresholds
+    /// scaled alike so that they stand for the same lid movement; any other movement as it is.
+    pub fn with_closed_eyes(&self, closed: f64) -> Movement {
+        match self.measure {
+            Measure::Closure { lid_pairs, .. } => Movement {
+                measure: Measure::Closure { lid_pairs, closed },
+                min_excursion: self.min_excursion / closed,
+                excursion_noise: self.excursion_noise / closed,
+                ..*self
+            },
+            _ => *self,
+        }
+    }
+
     /// Why the score is only provisional, when it is.
     pub fn caveat(&self) -> Option<&'static str> {
         match self.validation {
@@ -191,9 +210,12 @@ const SMILE_DIRECTION: (f64, f64) =
 const MIN_CLOSURE_FRACTION: f64 = 0.15;
 
 /// Eye closure checked on real blinks and closed eyes against lids measured by hand
-/// (docs/validation.md): better than the face mesh's lids, but not yet right enough to trust.
-const EYE_CLOSURE_CAVEAT: &str = "provisional: a fully closed eye reads about 0.5–0.7 closed, \
-     and heavy eye make-up or looking up can make a closed eye read open";
+/// (docs/validation.md): better than the face mesh's lids, but not yet right enough to trust;
+/// calibrated to the person's closed eyes, closed eyes of two of three people still read
+/// 0.6–0.8 closed.
+const EYE_CLOSURE_CAVEAT: &str = "provisional: a fully closed eye reads about 0.5–0.7 closed \
+     (0.6–1 when calibrated to your closed eyes), and heavy eye make-up or looking up can make \
+     a closed eye read open";
 
 /// The smile recovers known one-sided warps of still portraits, reads real one-sided smiles
 /// (one half of a real smile beside the other half at rest) as one-sided, and reads the one
@@ -205,7 +227,8 @@ const SMILE_CAVEAT: &str = "provisional: of three people filmed smiling evenly, 
 
 /// Eye closure's measure, as the catalogue reads it; skin motion reads it too, to tell when an
 /// eye is squeezed (symmetry/flow, `SQUEEZED_EYE_CLOSURE`).
-pub const EYE_CLOSURE_MEASURE: Measure = Measure::Closure { lid_pairs: &EYELID_PAIRS_RIGHT };
+pub const EYE_CLOSURE_MEASURE: Measure =
+    Measure::Closure { lid_pairs: &EYELID_PAIRS_RIGHT, closed: 1.0 };
 
 /// The six core movements, in exercise order.
 pub const CORE_MOVEMENTS: [Movement; 6] = [
@@ -290,7 +313,9 @@ impl Measure {
     /// closure's lids.
     pub fn points(&self) -> Vec<usize> {
         match *self {
-            Measure::Closure { lid_pairs } => lid_pairs.iter().flat_map(|&(u, l)| [u, l]).collect(),
+            Measure::Closure { lid_pairs, .. } => {
+                lid_pairs.iter().flat_map(|&(u, l)| [u, l]).collect()
+            }
             Measure::Approach { anchor, .. } => {
                 self.moving_points().into_iter().chain([anchor]).collect()
             }
@@ -347,13 +372,15 @@ impl Measure {
         let lateral = |p: Vec3| p[0] * side.sign();
         match *self {
             Measure::Lift { points } => mean(points, &|i| neutral[i][1] - current[i][1]),
-            Measure::Closure { lid_pairs } => {
+            Measure::Closure { lid_pairs, closed } => {
                 let aperture = |pts: &[Vec3]| {
                     lid_pairs.iter().map(|&(u, l)| distance(pts[at(u)], pts[at(l)])).sum::<f64>()
                         / lid_pairs.len() as f64
                 };
                 let open = aperture(neutral);
-                Some(if open > 0.0 { 1.0 - aperture(current) / open } else { 0.0 })
+                let closure = if open > 0.0 { 1.0 - aperture(current) / open } else { 0.0 };
+                // Written so that NaN stays NaN.
+                Some(if closure > closed { 1.0 } else { closure / closed })
             }
             Measure::Approach { points, anchor } => mean(points, &|i| {
                 distance(neutral[i], neutral[at(anchor)])
@@ -415,6 +442,38 @@ mod tests {
             let (smile, pucker) = smile_and_pucker(side, [-0.1 * out, 0.0]);
             assert!(close(smile, -0.1 * h) && close(pucker, 0.1), "{side:?}");
             assert!(smile_and_pucker(side, [0.0, 0.1]).0 < 0.0, "{side:?}");
+        }
+    }
+
+    /// Against the person's own closed eyes (closure 0.6 there), an eye closed by 0.3 of its
+    /// aperture reads 0.5, one closed further than at calibration reads 1, NaN stays NaN, and
+    /// the thresholds scale alike; every other movement is unchanged.
+    #[test]
+    fn eye_closure_is_a_fraction_of_the_person_s_closed_eyes() {
+        use super::super::landmarks_map::EYELID_PAIRS_RIGHT;
+        let eyes = movement(MovementId::EyeClosure).with_closed_eyes(0.6);
+        // Each lid pair 0.2 apart at rest, then `gap` apart.
+        let lids = |gap: f64| {
+            let mut points = vec![[0.0; 3]; 468];
+            for &(upper, lower) in &EYELID_PAIRS_RIGHT {
+                points[lower][1] = gap;
+                points[on_side(upper, Side::Left)][1] = 0.0;
+                points[on_side(lower, Side::Left)][1] = gap;
+            }
+            points
+        };
+        let at = |gap: f64| eyes.measure.excursion(Side::Right, &lids(0.2), &lids(gap));
+        assert!((at(0.14) - 0.5).abs() < 1e-12, "{}", at(0.14));
+        assert_eq!(at(0.02), 1.0);
+        assert!((at(0.2)).abs() < 1e-12);
+        assert!(at(f64::NAN).is_nan());
+        let catalogue = movement(MovementId::EyeClosure);
+        assert!((eyes.min_excursion - catalogue.min_excursion / 0.6).abs() < 1e-12);
+        assert!((eyes.excursion_noise - catalogue.excursion_noise / 0.6).abs() < 1e-12);
+        for m in &CORE_MOVEMENTS {
+            if m.id != MovementId::EyeClosure {
+                assert_eq!(&m.with_closed_eyes(0.6), m);
+            }
         }
     }
 

@@ -29,6 +29,33 @@ pub struct Neutral {
     pub pose: HeadPose,
     /// Left vs right at rest.
     pub resting: RestingSymmetry,
+    /// The closure the person's gently closed eyes read against this neutral (the eye that
+    /// closed further), when calibrated ([`Neutral::calibrate_closed_eyes`]): eye closure is
+    /// then a fraction of it.
+    pub closed_eyes: Option<f64>,
+}
+
+/// Below this closure (of the neutral aperture) on the eye that closed further, a picture of
+/// closed eyes is refused: real closed eyes read 0.46–0.88 through the iris model's lids (but
+/// one under heavy mascara), a half-open eye about 0.3 (docs/validation.md, "Eye closure").
+pub const MIN_CLOSED_EYES: f64 = 0.4;
+
+/// Why the closed eyes could not be calibrated.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ClosedEyesError {
+    /// No frame was given.
+    #[error("no picture of the closed eyes was given")]
+    NoFrames,
+    /// A frame cannot be used, for these reasons.
+    #[error("the closed eyes cannot be measured: {}", describe_flags(.0))]
+    Unusable(Vec<FrameFlag>),
+    /// The eyes do not look closed.
+    #[error(
+        "the eyes do not look closed: the eye that closed further read {0:.2} of its open \
+         aperture closed, at least {MIN_CLOSED_EYES} is expected (close both eyes gently and \
+         keep looking straight ahead)"
+    )]
+    NotClosed(f64),
 }
 
 /// Why no neutral face could be made: the one error for an unusable neutral, wherever it
@@ -68,7 +95,43 @@ impl Neutral {
             pitch_deg: stats::median(frames.iter().map(|f| f.pose.pitch_deg)).unwrap_or(f64::NAN),
             roll_deg: stats::median(frames.iter().map(|f| f.pose.roll_deg)).unwrap_or(f64::NAN),
         };
-        Ok(Neutral { landmarks, pose, resting })
+        Ok(Neutral { landmarks, pose, resting, closed_eyes: None })
+    }
+
+    /// Calibrates eye closure to the person's own closed eyes, from frames of both eyes
+    /// gently closed: each eye's closure is the median over the frames, and the eye that
+    /// closed further sets the full closure for both, so that an eye that does not close
+    /// fully still reads as such. Returns that closure.
+    pub fn calibrate_closed_eyes(&mut self, frames: &[FaceFrame]) -> Result<f64, ClosedEyesError> {
+        if frames.is_empty() {
+            return Err(ClosedEyesError::NoFrames);
+        }
+        if let Some(flags) = frames.iter().map(FaceFrame::flags).find(|f| !f.is_empty()) {
+            return Err(ClosedEyesError::Unusable(flags));
+        }
+        let measure = movement(MovementId::EyeClosure).measure;
+        let closed = Side::BOTH
+            .map(|side| {
+                stats::median(
+                    frames.iter().map(|f| measure.excursion(side, &self.landmarks, &f.landmarks)),
+                )
+                .unwrap_or(f64::NAN)
+            })
+            .into_iter()
+            .fold(f64::NAN, f64::max);
+        // NaN (no eye measured) is refused too.
+        if closed.is_nan() || closed < MIN_CLOSED_EYES {
+            return Err(ClosedEyesError::NotClosed(closed));
+        }
+        self.closed_eyes = Some(closed.min(1.0));
+        Ok(closed)
+    }
+
+    /// Movement `id` as measured against this neutral ([`Movement::with_closed_eyes`] when the
+    /// closed eyes are calibrated).
+    pub fn movement(&self, id: MovementId) -> Movement {
+        let m = movement(id);
+        self.closed_eyes.map_or(*m, |closed| m.with_closed_eyes(closed))
     }
 
     /// From one set of landmarks.
@@ -399,15 +462,13 @@ fn score_with(
     if !flags.is_empty() {
         return FrameScore { pose: Some(frame.pose), flags, movements: Vec::new() };
     }
+    let measured = CORE_MOVEMENTS.iter().map(|m| neutral.movement(m.id));
     let neutral = &neutral.landmarks;
     let movements = match follow.map(|follow| follow(&frame)) {
-        Some(followed) => CORE_MOVEMENTS
-            .iter()
-            .map(|m| MovementScore::of_followed(m, neutral, &followed))
-            .collect(),
-        None => {
-            CORE_MOVEMENTS.iter().map(|m| MovementScore::of(m, neutral, &frame.landmarks)).collect()
+        Some(followed) => {
+            measured.map(|m| MovementScore::of_followed(&m, neutral, &followed)).collect()
         }
+        None => measured.map(|m| MovementScore::of(&m, neutral, &frame.landmarks)).collect(),
     };
     FrameScore { pose: Some(frame.pose), flags, movements }
 }
@@ -421,7 +482,8 @@ fn score_with(
 pub const MIRROR_TOLERANCE: f64 = 0.15;
 
 /// The mirror check (docs/metrics.md, "Mirror check"): `mirrored` is the same frame flipped
-/// horizontally, scored the same way against the neutral face flipped too. Flipping swaps the
+/// horizontally, scored the same way against the neutral face flipped too (`neutral` is the
+/// direct one, whose movements give the thresholds). Flipping swaps the
 /// subject's sides, so each side's excursion should come back as the other side's; each
 /// movement of `direct` gets the larger difference as its
 /// [`mirror_difference`](MovementScore::mirror_difference), and one that differs by more than
@@ -431,7 +493,7 @@ pub const MIRROR_TOLERANCE: f64 = 0.15;
 /// test faces the two agree within 0.009 IOD; on real footage the frames that disagree are
 /// those where skin motion lost the skin (docs/validation.md, "Mirror"). A mirrored frame
 /// that could not be scored checks nothing.
-pub fn check_against_mirror(direct: &mut FrameScore, mirrored: &FrameScore) {
+pub fn check_against_mirror(direct: &mut FrameScore, mirrored: &FrameScore, neutral: &Neutral) {
     if !mirrored.flags.is_empty() {
         return;
     }
@@ -449,7 +511,7 @@ pub fn check_against_mirror(direct: &mut FrameScore, mirrored: &FrameScore) {
             .into_iter()
             .filter(|e| e.is_finite())
             .fold(0.0, f64::max);
-        let limit = movement(score.movement).min_excursion.max(MIRROR_TOLERANCE * stronger);
+        let limit = neutral.movement(score.movement).min_excursion.max(MIRROR_TOLERANCE * stronger);
         score.widen_by_mirror(difference);
         // NaN (a side not measured either way) disagrees too.
         if difference > limit || difference.is_nan() {
@@ -508,6 +570,17 @@ mod tests {
         assert!((u - 0.04 * 1.9 / 0.30).abs() < 1e-12, "{u}");
     }
 
+    /// A neutral of no particular face, for what only reads its movements' thresholds.
+    fn no_neutral() -> Neutral {
+        let landmarks = vec![[0.0; 3]; 468];
+        Neutral {
+            resting: RestingSymmetry::of(&landmarks),
+            pose: HeadPose { yaw_deg: 0.0, pitch_deg: 0.0, roll_deg: 0.0 },
+            landmarks,
+            closed_eyes: None,
+        }
+    }
+
     fn frame(excursions: &[(MovementId, f64, f64)]) -> FrameScore {
         FrameScore {
             pose: None,
@@ -530,6 +603,7 @@ mod tests {
         check_against_mirror(
             &mut checked,
             &frame(&[(Smile, 0.052, 0.101), (Pucker, 0.0, 0.08), (EyeClosure, 0.3, 0.45)]),
+            &no_neutral(),
         );
         let [smile, pucker, eyes] = &checked.movements[..] else { panic!("three movements") };
         assert_eq!(smile.status, ScoreStatus::Scored);
@@ -542,7 +616,7 @@ mod tests {
         assert!((eyes.mirror_difference.unwrap() - 0.1).abs() < 1e-12);
 
         let mut unswapped = direct.clone();
-        check_against_mirror(&mut unswapped, &direct);
+        check_against_mirror(&mut unswapped, &direct, &no_neutral());
         let smile = &unswapped.movements[0];
         assert_eq!(smile.status, ScoreStatus::MirrorDisagrees);
         assert_eq!((smile.ratio, smile.weaker, smile.ratio_uncertainty), (None, None, None));
@@ -550,17 +624,17 @@ mod tests {
         assert_eq!(unswapped.movements[2].status, ScoreStatus::MirrorDisagrees);
 
         let mut just_within = direct.clone();
-        check_against_mirror(&mut just_within, &frame(&[(Smile, 0.079, 0.10)]));
+        check_against_mirror(&mut just_within, &frame(&[(Smile, 0.079, 0.10)]), &no_neutral());
         assert_eq!(just_within.movements[0].status, ScoreStatus::Scored);
         assert_eq!(just_within.movements[1].mirror_difference, None);
         let mut just_over = direct.clone();
-        check_against_mirror(&mut just_over, &frame(&[(Smile, 0.081, 0.10)]));
+        check_against_mirror(&mut just_over, &frame(&[(Smile, 0.081, 0.10)]), &no_neutral());
         assert_eq!(just_over.movements[0].status, ScoreStatus::MirrorDisagrees);
 
         let mut flagged_mirror = direct.clone();
         let mut mirror = frame(&[(Smile, 0.0, 0.0)]);
         mirror.flags.push(FrameFlag::NoFace);
-        check_against_mirror(&mut flagged_mirror, &mirror);
+        check_against_mirror(&mut flagged_mirror, &mirror, &no_neutral());
         assert_eq!(flagged_mirror, direct);
 
         // A movement not measured on either side checks nothing and is not checked.
@@ -569,12 +643,82 @@ mod tests {
         let mut unmeasured_mirror = direct.clone();
         let mut mirror = frame(&[(Smile, 0.3, 0.0)]);
         mirror.movements[0] = not_followed.clone();
-        check_against_mirror(&mut unmeasured_mirror, &mirror);
+        check_against_mirror(&mut unmeasured_mirror, &mirror, &no_neutral());
         assert_eq!(unmeasured_mirror.movements[0], direct.movements[0]);
         let mut unmeasured = FrameScore { movements: vec![not_followed.clone()], ..direct.clone() };
-        check_against_mirror(&mut unmeasured, &direct);
+        check_against_mirror(&mut unmeasured, &direct, &no_neutral());
         let still = &unmeasured.movements[0];
         assert_eq!((still.status, still.mirror_difference), (ScoreStatus::NotFollowed, None));
+    }
+
+    /// A face frame of `landmarks` (face coordinates) in no pose, large enough to score.
+    fn face_frame(landmarks: Vec<Vec3>) -> FaceFrame {
+        FaceFrame {
+            rotation: [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+            px_per_iod: 100.0,
+            origin: [0.0; 3],
+            pose: HeadPose { yaw_deg: 0.0, pitch_deg: 0.0, roll_deg: 0.0 },
+            residual_iod: 0.0,
+            landmarks,
+        }
+    }
+
+    /// Lids 0.2 apart at rest; `right` and `left` apart in the frame.
+    fn eyes(right: f64, left: f64) -> Vec<Vec3> {
+        let mut points = vec![[0.0; 3]; 468];
+        for &(_, lower) in &EYELID_PAIRS_RIGHT {
+            points[lower][1] = right;
+            points[on_side(lower, Side::Left)][1] = left;
+        }
+        points
+    }
+
+    /// The eye that closed further at calibration sets the full closure for both (the median
+    /// over the frames), so an eye that closed less still reads less; open eyes are refused;
+    /// the scores and the mirror check's thresholds are in the calibrated unit.
+    #[test]
+    fn closed_eyes_calibrate_eye_closure() {
+        let mut neutral = no_neutral();
+        neutral.landmarks = eyes(0.2, 0.2);
+        let open = neutral.calibrate_closed_eyes(&[face_frame(eyes(0.19, 0.2))]);
+        assert!(matches!(open, Err(ClosedEyesError::NotClosed(c)) if (c - 0.05).abs() < 1e-9));
+        assert_eq!(neutral.calibrate_closed_eyes(&[]), Err(ClosedEyesError::NoFrames));
+        assert_eq!(neutral.closed_eyes, None);
+        // Right closed by 0.7, 0.6 and 0.8 of the aperture (median 0.7), left by 0.4.
+        let frames: Vec<FaceFrame> =
+            [0.06, 0.08, 0.04].iter().map(|&r| face_frame(eyes(r, 0.12))).collect();
+        let closed = neutral.calibrate_closed_eyes(&frames).unwrap();
+        assert!((closed - 0.7).abs() < 1e-9 && neutral.closed_eyes == Some(closed));
+        let score = score_frame_landmarks(&neutral, eyes(0.06, 0.12));
+        let m = score.movements.iter().find(|m| m.movement == EyeClosure).unwrap();
+        assert!((m.right - 1.0).abs() < 1e-9 && (m.left - 0.4 / 0.7).abs() < 1e-9, "{m:?}");
+        assert_eq!(m.weaker, Some(Side::Left));
+        // A mirror reading 0.25 apart is within the calibrated threshold (0.15 / 0.7), not the
+        // catalogue's 0.15.
+        let direct = FrameScore { pose: None, flags: Vec::new(), movements: vec![m.clone()] };
+        let mut checked = direct.clone();
+        let mirrored = MovementScore::from_excursions(
+            &neutral.movement(EyeClosure),
+            m.right - 0.05,
+            m.left - 0.2,
+        );
+        let mirror = FrameScore { movements: vec![mirrored], ..direct.clone() };
+        check_against_mirror(&mut checked, &mirror, &neutral);
+        assert_eq!(checked.movements[0].status, ScoreStatus::Scored);
+        check_against_mirror(&mut checked, &mirror, &no_neutral());
+        assert_eq!(checked.movements[0].status, ScoreStatus::MirrorDisagrees);
+    }
+
+    /// Scores `landmarks` (face coordinates) against `neutral` as [`score_with`] does.
+    fn score_frame_landmarks(neutral: &Neutral, landmarks: Vec<Vec3>) -> FrameScore {
+        let frame = face_frame(landmarks);
+        let movements = CORE_MOVEMENTS
+            .iter()
+            .map(|m| {
+                MovementScore::of(&neutral.movement(m.id), &neutral.landmarks, &frame.landmarks)
+            })
+            .collect();
+        FrameScore { pose: Some(frame.pose), flags: Vec::new(), movements }
     }
 
     /// Nothing followed: every landmark where the mesh put it (here, at rest).

@@ -6,15 +6,15 @@ use std::time::Instant;
 
 use eframe::egui::{self, Color32, RichText};
 
-use super::{LiveApp, SourceKind, View, movement_row, reading_colour};
+use super::{CLOSE_EYES_INSTRUCTION, LiveApp, SourceKind, View, movement_row, reading_colour};
 use crate::analysis::{Counting, LiveEvent};
 use crate::session::Store;
 use crate::session::calibration::CALIBRATION_S;
 use crate::session::guide::{Action, GuideSettings, GuidedSession, Phase};
 use crate::session::history::median;
 use crate::session::repetitions::Repetition;
-use crate::symmetry::CORE_MOVEMENTS;
 use crate::symmetry::score::plus_minus;
+use crate::symmetry::{CORE_MOVEMENTS, MovementId};
 
 /// Seconds between a calibration that was not kept and the next try: time to read why.
 const CALIBRATION_RETRY_S: f64 = 1.5;
@@ -40,6 +40,8 @@ pub(super) struct GuidedState {
     last: Option<Repetition>,
     /// Why the last calibration was not kept, and when it is tried again (UI seconds).
     retry: Option<(String, f64)>,
+    /// The closed-eye step after the neutral face: waiting (`None`) or not taken (why).
+    closed_eyes: Option<Option<String>>,
     /// Events handed in from outside the pipeline.
     pub(super) injected: VecDeque<LiveEvent>,
 }
@@ -50,7 +52,7 @@ impl LiveApp {
         let guided = &mut self.guided;
         guided.session = Some(GuidedSession::new(guided.settings, &CORE_MOVEMENTS));
         (guided.recorded_as, guided.record_error, guided.last) = (None, None, None);
-        (guided.started, guided.retry) = (None, None);
+        (guided.started, guided.retry, guided.closed_eyes) = (None, None, None);
         self.view = View::Guided;
         self.request_calibration();
         self.update_counting();
@@ -76,8 +78,38 @@ impl LiveApp {
         &mut self.guided.settings
     }
 
-    /// The neutral face is set: a session waiting for it begins, and its record is opened.
+    /// The neutral face is set: a session waiting for it asks for the closed eyes next, when
+    /// it has eye closure to measure, else begins.
     pub(super) fn guided_calibrated(&mut self, now: f64) {
+        let Some(session) = &self.guided.session else { return };
+        if session.phase() != Phase::Calibrating {
+            return;
+        }
+        if session.steps().iter().any(|step| step.movement.id == MovementId::EyeClosure) {
+            self.guided.closed_eyes = Some(None);
+            self.request_closed_eyes();
+        } else {
+            self.begin_exercising(now);
+        }
+    }
+
+    /// The closed-eye step ended: taken (`failed` is `None`), the session begins; not taken,
+    /// the person is told why and may try again or go on without.
+    pub(super) fn guided_eyes_closed(&mut self, failed: Option<String>, now: f64) {
+        if self.guided.closed_eyes.is_none() {
+            return;
+        }
+        match failed {
+            None => {
+                self.guided.closed_eyes = None;
+                self.begin_exercising(now);
+            }
+            Some(why) => self.guided.closed_eyes = Some(Some(why)),
+        }
+    }
+
+    /// The session begins, and its record is opened.
+    fn begin_exercising(&mut self, now: f64) {
         let Some(session) = &mut self.guided.session else { return };
         if session.phase() != Phase::Calibrating {
             return;
@@ -205,7 +237,11 @@ impl LiveApp {
         }
     }
 
-    fn calibrating_ui(&mut self, ui: &mut egui::Ui, _now: f64) {
+    fn calibrating_ui(&mut self, ui: &mut egui::Ui, now: f64) {
+        if let Some(failed) = self.guided.closed_eyes.clone() {
+            self.closed_eyes_ui(ui, failed.as_deref(), now);
+            return;
+        }
         ui.label(RichText::new("Your neutral face").size(18.0).strong());
         ui.label(format!(
             "Relax your whole face, look straight at the camera and hold still for \
@@ -230,6 +266,44 @@ impl LiveApp {
         if ui.button("Stop").clicked() {
             self.stop_guided();
         }
+    }
+
+    /// The closed-eye step: what to do, its progress, or why it was not taken with the choice
+    /// to try again or go on without it.
+    fn closed_eyes_ui(&mut self, ui: &mut egui::Ui, failed: Option<&str>, now: f64) {
+        ui.label(RichText::new("Your closed eyes").size(18.0).strong());
+        ui.label(format!(
+            "{CLOSE_EYES_INSTRUCTION} Eye closure is then measured against how closed your \
+             eyes look to the camera, instead of against fully shut lids."
+        ));
+        ui.add_space(6.0);
+        match failed {
+            None => {
+                let done = self.shown.as_ref().and_then(|a| a.output.closing_eyes);
+                ui.add(
+                    egui::ProgressBar::new(done.unwrap_or(0.0) as f32)
+                        .desired_width(240.0)
+                        .show_percentage(),
+                );
+            }
+            Some(why) => {
+                ui.colored_label(Color32::from_rgb(230, 160, 40), format!("Not taken: {why}."));
+            }
+        }
+        ui.add_space(6.0);
+        ui.horizontal(|ui| {
+            if failed.is_some() && ui.button("Try again").clicked() {
+                self.guided.closed_eyes = Some(None);
+                self.request_closed_eyes();
+            }
+            if ui.button("Go on without").clicked() {
+                self.guided.closed_eyes = None;
+                self.begin_exercising(now);
+            }
+            if ui.button("Stop").clicked() {
+                self.stop_guided();
+            }
+        });
     }
 
     fn exercising_ui(&mut self, ui: &mut egui::Ui, now: f64) {

@@ -74,6 +74,11 @@ pub struct LiveStart {
     pub data: PathBuf,
 }
 
+/// What to do for the closed-eye calibration (said before the eyes close: then nothing can
+/// be read).
+pub const CLOSE_EYES_INSTRUCTION: &str = "Close both eyes gently, as in sleep, without \
+     squeezing; count slowly to three, then open them.";
+
 /// The app's state.
 pub struct LiveApp {
     models: ModelPaths,
@@ -83,6 +88,8 @@ pub struct LiveApp {
     events: Option<Receiver<LiveEvent>>,
     /// A calibration was asked for and has not ended.
     calibrating: bool,
+    /// The closed eyes were asked for and have not been taken or given up.
+    closing_eyes: bool,
     /// What the last calibration said.
     calibration_note: Option<String>,
     /// What to tell the person about the current neutral face (said while it stays).
@@ -123,6 +130,7 @@ impl LiveApp {
             control: Arc::new(LiveControl::default()),
             events: None,
             calibrating: false,
+            closing_eyes: false,
             calibration_note: None,
             neutral_warnings: Vec::new(),
             shown: None,
@@ -159,7 +167,7 @@ impl LiveApp {
         self.shown = None;
         let (events, received) = mpsc::channel();
         self.events = Some(received);
-        self.calibrating = false;
+        (self.calibrating, self.closing_eyes) = (false, false);
         let request = LiveRequest {
             kind,
             path: PathBuf::from(self.path_input.trim()),
@@ -294,6 +302,19 @@ impl LiveApp {
         self.control.request_calibration();
     }
 
+    /// Whether the closed eyes were asked for and the wait has not ended.
+    pub fn closing_eyes_pending(&self) -> bool {
+        self.closing_eyes
+    }
+
+    /// Asks the analysis to take the person's closed eyes, that eye closure is then measured
+    /// against.
+    pub fn request_closed_eyes(&mut self) {
+        self.closing_eyes = true;
+        self.calibration_note = None;
+        self.control.request_closed_eyes();
+    }
+
     fn handle_event(&mut self, event: LiveEvent, now: f64) {
         match event {
             LiveEvent::Calibrated { warnings } => {
@@ -306,6 +327,19 @@ impl LiveApp {
                 self.calibrating = false;
                 self.guided_calibration_failed(&why, now);
                 self.calibration_note = Some(format!("Not calibrated: {why}."));
+            }
+            LiveEvent::EyesClosedCalibrated { closed } => {
+                self.closing_eyes = false;
+                self.calibration_note = Some(format!(
+                    "Eye closure is measured against your closed eyes ({closed:.2} of the \
+                     open eye read closed there)."
+                ));
+                self.guided_eyes_closed(None, now);
+            }
+            LiveEvent::EyesClosedFailed(why) => {
+                self.closing_eyes = false;
+                self.calibration_note = Some(format!("Closed eyes not taken: {why}."));
+                self.guided_eyes_closed(Some(why), now);
             }
             LiveEvent::Repetition(rep) => self.guided_repetition(&rep, now),
         }
@@ -369,6 +403,12 @@ impl LiveApp {
             }
             if ui.button("Calibrate neutral").clicked() {
                 self.request_calibration();
+            }
+            let closed_eyes = egui::Button::new("Closed eyes");
+            let hint = "With a neutral face set: close both eyes gently for a second, so that \
+                        eye closure is measured against your own closed eyes";
+            if ui.add_enabled(self.neutral_set(), closed_eyes).on_hover_text(hint).clicked() {
+                self.request_closed_eyes();
             }
             ui.label("Overlay:");
             ui.selectable_value(&mut self.overlay, Overlay::Contours, "Contours");
@@ -489,11 +529,20 @@ impl LiveApp {
         });
     }
 
+    /// Whether the analysis has a neutral face.
+    fn neutral_set(&self) -> bool {
+        self.shown.as_ref().is_some_and(|a| a.output.calibrated)
+    }
+
     /// The calibration under way (with its progress) or what the last one said.
     fn calibration_ui(&self, ui: &mut egui::Ui) {
         if self.calibration_pending() {
             let done = self.shown.as_ref().and_then(|a| a.output.calibrating).unwrap_or(0.0);
             ui.label("Calibrating: relax your face, look at the camera and hold still…");
+            ui.add(egui::ProgressBar::new(done as f32).desired_width(240.0).show_percentage());
+        } else if self.closing_eyes_pending() {
+            let done = self.shown.as_ref().and_then(|a| a.output.closing_eyes).unwrap_or(0.0);
+            ui.label(CLOSE_EYES_INSTRUCTION);
             ui.add(egui::ProgressBar::new(done as f32).desired_width(240.0).show_percentage());
         } else if let Some(note) = &self.calibration_note {
             ui.label(note);

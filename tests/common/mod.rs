@@ -40,6 +40,20 @@ pub fn face_image(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/faces").join(name)
 }
 
+/// Obama's portrait with the overlay `overlay` (tests/data/faces, made by
+/// make_closed_eyes.py: eyes painted shut) laid over it, saved at `path`.
+pub fn obama_with(overlay: &str, path: &Path) -> PathBuf {
+    let mut image = facesym::io::read_rgb(&face_image("obama.png")).unwrap();
+    let overlay = image::open(face_image(overlay)).unwrap().to_rgba8();
+    for (pixel, over) in image.pixels_mut().zip(overlay.pixels()) {
+        if over[3] == 255 {
+            *pixel = image::Rgb([over[0], over[1], over[2]]);
+        }
+    }
+    image.save(path).unwrap();
+    path.to_owned()
+}
+
 /// A fresh scratch folder for one test.
 pub fn scratch(test: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(test);

@@ -89,6 +89,11 @@ pub enum Command {
         /// An image of the relaxed face, the reference for every movement.
         #[arg(long, value_name = "NEUTRAL.png")]
         neutral: PathBuf,
+        /// An image of the same face with both eyes gently closed: eye closure is then a
+        /// fraction of how closed they read there (without it, a fully closed eye reads about
+        /// 0.5–0.7 closed).
+        #[arg(long, value_name = "IMAGE")]
+        eyes_closed: Option<PathBuf>,
         /// Frames to score.
         #[arg(required = true, value_name = "FRAME")]
         frames: Vec<PathBuf>,
@@ -111,6 +116,11 @@ pub enum Command {
         /// that can be measured].
         #[arg(long, value_name = "IMAGE")]
         neutral: Option<PathBuf>,
+        /// An image of the same face with both eyes gently closed: eye closure is then a
+        /// fraction of how closed they read there (without it, a fully closed eye reads about
+        /// 0.5–0.7 closed).
+        #[arg(long, value_name = "IMAGE")]
+        eyes_closed: Option<PathBuf>,
         /// Write every frame's measures to this .csv or .json file.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,

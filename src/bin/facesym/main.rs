@@ -79,15 +79,18 @@ fn run() -> Result<ExitCode> {
         Command::Landmarks { images, json, overlay, mesh_only } => {
             stills::landmarks(&models, &images, json, overlay.as_deref(), mesh_only)
         }
-        Command::Score { neutral, frames, json, mesh_only } => {
-            stills::score(&models, &neutral, &frames, json, mesh_only)
+        Command::Score { neutral, eyes_closed, frames, json, mesh_only } => {
+            let reference =
+                stills::Reference { neutral: &neutral, eyes_closed: eyes_closed.as_deref() };
+            stills::score(&models, reference, &frames, json, mesh_only)
         }
-        Command::Analyze { input, neutral, out, fps, record, data } => {
+        Command::Analyze { input, neutral, eyes_closed, out, fps, record, data } => {
             let data = record.then(|| data.unwrap_or_else(Store::default_dir));
             recording::analyze(
                 &models,
                 &input,
                 neutral.as_deref(),
+                eyes_closed.as_deref(),
                 out.as_deref(),
                 fps,
                 data.as_deref(),

@@ -4,10 +4,10 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 
 use facesym::analysis::frames_out::{Format, FramesWriter};
-use facesym::analysis::{RecordingAnalyzer, RecordingSummary};
+use facesym::analysis::{CalibrationError, RecordingAnalyzer, RecordingSummary, closed_eyes_note};
 use facesym::bench;
 use facesym::capture::{FrameSource, ImageFolderSource, VideoFileSource};
 use facesym::landmarks::{EyeModel, FaceLandmarker, ModelPaths, Tracker, TrackerOptions};
@@ -88,6 +88,7 @@ pub fn analyze(
     models: &ModelPaths,
     input: &Path,
     neutral: Option<&Path>,
+    eyes_closed: Option<&Path>,
     out: Option<&Path>,
     fps: f64,
     record: Option<&Path>,
@@ -116,7 +117,25 @@ pub fn analyze(
         ),
         None => None,
     };
+    let closed_eyes = match eyes_closed {
+        Some(path) => {
+            Some(RecordingAnalyzer::face_frame_of(&mut tracker, &read_rgb(path)?).map_err(
+                |err| match err {
+                    CalibrationError::NoFace => {
+                        anyhow!("no face found in the closed-eyes image {}", path.display())
+                    }
+                    err => anyhow!("cannot use {} as the closed eyes: {err}", path.display()),
+                },
+            )?)
+        }
+        None => None,
+    };
     let mut analyzer = RecordingAnalyzer::new(tracker, calibration);
+    if let (Some(frame), Some(path)) = (closed_eyes, eyes_closed) {
+        analyzer
+            .calibrate_closed_eyes(vec![frame])
+            .with_context(|| format!("cannot use {} as the closed eyes", path.display()))?;
+    }
     let mut writer = match (out, format) {
         (Some(path), Some(format)) => Some(
             FramesWriter::create(path, format)
@@ -170,6 +189,9 @@ pub fn analyze(
             .with_context(|| format!("writing {}", path.display()))?;
     }
     print!("{summary}");
+    if let Some(closed) = analyzer.closed_eyes() {
+        println!("{}", closed_eyes_note(closed));
+    }
     for warning in analyzer.neutral_warnings() {
         eprintln!("warning: {warning}");
     }

@@ -10,12 +10,12 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use facesym::analysis::{
-    Calibration, CalibrationError, Caveats, MirrorImage, NO_MIRROR_CHECK_WARNING,
+    Calibration, CalibrationError, Caveats, MirrorImage, NO_MIRROR_CHECK_WARNING, closed_eyes_note,
 };
 use facesym::landmarks::{Face, FaceLandmarker, ModelPaths, largest_face};
 use facesym::overlay;
 use facesym::symmetry::movements::movement;
-use facesym::symmetry::{self, Method};
+use facesym::symmetry::{self, FaceFrame, Method};
 
 use crate::{file_stem, read_rgb};
 
@@ -124,6 +124,10 @@ struct FrameJson {
     pose: Option<symmetry::HeadPose>,
     flags: Vec<symmetry::FrameFlag>,
     resting: symmetry::RestingSymmetry,
+    /// The closure the person's closed eyes read (`--eyes-closed`), which eye closure is a
+    /// fraction of; absent without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    closed_eyes: Option<f64>,
     /// Keyed by the id's string, so the keys stay in alphabetical order.
     movements: BTreeMap<&'static str, MovementJson>,
 }
@@ -143,16 +147,23 @@ struct MovementJson {
     provisional: Option<&'static str>,
 }
 
+/// What `score` measures against: the relaxed face, and the eyes gently closed if given.
+pub struct Reference<'a> {
+    pub neutral: &'a Path,
+    pub eyes_closed: Option<&'a Path>,
+}
+
 pub fn score(
     models: &ModelPaths,
-    neutral_path: &Path,
+    reference: Reference<'_>,
     frames: &[PathBuf],
     json: bool,
     mesh_only: bool,
 ) -> Result<ExitCode> {
+    let neutral_path = reference.neutral;
     let mut landmarker = load_landmarker(models, mesh_only)?;
-    let calibration = Calibration::from_image(&mut landmarker, &read_rgb(neutral_path)?).map_err(
-        |err| match err {
+    let mut calibration = Calibration::from_image(&mut landmarker, &read_rgb(neutral_path)?)
+        .map_err(|err| match err {
             CalibrationError::NoFace => {
                 anyhow!("no face found in the neutral image {}", neutral_path.display())
             }
@@ -160,8 +171,20 @@ pub fn score(
                 anyhow!("cannot use {} as the neutral face: {why}", neutral_path.display())
             }
             CalibrationError::Landmarks(err) => err.into(),
-        },
-    )?;
+        })?;
+    if let Some(path) = reference.eyes_closed {
+        let face = largest_face(landmarker.faces(&read_rgb(path)?)?).with_context(|| {
+            format!("no face found in the closed-eyes image {}", path.display())
+        })?;
+        let frame = FaceFrame::fit(&face.landmarks)
+            .map_err(|flag| anyhow!("cannot use {} as the closed eyes: {flag}", path.display()))?;
+        let closed = calibration
+            .calibrate_closed_eyes(&[frame])
+            .with_context(|| format!("cannot use {} as the closed eyes", path.display()))?;
+        if !json {
+            println!("{}", closed_eyes_note(closed));
+        }
+    }
     let method = if mesh_only { Method::MeshOnly } else { Method::SkinMotion };
     if !mesh_only {
         for warning in calibration.direct.image.warnings() {
@@ -190,6 +213,7 @@ pub fn score(
                     pose: score.pose,
                     flags: score.flags,
                     resting: calibration.direct.neutral.resting,
+                    closed_eyes: calibration.direct.neutral.closed_eyes,
                     movements: score
                         .movements
                         .into_iter()
