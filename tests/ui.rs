@@ -328,6 +328,10 @@ fn guided_session_records_each_repetition() {
     // not taken, said, and tried again; taken, the session begins.
     harness.get_by_label("Your closed eyes");
     assert!(harness.state().closing_eyes_pending());
+    for _ in 0..120 {
+        harness.step();
+    }
+    assert!(!harness.state().calibration_pending(), "the kept neutral is not retried");
     assert_eq!(harness.state().recorded_session(), None, "nothing recorded before the eyes");
     harness
         .state_mut()
@@ -476,8 +480,8 @@ fn guided_session_counts_the_demo() {
     assert_eq!(rep.mirror_disputed, Some(0.0), "{rep:?}");
 }
 
-/// The live closed-eye step on the real analysis, frame by frame: after the neutral (Obama's
-/// portrait held still), eyes shut for a blink's time do not count; shut for over a second
+/// The live closed-eye step on the real analysis, frame by frame: asked with the neutral, it
+/// waits for it (Obama's portrait held still); then eyes shut for a blink's time do not count; shut for over a second
 /// they calibrate eye closure (the event says how closed they read), after which one shut eye
 /// reads as closed and the open one as the weaker; eyes that stay open end the wait with the
 /// reason.
@@ -504,11 +508,12 @@ fn live_closed_eyes_calibrate_eye_closure() {
         }
         (last.unwrap(), received.try_iter().collect::<Vec<_>>())
     };
+    // Asked together, the closed eyes wait for the neutral face.
     control.request_calibration();
+    control.request_closed_eyes();
     let (_, told) = feed(&open, 3.0, 10.0);
     assert!(matches!(told[..], [LiveEvent::Calibrated { .. }]), "{told:?}");
 
-    control.request_closed_eyes();
     let (result, told) = feed(&shut, 0.3, 10.0);
     assert!(told.is_empty() && result.closing_eyes.is_some_and(|done| done < 1.0), "{told:?}");
     let (_, told) = feed(&open, 0.5, 10.0);

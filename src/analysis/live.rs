@@ -84,8 +84,9 @@ impl LiveControl {
         self.calibrate.store(true, Ordering::Release);
     }
 
-    /// Asks for the person's closed eyes, once a neutral face is set: eye closure is then
-    /// measured as a fraction of how closed they read ([`Calibration::calibrate_closed_eyes`]).
+    /// Asks for the person's closed eyes: eye closure is then measured as a fraction of how
+    /// closed they read ([`Calibration::calibrate_closed_eyes`]). Asked while a neutral face
+    /// is being taken, they are waited for after it.
     pub fn request_closed_eyes(&self) {
         self.close_eyes.store(true, Ordering::Release);
     }
@@ -366,7 +367,15 @@ impl Analyzer for LiveAnalyzer {
             self.last_frame_at.map_or(0.0, |t| frame.captured_at.duration_since(t).as_secs_f64());
         self.last_frame_at = Some(frame.captured_at);
         let face = largest_face(faces);
-        if self.control.close_eyes.swap(false, Ordering::AcqRel) || self.closing_eyes.is_some() {
+        // The closed eyes are measured against the neutral: asked for while a neutral is being
+        // taken, they wait for it.
+        let neutral_pending = self.calibrating.is_some()
+            || self.calibration_wanted
+            || self.control.calibrate.load(Ordering::Acquire);
+        if !neutral_pending
+            && (self.control.close_eyes.swap(false, Ordering::AcqRel)
+                || self.closing_eyes.is_some())
+        {
             result.closing_eyes = self.closing_eyes_step(frame, face.as_ref());
         }
         let Some(face) = face else {

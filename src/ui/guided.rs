@@ -85,6 +85,8 @@ impl LiveApp {
         if session.phase() != Phase::Calibrating {
             return;
         }
+        // The neutral is kept: no retry is due.
+        self.guided.retry = None;
         if session.steps().iter().any(|step| step.movement.id == MovementId::EyeClosure) {
             self.guided.closed_eyes = Some(None);
             self.request_closed_eyes();
@@ -139,8 +141,8 @@ impl LiveApp {
 
     /// Starts the calibration again when its time has come.
     pub(super) fn guided_retry(&mut self, now: f64) {
-        let calibrating =
-            self.guided.session.as_ref().is_some_and(|s| s.phase() == Phase::Calibrating);
+        let calibrating = self.guided.closed_eyes.is_none()
+            && self.guided.session.as_ref().is_some_and(|s| s.phase() == Phase::Calibrating);
         match &self.guided.retry {
             Some((_, at)) if calibrating && now >= *at && !self.calibrating => {
                 self.request_calibration();
