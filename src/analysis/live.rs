@@ -20,7 +20,7 @@ use crate::landmarks::{Face, Landmarks, Tracker, largest_face};
 use crate::session::calibration::{Stillness, StillnessCheck};
 use crate::session::repetitions::{Repetition, RepetitionCounter, Sample};
 use crate::symmetry::score::MIN_CLOSED_EYES;
-use crate::symmetry::{FaceFrame, FrameScore, Method, Movement, MovementId, NeutralFace, Side};
+use crate::symmetry::{FaceFrame, FrameScore, Method, Movement, MovementId, NeutralFace};
 
 /// Mean brightness (0–255) of the face below which the picture is too dark to measure well.
 /// Below about a fifth of full scale a webcam's noise is a large part of the skin's texture,
@@ -263,11 +263,8 @@ impl LiveAnalyzer {
         };
         let fitted = face.and_then(|f| FaceFrame::fit(&f.landmarks).ok());
         let closed_enough = fitted.as_ref().is_some_and(|f| {
-            let measure = crate::symmetry::movements::EYE_CLOSURE_MEASURE;
-            let neutral = &calibration.direct.neutral.landmarks;
-            Side::BOTH
-                .iter()
-                .any(|&side| measure.excursion(side, neutral, &f.landmarks) >= MIN_CLOSED_EYES)
+            let closures = calibration.direct.neutral.eye_closures(&f.landmarks);
+            closures.iter().any(|&c| c >= MIN_CLOSED_EYES)
         });
         match fitted.filter(|f| closed_enough && f.flags().is_empty()) {
             Some(fitted) => run.held.push((now, fitted)),

@@ -109,14 +109,9 @@ impl Neutral {
         if let Some(flags) = frames.iter().map(FaceFrame::flags).find(|f| !f.is_empty()) {
             return Err(ClosedEyesError::Unusable(flags));
         }
-        let measure = movement(MovementId::EyeClosure).measure;
-        let closed = Side::BOTH
-            .map(|side| {
-                stats::median(
-                    frames.iter().map(|f| measure.excursion(side, &self.landmarks, &f.landmarks)),
-                )
-                .unwrap_or(f64::NAN)
-            })
+        let each: Vec<[f64; 2]> = frames.iter().map(|f| self.eye_closures(&f.landmarks)).collect();
+        let closed = [0, 1]
+            .map(|side| stats::median(each.iter().map(|e| e[side])).unwrap_or(f64::NAN))
             .into_iter()
             .fold(f64::NAN, f64::max);
         // NaN (no eye measured) is refused too.
@@ -125,6 +120,13 @@ impl Neutral {
         }
         self.closed_eyes = Some(closed.min(1.0));
         Ok(closed)
+    }
+
+    /// Each eye's closure in `current` (face coordinates), [left, right], as the catalogue
+    /// reads it (a fraction of the neutral aperture, not calibrated to the closed eyes).
+    pub fn eye_closures(&self, current: &[Vec3]) -> [f64; 2] {
+        let measure = movement(MovementId::EyeClosure).measure;
+        Side::BOTH.map(|side| measure.excursion(side, &self.landmarks, current))
     }
 
     /// Movement `id` as measured against this neutral ([`Movement::with_closed_eyes`] when the
