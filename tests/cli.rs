@@ -586,3 +586,30 @@ fn eyes_closed_calibrates_eye_closure() {
     assert!(left_c > 0.7 && (left_c - (left / full).min(1.0)).abs() < 2e-3, "{left} {left_c}");
     assert!((right_c - right / full).abs() < 2e-3, "{right} {right_c}");
 }
+
+/// Names a person types that ffmpeg would take for an option ("-clip.mkv", after `--`) or a
+/// protocol ("10:30.mkv") are read as files in the working folder; a frame rate of 0, below 0
+/// or not a number is refused with the reason.
+#[test]
+fn analyze_reads_odd_names_and_refuses_odd_rates() {
+    let dir = scratch("cli_odd_names");
+    let face = facesym::io::read_rgb(&face_image("grace_hopper.png")).unwrap();
+    crate::common::make_video(&[face.clone(), face.clone(), face], 10, &dir.join("-clip.mkv"));
+    std::fs::copy(dir.join("-clip.mkv"), dir.join("10:30.mkv")).unwrap();
+    for args in [&["--", "-clip.mkv"][..], &["10:30.mkv"][..]] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_facesym"))
+            .arg("analyze")
+            .args(args)
+            .env("FACESYM_MODELS", concat!(env!("CARGO_MANIFEST_DIR"), "/models"))
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("3 frames analysed"), "{args:?}");
+    }
+    for fps in ["0", "-3", "NaN", "inf"] {
+        let out = facesym(&["analyze", &format!("--fps={fps}"), dir.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{fps}");
+        assert!(stderr(&out).contains("expected frames per second above 0"), "{fps}");
+    }
+}

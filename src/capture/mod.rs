@@ -7,11 +7,17 @@ mod video;
 
 pub use camera::{CameraChoice, CameraRequest, CameraSource, list_cameras};
 pub use folder::ImageFolderSource;
-pub use video::VideoFileSource;
+pub use video::{VideoFileSource, check_frame_size};
 
 use std::path::PathBuf;
 
 use crate::frame::Frame;
+
+/// The widest or tallest frame or image facesym reads, in pixels (8K is 7680 wide).
+pub const MAX_FRAME_SIDE: u32 = 8192;
+/// The most pixels a frame or image may have: 8K UHD's 7680 × 4320, with a margin. One such
+/// frame is 100 MB as RGB; a larger declared size is refused before anything is allocated.
+pub const MAX_FRAME_PIXELS: u64 = 8192 * 4320;
 
 /// A source of frames.
 pub trait FrameSource: Send {

@@ -125,7 +125,7 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
         /// Frame rate of a folder of frames (a video's own rate is used).
-        #[arg(long, default_value_t = 30.0, value_name = "FPS")]
+        #[arg(long, default_value_t = 30.0, value_name = "FPS", value_parser = parse_fps)]
         fps: f64,
         /// Keep the repetitions found as a session in your record.
         #[arg(long)]
@@ -177,6 +177,14 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         save_frames: Option<PathBuf>,
     },
+}
+
+/// A frame rate: a number of frames per second above 0 and at most 1000.
+pub fn parse_fps(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(fps) if fps > 0.0 && fps <= 1000.0 => Ok(fps),
+        _ => Err(format!("expected frames per second above 0 and at most 1000, got {text:?}")),
+    }
 }
 
 /// "640x480" → (640, 480).
