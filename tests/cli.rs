@@ -613,3 +613,91 @@ fn analyze_reads_odd_names_and_refuses_odd_rates() {
         assert!(stderr(&out).contains("expected frames per second above 0"), "{fps}");
     }
 }
+
+/// Outputs cannot be lost: `analyze --out` killed part way leaves the old file as it was (and
+/// the next run clears what the killed one left); a finished one replaces it with a file
+/// readable by its owner only; exporting onto the record itself is refused and the record is
+/// untouched; an overlay of a face is private.
+#[cfg(unix)]
+#[test]
+fn outputs_cannot_be_lost() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("cli_outputs");
+    let face = facesym::io::read_rgb(&face_image("grace_hopper.png")).unwrap();
+    let video = dir.join("long.mkv");
+    crate::common::make_video_from(face.dimensions(), 300, 10, &video, |_| face.clone());
+    let out = dir.join("frames.csv");
+    std::fs::write(&out, b"yesterday's results\n").unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let partials = || -> Vec<String> {
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".partial"))
+            .collect()
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_facesym"))
+        .args(["analyze", video.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .env("FACESYM_MODELS", concat!(env!("CARGO_MANIFEST_DIR"), "/models"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while partials().is_empty() && start.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(std::fs::read(&out).unwrap(), b"yesterday's results\n");
+    assert_eq!(partials().len(), 1, "the killed run's partial file");
+
+    let short = dir.join("short.mkv");
+    crate::common::make_video(&[face.clone(), face.clone()], 10, &short);
+    let done = facesym(&["analyze", short.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(done.status.success(), "{}", stderr(&done));
+    assert!(std::fs::read_to_string(&out).unwrap().starts_with("frame,t_s,flags"));
+    assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600);
+    assert!(partials().is_empty(), "{:?}", partials());
+
+    // The record, and an export onto it.
+    let data = dir.join("data");
+    let recorded = facesym(&[
+        "analyze",
+        short.to_str().unwrap(),
+        "--record",
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    assert!(recorded.status.success(), "{}", stderr(&recorded));
+    let record = data.join(facesym::session::store::DATABASE_FILE);
+    let before = std::fs::read(&record).unwrap();
+    let export = facesym(&[
+        "sessions",
+        "export",
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        record.to_str().unwrap(),
+    ]);
+    assert_eq!(export.status.code(), Some(1));
+    assert!(stderr(&export).contains("is your record itself"), "{}", stderr(&export));
+    assert_eq!(std::fs::read(&record).unwrap(), before);
+    let list = facesym(&["sessions", "list", "--data", data.to_str().unwrap()]);
+    assert!(list.status.success(), "{}", stderr(&list));
+    assert!(
+        String::from_utf8_lossy(&list.stdout).contains("short.mkv"),
+        "the record still lists its session"
+    );
+
+    let overlay = dir.join("overlay.png");
+    let drawn = facesym(&[
+        "landmarks",
+        face_image("grace_hopper.png").to_str().unwrap(),
+        "--overlay",
+        overlay.to_str().unwrap(),
+    ]);
+    assert!(drawn.status.success(), "{}", stderr(&drawn));
+    assert_eq!(std::fs::metadata(&overlay).unwrap().permissions().mode() & 0o777, 0o600);
+}

@@ -1,15 +1,14 @@
 //! Per-frame results written as they come (CSV or JSON), so a long recording never has to be
 //! held in memory and a failure part-way keeps every frame before it.
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use super::recording::FrameResult;
+use crate::io::PrivateFile;
 use crate::session::repetitions::Repetition;
-use crate::session::store::create_private;
 use crate::symmetry::{CORE_MOVEMENTS, describe_flags};
 
 /// The format, from the output file's extension.
@@ -36,7 +35,7 @@ impl Format {
 
 /// Writes frames one by one, then the repetitions at the end.
 pub struct FramesWriter {
-    out: BufWriter<File>,
+    out: BufWriter<PrivateFile>,
     path: PathBuf,
     format: Format,
     frames: u64,
@@ -52,9 +51,10 @@ struct JsonFrame<'a> {
 }
 
 impl FramesWriter {
-    /// Creates `path` (private to the user: 0600) in `format`.
+    /// Starts writing `path` in `format`, as a [`PrivateFile`]: private to the user (0600),
+    /// and put in place by [`Self::finish`] only, so an existing file stays whole until then.
     pub fn create(path: &Path, format: Format) -> std::io::Result<Self> {
-        let mut out = BufWriter::new(create_private(path)?);
+        let mut out = BufWriter::new(PrivateFile::create(path)?);
         match format {
             Format::Csv => {
                 write!(out, "frame,t_s,flags")?;
@@ -121,14 +121,14 @@ impl FramesWriter {
         }
     }
 
-    /// Ends the file: for JSON, the repetitions and the closing brackets. (CSV holds frames
-    /// only; repetitions go to the summary and the record.)
+    /// Ends the file and puts it in place: for JSON, the repetitions and the closing
+    /// brackets. (CSV holds frames only; repetitions go to the summary and the record.)
     pub fn finish(mut self, repetitions: &[Repetition]) -> std::io::Result<()> {
         if self.format == Format::Json {
             write!(self.out, "\n], \"repetitions\": ")?;
             serde_json::to_writer(&mut self.out, repetitions)?;
             writeln!(self.out, "}}")?;
         }
-        self.out.flush()
+        self.out.into_inner().map_err(|e| e.into_error())?.commit()
     }
 }

@@ -379,31 +379,10 @@ fn write_repetitions_csv<W: std::io::Write>(
     Ok(())
 }
 
-/// Creates (or empties) `path` for writing; a new file is readable by its owner only.
-pub fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
-}
-
-/// Writes `bytes` to `path`, created readable by its owner only.
-pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    std::io::Write::write_all(&mut create_private(path)?, bytes)
-}
-
 /// Creates `dir` (and parents) readable by its owner only.
 fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
-    let create = |source| StoreError::Create { path: dir.to_path_buf(), source };
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(create)
+    crate::io::create_private_dir(dir)
+        .map_err(|source| StoreError::Create { path: dir.to_path_buf(), source })
 }
 
 /// Creates the database file, readable and writable by its owner only, if it is not there.

@@ -21,6 +21,23 @@ fn open_record(dir: &Path) -> Result<Store> {
     Ok(Store::open(dir)?)
 }
 
+/// Refuses to write `out` when it is the record's own file (or its journal): that would
+/// replace the record with what was exported from it.
+fn not_the_record(out: &Path, store: &Store) -> Result<()> {
+    let Ok(out) = out.canonicalize() else { return Ok(()) };
+    let record = store.path();
+    let mut own = vec![record.to_path_buf()];
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let mut name = record.as_os_str().to_owned();
+        name.push(suffix);
+        own.push(name.into());
+    }
+    if own.iter().any(|p| p.canonicalize().is_ok_and(|p| p == out)) {
+        bail!("{} is your record itself: choose another file to write to", out.display());
+    }
+    Ok(())
+}
+
 /// `facesym sessions list|export`.
 pub fn sessions(dir: &Path, action: SessionsAction) -> Result<ExitCode> {
     let store = open_record(dir)?;
@@ -50,8 +67,11 @@ pub fn sessions(dir: &Path, action: SessionsAction) -> Result<ExitCode> {
                 facesym::session::store::repetitions_csv(&reps)
             };
             match out {
-                Some(path) => facesym::session::store::write_private(&path, text.as_bytes())
-                    .with_context(|| format!("cannot write {}", path.display()))?,
+                Some(path) => {
+                    not_the_record(&path, &store)?;
+                    facesym::io::write_private(&path, text.as_bytes())
+                        .with_context(|| format!("cannot write {}", path.display()))?
+                }
                 None => print!("{text}"),
             }
         }
@@ -64,7 +84,8 @@ pub fn sessions(dir: &Path, action: SessionsAction) -> Result<ExitCode> {
 pub fn report(dir: &Path, session: i64, out: &Path) -> Result<ExitCode> {
     let store = open_record(dir)?;
     let html = facesym::session::report::render_report(&store, session)?;
-    facesym::session::store::write_private(out, html.as_bytes())
+    not_the_record(out, &store)?;
+    facesym::io::write_private(out, html.as_bytes())
         .with_context(|| format!("cannot write {}", out.display()))?;
     println!("Wrote the report of session {session} to {}", out.display());
     Ok(ExitCode::SUCCESS)

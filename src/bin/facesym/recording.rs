@@ -52,11 +52,12 @@ pub fn bench_command(
         bail!("no frames in {}", input.display());
     }
     if let Some(dir) = save_to {
-        std::fs::create_dir_all(dir)
+        facesym::io::create_private_dir(dir)
             .with_context(|| format!("cannot create folder {}", dir.display()))?;
         for (i, frame) in decoded.frames.iter().enumerate() {
             let out = dir.join(format!("frame_{i:05}.png"));
-            frame.save(&out).with_context(|| format!("cannot write {}", out.display()))?;
+            facesym::io::write_png_private(&out, frame)
+                .with_context(|| format!("cannot write {}", out.display()))?;
         }
     }
     // The face mesh alone in the tracker, as MediaPipe's FaceMesh; the eyes are timed apart.

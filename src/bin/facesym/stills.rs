@@ -63,7 +63,7 @@ pub fn landmarks(
     let landmarker = load_landmarker(models, mesh_only)?;
     let overlay_dir = overlay_out.filter(|p| images.len() > 1 || p.is_dir());
     if let Some(dir) = overlay_dir {
-        std::fs::create_dir_all(dir)
+        facesym::io::create_private_dir(dir)
             .with_context(|| format!("cannot create folder {}", dir.display()))?;
     }
     // Images are independent: analyse them in parallel, one landmarker per worker thread,
@@ -83,8 +83,7 @@ pub fn landmarks(
                         Some(dir) => dir.join(format!("{}.overlay.png", file_stem(path))),
                         None => out.to_owned(),
                     };
-                    overlay::draw_faces(&image, &faces)
-                        .save(&out)
+                    facesym::io::write_png_private(&out, &overlay::draw_faces(&image, &faces))
                         .with_context(|| format!("cannot write {}", out.display()))?;
                 }
                 let summary = ImageFaces {
