@@ -701,3 +701,77 @@ fn outputs_cannot_be_lost() {
     assert!(drawn.status.success(), "{}", stderr(&drawn));
     assert_eq!(std::fs::metadata(&overlay).unwrap().permissions().mode() & 0o777, 0o600);
 }
+
+/// A record someone may read but not write (a read-only file in a read-only folder; read by
+/// an unprivileged user when the tests run as root) is listed and exported as it is; recording
+/// into it says why it cannot, plainly; with no record at all, listing shows nothing and
+/// succeeds.
+#[cfg(unix)]
+#[test]
+fn a_read_only_record_can_be_listed() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let dir = scratch("cli_read_only_record");
+    let data = dir.join("data");
+    let store = facesym::session::Store::open(&data).unwrap();
+    let session = store.start_session("camera").unwrap();
+    let rep = facesym::session::Repetition {
+        movement: facesym::symmetry::MovementId::Smile,
+        onset_s: 1.0,
+        peak_s: 1.5,
+        end_s: 2.5,
+        peak_left: 0.12,
+        peak_right: 0.06,
+        ratio: Some(0.5),
+        ratio_uncertainty: Some(0.1),
+        weaker: Some(facesym::symmetry::Side::Right),
+        time_to_peak_s: 0.5,
+        hold_s: 0.8,
+        mirror_disputed: Some(0.0),
+    };
+    store.add_repetition(session, &rep).unwrap();
+    drop(store);
+    let record = data.join(facesym::session::store::DATABASE_FILE);
+    let set = |path: &std::path::Path, mode| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    set(&record, 0o444);
+    set(&data, 0o555);
+    set(&dir, 0o755);
+    let before = std::fs::read(&record).unwrap();
+    // Run as someone else when root, who could write anything.
+    let as_reader = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_facesym"));
+        command.args(args).env("FACESYM_MODELS", concat!(env!("CARGO_MANIFEST_DIR"), "/models"));
+        // /proc/self belongs to the effective user.
+        use std::os::unix::fs::MetadataExt;
+        if std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0) {
+            command.uid(65534).gid(65534);
+        }
+        command.output().unwrap()
+    };
+    let data_s = data.to_str().unwrap();
+    let list = as_reader(&["sessions", "list", "--data", data_s]);
+    assert!(list.status.success(), "{}", stderr(&list));
+    assert!(String::from_utf8_lossy(&list.stdout).contains("camera"));
+    let export = as_reader(&["sessions", "export", "--format", "json", "--data", data_s]);
+    assert!(export.status.success(), "{}", stderr(&export));
+    let exported: Value = serde_json::from_slice(&export.stdout).unwrap();
+    assert_eq!(exported[0]["ratio"], 0.5);
+    let video = dir.join("clip.mkv");
+    let face = facesym::io::read_rgb(&face_image("grace_hopper.png")).unwrap();
+    crate::common::make_video(&[face.clone(), face], 10, &video);
+    let record_into =
+        as_reader(&["analyze", video.to_str().unwrap(), "--record", "--data", data_s]);
+    assert_eq!(record_into.status.code(), Some(1));
+    let err = stderr(&record_into);
+    assert!(err.contains("cannot be written") && !err.contains("panicked"), "{err}");
+    assert_eq!(std::fs::read(&record).unwrap(), before, "not a byte changed");
+    set(&data, 0o700);
+    set(&record, 0o600);
+
+    let nothing = facesym(&["sessions", "list", "--data", dir.join("none").to_str().unwrap()]);
+    assert!(nothing.status.success(), "{}", stderr(&nothing));
+    assert!(String::from_utf8_lossy(&nothing.stdout).contains("no sessions recorded yet"));
+    assert!(!dir.join("none").exists(), "looking creates nothing");
+}

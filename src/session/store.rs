@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 
 pub use super::calendar::format_utc;
@@ -70,6 +70,15 @@ pub enum StoreError {
         path: PathBuf,
         /// Why.
         source: rusqlite::Error,
+    },
+    /// The record may be read but not written by this user (a read-only file or folder).
+    #[error(
+        "the record {path} cannot be written (its file or folder is read-only for you): \
+         nothing was recorded; `facesym sessions list` can still read it"
+    )]
+    ReadOnly {
+        /// The database file.
+        path: PathBuf,
     },
     /// Written by a newer facesym.
     #[error(
@@ -151,7 +160,13 @@ impl StoredRepetition {
 pub struct Store {
     connection: Connection,
     path: PathBuf,
+    /// Its schema version (older than [`SCHEMA_VERSION`] only when opened read-only).
+    version: i64,
 }
+
+/// Milliseconds a write waits for another process holding the record (another facesym
+/// writing a repetition takes a few) before it fails with "database is locked".
+const BUSY_TIMEOUT_MS: i64 = 5000;
 
 impl Store {
     /// The default data folder: `$FACESYM_DATA`, else `$XDG_DATA_HOME/facesym`, else
@@ -167,13 +182,25 @@ impl Store {
         home.join(".local/share/facesym")
     }
 
-    /// Opens (creating, private to the user, and migrating as needed) the record in `dir`.
+    /// Opens (creating, private to the user, and migrating as needed) the record in `dir`, to
+    /// read and write. Nothing is written before the file is known to be a record this build
+    /// understands; migrations run under an immediate transaction, so two processes opening
+    /// an old record at once migrate it once.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         create_private_dir(dir)?;
         let path = dir.join(DATABASE_FILE);
         create_private_file(&path)?;
-        let sqlite = |source| StoreError::Sqlite { path: path.clone(), source };
+        let sqlite = |source: rusqlite::Error| match source.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::ReadOnly) => StoreError::ReadOnly { path: path.clone() },
+            _ => StoreError::Sqlite { path: path.clone(), source },
+        };
         let mut connection = Connection::open(&path).map_err(sqlite)?;
+        set_busy_timeout(&connection).map_err(sqlite)?;
+        // Read first: a file that is not SQLite, or a newer record, is left as it is.
+        let found = schema_version(&connection).map_err(sqlite)?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::TooNew { path, found });
+        }
         // Every committed transaction is on disk before the call returns; the write-ahead log
         // (created by SQLite with the database file's permissions) lets readers in meanwhile.
         connection
@@ -181,18 +208,54 @@ impl Store {
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
             )
             .map_err(sqlite)?;
-        let found: i64 =
-            connection.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(sqlite)?;
+        let tx =
+            connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sqlite)?;
+        // Again inside the transaction: another process may have migrated it meanwhile.
+        let found = schema_version(&tx).map_err(sqlite)?;
         if found > SCHEMA_VERSION {
             return Err(StoreError::TooNew { path, found });
         }
-        let tx = connection.transaction().map_err(sqlite)?;
         for (version, migration) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
             tx.execute_batch(migration).map_err(sqlite)?;
             tx.pragma_update(None, "user_version", version as i64 + 1).map_err(sqlite)?;
         }
         tx.commit().map_err(sqlite)?;
-        Ok(Self { connection, path })
+        Ok(Self { connection, path, version: SCHEMA_VERSION })
+    }
+
+    /// Opens the record in `dir` to read it only, changing nothing (not even on disk's
+    /// journal mode): for listing, exporting, the report and the history, so a record the
+    /// person may read but not write (a read-only folder, a backup) can still be read.
+    /// `Ok(None)` when there is no record there yet.
+    pub fn open_read_only(dir: &Path) -> Result<Option<Self>, StoreError> {
+        let path = dir.join(DATABASE_FILE);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let sqlite = |source| StoreError::Sqlite { path: path.clone(), source };
+        let read = |uri: bool| {
+            let mut flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let target = if uri {
+                flags |= OpenFlags::SQLITE_OPEN_URI;
+                // A write-ahead-log record in a folder that cannot be written: nothing can
+                // change it either, so it is read as it is.
+                let mut url = std::ffi::OsString::from("file:");
+                url.push(path.as_os_str());
+                url.push("?immutable=1");
+                PathBuf::from(url)
+            } else {
+                path.clone()
+            };
+            let connection = Connection::open_with_flags(&target, flags)?;
+            set_busy_timeout(&connection)?;
+            let version = schema_version(&connection)?;
+            Ok::<_, rusqlite::Error>((connection, version))
+        };
+        let (connection, found) = read(false).or_else(|_| read(true)).map_err(sqlite)?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::TooNew { path, found });
+        }
+        Ok(Some(Self { connection, path, version: found }))
     }
 
     /// The database file.
@@ -289,12 +352,14 @@ impl Store {
     pub fn repetitions(&self, session: Option<i64>) -> Result<Vec<StoredRepetition>, StoreError> {
         let mut statement = self
             .connection
-            .prepare(
+            .prepare(&format!(
                 "SELECT session_id, movement, number, onset_s, peak_s, end_s, peak_left,
-                     peak_right, ratio, weaker, time_to_peak_s, hold_s, ratio_uncertainty,
-                     mirror_disputed
+                     peak_right, ratio, weaker, time_to_peak_s, hold_s, {}, {}
                  FROM repetitions WHERE ?1 IS NULL OR session_id = ?1 ORDER BY id",
-            )
+                // An older record read without migrating it has no such columns yet.
+                if self.version >= 2 { "ratio_uncertainty" } else { "NULL" },
+                if self.version >= 3 { "mirror_disputed" } else { "NULL" },
+            ))
             .map_err(|e| self.sqlite(e))?;
         let rows: rusqlite::Result<Vec<StoredRepetition>> = statement
             .query_map(params![session], |r| {
@@ -377,6 +442,17 @@ fn write_repetitions_csv<W: std::io::Write>(
         ])?;
     }
     Ok(())
+}
+
+/// Lets statements wait [`BUSY_TIMEOUT_MS`] for a record another process holds.
+fn set_busy_timeout(connection: &Connection) -> rusqlite::Result<()> {
+    connection.query_row(&format!("PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}"), [], |_| Ok(()))
+}
+
+/// SQLite's `user_version`: the record's schema version (0 for a new, empty file). Reads
+/// the header, so a file that is not a database fails here.
+fn schema_version(connection: &Connection) -> rusqlite::Result<i64> {
+    connection.query_row("PRAGMA user_version", [], |r| r.get(0))
 }
 
 /// Creates `dir` (and parents) readable by its owner only.
@@ -556,14 +632,86 @@ mod tests {
         let _ = std::fs::remove_dir_all(dir);
     }
 
+    /// A record from a newer facesym is refused, to write or to read, and not a byte of it
+    /// changes (not even its journal mode).
     #[test]
     fn a_newer_schema_is_refused_not_touched() {
         let dir = scratch("too-new");
-        let store = Store::open(&dir).unwrap();
-        store.connection.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
-        drop(store);
+        std::fs::create_dir_all(&dir).unwrap();
+        let newer = Connection::open(dir.join(DATABASE_FILE)).unwrap();
+        newer.execute_batch("CREATE TABLE future (x INTEGER);").unwrap();
+        newer.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        drop(newer);
+        let before = std::fs::read(dir.join(DATABASE_FILE)).unwrap();
         let err = Store::open(&dir).err().expect("refused");
         assert!(err.to_string().contains("update facesym"), "{err}");
+        let err = Store::open_read_only(&dir).err().expect("refused");
+        assert!(err.to_string().contains("update facesym"), "{err}");
+        assert_eq!(std::fs::read(dir.join(DATABASE_FILE)).unwrap(), before);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// Reading changes nothing: no record is no record (none is made), an old record is read
+    /// as it is (its newer columns empty) without being migrated, and not a byte changes.
+    #[test]
+    fn reading_changes_nothing() {
+        let dir = scratch("read-only");
+        assert!(Store::open_read_only(&dir).unwrap().is_none());
+        assert!(!dir.exists());
+        std::fs::create_dir_all(&dir).unwrap();
+        let old = Connection::open(dir.join(DATABASE_FILE)).unwrap();
+        old.execute_batch(MIGRATIONS[0]).unwrap();
+        old.pragma_update(None, "user_version", 1).unwrap();
+        old.execute_batch(
+            "INSERT INTO sessions VALUES (1, 1700000000, 'camera');
+             INSERT INTO repetitions (session_id, movement, number, onset_s, peak_s, end_s,
+                 peak_left, peak_right, ratio, weaker, time_to_peak_s, hold_s)
+             VALUES (1, 'smile', 1, 1.0, 1.5, 2.5, 0.12, 0.06, 0.5, 'right', 0.5, 0.8);",
+        )
+        .unwrap();
+        drop(old);
+        let before = std::fs::read(dir.join(DATABASE_FILE)).unwrap();
+        let store = Store::open_read_only(&dir).unwrap().unwrap();
+        assert_eq!(store.sessions().unwrap().len(), 1);
+        let reps = store.repetitions(None).unwrap();
+        assert_eq!(
+            (reps[0].ratio, reps[0].ratio_uncertainty, reps[0].mirror_disputed),
+            (Some(0.5), None, None)
+        );
+        assert!(store.start_session("x").is_err(), "read-only");
+        drop(store);
+        assert_eq!(std::fs::read(dir.join(DATABASE_FILE)).unwrap(), before);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// Four processes' worth of connections opening an old record at once: each waits for the
+    /// one migrating it, none fails, it is migrated once and keeps its repetition.
+    #[test]
+    fn opening_at_once_migrates_once() {
+        let dir = scratch("migrate-at-once");
+        std::fs::create_dir_all(&dir).unwrap();
+        let old = Connection::open(dir.join(DATABASE_FILE)).unwrap();
+        old.execute_batch(MIGRATIONS[0]).unwrap();
+        old.pragma_update(None, "user_version", 1).unwrap();
+        old.execute_batch("INSERT INTO sessions VALUES (1, 1700000000, 'camera');").unwrap();
+        drop(old);
+        let barrier = std::sync::Barrier::new(4);
+        std::thread::scope(|scope| {
+            let opened: Vec<_> = (0..4)
+                .map(|_| {
+                    scope.spawn(|| {
+                        barrier.wait();
+                        Store::open(&dir).map(|_| ())
+                    })
+                })
+                .collect();
+            for handle in opened {
+                handle.join().unwrap().unwrap();
+            }
+        });
+        let store = Store::open(&dir).unwrap();
+        assert_eq!(store.version, SCHEMA_VERSION);
+        assert_eq!(store.sessions().unwrap().len(), 1);
         let _ = std::fs::remove_dir_all(dir);
     }
 

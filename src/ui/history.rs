@@ -6,7 +6,7 @@ use egui_plot::{HLine, HoverPosition, Line, LineStyle, MarkerShape, Plot, PlotPo
 
 use super::{LiveApp, ratio_colour};
 use crate::session::history::{FAIR_RATIO, GOOD_RATIO, SessionSummary, summarize, trend};
-use crate::session::store::{DATABASE_FILE, format_utc};
+use crate::session::store::format_utc;
 use crate::session::{Store, StoreError};
 use crate::symmetry::CORE_MOVEMENTS;
 use crate::symmetry::score::plus_minus;
@@ -31,10 +31,7 @@ impl LiveApp {
             return;
         }
         let read = || -> Result<Vec<SessionSummary>, StoreError> {
-            if !self.data_dir.join(DATABASE_FILE).exists() {
-                return Ok(Vec::new());
-            }
-            let store = Store::open(&self.data_dir)?;
+            let Some(store) = Store::open_read_only(&self.data_dir)? else { return Ok(Vec::new()) };
             Ok(summarize(&store.sessions()?, &store.repetitions(None)?))
         };
         let history = &mut self.history;

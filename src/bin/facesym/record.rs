@@ -10,15 +10,19 @@ use facesym::session::Store;
 
 use crate::cli::SessionsAction;
 
-/// The record in `dir`, which must exist: reading it never creates an empty one.
-fn open_record(dir: &Path) -> Result<Store> {
-    if !dir.join(facesym::session::store::DATABASE_FILE).is_file() {
-        bail!(
-            "no sessions recorded yet in {} (record one with `facesym analyze --record`)",
-            dir.display()
-        );
-    }
-    Ok(Store::open(dir)?)
+/// The record in `dir`, read only: reading it never creates an empty one nor changes it.
+/// `None` when nothing is recorded there yet.
+fn read_record(dir: &Path) -> Result<Option<Store>> {
+    Ok(Store::open_read_only(dir)?)
+}
+
+/// What to say when there is no record in `dir`.
+fn nothing_recorded(dir: &Path) -> String {
+    format!(
+        "no sessions recorded yet in {} (record one with `facesym analyze --record` or a guided \
+         session)",
+        dir.display()
+    )
 }
 
 /// Refuses to write `out` when it is the record's own file (or its journal): that would
@@ -40,9 +44,14 @@ fn not_the_record(out: &Path, store: &Store) -> Result<()> {
 
 /// `facesym sessions list|export`.
 pub fn sessions(dir: &Path, action: SessionsAction) -> Result<ExitCode> {
-    let store = open_record(dir)?;
+    let store = read_record(dir)?;
     match action {
         SessionsAction::List => {
+            // Listing nothing is not an error.
+            let Some(store) = store else {
+                println!("{}", nothing_recorded(dir));
+                return Ok(ExitCode::SUCCESS);
+            };
             println!("{:>4}  {:<20}  {:>5}  source", "id", "started (UTC)", "reps");
             for s in store.sessions()? {
                 println!(
@@ -56,11 +65,14 @@ pub fn sessions(dir: &Path, action: SessionsAction) -> Result<ExitCode> {
         }
         SessionsAction::Export { format, session, out } => {
             if let Some(id) = session
-                && !store.has_session(id)?
+                && !store.as_ref().map_or(Ok(false), |s| s.has_session(id))?
             {
                 bail!("there is no session {id} (see `facesym sessions list`)");
             }
-            let reps = store.repetitions(session)?;
+            let reps = match &store {
+                Some(store) => store.repetitions(session)?,
+                None => Vec::new(),
+            };
             let text = if format == "json" {
                 serde_json::to_string_pretty(&reps)? + "\n"
             } else {
@@ -68,7 +80,9 @@ pub fn sessions(dir: &Path, action: SessionsAction) -> Result<ExitCode> {
             };
             match out {
                 Some(path) => {
-                    not_the_record(&path, &store)?;
+                    if let Some(store) = &store {
+                        not_the_record(&path, store)?;
+                    }
                     facesym::io::write_private(&path, text.as_bytes())
                         .with_context(|| format!("cannot write {}", path.display()))?
                 }
@@ -82,7 +96,7 @@ pub fn sessions(dir: &Path, action: SessionsAction) -> Result<ExitCode> {
 /// `facesym report`: the page is made in full before the file is created, so a failure leaves
 /// no file behind.
 pub fn report(dir: &Path, session: i64, out: &Path) -> Result<ExitCode> {
-    let store = open_record(dir)?;
+    let store = read_record(dir)?.with_context(|| nothing_recorded(dir))?;
     let html = facesym::session::report::render_report(&store, session)?;
     not_the_record(out, &store)?;
     facesym::io::write_private(out, html.as_bytes())
