@@ -616,8 +616,9 @@ fn analyze_reads_odd_names_and_refuses_odd_rates() {
 
 /// Outputs cannot be lost: `analyze --out` killed part way leaves the old file as it was (and
 /// the next run clears what the killed one left); a finished one replaces it with a file
-/// readable by its owner only; exporting onto the record itself is refused and the record is
-/// untouched; an overlay of a face is private.
+/// readable by its owner only; `--record` on a run with no repetition leaves no empty
+/// session; exporting onto the record itself is refused and the record is untouched; an
+/// overlay of a face is private.
 #[cfg(unix)]
 #[test]
 fn outputs_cannot_be_lost() {
@@ -671,6 +672,12 @@ fn outputs_cannot_be_lost() {
         data.to_str().unwrap(),
     ]);
     assert!(recorded.status.success(), "{}", stderr(&recorded));
+    // Two still frames hold no repetition: no session is left behind.
+    assert!(String::from_utf8_lossy(&recorded.stdout).contains("nothing was recorded"));
+    let store = facesym::session::Store::open(&data).unwrap();
+    assert!(store.sessions().unwrap().is_empty(), "no empty session");
+    store.start_session("short.mkv").unwrap();
+    drop(store);
     let record = data.join(facesym::session::store::DATABASE_FILE);
     let before = std::fs::read(&record).unwrap();
     let export = facesym(&[

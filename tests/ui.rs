@@ -347,12 +347,16 @@ fn guided_session_records_each_repetition() {
     harness.get_by_label(CORE_MOVEMENTS[0].instruction);
     // The movement on screen is the one the analysis follows and scores.
     assert_eq!(harness.state().live_control().shown(), Some(MovementId::BrowLift));
-    let session = harness.state().recorded_session().expect("recording once calibrated");
+    // The session is made in the record with its first repetition, not before.
+    assert_eq!(harness.state().recorded_session(), None);
+    assert!(!data.exists(), "no empty session");
 
-    // Each repetition is in the record as soon as it is reported, before the next.
-    let store = Store::open(&data).unwrap();
+    // Each repetition is in the record soon after it is reported, before the next.
     harness.state_mut().send_event(LiveEvent::Repetition(repetition(MovementId::BrowLift, 0.5)));
     harness.run();
+    wait_until_recorded(&mut harness);
+    let session = harness.state().recorded_session().expect("recorded with its first repetition");
+    let store = Store::open(&data).unwrap();
     assert_eq!(store.repetitions(Some(session)).unwrap().len(), 1);
     // The uncertainty of a 0.12-IOD peak against 0.005 IOD of noise: 0.005 · 1.5 / 0.12.
     harness.get_by_label("Last repetition: ratio 0.50 ± 0.06, weaker right");
@@ -373,6 +377,7 @@ fn guided_session_records_each_repetition() {
     harness.get_by_label("Stop").click();
     harness.run();
     harness.get_by_label("Session stopped");
+    wait_until_recorded(&mut harness);
 
     let reps = store.repetitions(Some(session)).unwrap();
     let got: Vec<(&str, i64, Option<f64>)> =
@@ -399,6 +404,16 @@ fn guided_session_records_each_repetition() {
     harness.get_by_label("Nose wrinkle · latest 0.90 ± 0.08");
     harness.get_by_label("Smile (provisional) · no sessions yet");
     assert_eq!(harness.state_mut().history().len(), 1);
+}
+
+/// Steps the app until every repetition handed to the record's writer is written.
+fn wait_until_recorded(harness: &mut Harness<'static, LiveApp>) {
+    let start = Instant::now();
+    while harness.state().record_pending() > 0 {
+        assert!(start.elapsed() < HANG_GUARD, "the record was never written");
+        std::thread::sleep(Duration::from_millis(10));
+        harness.step();
+    }
 }
 
 /// The history view with no record says so, and does not create one just to look.
@@ -468,6 +483,7 @@ fn guided_session_counts_the_demo() {
         }
     }
     harness.get_by_label("Movement 2 of 6: Eye closure");
+    wait_until_recorded(&mut harness);
     assert_eq!(harness.state().recording_error(), None);
     let session = harness.state().recorded_session().unwrap();
     let reps = Store::open(&data).unwrap().repetitions(Some(session)).unwrap();
@@ -533,4 +549,56 @@ fn live_closed_eyes_calibrate_eye_closure() {
         matches!(&told[..], [LiveEvent::EyesClosedFailed(why)] if why.contains("not seen closed")),
         "{told:?}"
     );
+}
+
+/// A guided session whose record another program holds for 10 s: the window keeps going (no
+/// frame waits on the disk), says it is waiting, and once the record is free every
+/// repetition is in it exactly once, in order.
+#[test]
+fn a_locked_record_delays_repetitions_and_loses_none() {
+    let (mut harness, data) = harness_with_record("ui-locked-record");
+    // The record exists (an earlier session) and another program takes its write lock.
+    drop(Store::open(&data).unwrap());
+    let locker =
+        rusqlite::Connection::open(data.join(facesym::session::store::DATABASE_FILE)).unwrap();
+    locker.execute_batch("BEGIN IMMEDIATE;").unwrap();
+    let locked_at = Instant::now();
+    harness.get_by_label("Guided session").click();
+    harness.run();
+    harness.state_mut().guide_settings_mut().repetitions = 5;
+    harness.get_by_label("Start guided session").click();
+    harness.run();
+    harness.state_mut().send_event(LiveEvent::Calibrated { warnings: Vec::new() });
+    harness.run();
+    harness.get_by_label("Go on without").click();
+    harness.run();
+    harness.get_by_label("Movement 1 of 6: Brow lift");
+    let ratios = [0.5, 0.6, 0.7];
+    for ratio in ratios {
+        harness
+            .state_mut()
+            .send_event(LiveEvent::Repetition(repetition(MovementId::BrowLift, ratio)));
+        harness.run();
+    }
+    let mut slowest = Duration::ZERO;
+    let mut said_waiting = false;
+    while locked_at.elapsed() < Duration::from_secs(10) {
+        let step = Instant::now();
+        harness.step();
+        slowest = slowest.max(step.elapsed());
+        said_waiting |=
+            harness.query_by_label_contains("Waiting to record 3 repetition(s)").is_some();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(slowest < Duration::from_secs(1), "a frame took {slowest:?}");
+    assert!(said_waiting, "the wait is said");
+    assert_eq!(harness.state().record_pending(), 3, "nothing written while locked");
+    locker.execute_batch("COMMIT;").unwrap();
+    wait_until_recorded(&mut harness);
+    assert_eq!(harness.state().recording_error(), None);
+    let session = harness.state().recorded_session().unwrap();
+    let reps = Store::open(&data).unwrap().repetitions(Some(session)).unwrap();
+    let got: Vec<(i64, Option<f64>)> = reps.iter().map(|r| (r.number, r.ratio)).collect();
+    assert_eq!(got, [(1, Some(0.5)), (2, Some(0.6)), (3, Some(0.7))]);
+    harness.get_by_label_contains(&format!("Recorded as session {session}"));
 }

@@ -8,6 +8,7 @@ pub mod history;
 pub mod repetitions;
 pub mod report;
 pub mod store;
+pub mod writer;
 
 pub use repetitions::{Repetition, RepetitionCounter, Sample, segment};
 pub use store::{Store, StoreError};

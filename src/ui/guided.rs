@@ -2,17 +2,18 @@
 //! timer and count, and the summary; every repetition is written to the record as it ends.
 
 use std::collections::VecDeque;
+use std::path::PathBuf;
 use std::time::Instant;
 
 use eframe::egui::{self, Color32, RichText};
 
 use super::{CLOSE_EYES_INSTRUCTION, LiveApp, SourceKind, View, movement_row, reading_colour};
 use crate::analysis::{Counting, LiveEvent};
-use crate::session::Store;
 use crate::session::calibration::CALIBRATION_S;
 use crate::session::guide::{Action, GuideSettings, GuidedSession, Phase};
 use crate::session::history::median;
 use crate::session::repetitions::Repetition;
+use crate::session::writer::{RecordWriter, WriterEvent};
 use crate::symmetry::score::plus_minus;
 use crate::symmetry::{CORE_MOVEMENTS, MovementId};
 
@@ -26,12 +27,17 @@ pub(super) struct GuidedState {
     pub(super) settings: GuideSettings,
     /// The session under way or just ended.
     pub(super) session: Option<GuidedSession>,
-    /// The record, opened when a session's calibration succeeds.
-    store: Option<Store>,
-    /// The session's number in the record.
-    recorded_as: Option<i64>,
+    /// Writes the session's repetitions to the record, off this thread (from calibration on).
+    writer: Option<RecordWriter>,
+    /// The session's number in the record, and the record file, once its first repetition is
+    /// written.
+    recorded_as: Option<(i64, PathBuf)>,
     /// Why repetitions are not being recorded.
     record_error: Option<String>,
+    /// Why the record is being waited for (held by another program), while it is.
+    record_waiting: Option<String>,
+    /// Repetitions handed to the writer and not yet written.
+    record_pending: usize,
     /// Repetition times are seconds from here.
     started: Option<Instant>,
     /// Bumped to make the analysis count afresh.
@@ -52,6 +58,11 @@ impl LiveApp {
         let guided = &mut self.guided;
         guided.session = Some(GuidedSession::new(guided.settings, &CORE_MOVEMENTS));
         (guided.recorded_as, guided.record_error, guided.last) = (None, None, None);
+        (guided.record_waiting, guided.record_pending) = (None, 0);
+        // The last session's writer finishes what it was given on its own thread.
+        if let Some(writer) = guided.writer.take() {
+            std::thread::spawn(move || drop(writer));
+        }
         (guided.started, guided.retry, guided.closed_eyes) = (None, None, None);
         self.view = View::Guided;
         self.request_calibration();
@@ -63,9 +74,36 @@ impl LiveApp {
         self.guided.session.as_ref()
     }
 
-    /// The guided session's number in the record, once it is being recorded.
+    /// The guided session's number in the record, once a repetition of it is recorded.
     pub fn recorded_session(&self) -> Option<i64> {
-        self.guided.recorded_as
+        self.guided.recorded_as.as_ref().map(|(id, _)| *id)
+    }
+
+    /// Repetitions of the guided session not yet in the record (the record is written on its
+    /// own thread, and waited for while another program holds it).
+    pub fn record_pending(&self) -> usize {
+        self.guided.record_pending
+    }
+
+    /// What the record writer said since the last frame.
+    pub(super) fn poll_record(&mut self) {
+        let guided = &mut self.guided;
+        let Some(writer) = &guided.writer else { return };
+        for event in writer.events() {
+            match event {
+                WriterEvent::Recorded { session, path, .. } => {
+                    guided.recorded_as = Some((session, path));
+                    guided.record_pending = guided.record_pending.saturating_sub(1);
+                    guided.record_waiting = None;
+                    self.history.stale = true;
+                }
+                WriterEvent::Waiting(why) => guided.record_waiting = Some(why),
+                WriterEvent::Failed(why) => {
+                    guided.record_error = Some(why);
+                    guided.record_waiting = None;
+                }
+            }
+        }
     }
 
     /// Why the guided session's repetitions are not being recorded, if they are not.
@@ -110,7 +148,8 @@ impl LiveApp {
         }
     }
 
-    /// The session begins, and its record is opened.
+    /// The session begins; its repetitions go to the record's writer (the session is made in
+    /// the record with its first).
     fn begin_exercising(&mut self, now: f64) {
         let Some(session) = &mut self.guided.session else { return };
         if session.phase() != Phase::Calibrating {
@@ -119,15 +158,10 @@ impl LiveApp {
         session.calibrated(now);
         self.guided.started = Some(Instant::now());
         let source = format!("guided session ({})", self.source_label());
-        let opened = Store::open(&self.data_dir)
-            .and_then(|store| store.start_session(&source).map(|id| (store, id)));
-        match opened {
-            Ok((store, id)) => {
-                self.guided.store = Some(store);
-                self.guided.recorded_as = Some(id);
-            }
-            Err(err) => self.guided.record_error = Some(err.to_string()),
-        }
+        let started_unix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        self.guided.writer = Some(RecordWriter::start(self.data_dir.clone(), source, started_unix));
         self.update_counting();
     }
 
@@ -158,10 +192,11 @@ impl LiveApp {
         if session.phase() != Phase::Exercising {
             return;
         }
-        if let (Some(store), Some(id)) = (&guided.store, guided.recorded_as)
-            && let Err(err) = store.add_repetition(id, rep)
+        if let Some(writer) = &guided.writer
+            && guided.record_error.is_none()
         {
-            guided.record_error = Some(err.to_string());
+            writer.add(rep);
+            guided.record_pending += 1;
         }
         session.repetition(rep, now);
         guided.last = Some(rep.clone());
@@ -456,11 +491,22 @@ impl LiveApp {
         let guided = &self.guided;
         if let Some(err) = &guided.record_error {
             ui.colored_label(Color32::from_rgb(230, 70, 60), format!("Not recorded: {err}"));
-        } else if let (Some(id), Some(store)) = (guided.recorded_as, &guided.store) {
+        } else if let Some(why) = &guided.record_waiting {
+            ui.colored_label(
+                Color32::from_rgb(230, 160, 40),
+                format!(
+                    "Waiting to record {} repetition(s): {why}. They are kept until the \
+                     record is free.",
+                    guided.record_pending
+                ),
+            );
+        } else if let Some((id, path)) = &guided.recorded_as {
             ui.label(format!(
                 "Recorded as session {id}, each repetition as it ends ({}).",
-                store.path().display()
+                path.display()
             ));
+        } else if guided.writer.is_some() {
+            ui.label("Each repetition is recorded as it ends.");
         }
     }
 

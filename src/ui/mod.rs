@@ -270,6 +270,7 @@ impl LiveApp {
             self.handle_event(event, now);
         }
         self.guided_retry(now);
+        self.poll_record();
         if self.paused {
             return;
         }

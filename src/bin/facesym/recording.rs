@@ -144,14 +144,17 @@ pub fn analyze(
         ),
         _ => None,
     };
+    // Opened now, so a record that cannot be written is said before the work; the session
+    // is made with the first repetition, so a run that finds none leaves no empty session.
     let store = match record {
-        Some(dir) => {
-            let store = Store::open(dir)?;
-            let session = store.start_session(&source.describe())?;
-            Some((store, session))
-        }
+        Some(dir) => Some(Store::open(dir)?),
         None => None,
     };
+    let described = source.describe();
+    let started_unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let session = std::cell::Cell::new(None::<i64>);
     let progress = match total {
         Some(n) => indicatif::ProgressBar::new(n),
         None => indicatif::ProgressBar::no_length(),
@@ -164,9 +167,14 @@ pub fn analyze(
     );
     let mut summary = RecordingSummary::default();
     let keep = |summary: &mut RecordingSummary, reps: Vec<Repetition>| -> Result<()> {
-        if let Some((store, session)) = &store {
+        if let Some(store) = &store {
             for rep in &reps {
-                store.add_repetition(*session, rep)?;
+                let id = match session.get() {
+                    Some(id) => id,
+                    None => store.start_session_at(&described, started_unix)?,
+                };
+                session.set(Some(id));
+                store.add_repetition(id, rep)?;
             }
         }
         summary.add_repetitions(reps);
@@ -196,8 +204,12 @@ pub fn analyze(
     for warning in analyzer.neutral_warnings() {
         eprintln!("warning: {warning}");
     }
-    if let Some((store, session)) = &store {
-        println!("Recorded as session {session} in {}", store.path().display());
+    match (&store, session.get()) {
+        (Some(store), Some(id)) => {
+            println!("Recorded as session {id} in {}", store.path().display())
+        }
+        (Some(_), None) => println!("No repetitions found, so nothing was recorded."),
+        _ => {}
     }
     if !analyzer.has_neutral() {
         eprintln!(

@@ -1,0 +1,164 @@
+//! Writing a live session's repetitions to the record off the UI's thread: a writer thread
+//! takes each repetition as it ends and keeps trying while the record is locked by another
+//! program, so a lock delays a repetition and never loses it, and the window never waits on
+//! the disk. The session is created with its first repetition, so a session that records
+//! nothing leaves nothing behind.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use super::repetitions::Repetition;
+use super::store::{Store, StoreError};
+
+/// How long the writer waits before trying a locked record again (each try itself waits
+/// SQLite's busy timeout first).
+const RETRY_AFTER: Duration = Duration::from_millis(200);
+
+/// What the writer tells its owner, in order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WriterEvent {
+    /// Repetition `index` (counting from 0 in the order given) is in the record, in
+    /// `session`, the record file being `path`.
+    Recorded {
+        /// Which repetition.
+        index: usize,
+        /// The session's number in the record.
+        session: i64,
+        /// The record file.
+        path: PathBuf,
+    },
+    /// The record is held by another program: still trying (why).
+    Waiting(String),
+    /// The record cannot be written at all (read-only, not a record, newer): nothing more
+    /// is written (why).
+    Failed(String),
+}
+
+/// The writer of one session: repetitions in, [`WriterEvent`]s out.
+pub struct RecordWriter {
+    repetitions: Option<Sender<Repetition>>,
+    events: Receiver<WriterEvent>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl RecordWriter {
+    /// A writer for a session from `source` (what it was recorded from) that started at
+    /// `started_unix`, in the record in `dir`; nothing is opened or created until the first
+    /// repetition comes.
+    pub fn start(dir: PathBuf, source: String, started_unix: i64) -> Self {
+        let (send, repetitions) = channel::<Repetition>();
+        let (tell, events) = channel();
+        let thread = std::thread::Builder::new()
+            .name("record-writer".into())
+            .spawn(move || write_all(&dir, &source, started_unix, &repetitions, &tell))
+            .ok();
+        Self { repetitions: Some(send), events, thread }
+    }
+
+    /// Hands a repetition over to be written.
+    pub fn add(&self, rep: &Repetition) {
+        if let Some(send) = &self.repetitions {
+            // The thread is gone only after a failure, which it has told of.
+            let _ = send.send(rep.clone());
+        }
+    }
+
+    /// What happened since last asked.
+    pub fn events(&self) -> Vec<WriterEvent> {
+        let mut out = Vec::new();
+        loop {
+            match self.events.try_recv() {
+                Ok(event) => out.push(event),
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => return out,
+            }
+        }
+    }
+
+    /// Waits until everything handed over is written (or has failed) and the thread ends.
+    pub fn finish(mut self) -> Vec<WriterEvent> {
+        self.repetitions = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        self.events()
+    }
+}
+
+impl Drop for RecordWriter {
+    /// A writer dropped (the window closing) still writes what it was given.
+    fn drop(&mut self) {
+        self.repetitions = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Whether a failure is the record being held by another program (worth trying again).
+fn locked(err: &StoreError) -> bool {
+    match err {
+        StoreError::Sqlite { source, .. } => matches!(
+            source.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        ),
+        _ => false,
+    }
+}
+
+/// Does `attempt` until it succeeds or fails for another reason than a lock, telling of the
+/// wait once.
+fn until_unlocked<T>(
+    tell: &Sender<WriterEvent>,
+    mut attempt: impl FnMut() -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let mut told = false;
+    loop {
+        match attempt() {
+            Err(err) if locked(&err) => {
+                if !told {
+                    let _ = tell.send(WriterEvent::Waiting(format!(
+                        "the record is in use by another program ({err}); still trying"
+                    )));
+                    told = true;
+                }
+                std::thread::sleep(RETRY_AFTER);
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The writer thread: each repetition written once, in order, the session created with the
+/// first; a failure other than a lock ends it.
+fn write_all(
+    dir: &std::path::Path,
+    source: &str,
+    started_unix: i64,
+    repetitions: &Receiver<Repetition>,
+    tell: &Sender<WriterEvent>,
+) {
+    let mut open: Option<(Store, i64)> = None;
+    for (index, rep) in repetitions.iter().enumerate() {
+        let written = until_unlocked(tell, || {
+            if open.is_none() {
+                let store = Store::open(dir)?;
+                let session = store.start_session_at(source, started_unix)?;
+                open = Some((store, session));
+            }
+            let (store, session) = open.as_ref().expect("opened above");
+            store.add_repetition(*session, &rep)?;
+            Ok((*session, store.path().to_path_buf()))
+        });
+        match written {
+            Ok((session, path)) => {
+                let _ = tell.send(WriterEvent::Recorded { index, session, path });
+            }
+            Err(err) => {
+                let _ = tell.send(WriterEvent::Failed(err.to_string()));
+                return;
+            }
+        }
+    }
+}
