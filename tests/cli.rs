@@ -782,3 +782,18 @@ fn a_read_only_record_can_be_listed() {
     assert!(String::from_utf8_lossy(&nothing.stdout).contains("no sessions recorded yet"));
     assert!(!dir.join("none").exists(), "looking creates nothing");
 }
+
+/// Text from the record reaches the terminal without its control characters: a file name
+/// holding an escape sequence is listed with it written out, not acted on.
+#[test]
+fn stored_text_cannot_drive_the_terminal() {
+    let dir = scratch("cli_control_characters");
+    let store = facesym::session::Store::open(&dir).unwrap();
+    store.start_session("video clip\u{1b}[2J\u{7}.mp4").unwrap();
+    drop(store);
+    let out = facesym(&["sessions", "list", "--data", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!out.stdout.iter().any(|b| *b == 0x1b || *b == 0x07), "raw control bytes");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("video clip\\u{1b}[2J\\u{7}.mp4"), "{text}");
+}

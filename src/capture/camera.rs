@@ -92,6 +92,27 @@ impl CameraSource {
 }
 
 /// Starts the `camera` thread; returns the camera's name once it streams.
+/// Frames in a row that may fail to decode before the camera counts as lost: a second's worth
+/// at 30 fps, so a damaged frame now and then is skipped, not a reason to restart the camera.
+const MAX_BAD_FRAMES_IN_A_ROW: u32 = 30;
+
+/// Frames that failed to decode, in a row.
+#[derive(Default)]
+struct BadFrames(u32);
+
+impl BadFrames {
+    /// One more frame did not decode: whether to give up on the camera.
+    fn give_up(&mut self) -> bool {
+        self.0 += 1;
+        self.0 > MAX_BAD_FRAMES_IN_A_ROW
+    }
+
+    /// A frame decoded: the count starts again.
+    fn good(&mut self) {
+        self.0 = 0;
+    }
+}
+
 fn start_camera_thread(
     request: CameraRequest,
 ) -> Result<(String, Receiver<Result<RgbImage, CaptureError>>), CaptureError> {
@@ -109,11 +130,21 @@ fn start_camera_thread(
             };
             let _ = ready_tx.send(Ok(name));
             let lost = |e: nokhwa::NokhwaError| CaptureError::CameraLost { reason: e.to_string() };
+            let mut bad = BadFrames::default();
             loop {
-                let frame = camera
-                    .frame()
-                    .map_err(lost)
-                    .and_then(|buffer| buffer.decode_image::<RgbFormat>().map_err(lost));
+                let frame = match camera.frame().map_err(lost) {
+                    // A frame that does not decode (one damaged MJPEG frame) is skipped; only
+                    // a camera sending nothing else is lost.
+                    Ok(buffer) => match buffer.decode_image::<RgbFormat>() {
+                        Ok(image) => {
+                            bad.good();
+                            Ok(image)
+                        }
+                        Err(_) if !bad.give_up() => continue,
+                        Err(err) => Err(lost(err)),
+                    },
+                    Err(err) => Err(err),
+                };
                 let failed = frame.is_err();
                 // Stops when the source is dropped (nobody receives) or the camera failed.
                 if frame_tx.send(frame).is_err() || failed {
@@ -190,5 +221,25 @@ impl FrameSource for CameraSource {
         self.frames = frames;
         self.name = name;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A damaged frame now and then is skipped however long the camera runs; only a second's
+    /// worth of frames in a row that cannot be decoded loses the camera.
+    #[test]
+    fn a_bad_frame_now_and_then_is_skipped() {
+        let mut bad = BadFrames::default();
+        for _ in 0..1000 {
+            assert!(!bad.give_up());
+            bad.good();
+        }
+        for _ in 0..MAX_BAD_FRAMES_IN_A_ROW {
+            assert!(!bad.give_up());
+        }
+        assert!(bad.give_up());
     }
 }

@@ -16,6 +16,18 @@ fn read_record(dir: &Path) -> Result<Option<Store>> {
     Ok(Store::open_read_only(dir)?)
 }
 
+/// `text` from the record as it may be shown on a terminal: control characters (an escape
+/// sequence in a file name could rewrite the screen) written as `\u{1b}`.
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() })
+        .collect::<String>()
+        .into()
+}
+
 /// What to say when there is no record in `dir`.
 fn nothing_recorded(dir: &Path) -> String {
     format!(
@@ -59,7 +71,7 @@ pub fn sessions(dir: &Path, action: SessionsAction) -> Result<ExitCode> {
                     s.id,
                     facesym::session::store::format_utc(s.started_unix),
                     s.repetitions,
-                    s.source
+                    printable(&s.source)
                 );
             }
         }
