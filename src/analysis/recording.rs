@@ -18,6 +18,9 @@ use crate::symmetry::{CORE_MOVEMENTS, FaceFrame, FrameScore, NeutralError, Neutr
 /// Frames decoded and scored together, per core: enough to keep both cores busy, few enough
 /// that memory stays bounded by one batch.
 const BATCH_FRAMES_PER_CORE: usize = 4;
+/// Bytes of frames a batch may hold: fewer frames per batch when they are large (an 8K
+/// video's frames are 100 MB each), so memory stays bounded whatever the size.
+const MAX_BATCH_BYTES: usize = 512 * 1024 * 1024;
 
 /// What one frame gave.
 #[derive(Clone, Debug)]
@@ -239,7 +242,8 @@ impl RecordingAnalyzer {
         mut each: impl FnMut(u64, FrameResult) -> Result<(), E>,
     ) -> Result<RunEnd, E> {
         let rate = source.frames_per_second().filter(|r| *r > 0.0).unwrap_or(fps);
-        let batch_len = BATCH_FRAMES_PER_CORE * rayon::current_num_threads();
+        let per_cores = BATCH_FRAMES_PER_CORE * rayon::current_num_threads();
+        let mut batch_len = per_cores;
         let (mut frames, mut failure) = (0u64, None);
         let mut batch = Vec::with_capacity(batch_len);
         while failure.is_none() {
@@ -247,6 +251,10 @@ impl RecordingAnalyzer {
             while batch.len() < batch_len {
                 match source.next_frame() {
                     Ok(Some(frame)) => {
+                        // Large frames make smaller batches: memory stays near MAX_BATCH_BYTES
+                        // (each frame is held twice, as it is and mirrored).
+                        let bytes = 2 * frame.image.as_raw().len().max(1);
+                        batch_len = per_cores.min(MAX_BATCH_BYTES / bytes).max(1);
                         batch.push(((frames + batch.len() as u64) as f64 / rate, frame.image))
                     }
                     Ok(None) => break,

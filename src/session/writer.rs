@@ -107,10 +107,10 @@ fn locked(err: &StoreError) -> bool {
     }
 }
 
-/// Does `attempt` until it succeeds or fails for another reason than a lock, telling of the
-/// wait once.
-fn until_unlocked<T>(
-    tell: &Sender<WriterEvent>,
+/// Does `attempt` until it succeeds or fails for another reason than the record being held
+/// by another program, calling `waiting` once, at the first wait.
+pub fn until_unlocked<T>(
+    mut waiting: impl FnMut(&StoreError),
     mut attempt: impl FnMut() -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
     let mut told = false;
@@ -118,9 +118,7 @@ fn until_unlocked<T>(
         match attempt() {
             Err(err) if locked(&err) => {
                 if !told {
-                    let _ = tell.send(WriterEvent::Waiting(format!(
-                        "the record is in use by another program ({err}); still trying"
-                    )));
+                    waiting(&err);
                     told = true;
                 }
                 std::thread::sleep(RETRY_AFTER);
@@ -141,7 +139,12 @@ fn write_all(
 ) {
     let mut open: Option<(Store, i64)> = None;
     for (index, rep) in repetitions.iter().enumerate() {
-        let written = until_unlocked(tell, || {
+        let waiting = |err: &StoreError| {
+            let _ = tell.send(WriterEvent::Waiting(format!(
+                "the record is in use by another program ({err}); still trying"
+            )));
+        };
+        let written = until_unlocked(waiting, || {
             if open.is_none() {
                 let store = Store::open(dir)?;
                 let session = store.start_session_at(source, started_unix)?;

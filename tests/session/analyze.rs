@@ -573,3 +573,48 @@ fn batches_give_the_results_of_one_frame_at_a_time() {
         one.iter().flat_map(|r| &r.repetitions).chain(&one_last).map(|r| r.movement).collect();
     assert_eq!(counted, [BrowLift], "the one brow lift is counted");
 }
+
+/// `analyze --record` while another program holds the record for 7 s (longer than SQLite's
+/// 5-s wait), taken once the first repetitions are in: the run says it is waiting, goes on
+/// when the record is free, and every repetition is recorded exactly once, numbered without
+/// gaps, in one session.
+#[test]
+fn a_locked_record_delays_analyze_and_loses_nothing() {
+    let video = brow_lift_video();
+    let data = common::scratch("analyze-locked");
+    let mut child = facesym(&["analyze", "--record", "--data"])
+        .arg(&data)
+        .arg(video)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("facesym starts");
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        std::thread::sleep(Duration::from_millis(50));
+        if let Ok(Some(store)) = Store::open_read_only(&data)
+            && store.repetitions(None).is_ok_and(|reps| !reps.is_empty())
+        {
+            break;
+        }
+        assert!(child.try_wait().unwrap().is_none(), "facesym ended before the lock");
+        assert!(Instant::now() < deadline, "no repetition recorded in 300 s");
+    }
+    let locker =
+        rusqlite::Connection::open(data.join(facesym::session::store::DATABASE_FILE)).unwrap();
+    locker.query_row("PRAGMA busy_timeout = 10000", [], |_| Ok(())).unwrap();
+    locker.execute_batch("BEGIN IMMEDIATE;").unwrap();
+    std::thread::sleep(Duration::from_secs(7));
+    locker.execute_batch("COMMIT;").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("waiting for the record"), "{stderr}");
+    let store = Store::open_read_only(&data).unwrap().unwrap();
+    let reps = store.repetitions(None).unwrap();
+    assert_eq!(reps.len(), REPS, "every repetition, once");
+    for (i, rep) in reps.iter().enumerate() {
+        assert_eq!((rep.movement.as_str(), rep.number), ("brow_lift", i as i64 + 1));
+    }
+    assert_eq!(store.sessions().unwrap().len(), 1);
+}

@@ -11,6 +11,7 @@ use facesym::analysis::{CalibrationError, RecordingAnalyzer, RecordingSummary, c
 use facesym::bench;
 use facesym::capture::{FrameSource, ImageFolderSource, VideoFileSource};
 use facesym::landmarks::{EyeModel, FaceLandmarker, ModelPaths, Tracker, TrackerOptions};
+use facesym::session::writer::until_unlocked;
 use facesym::session::{Repetition, Store};
 
 use crate::read_rgb;
@@ -146,8 +147,11 @@ pub fn analyze(
     };
     // Opened now, so a record that cannot be written is said before the work; the session
     // is made with the first repetition, so a run that finds none leaves no empty session.
+    let waiting = |err: &facesym::session::StoreError| {
+        eprintln!("waiting for the record, in use by another program ({err})…")
+    };
     let store = match record {
-        Some(dir) => Some(Store::open(dir)?),
+        Some(dir) => Some(until_unlocked(waiting, || Store::open(dir))?),
         None => None,
     };
     let described = source.describe();
@@ -169,12 +173,15 @@ pub fn analyze(
     let keep = |summary: &mut RecordingSummary, reps: Vec<Repetition>| -> Result<()> {
         if let Some(store) = &store {
             for rep in &reps {
-                let id = match session.get() {
-                    Some(id) => id,
-                    None => store.start_session_at(&described, started_unix)?,
-                };
-                session.set(Some(id));
-                store.add_repetition(id, rep)?;
+                // Another program holding the record delays the run; it loses nothing.
+                until_unlocked(waiting, || {
+                    let id = match session.get() {
+                        Some(id) => id,
+                        None => store.start_session_at(&described, started_unix)?,
+                    };
+                    session.set(Some(id));
+                    store.add_repetition(id, rep)
+                })?;
             }
         }
         summary.add_repetitions(reps);
