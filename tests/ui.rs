@@ -358,6 +358,8 @@ fn guided_session_records_each_repetition() {
     let session = harness.state().recorded_session().expect("recorded with its first repetition");
     let store = Store::open(&data).unwrap();
     assert_eq!(store.repetitions(Some(session)).unwrap().len(), 1);
+    // The record says eye closure is measured against the closed eyes, and how they read.
+    assert_eq!(store.sessions().unwrap()[0].closed_eyes, Some(0.7));
     // The uncertainty of a 0.12-IOD peak against 0.005 IOD of noise: 0.005 · 1.5 / 0.12.
     harness.get_by_label("Last repetition: ratio 0.50 ± 0.06, weaker right");
     harness.state_mut().send_event(LiveEvent::Repetition(repetition(MovementId::BrowLift, 0.6)));

@@ -215,7 +215,13 @@ mod tests {
     use super::*;
 
     fn session(id: i64, started_unix: i64) -> SessionInfo {
-        SessionInfo { id, started_unix, source: format!("session {id}"), repetitions: 0 }
+        SessionInfo {
+            id,
+            started_unix,
+            source: format!("session {id}"),
+            repetitions: 0,
+            closed_eyes: None,
+        }
     }
 
     fn rep(session_id: i64, movement: &str, ratio: Option<f64>, weaker: &str) -> StoredRepetition {

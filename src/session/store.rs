@@ -18,7 +18,7 @@ pub const DATABASE_FILE: &str = "facesym.sqlite3";
 
 /// Schema migrations, in order: migration `k` (0-based) brings the schema from version `k` to
 /// `k + 1` (SQLite's `user_version`). Never edit a released one; add the next.
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     // Version 1: sessions and their repetitions.
     "CREATE TABLE sessions (
         id INTEGER PRIMARY KEY,
@@ -47,6 +47,9 @@ const MIGRATIONS: [&str; 3] = [
     // Version 3: the fraction of each repetition's frames the mirror image disputed (NULL when
     // not checked, as for repetitions recorded before).
     "ALTER TABLE repetitions ADD COLUMN mirror_disputed REAL;",
+    // Version 4: the closure the person's closed eyes read when the session's eye closure was
+    // calibrated to them (NULL when it was not, as for sessions recorded before).
+    "ALTER TABLE sessions ADD COLUMN closed_eyes REAL;",
 ];
 
 /// The schema version this build writes.
@@ -104,6 +107,9 @@ pub struct SessionInfo {
     pub source: String,
     /// Repetitions recorded.
     pub repetitions: i64,
+    /// The closure the person's closed eyes read when eye closure was measured against them
+    /// (its values are then fractions of it); `None` when measured against fully shut lids.
+    pub closed_eyes: Option<f64>,
 }
 
 /// A repetition as stored.
@@ -267,6 +273,15 @@ impl Store {
         StoreError::Sqlite { path: self.path.clone(), source }
     }
 
+    /// Notes that `session`'s eye closure was measured against the person's closed eyes,
+    /// which read `closed` (for a session made before that was known).
+    pub fn set_closed_eyes(&self, session: i64, closed: f64) -> Result<(), StoreError> {
+        self.connection
+            .execute("UPDATE sessions SET closed_eyes = ?1 WHERE id = ?2", params![closed, session])
+            .map_err(|e| self.sqlite(e))?;
+        Ok(())
+    }
+
     /// Starts a session now; returns its id.
     pub fn start_session(&self, source: &str) -> Result<i64, StoreError> {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
@@ -277,10 +292,22 @@ impl Store {
     /// importing sessions recorded elsewhere, and for tests that need sessions on different
     /// days. Returns its id.
     pub fn start_session_at(&self, source: &str, started_unix: i64) -> Result<i64, StoreError> {
+        self.start_session_with(source, started_unix, None)
+    }
+
+    /// [`Store::start_session_at`], for a session whose eye closure is measured against the
+    /// person's closed eyes, which read `closed_eyes` ([`SessionInfo::closed_eyes`]): one
+    /// statement, so the session is made whole or not at all.
+    pub fn start_session_with(
+        &self,
+        source: &str,
+        started_unix: i64,
+        closed_eyes: Option<f64>,
+    ) -> Result<i64, StoreError> {
         self.connection
             .execute(
-                "INSERT INTO sessions (started_unix, source) VALUES (?1, ?2)",
-                params![started_unix, source],
+                "INSERT INTO sessions (started_unix, source, closed_eyes) VALUES (?1, ?2, ?3)",
+                params![started_unix, source, closed_eyes],
             )
             .map_err(|e| self.sqlite(e))?;
         Ok(self.connection.last_insert_rowid())
@@ -330,10 +357,12 @@ impl Store {
     pub fn sessions(&self) -> Result<Vec<SessionInfo>, StoreError> {
         let mut statement = self
             .connection
-            .prepare(
-                "SELECT s.id, s.started_unix, s.source, COUNT(r.id) FROM sessions s
-                 LEFT JOIN repetitions r ON r.session_id = s.id GROUP BY s.id ORDER BY s.id",
-            )
+            .prepare(&format!(
+                "SELECT s.id, s.started_unix, s.source, COUNT(r.id), {} FROM sessions s
+                     LEFT JOIN repetitions r ON r.session_id = s.id GROUP BY s.id ORDER BY s.id",
+                // An older record read without migrating it has no such column yet.
+                if self.version >= 4 { "s.closed_eyes" } else { "NULL" },
+            ))
             .map_err(|e| self.sqlite(e))?;
         let rows: rusqlite::Result<Vec<SessionInfo>> = statement
             .query_map([], |r| {
@@ -342,6 +371,7 @@ impl Store {
                     started_unix: r.get(1)?,
                     source: r.get(2)?,
                     repetitions: r.get(3)?,
+                    closed_eyes: r.get(4)?,
                 })
             })
             .and_then(Iterator::collect);
@@ -538,9 +568,14 @@ mod tests {
         assert_eq!(reps[2].ratio_uncertainty, rep(Smile, Some(0.9)).ratio_uncertainty);
         assert_eq!(reps[1].ratio_uncertainty, None);
         assert_eq!((reps[0].mirror_disputed, reps[1].mirror_disputed), (Some(0.25), None));
+        let calibrated = store.start_session_with("camera", 1_700_000_000, Some(0.7)).unwrap();
         let sessions = store.sessions().unwrap();
-        assert_eq!(sessions.len(), 1);
+        assert_eq!(sessions.len(), 2);
         assert_eq!((sessions[0].source.as_str(), sessions[0].repetitions), ("demo", 3));
+        assert_eq!((sessions[0].closed_eyes, sessions[1].closed_eyes), (None, Some(0.7)));
+        store.set_closed_eyes(session, 0.6).unwrap();
+        assert_eq!(store.sessions().unwrap()[0].closed_eyes, Some(0.6));
+        assert_eq!(sessions[1].id, calibrated);
         assert_eq!(store.integrity_check().unwrap(), Ok(()));
         let _ = std::fs::remove_dir_all(dir.parent().unwrap());
     }
@@ -622,6 +657,7 @@ mod tests {
         assert_eq!((reps[0].ratio, reps[0].ratio_uncertainty), (Some(0.5), None));
         assert_eq!(reps[0].mirror_disputed, None);
         assert_eq!(reps[0].weaker.as_deref(), Some("right"));
+        assert_eq!(store.sessions().unwrap()[0].closed_eyes, None);
         store.add_repetition(1, &rep(Smile, Some(0.5))).unwrap();
         let reps = store.repetitions(None).unwrap();
         assert_eq!(reps[1].ratio_uncertainty, rep(Smile, Some(0.5)).ratio_uncertainty);

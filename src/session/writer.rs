@@ -47,12 +47,20 @@ impl RecordWriter {
     /// A writer for a session from `source` (what it was recorded from) that started at
     /// `started_unix`, in the record in `dir`; nothing is opened or created until the first
     /// repetition comes.
-    pub fn start(dir: PathBuf, source: String, started_unix: i64) -> Self {
+    /// `closed_eyes`: the closure the person's closed eyes read, when the session's eye
+    /// closure is measured against them.
+    pub fn start(
+        dir: PathBuf,
+        source: String,
+        started_unix: i64,
+        closed_eyes: Option<f64>,
+    ) -> Self {
         let (send, repetitions) = channel::<Repetition>();
         let (tell, events) = channel();
+        let session = NewSession { source, started_unix, closed_eyes };
         let thread = std::thread::Builder::new()
             .name("record-writer".into())
-            .spawn(move || write_all(&dir, &source, started_unix, &repetitions, &tell))
+            .spawn(move || write_all(&dir, &session, &repetitions, &tell))
             .ok();
         Self { repetitions: Some(send), events, thread }
     }
@@ -128,12 +136,28 @@ pub fn until_unlocked<T>(
     }
 }
 
+/// What a session is made with, when its first repetition comes.
+pub struct NewSession {
+    /// What it was recorded from.
+    pub source: String,
+    /// When it started, seconds since 1970-01-01 UTC.
+    pub started_unix: i64,
+    /// The closure the person's closed eyes read, when eye closure is measured against them.
+    pub closed_eyes: Option<f64>,
+}
+
+impl NewSession {
+    /// Makes the session in `store`; returns its id.
+    pub fn create(&self, store: &Store) -> Result<i64, StoreError> {
+        store.start_session_with(&self.source, self.started_unix, self.closed_eyes)
+    }
+}
+
 /// The writer thread: each repetition written once, in order, the session created with the
 /// first; a failure other than a lock ends it.
 fn write_all(
     dir: &std::path::Path,
-    source: &str,
-    started_unix: i64,
+    new_session: &NewSession,
     repetitions: &Receiver<Repetition>,
     tell: &Sender<WriterEvent>,
 ) {
@@ -147,7 +171,7 @@ fn write_all(
         let written = until_unlocked(waiting, || {
             if open.is_none() {
                 let store = Store::open(dir)?;
-                let session = store.start_session_at(source, started_unix)?;
+                let session = new_session.create(&store)?;
                 open = Some((store, session));
             }
             let (store, session) = open.as_ref().expect("opened above");

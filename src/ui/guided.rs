@@ -48,6 +48,8 @@ pub(super) struct GuidedState {
     retry: Option<(String, f64)>,
     /// The closed-eye step after the neutral face: waiting (`None`) or not taken (why).
     closed_eyes: Option<Option<String>>,
+    /// The closure the person's closed eyes read, once taken for this session.
+    closed_eyes_read: Option<f64>,
     /// Events handed in from outside the pipeline.
     pub(super) injected: VecDeque<LiveEvent>,
 }
@@ -64,6 +66,7 @@ impl LiveApp {
             std::thread::spawn(move || drop(writer));
         }
         (guided.started, guided.retry, guided.closed_eyes) = (None, None, None);
+        guided.closed_eyes_read = None;
         self.view = View::Guided;
         self.request_calibration();
         self.update_counting();
@@ -133,18 +136,18 @@ impl LiveApp {
         }
     }
 
-    /// The closed-eye step ended: taken (`failed` is `None`), the session begins; not taken,
-    /// the person is told why and may try again or go on without.
-    pub(super) fn guided_eyes_closed(&mut self, failed: Option<String>, now: f64) {
+    /// The closed-eye step ended: taken (how closed they read), the session begins; not
+    /// taken, the person is told why and may try again or go on without.
+    pub(super) fn guided_eyes_closed(&mut self, closed: Result<f64, String>, now: f64) {
         if self.guided.closed_eyes.is_none() {
             return;
         }
-        match failed {
-            None => {
-                self.guided.closed_eyes = None;
+        match closed {
+            Ok(closed) => {
+                (self.guided.closed_eyes, self.guided.closed_eyes_read) = (None, Some(closed));
                 self.begin_exercising(now);
             }
-            Some(why) => self.guided.closed_eyes = Some(Some(why)),
+            Err(why) => self.guided.closed_eyes = Some(Some(why)),
         }
     }
 
@@ -161,7 +164,9 @@ impl LiveApp {
         let started_unix = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        self.guided.writer = Some(RecordWriter::start(self.data_dir.clone(), source, started_unix));
+        let closed = self.guided.closed_eyes_read;
+        let writer = RecordWriter::start(self.data_dir.clone(), source, started_unix, closed);
+        self.guided.writer = Some(writer);
         self.update_counting();
     }
 
@@ -314,6 +319,9 @@ impl LiveApp {
              eyes look to the camera, instead of against fully shut lids."
         ));
         ui.add_space(6.0);
+        if self.source_kind == SourceKind::Demo {
+            ui.label("The demo face cannot close its eyes: press \"Go on without\".");
+        }
         match failed {
             None => {
                 let done = self.shown.as_ref().and_then(|a| a.output.closing_eyes);

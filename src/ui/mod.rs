@@ -335,12 +335,12 @@ impl LiveApp {
                     "Eye closure is measured against your closed eyes ({closed:.2} of the \
                      open eye read closed there)."
                 ));
-                self.guided_eyes_closed(None, now);
+                self.guided_eyes_closed(Ok(closed), now);
             }
             LiveEvent::EyesClosedFailed(why) => {
                 self.closing_eyes = false;
                 self.calibration_note = Some(format!("Closed eyes not taken: {why}."));
-                self.guided_eyes_closed(Some(why), now);
+                self.guided_eyes_closed(Err(why), now);
             }
             LiveEvent::Repetition(rep) => self.guided_repetition(&rep, now),
         }

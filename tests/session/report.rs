@@ -437,3 +437,15 @@ fn report_command_without_a_record_creates_nothing() {
     assert!(stderr.contains("no sessions recorded yet"), "{stderr}");
     assert!(!data.exists() && !out.exists());
 }
+
+/// The page says what eye closure is a fraction of: the person's closed eyes when the session
+/// was calibrated to them (and how closed they read), the open eye otherwise.
+#[test]
+fn report_says_what_eye_closure_is_measured_against() {
+    let store = record(&common::scratch("report-closed-eyes"));
+    let calibrated = store.start_session_with("camera", day(8), Some(0.68)).unwrap();
+    let text = text_of(&render_report(&store, calibrated).unwrap());
+    assert!(text.contains("a fraction of your closed eyes (they read 0.68"), "{text}");
+    let text = text_of(&render_report(&store, 4).unwrap());
+    assert!(text.contains("not calibrated to your closed eyes"), "{text}");
+}

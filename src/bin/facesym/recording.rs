@@ -155,6 +155,8 @@ pub fn analyze(
         None => None,
     };
     let described = source.describe();
+    // Known now when the neutral was given; else once it is found in the recording.
+    let closed_at_start = analyzer.closed_eyes();
     let started_unix = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
@@ -177,7 +179,9 @@ pub fn analyze(
                 until_unlocked(waiting, || {
                     let id = match session.get() {
                         Some(id) => id,
-                        None => store.start_session_at(&described, started_unix)?,
+                        None => {
+                            store.start_session_with(&described, started_unix, closed_at_start)?
+                        }
                     };
                     session.set(Some(id));
                     store.add_repetition(id, rep)
@@ -210,6 +214,11 @@ pub fn analyze(
     }
     for warning in analyzer.neutral_warnings() {
         eprintln!("warning: {warning}");
+    }
+    if let (Some(store), Some(id), None, Some(closed)) =
+        (&store, session.get(), closed_at_start, analyzer.closed_eyes())
+    {
+        until_unlocked(waiting, || store.set_closed_eyes(id, closed))?;
     }
     match (&store, session.get()) {
         (Some(store), Some(id)) => {

@@ -68,6 +68,14 @@ impl Page<'_> {
         writeln!(f, "<div><dt>Started</dt><dd>{} UTC</dd></div>", Escaped(&started))?;
         writeln!(f, "<div><dt>Source</dt><dd>{}</dd></div>", Escaped(&session.source))?;
         writeln!(f, "<div><dt>Repetitions</dt><dd>{}</dd></div>", self.reps.len())?;
+        let eyes = match session.closed_eyes {
+            Some(closed) => format!(
+                "a fraction of your closed eyes (they read {closed:.2} of the open eye closed \
+                 when calibrated)"
+            ),
+            None => "a fraction of the open eye (not calibrated to your closed eyes)".into(),
+        };
+        writeln!(f, "<div><dt>Eye closure</dt><dd>{}</dd></div>", Escaped(&eyes))?;
         writeln!(
             f,
             "<div><dt>In the record</dt><dd>session {position} of {}</dd></div>",
