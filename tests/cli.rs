@@ -797,3 +797,57 @@ fn stored_text_cannot_drive_the_terminal() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("video clip\\u{1b}[2J\\u{7}.mp4"), "{text}");
 }
+
+/// `analyze` finds blinks: both eyes shut for a tenth of a second (Obama's portrait with his
+/// eyes painted shut, three frames at 30 fps) is a blink, in the JSON's `events` and in the
+/// events CSV beside the frames CSV, with each eye's peak closure; eyes held shut for a second
+/// (the exercise) and one eye shut alone are not blinks.
+#[test]
+fn analyze_finds_blinks() {
+    let dir = scratch("cli_blinks");
+    let half = |image: image::RgbImage| {
+        let (w, h) = image.dimensions();
+        image::imageops::resize(&image, w / 2, h / 2, image::imageops::FilterType::Triangle)
+    };
+    let open = half(facesym::io::read_rgb(&face_image("obama.png")).unwrap());
+    let read = |p: &std::path::Path| half(facesym::io::read_rgb(p).unwrap());
+    let shut = read(&crate::common::obama_with("obama_eyes_closed.png", &dir.join("shut.png")));
+    let one = read(&crate::common::obama_with("obama_left_eye_closed.png", &dir.join("one.png")));
+    // 1 s open, a 0.1-s blink, 1 s open, 1 s held shut, 1 s open, one eye 0.1 s, 0.5 s open.
+    let mut frames: Vec<&image::RgbImage> = vec![&open; 30];
+    frames.extend([&shut; 3]);
+    frames.extend([&open; 30]);
+    frames.extend([&shut; 30]);
+    frames.extend([&open; 30]);
+    frames.extend([&one; 3]);
+    frames.extend([&open; 15]);
+    let video = dir.join("blink.mkv");
+    crate::common::make_video_from(open.dimensions(), frames.len(), 30, &video, |i| {
+        frames[i].clone()
+    });
+    let (json, csv) = (dir.join("frames.json"), dir.join("frames.csv"));
+    for out in [&json, &csv] {
+        let run = facesym(&["analyze", video.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        assert!(run.status.success(), "{}", stderr(&run));
+        assert!(String::from_utf8_lossy(&run.stdout).contains("blinks: 1 "), "{:?}", run);
+    }
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let events = v["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    let blink = &events[0];
+    assert_eq!(
+        (&blink["kind"], &blink["side"], &blink["region"]),
+        (&"blink".into(), &"both".into(), &"eye".into())
+    );
+    let start = blink["start_s"].as_f64().unwrap();
+    assert!((start - 1.0).abs() <= 0.05, "{blink}");
+    assert!(blink["end_s"].as_f64().unwrap() - start <= 0.1, "{blink}");
+    for side in ["peak_left", "peak_right"] {
+        assert!(blink[side].as_f64().unwrap() >= 0.4, "{blink}");
+    }
+    let rows = std::fs::read_to_string(dir.join("frames.events.csv")).unwrap();
+    let rows: Vec<&str> = rows.lines().collect();
+    assert_eq!(rows[0], "kind,region,side,start_s,end_s,peak_left,peak_right");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(rows[1].starts_with("blink,eye,both,"), "{rows:?}");
+}

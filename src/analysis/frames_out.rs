@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::recording::FrameResult;
 use crate::io::PrivateFile;
+use crate::session::events::Blink;
 use crate::session::repetitions::Repetition;
 use crate::symmetry::{CORE_MOVEMENTS, describe_flags};
 
@@ -18,7 +19,7 @@ pub enum Format {
     /// `ID_ratio`, `ID_ratio_uncertainty`, `ID_status` (`scored`, `not_enough_movement`,
     /// `mirror_disagrees` or `not_followed`) and `ID_mirror_difference`.
     Csv,
-    /// `{"frames": [...], "repetitions": [...]}`.
+    /// `{"frames": [...], "repetitions": [...], "events": [...]}`.
     Json,
 }
 
@@ -78,6 +79,11 @@ impl FramesWriter {
         &self.path
     }
 
+    /// Its format.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
     /// Appends frame `index`.
     pub fn frame(&mut self, index: u64, result: &FrameResult) -> std::io::Result<()> {
         match self.format {
@@ -121,14 +127,36 @@ impl FramesWriter {
         }
     }
 
-    /// Ends the file and puts it in place: for JSON, the repetitions and the closing
-    /// brackets. (CSV holds frames only; repetitions go to the summary and the record.)
-    pub fn finish(mut self, repetitions: &[Repetition]) -> std::io::Result<()> {
+    /// Ends the file and puts it in place: for JSON, the repetitions, the events (blinks)
+    /// and the closing brackets. (CSV holds frames only; repetitions go to the summary and
+    /// the record, events to [`events_path`]'s file, [`write_events_csv`].)
+    pub fn finish(mut self, repetitions: &[Repetition], events: &[Blink]) -> std::io::Result<()> {
         if self.format == Format::Json {
             write!(self.out, "\n], \"repetitions\": ")?;
             serde_json::to_writer(&mut self.out, repetitions)?;
+            write!(self.out, ", \"events\": ")?;
+            serde_json::to_writer(&mut self.out, events)?;
             writeln!(self.out, "}}")?;
         }
         self.out.into_inner().map_err(|e| e.into_error())?.commit()
     }
+}
+
+/// The events CSV written beside a frames CSV: `frames.csv` → `frames.events.csv`.
+pub fn events_path(frames_csv: &Path) -> PathBuf {
+    let stem = frames_csv.file_stem().unwrap_or_default().to_string_lossy();
+    frames_csv.with_file_name(format!("{stem}.events.csv"))
+}
+
+/// Writes `events` as CSV to `path` (private, whole or not at all): one row per event,
+/// `kind,region,side,start_s,end_s,peak_left,peak_right`.
+pub fn write_events_csv(path: &Path, events: &[Blink]) -> std::io::Result<()> {
+    let mut text = String::from("kind,region,side,start_s,end_s,peak_left,peak_right\n");
+    for e in events {
+        text.push_str(&format!(
+            "{},{},{},{:.4},{:.4},{:.5},{:.5}\n",
+            e.kind, e.region, e.side, e.start_s, e.end_s, e.peak_left, e.peak_right
+        ));
+    }
+    crate::io::write_private(path, text.as_bytes())
 }

@@ -13,7 +13,9 @@ use crate::capture::{CaptureError, FrameSource};
 use crate::landmarks::{Face, LandmarkError, Tracker, largest_face};
 use crate::session::repetitions::{Repetition, RepetitionCounter, Sample};
 use crate::symmetry::score::ClosedEyesError;
-use crate::symmetry::{CORE_MOVEMENTS, FaceFrame, FrameScore, NeutralError, NeutralFace};
+use crate::symmetry::{
+    CORE_MOVEMENTS, FaceFrame, FrameScore, MovementId, NeutralError, NeutralFace,
+};
 
 /// Frames decoded and scored together, per core: enough to keep both cores busy, few enough
 /// that memory stays bounded by one batch.
@@ -33,6 +35,10 @@ pub struct FrameResult {
     pub score: Option<FrameScore>,
     /// Repetitions this frame completed.
     pub repetitions: Vec<Repetition>,
+    /// Each eye's closure, `[left, right]`, as a fraction of its open aperture (not of the
+    /// person's closed eyes, whatever the calibration): for finding blinks; `None` without a
+    /// reading.
+    pub eye_closure: Option<[f64; 2]>,
 }
 
 /// Tracks, scores and counts over a sequence of frames, in order.
@@ -220,7 +226,13 @@ impl RecordingAnalyzer {
                     repetitions.extend(counter.push(Sample::of(*t, m)));
                 }
             }
-            results.push(FrameResult { t: *t, score, repetitions });
+            // Eye closure in the open aperture's unit, undoing the closed-eye calibration.
+            let scale = self.closed_eyes().unwrap_or(1.0);
+            let eye_closure = score.as_ref().and_then(|s| {
+                let m = s.movements.iter().find(|m| m.movement == MovementId::EyeClosure)?;
+                Some([m.left * scale, m.right * scale]).filter(|e| e.iter().all(|v| v.is_finite()))
+            });
+            results.push(FrameResult { t: *t, score, repetitions, eye_closure });
         }
         Ok(results)
     }

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use super::recording::FrameResult;
+use crate::session::events::{Blink, BlinkDetector, per_minute};
 use crate::session::history::{RatioBand, median};
 use crate::session::repetitions::Repetition;
 use crate::symmetry::score::plus_minus;
@@ -22,19 +23,43 @@ pub struct RecordingSummary {
     disagreed: Vec<(MovementId, u64)>,
     /// Readings not measured per movement: the skin not followed on both sides.
     unfollowed: Vec<(MovementId, u64)>,
+    /// Blinks found, in order ([`BlinkDetector`]).
+    pub blinks: Vec<Blink>,
+    blink_detector: BlinkDetector,
+    /// Seconds from the first frame to the last one's end.
+    duration_s: f64,
+    frame_s: f64,
 }
 
 impl Default for RecordingSummary {
+    /// For a recording at 30 frames per second.
     fn default() -> Self {
+        Self::new(30.0)
+    }
+}
+
+impl RecordingSummary {
+    /// For a recording at `fps` frames per second.
+    pub fn new(fps: f64) -> Self {
         let per_movement: Vec<(MovementId, u64)> =
             CORE_MOVEMENTS.iter().map(|m| (m.id, 0)).collect();
+        let frame_s = 1.0 / fps;
         Self {
             frames: 0,
             repetitions: Vec::new(),
             not_scored: Vec::new(),
             disagreed: per_movement.clone(),
             unfollowed: per_movement,
+            blinks: Vec::new(),
+            blink_detector: BlinkDetector::new(frame_s),
+            duration_s: 0.0,
+            frame_s,
         }
+    }
+
+    /// Ends the recording: a blink under way at its end.
+    pub fn finish(&mut self) {
+        self.blinks.extend(self.blink_detector.finish());
     }
 }
 
@@ -42,6 +67,8 @@ impl RecordingSummary {
     /// Counts one frame's result (its repetitions are added with [`Self::add_repetitions`]).
     pub fn add_frame(&mut self, result: &FrameResult) {
         self.frames += 1;
+        self.duration_s = result.t + self.frame_s;
+        self.blinks.extend(self.blink_detector.push(result.t, result.eye_closure));
         if let Some(flag) = result.score.as_ref().and_then(|s| s.flags.first()) {
             match self.not_scored.iter_mut().find(|(kind, _)| *kind == flag.kind()) {
                 Some((_, n)) => *n += 1,
@@ -135,6 +162,17 @@ impl fmt::Display for RecordingSummary {
         }
         for line in unsure {
             writeln!(f, "{line}")?;
+        }
+        if !self.blinks.is_empty() {
+            let rate = per_minute(self.blinks.len(), self.duration_s).unwrap_or(0.0);
+            let left = median(self.blinks.iter().map(|b| b.peak_left)).unwrap_or(f64::NAN);
+            let right = median(self.blinks.iter().map(|b| b.peak_right)).unwrap_or(f64::NAN);
+            writeln!(
+                f,
+                "blinks: {} ({rate:.0} a minute); each eye closed at most, median: left \
+                 {left:.2}, right {right:.2} of the open eye (eye closure is provisional)",
+                self.blinks.len()
+            )?;
         }
         write!(f, "{}", Caveats)
     }

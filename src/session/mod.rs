@@ -3,6 +3,7 @@
 
 pub mod calendar;
 pub mod calibration;
+pub mod events;
 pub mod guide;
 pub mod history;
 pub mod repetitions;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
 
-use facesym::analysis::frames_out::{Format, FramesWriter};
+use facesym::analysis::frames_out::{Format, FramesWriter, events_path, write_events_csv};
 use facesym::analysis::{CalibrationError, RecordingAnalyzer, RecordingSummary, closed_eyes_note};
 use facesym::bench;
 use facesym::capture::{FrameSource, ImageFolderSource, VideoFileSource};
@@ -171,7 +171,8 @@ pub fn analyze(
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let mut summary = RecordingSummary::default();
+    let rate = source.frames_per_second().filter(|r| *r > 0.0).unwrap_or(fps);
+    let mut summary = RecordingSummary::new(rate);
     let keep = |summary: &mut RecordingSummary, reps: Vec<Repetition>| -> Result<()> {
         if let Some(store) = &store {
             for rep in &reps {
@@ -201,11 +202,17 @@ pub fn analyze(
         Ok(())
     })?;
     keep(&mut summary, end.repetitions)?;
+    summary.finish();
     progress.finish_and_clear();
     if let Some(writer) = writer {
         let path = writer.path().to_owned();
+        if writer.format() == Format::Csv {
+            let events = events_path(&path);
+            write_events_csv(&events, &summary.blinks)
+                .with_context(|| format!("writing {}", events.display()))?;
+        }
         writer
-            .finish(&summary.repetitions)
+            .finish(&summary.repetitions, &summary.blinks)
             .with_context(|| format!("writing {}", path.display()))?;
     }
     print!("{summary}");
