@@ -107,7 +107,7 @@ pub enum Command {
         mesh_only: bool,
     },
     /// Measure a recorded video (or a folder of frames): every frame's six movements against
-    /// the neutral face, and each movement's repetitions.
+    /// the neutral face, each movement's repetitions, and the blinks.
     Analyze {
         /// A video file, or a folder of PNG/JPEG frames in name order.
         #[arg(value_name = "VIDEO|FOLDER")]
@@ -121,7 +121,8 @@ pub enum Command {
         /// 0.5–0.7 closed).
         #[arg(long, value_name = "IMAGE")]
         eyes_closed: Option<PathBuf>,
-        /// Write every frame's measures to this .csv or .json file.
+        /// Write every frame's measures to this .csv file (the blinks beside it, in
+        /// NAME.events.csv) or .json file (with the repetitions and the blinks).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
         /// Frame rate of a folder of frames (a video's own rate is used).
