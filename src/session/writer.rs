@@ -15,6 +15,10 @@ use super::store::{Store, StoreError};
 /// How long the writer waits before trying a locked record again (each try itself waits
 /// SQLite's busy timeout first).
 const RETRY_AFTER: Duration = Duration::from_millis(200);
+/// How long a writer being dropped (the window closing) waits for what it was given to be
+/// written before it gives up, so that a record held by another program cannot keep the app
+/// from closing.
+const DROP_WAIT: Duration = Duration::from_secs(15);
 
 /// What the writer tells its owner, in order.
 #[derive(Clone, Debug, PartialEq)]
@@ -41,6 +45,8 @@ pub struct RecordWriter {
     repetitions: Option<Sender<Repetition>>,
     events: Receiver<WriterEvent>,
     thread: Option<JoinHandle<()>>,
+    /// Closed by the thread when it ends.
+    done: Receiver<()>,
 }
 
 impl RecordWriter {
@@ -57,12 +63,16 @@ impl RecordWriter {
     ) -> Self {
         let (send, repetitions) = channel::<Repetition>();
         let (tell, events) = channel();
+        let (ended, done) = channel::<()>();
         let session = NewSession { source, started_unix, closed_eyes };
         let thread = std::thread::Builder::new()
             .name("record-writer".into())
-            .spawn(move || write_all(&dir, &session, &repetitions, &tell))
+            .spawn(move || {
+                write_all(&dir, &session, &repetitions, &tell);
+                drop(ended);
+            })
             .ok();
-        Self { repetitions: Some(send), events, thread }
+        Self { repetitions: Some(send), events, thread, done }
     }
 
     /// Hands a repetition over to be written.
@@ -84,7 +94,8 @@ impl RecordWriter {
         }
     }
 
-    /// Waits until everything handed over is written (or has failed) and the thread ends.
+    /// Waits until everything handed over is written (or has failed) and the thread ends,
+    /// however long another program holds the record.
     pub fn finish(mut self) -> Vec<WriterEvent> {
         self.repetitions = None;
         if let Some(thread) = self.thread.take() {
@@ -95,11 +106,20 @@ impl RecordWriter {
 }
 
 impl Drop for RecordWriter {
-    /// A writer dropped (the window closing) still writes what it was given.
+    /// A writer dropped (the window closing) still writes what it was given, waiting up to
+    /// [`DROP_WAIT`] for a record another program holds; past that it says what was not
+    /// written, on stderr, and lets the window close.
     fn drop(&mut self) {
         self.repetitions = None;
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+        let Some(thread) = self.thread.take() else { return };
+        match self.done.recv_timeout(DROP_WAIT) {
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => eprintln!(
+                "facesym: the record is still held by another program; the session's last \
+                 repetitions could not be written"
+            ),
+            _ => {
+                let _ = thread.join();
+            }
         }
     }
 }
@@ -187,5 +207,65 @@ fn write_all(
                 return;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::symmetry::{MovementId, Side};
+
+    fn rep() -> Repetition {
+        Repetition {
+            movement: MovementId::Smile,
+            onset_s: 1.0,
+            peak_s: 1.5,
+            end_s: 2.5,
+            peak_left: 0.12,
+            peak_right: 0.06,
+            ratio: Some(0.5),
+            ratio_uncertainty: Some(0.1),
+            weaker: Some(Side::Right),
+            time_to_peak_s: 0.5,
+            hold_s: 0.8,
+            mirror_disputed: Some(0.0),
+        }
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("facesym-writer-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    /// Dropped at once (the window closing), a writer still writes what it was given, in a
+    /// session made with the first repetition and its closed-eye calibration; dropped while
+    /// another program holds the record for good, it gives up after `DROP_WAIT` instead of
+    /// keeping the window from closing.
+    #[test]
+    fn dropping_writes_what_was_given_or_gives_up() {
+        let dir = scratch("drop");
+        let writer = RecordWriter::start(dir.clone(), "camera".into(), 1_700_000_000, Some(0.7));
+        writer.add(&rep());
+        writer.add(&rep());
+        drop(writer);
+        let store = Store::open(&dir).unwrap();
+        assert_eq!(store.repetitions(None).unwrap().len(), 2);
+        let sessions = store.sessions().unwrap();
+        assert_eq!((sessions.len(), sessions[0].closed_eyes), (1, Some(0.7)));
+        drop(store);
+
+        let locker =
+            rusqlite::Connection::open(dir.join(super::super::store::DATABASE_FILE)).unwrap();
+        locker.execute_batch("BEGIN IMMEDIATE;").unwrap();
+        let writer = RecordWriter::start(dir.clone(), "camera".into(), 1_700_000_000, None);
+        writer.add(&rep());
+        let start = std::time::Instant::now();
+        drop(writer);
+        let waited = start.elapsed();
+        assert!(waited >= DROP_WAIT && waited < DROP_WAIT + Duration::from_secs(10), "{waited:?}");
+        // The thread, left to itself, writes it once the record is free.
+        locker.execute_batch("ROLLBACK;").unwrap();
     }
 }
