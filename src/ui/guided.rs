@@ -102,8 +102,9 @@ impl LiveApp {
                 }
                 WriterEvent::Waiting(why) => guided.record_waiting = Some(why),
                 WriterEvent::Failed(why) => {
-                    guided.record_error = Some(why);
-                    guided.record_waiting = None;
+                    // Nothing more will be written.
+                    (guided.record_error, guided.record_waiting) = (Some(why), None);
+                    guided.record_pending = 0;
                 }
             }
         }
