@@ -37,7 +37,6 @@ impl Format {
 /// Writes frames one by one, then the repetitions at the end.
 pub struct FramesWriter {
     out: BufWriter<PrivateFile>,
-    path: PathBuf,
     format: Format,
     frames: u64,
 }
@@ -71,12 +70,12 @@ impl FramesWriter {
             }
             Format::Json => write!(out, "{{\"frames\": [")?,
         }
-        Ok(Self { out, path: path.to_owned(), format, frames: 0 })
+        Ok(Self { out, format, frames: 0 })
     }
 
     /// The file written.
     pub fn path(&self) -> &Path {
-        &self.path
+        self.out.get_ref().path()
     }
 
     /// Its format.

@@ -16,6 +16,13 @@ fn utc_from_unix(unix: i64) -> UtcDateTime {
     UtcDateTime::from_unix_timestamp(unix).unwrap_or(UtcDateTime::UNIX_EPOCH)
 }
 
+/// Now, in seconds since 1970-01-01 UTC (0 for a clock set before then).
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
 /// The date `days` days after 1970-01-01, clamped to the years `time` represents.
 pub fn date_from_days(days: i64) -> Date {
     let (min, max) = (Date::MIN.to_julian_day(), Date::MAX.to_julian_day());

@@ -4,7 +4,6 @@
 //! the repetition in progress.
 
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
@@ -284,8 +283,7 @@ impl Store {
 
     /// Starts a session now; returns its id.
     pub fn start_session(&self, source: &str) -> Result<i64, StoreError> {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-        self.start_session_at(source, now)
+        self.start_session_at(source, super::calendar::now_unix())
     }
 
     /// Starts a session that began at `started_unix` (seconds since 1970-01-01 UTC): for
@@ -633,13 +631,9 @@ mod tests {
         assert_eq!(&row[9], "right");
     }
 
-    /// A record written by the first schema opens: it is migrated, its repetitions keep
-    /// everything they had and read no uncertainty and no mirror check, and new ones store
-    /// theirs.
-    #[test]
-    fn a_version_1_record_is_migrated_and_keeps_its_repetitions() {
-        let dir = scratch("version-1");
-        std::fs::create_dir_all(&dir).unwrap();
+    /// A record as the first schema wrote it in `dir`: one session, one smile repetition.
+    fn version_1_record(dir: &Path) {
+        std::fs::create_dir_all(dir).unwrap();
         let old = Connection::open(dir.join(DATABASE_FILE)).unwrap();
         old.execute_batch(MIGRATIONS[0]).unwrap();
         old.pragma_update(None, "user_version", 1).unwrap();
@@ -650,7 +644,15 @@ mod tests {
              VALUES (1, 'smile', 1, 1.0, 1.5, 2.5, 0.12, 0.06, 0.5, 'right', 0.5, 0.8);",
         )
         .unwrap();
-        drop(old);
+    }
+
+    /// A record written by the first schema opens: it is migrated, its repetitions keep
+    /// everything they had and read no uncertainty and no mirror check, and new ones store
+    /// theirs.
+    #[test]
+    fn a_version_1_record_is_migrated_and_keeps_its_repetitions() {
+        let dir = scratch("version-1");
+        version_1_record(&dir);
         let store = Store::open(&dir).unwrap();
         let reps = store.repetitions(None).unwrap();
         assert_eq!(reps.len(), 1);
@@ -694,18 +696,7 @@ mod tests {
         let dir = scratch("read-only");
         assert!(Store::open_read_only(&dir).unwrap().is_none());
         assert!(!dir.exists());
-        std::fs::create_dir_all(&dir).unwrap();
-        let old = Connection::open(dir.join(DATABASE_FILE)).unwrap();
-        old.execute_batch(MIGRATIONS[0]).unwrap();
-        old.pragma_update(None, "user_version", 1).unwrap();
-        old.execute_batch(
-            "INSERT INTO sessions VALUES (1, 1700000000, 'camera');
-             INSERT INTO repetitions (session_id, movement, number, onset_s, peak_s, end_s,
-                 peak_left, peak_right, ratio, weaker, time_to_peak_s, hold_s)
-             VALUES (1, 'smile', 1, 1.0, 1.5, 2.5, 0.12, 0.06, 0.5, 'right', 0.5, 0.8);",
-        )
-        .unwrap();
-        drop(old);
+        version_1_record(&dir);
         let before = std::fs::read(dir.join(DATABASE_FILE)).unwrap();
         let store = Store::open_read_only(&dir).unwrap().unwrap();
         assert_eq!(store.sessions().unwrap().len(), 1);
@@ -725,12 +716,7 @@ mod tests {
     #[test]
     fn opening_at_once_migrates_once() {
         let dir = scratch("migrate-at-once");
-        std::fs::create_dir_all(&dir).unwrap();
-        let old = Connection::open(dir.join(DATABASE_FILE)).unwrap();
-        old.execute_batch(MIGRATIONS[0]).unwrap();
-        old.pragma_update(None, "user_version", 1).unwrap();
-        old.execute_batch("INSERT INTO sessions VALUES (1, 1700000000, 'camera');").unwrap();
-        drop(old);
+        version_1_record(&dir);
         let barrier = std::sync::Barrier::new(4);
         std::thread::scope(|scope| {
             let opened: Vec<_> = (0..4)

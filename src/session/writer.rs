@@ -5,7 +5,7 @@
 //! nothing leaves nothing behind.
 
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
+use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -85,23 +85,7 @@ impl RecordWriter {
 
     /// What happened since last asked.
     pub fn events(&self) -> Vec<WriterEvent> {
-        let mut out = Vec::new();
-        loop {
-            match self.events.try_recv() {
-                Ok(event) => out.push(event),
-                Err(TryRecvError::Empty | TryRecvError::Disconnected) => return out,
-            }
-        }
-    }
-
-    /// Waits until everything handed over is written (or has failed) and the thread ends,
-    /// however long another program holds the record.
-    pub fn finish(mut self) -> Vec<WriterEvent> {
-        self.repetitions = None;
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-        self.events()
+        self.events.try_iter().collect()
     }
 }
 

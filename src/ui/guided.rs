@@ -9,6 +9,7 @@ use eframe::egui::{self, Color32, RichText};
 
 use super::{CLOSE_EYES_INSTRUCTION, LiveApp, SourceKind, View, movement_row, reading_colour};
 use crate::analysis::{Counting, LiveEvent};
+use crate::session::calendar::now_unix;
 use crate::session::calibration::CALIBRATION_S;
 use crate::session::guide::{Action, GuideSettings, GuidedSession, Phase};
 use crate::session::history::median;
@@ -162,11 +163,8 @@ impl LiveApp {
         session.calibrated(now);
         self.guided.started = Some(Instant::now());
         let source = format!("guided session ({})", self.source_label());
-        let started_unix = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
         let closed = self.guided.closed_eyes_read;
-        let writer = RecordWriter::start(self.data_dir.clone(), source, started_unix, closed);
+        let writer = RecordWriter::start(self.data_dir.clone(), source, now_unix(), closed);
         self.guided.writer = Some(writer);
         self.update_counting();
     }

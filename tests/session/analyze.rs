@@ -111,34 +111,39 @@ fn analyze_counts_repetitions_and_writes_every_frame() {
     }
 }
 
-/// A session process killed mid-recording: every repetition completed before the kill is in
-/// the record, numbered without gaps, and the database passes SQLite's integrity check.
-#[test]
-fn killed_mid_session_keeps_every_completed_repetition() {
-    let video = brow_lift_video();
-    let data = common::scratch("analyze-kill");
+/// `facesym analyze --record` of the brow-lift video into `data`, running, once at least
+/// `reps` repetitions are in the record (read without writing): the process, and how many.
+fn recording_until(data: &Path, reps: usize) -> (std::process::Child, usize) {
     let mut child = facesym(&["analyze", "--record", "--data"])
-        .arg(&data)
-        .arg(video)
+        .arg(data)
+        .arg(brow_lift_video())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("facesym starts");
     let deadline = Instant::now() + Duration::from_secs(300);
-    let seen = loop {
-        std::thread::sleep(Duration::from_millis(100));
-        if let Ok(store) = Store::open(&data)
-            && let Ok(reps) = store.repetitions(None)
-            && reps.len() >= 3
+    loop {
+        std::thread::sleep(Duration::from_millis(50));
+        if let Ok(Some(store)) = Store::open_read_only(data)
+            && let Ok(found) = store.repetitions(None)
+            && found.len() >= reps
         {
-            break reps.len();
+            return (child, found.len());
         }
         if child.try_wait().unwrap().is_some() {
             let out = child.wait_with_output().unwrap();
-            panic!("facesym ended before the kill: {}", String::from_utf8_lossy(&out.stderr));
+            panic!("facesym ended first: {}", String::from_utf8_lossy(&out.stderr));
         }
-        assert!(Instant::now() < deadline, "no repetitions recorded in 300 s");
-    };
+        assert!(Instant::now() < deadline, "{reps} repetitions not recorded in 300 s");
+    }
+}
+
+/// A session process killed mid-recording: every repetition completed before the kill is in
+/// the record, numbered without gaps, and the database passes SQLite's integrity check.
+#[test]
+fn killed_mid_session_keeps_every_completed_repetition() {
+    let data = common::scratch("analyze-kill");
+    let (mut child, seen) = recording_until(&data, 3);
     child.kill().expect("killed");
     child.wait().unwrap();
     let store = Store::open(&data).expect("reopens after the kill");
@@ -580,26 +585,8 @@ fn batches_give_the_results_of_one_frame_at_a_time() {
 /// gaps, in one session.
 #[test]
 fn a_locked_record_delays_analyze_and_loses_nothing() {
-    let video = brow_lift_video();
     let data = common::scratch("analyze-locked");
-    let mut child = facesym(&["analyze", "--record", "--data"])
-        .arg(&data)
-        .arg(video)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("facesym starts");
-    let deadline = Instant::now() + Duration::from_secs(300);
-    loop {
-        std::thread::sleep(Duration::from_millis(50));
-        if let Ok(Some(store)) = Store::open_read_only(&data)
-            && store.repetitions(None).is_ok_and(|reps| !reps.is_empty())
-        {
-            break;
-        }
-        assert!(child.try_wait().unwrap().is_none(), "facesym ended before the lock");
-        assert!(Instant::now() < deadline, "no repetition recorded in 300 s");
-    }
+    let (child, _) = recording_until(&data, 1);
     let locker =
         rusqlite::Connection::open(data.join(facesym::session::store::DATABASE_FILE)).unwrap();
     locker.query_row("PRAGMA busy_timeout = 10000", [], |_| Ok(())).unwrap();

@@ -157,9 +157,7 @@ pub fn analyze(
     let described = source.describe();
     // Known now when the neutral was given; else once it is found in the recording.
     let closed_at_start = analyzer.closed_eyes();
-    let started_unix = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    let started_unix = facesym::session::calendar::now_unix();
     let session = std::cell::Cell::new(None::<i64>);
     let progress = match total {
         Some(n) => indicatif::ProgressBar::new(n),
