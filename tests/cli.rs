@@ -847,7 +847,73 @@ fn analyze_finds_blinks() {
     }
     let rows = std::fs::read_to_string(dir.join("frames.events.csv")).unwrap();
     let rows: Vec<&str> = rows.lines().collect();
-    assert_eq!(rows[0], "kind,region,side,start_s,end_s,peak_left,peak_right");
+    assert_eq!(rows[0], "kind,region,side,start_s,end_s,peak_iod,peak_left,peak_right");
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert!(rows[1].starts_with("blink,eye,both,"), "{rows:?}");
+}
+
+/// `analyze --rest` on a generated rest recording (Grace Hopper's portrait, a 0.3-s twitch of
+/// the left mouth corner and a 0.6-s spasm of the right lower lid) lists both in the JSON's
+/// `events` and the events CSV, with region, side, timing and size, and counts them in the
+/// summary; `--rest` with `--record` is refused.
+#[test]
+fn analyze_rest_lists_twitches() {
+    use facesym::symmetry::Side;
+    use facesym::symmetry::regions::Region;
+    use facesym::synthetic::twitch::{Involuntary, RestRecording};
+    let dir = scratch("cli_twitches");
+    let face = facesym::io::read_rgb(&face_image("grace_hopper.png")).unwrap();
+    let landmarks = crate::common::landmarker().faces(&face).unwrap().remove(0).landmarks;
+    let frame = facesym::symmetry::FaceFrame::fit(&landmarks).unwrap();
+    let twitch = |region, side, size_iod, start_s, duration_s| Involuntary::Twitch {
+        region,
+        side,
+        size_iod,
+        start_s,
+        duration_s,
+    };
+    let events = vec![
+        twitch(Region::MouthCorner, Side::Left, 0.05, 2.0, 0.3),
+        twitch(Region::LowerLid, Side::Right, 0.04, 3.5, 0.6),
+    ];
+    let size = face.dimensions();
+    let recording = RestRecording::new(face, landmarks, frame, 5.0, events);
+    let video = dir.join("rest.mkv");
+    crate::common::make_video_from(size, recording.len(), 30, &video, |i| recording.frame(i));
+    let (json, csv) = (dir.join("frames.json"), dir.join("frames.csv"));
+    for out in [&json, &csv] {
+        let args = ["analyze", video.to_str().unwrap(), "--rest", "--out", out.to_str().unwrap()];
+        let run = facesym(&args);
+        assert!(run.status.success(), "{}", stderr(&run));
+        let text = String::from_utf8_lossy(&run.stdout);
+        assert!(text.contains("twitches and spasms at rest: 2 "), "{text}");
+    }
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let events = v["events"].as_array().unwrap();
+    assert_eq!(events.len(), 2, "{events:?}");
+    let expected =
+        [("twitch", "mouth_corner", "left", 2.0, 2.3), ("spasm", "lower_lid", "right", 3.5, 4.1)];
+    for (event, (kind, region, side, start, end)) in events.iter().zip(expected) {
+        assert_eq!(
+            (&event["kind"], &event["region"], &event["side"]),
+            (&kind.into(), &region.into(), &side.into()),
+            "{event}"
+        );
+        assert!((event["start_s"].as_f64().unwrap() - start).abs() <= 0.1, "{event}");
+        assert!((event["end_s"].as_f64().unwrap() - end).abs() <= 0.1, "{event}");
+        assert!(event["peak_iod"].as_f64().unwrap() > 0.01, "{event}");
+        assert!(event.get("peak_left").is_none(), "{event}");
+    }
+    let rows = std::fs::read_to_string(dir.join("frames.events.csv")).unwrap();
+    let rows: Vec<&str> = rows.lines().collect();
+    assert_eq!(rows[0], "kind,region,side,start_s,end_s,peak_iod,peak_left,peak_right");
+    assert!(
+        rows[1].starts_with("twitch,mouth_corner,left,") && rows[1].ends_with(",,"),
+        "{rows:?}"
+    );
+    let record = dir.join("record");
+    let args = ["analyze", video.to_str().unwrap(), "--rest", "--record", "--data"];
+    let run = facesym(&[&args[..], &[record.to_str().unwrap()]].concat());
+    assert!(!run.status.success() && stderr(&run).contains("--rest"), "{}", stderr(&run));
+    assert!(!record.exists());
 }

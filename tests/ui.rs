@@ -67,7 +67,7 @@ fn injected() -> Analysis<LiveResult> {
         frame: Frame { image, captured_at: Instant::now(), seq: 7 },
         output: LiveResult {
             landmarks: Some(landmarks),
-            score: Some(FrameScore { pose: None, flags: Vec::new(), movements }),
+            score: Some(FrameScore { pose: None, flags: Vec::new(), movements, regions: None }),
             calibrated: true,
             calibrating: None,
             closing_eyes: None,
@@ -603,4 +603,71 @@ fn a_locked_record_delays_repetitions_and_loses_none() {
     let got: Vec<(i64, Option<f64>)> = reps.iter().map(|r| (r.number, r.ratio)).collect();
     assert_eq!(got, [(1, Some(0.5)), (2, Some(0.6)), (3, Some(0.7))]);
     harness.get_by_label_contains(&format!("Recorded as session {session}"));
+}
+
+/// The Rest check view: asks for a neutral face first; started, it asks the analysis to look
+/// for events, shows those of its own check (not an older one's) as they come, with counts by
+/// side and region; stopped, it waits for the last events, keeps the check in the record with
+/// them, and the history lists it.
+#[test]
+fn rest_check_shows_and_keeps_its_events() {
+    use facesym::session::events::{Event, EventKind};
+    let (mut harness, data) = harness_with_record("ui-rest");
+    harness.get_by_label("Rest check").click();
+    harness.run();
+    harness.get_by_label_contains("Set your neutral face first");
+    assert!(harness.query_by_label("Start rest check").is_none());
+    harness.state_mut().show_analysis(injected());
+    harness.run();
+    harness.get_by_label("2 min").click();
+    harness.get_by_label("Start rest check").click();
+    harness.run();
+    assert!(harness.state().rest_check_running());
+    let asked = harness.state().live_control().resting().expect("the analysis is asked");
+    let event = |kind, region, side, start_s: f64| Event {
+        kind,
+        region,
+        side,
+        start_s,
+        end_s: start_s + 0.2,
+        peak_iod: (kind != EventKind::Blink).then_some(0.02),
+        peak_left: (kind == EventKind::Blink).then_some(0.8),
+        peak_right: (kind == EventKind::Blink).then_some(0.7),
+    };
+    let generation = asked.generation;
+    for e in [
+        event(EventKind::Twitch, "lower_lid", "left", 3.0),
+        event(EventKind::Blink, "eye", "both", 4.0),
+        event(EventKind::Spasm, "mouth_corner", "left", 6.0),
+        event(EventKind::Twitch, "cheek", "right", 8.0),
+    ] {
+        harness.state_mut().send_event(LiveEvent::Involuntary { generation, event: e });
+    }
+    let old = event(EventKind::Twitch, "brow", "right", 1.0);
+    harness
+        .state_mut()
+        .send_event(LiveEvent::Involuntary { generation: generation - 1, event: old });
+    harness.run();
+    harness.get_by_label_contains(
+        "Left side: 2 twitches (1 sustained: a spasm): lower lid 1, mouth corner 1",
+    );
+    harness.get_by_label_contains("Right side: 1 twitch: cheek 1");
+    harness.get_by_label_contains("Blinks: 1");
+    assert_eq!(harness.state().rest_events().len(), 4);
+    harness.get_by_label("Stop").click();
+    harness.run();
+    assert!(harness.state().live_control().resting().is_none(), "the analysis is told to end");
+    assert!(harness.state().rest_check_running(), "its last events are waited for");
+    harness.state_mut().send_event(LiveEvent::RestCheckEnded { generation });
+    step_until(&mut harness, "the rest check is kept", |h| h.state().rest_check_saved().is_some());
+    harness.run();
+    harness.get_by_label("Kept in your record as rest check 1.");
+    let store = Store::open(&data).unwrap();
+    let checks = store.rest_checks().unwrap();
+    assert_eq!((checks.len(), checks[0].twitches, checks[0].blinks), (1, 3, 1));
+    harness.get_by_label("History").click();
+    harness.run();
+    harness.get_by_label("Rest checks");
+    harness.get_by_label_contains("3 (");
+    assert_eq!(harness.state_mut().rest_checks().len(), 1);
 }

@@ -165,6 +165,12 @@ impl VideoTracks {
         self.direct.follow_only(movement);
         self.mirrored.follow_only(movement);
     }
+
+    /// The frames' own track (not the mirror images') also follows the skin twitches are
+    /// looked for in ([`SkinTrack::follow_rest`]).
+    pub fn follow_rest(&mut self, at_rest: bool) {
+        self.direct.follow_rest(at_rest);
+    }
 }
 
 impl Calibration {
@@ -217,6 +223,14 @@ impl Calibration {
         }
         score
     }
+}
+
+/// Each eye's closure in `score`, `[left, right]`, as a fraction of its open aperture (the
+/// closed-eye calibration `closed` undone): what blinks are found in; `None` without a reading.
+pub fn open_eye_closures(score: &FrameScore, closed: Option<f64>) -> Option<[f64; 2]> {
+    let scale = closed.unwrap_or(1.0);
+    let m = score.movements.iter().find(|m| m.movement == MovementId::EyeClosure)?;
+    Some([m.left * scale, m.right * scale]).filter(|e| e.iter().all(|v| v.is_finite()))
 }
 
 /// The neutral face of `image` flipped horizontally (its largest face found afresh), for the

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::recording::FrameResult;
 use crate::io::PrivateFile;
-use crate::session::events::Blink;
+use crate::session::events::Event;
 use crate::session::repetitions::Repetition;
 use crate::symmetry::{CORE_MOVEMENTS, describe_flags};
 
@@ -126,10 +126,10 @@ impl FramesWriter {
         }
     }
 
-    /// Ends the file and puts it in place: for JSON, the repetitions, the events (blinks)
-    /// and the closing brackets. (CSV holds frames only; repetitions go to the summary and
+    /// Ends the file and puts it in place: for JSON, the repetitions, the events (blinks,
+    /// twitches, spasms) and the closing brackets. (CSV holds frames only; repetitions go to the summary and
     /// the record, events to [`events_path`]'s file, [`write_events_csv`].)
-    pub fn finish(mut self, repetitions: &[Repetition], events: &[Blink]) -> std::io::Result<()> {
+    pub fn finish(mut self, repetitions: &[Repetition], events: &[Event]) -> std::io::Result<()> {
         if self.format == Format::Json {
             write!(self.out, "\n], \"repetitions\": ")?;
             serde_json::to_writer(&mut self.out, repetitions)?;
@@ -148,13 +148,22 @@ pub fn events_path(frames_csv: &Path) -> PathBuf {
 }
 
 /// Writes `events` as CSV to `path` (private, whole or not at all): one row per event,
-/// `kind,region,side,start_s,end_s,peak_left,peak_right`.
-pub fn write_events_csv(path: &Path, events: &[Blink]) -> std::io::Result<()> {
-    let mut text = String::from("kind,region,side,start_s,end_s,peak_left,peak_right\n");
+/// `kind,region,side,start_s,end_s,peak_iod,peak_left,peak_right` (a twitch's or spasm's
+/// size, a blink's completeness per eye; empty where it has none).
+pub fn write_events_csv(path: &Path, events: &[Event]) -> std::io::Result<()> {
+    let mut text = String::from("kind,region,side,start_s,end_s,peak_iod,peak_left,peak_right\n");
+    let five = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.5}"));
     for e in events {
         text.push_str(&format!(
-            "{},{},{},{:.4},{:.4},{:.5},{:.5}\n",
-            e.kind, e.region, e.side, e.start_s, e.end_s, e.peak_left, e.peak_right
+            "{},{},{},{:.4},{:.4},{},{},{}\n",
+            e.kind.name(),
+            e.region,
+            e.side,
+            e.start_s,
+            e.end_s,
+            five(e.peak_iod),
+            five(e.peak_left),
+            five(e.peak_right)
         ));
     }
     crate::io::write_private(path, text.as_bytes())

@@ -13,14 +13,19 @@ use image::RgbImage;
 use image::imageops::flip_horizontal;
 
 use super::Analyzer;
-use super::calibration::{Calibration, VideoTracks, mirrored_neutral};
+use super::calibration::{Calibration, VideoTracks, mirrored_neutral, open_eye_closures};
 use super::smoothing::LandmarkSmoother;
 use crate::frame::Frame;
 use crate::landmarks::{Face, Landmarks, Tracker, largest_face};
 use crate::session::calibration::{Stillness, StillnessCheck};
+use crate::session::events::{Event, EventFinder};
 use crate::session::repetitions::{Repetition, RepetitionCounter, Sample};
 use crate::symmetry::score::MIN_CLOSED_EYES;
 use crate::symmetry::{FaceFrame, FrameScore, Method, Movement, MovementId, NeutralFace};
+
+/// The frame rate the rest check's event finder assumes (events need two frames beyond their
+/// threshold at more than 20 frames a second; cameras run at 30).
+const LIVE_RATE: f64 = 30.0;
 
 /// Mean brightness (0–255) of the face below which the picture is too dark to measure well.
 /// Below about a fifth of full scale a webcam's noise is a large part of the skin's texture,
@@ -65,6 +70,16 @@ pub struct LiveControl {
     close_eyes: AtomicBool,
     counting: Mutex<Option<Counting>>,
     shown: Mutex<Option<MovementId>>,
+    rest_check: Mutex<Option<RestCheck>>,
+}
+
+/// A rest check under way: involuntary events are looked for from this moment.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RestCheck {
+    /// Event times are seconds from this moment (the check's start).
+    pub since: Instant,
+    /// Tells one check from the next.
+    pub generation: u64,
 }
 
 /// Which movement's repetitions to count, and from when.
@@ -110,6 +125,17 @@ impl LiveControl {
     pub fn shown(&self) -> Option<MovementId> {
         *self.shown.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// Looks for blinks, twitches and spasms from now on (`None`: ends the check under way,
+    /// whose last events are then told, then [`LiveEvent::RestCheckEnded`]).
+    pub fn rest_check(&self, check: Option<RestCheck>) {
+        *self.rest_check.lock().unwrap_or_else(PoisonError::into_inner) = check;
+    }
+
+    /// The rest check [`LiveControl::rest_check`] asked for, if any.
+    pub fn resting(&self) -> Option<RestCheck> {
+        *self.rest_check.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// What the analysis thread tells the UI, in order; none is dropped (unlike frames).
@@ -134,6 +160,18 @@ pub enum LiveEvent {
     EyesClosedFailed(String),
     /// A repetition of the counted movement ended.
     Repetition(Repetition),
+    /// A blink, twitch or spasm of the rest check `generation`, settled.
+    Involuntary {
+        /// The check's [`RestCheck::generation`].
+        generation: u64,
+        /// The event, timed from the check's start.
+        event: Event,
+    },
+    /// Rest check `generation` ended and every one of its events has been told.
+    RestCheckEnded {
+        /// The check's [`RestCheck::generation`].
+        generation: u64,
+    },
 }
 
 /// A calibration under way: the provisional neutral and its mirror image, and the stillness
@@ -168,6 +206,8 @@ pub struct LiveAnalyzer {
     /// Frames in a row with a face.
     faces_in_a_row: usize,
     counter: Option<(u64, MovementId, RepetitionCounter)>,
+    /// The rest check under way and its event finder.
+    resting: Option<(RestCheck, EventFinder)>,
     smoother: LandmarkSmoother,
     last_frame_at: Option<Instant>,
 }
@@ -190,6 +230,7 @@ impl LiveAnalyzer {
             calibration_wanted: false,
             faces_in_a_row: 0,
             counter: None,
+            resting: None,
             smoother: LandmarkSmoother::default(),
             last_frame_at: None,
         }
@@ -320,6 +361,31 @@ impl LiveAnalyzer {
         }
     }
 
+    /// Feeds the rest check's event finder (starting, ending or changing the check as the UI
+    /// asked), and tells of the events settled. `score` is `None` without a reading.
+    fn look_for_events(&mut self, frame: &Frame, score: Option<&FrameScore>) {
+        let asked = self.control.resting();
+        if self.resting.as_ref().map(|(c, _)| c.generation) != asked.map(|c| c.generation) {
+            if let Some((check, mut finder)) = self.resting.take() {
+                for event in finder.finish() {
+                    self.tell(LiveEvent::Involuntary { generation: check.generation, event });
+                }
+                self.tell(LiveEvent::RestCheckEnded { generation: check.generation });
+            }
+            self.resting = asked.map(|check| (check, EventFinder::new(1.0 / LIVE_RATE)));
+        }
+        self.tracks.follow_rest(self.resting.is_some());
+        let closed = self.calibration.as_ref().and_then(|c| c.direct.neutral.closed_eyes);
+        let Some((check, finder)) = &mut self.resting else { return };
+        let t_s = frame.captured_at.saturating_duration_since(check.since).as_secs_f64();
+        let closures = score.and_then(|s| open_eye_closures(s, closed));
+        let regions = score.and_then(|s| s.regions.as_ref());
+        let generation = check.generation;
+        for event in finder.push(t_s, closures, regions, true) {
+            self.tell(LiveEvent::Involuntary { generation, event });
+        }
+    }
+
     /// The frame scored against the neutral face, the skin followed from the last frame;
     /// while a repetition of the counted movement is under way, checked against its mirror
     /// image followed the same way (which doubles the work of a frame, so not at rest: a
@@ -376,6 +442,7 @@ impl Analyzer for LiveAnalyzer {
             result.closing_eyes = self.closing_eyes_step(frame, face.as_ref());
         }
         let Some(face) = face else {
+            self.look_for_events(frame, None);
             self.smoother.reset();
             self.tracks.reset();
             self.faces_in_a_row = 0;
@@ -404,6 +471,7 @@ impl Analyzer for LiveAnalyzer {
         } else if let Some(score) = self.score(frame, &face) {
             result.warnings.extend(score.flags.iter().map(ToString::to_string));
             self.count(frame, &score);
+            self.look_for_events(frame, Some(&score));
             result.score = Some(score);
         }
         result.calibrated = self.calibration.is_some();

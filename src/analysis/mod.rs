@@ -15,7 +15,7 @@ pub use calibration::{
     Calibration, CalibrationError, MirrorImage, NO_MIRROR_CHECK_WARNING, VideoTracks,
     closed_eyes_note,
 };
-pub use live::{Counting, LiveAnalyzer, LiveControl, LiveEvent, LiveResult};
+pub use live::{Counting, LiveAnalyzer, LiveControl, LiveEvent, LiveResult, RestCheck};
 pub use recording::{FrameResult, RecordingAnalyzer, RunEnd};
 pub use summary::{Caveats, RecordingSummary};
 

@@ -8,14 +8,12 @@ use image::RgbImage;
 use image::imageops::flip_horizontal;
 use rayon::prelude::*;
 
-use super::calibration::{Calibration, CalibrationError, VideoTracks};
+use super::calibration::{Calibration, CalibrationError, VideoTracks, open_eye_closures};
 use crate::capture::{CaptureError, FrameSource};
 use crate::landmarks::{Face, LandmarkError, Tracker, largest_face};
 use crate::session::repetitions::{Repetition, RepetitionCounter, Sample};
 use crate::symmetry::score::ClosedEyesError;
-use crate::symmetry::{
-    CORE_MOVEMENTS, FaceFrame, FrameScore, MovementId, NeutralError, NeutralFace,
-};
+use crate::symmetry::{CORE_MOVEMENTS, FaceFrame, FrameScore, NeutralError, NeutralFace};
 
 /// Frames decoded and scored together, per core: enough to keep both cores busy, few enough
 /// that memory stays bounded by one batch.
@@ -39,6 +37,9 @@ pub struct FrameResult {
     /// person's closed eyes, whatever the calibration): for finding blinks; `None` without a
     /// reading.
     pub eye_closure: Option<[f64; 2]>,
+    /// Whether the face is at rest in this frame (no repetition under way), where twitches
+    /// are looked for.
+    pub at_rest: bool,
 }
 
 /// Tracks, scores and counts over a sequence of frames, in order.
@@ -55,6 +56,8 @@ pub struct RecordingAnalyzer {
     closed_eyes: Option<Vec<FaceFrame>>,
     /// Why those frames could not be used, when the neutral came.
     closed_eyes_failed: Option<ClosedEyesError>,
+    /// A recording of the face at rest throughout: no repetitions are counted.
+    rest_only: bool,
 }
 
 /// One repetition counter per core movement, as measured against `calibration`.
@@ -75,15 +78,25 @@ impl RecordingAnalyzer {
         let counters = counters(calibration.as_ref());
         let mirror_tracker =
             Tracker::with_landmarker(tracker.landmarker().clone(), tracker.options());
+        // Twitches are looked for in every recording.
+        let mut tracks = VideoTracks::default();
+        tracks.follow_rest(true);
         Self {
             tracker,
             mirror_tracker,
             calibration,
-            tracks: VideoTracks::default(),
+            tracks,
             counters,
             closed_eyes: None,
             closed_eyes_failed: None,
+            rest_only: false,
         }
+    }
+
+    /// Takes the recording for one of the face at rest throughout (a rest check): no
+    /// repetitions are counted, and every movement is looked at as an involuntary one.
+    pub fn rest_only(&mut self) {
+        self.rest_only = true;
     }
 
     /// Calibrates eye closure to the person's closed eyes (frames of both eyes gently closed,
@@ -221,24 +234,23 @@ impl RecordingAnalyzer {
         let mut results = Vec::with_capacity(frames.len());
         for ((t, _), score) in frames.iter().zip(scores) {
             let mut repetitions = Vec::new();
-            if let Some(score) = &score {
+            if let Some(score) = score.as_ref().filter(|_| !self.rest_only) {
                 for (counter, m) in self.counters.iter_mut().zip(&score.movements) {
                     repetitions.extend(counter.push(Sample::of(*t, m)));
                 }
             }
-            // Eye closure in the open aperture's unit, undoing the closed-eye calibration.
-            let scale = self.closed_eyes().unwrap_or(1.0);
-            let eye_closure = score.as_ref().and_then(|s| {
-                let m = s.movements.iter().find(|m| m.movement == MovementId::EyeClosure)?;
-                Some([m.left * scale, m.right * scale]).filter(|e| e.iter().all(|v| v.is_finite()))
-            });
-            results.push(FrameResult { t: *t, score, repetitions, eye_closure });
+            let at_rest = !self.counters.iter().any(RepetitionCounter::under_way);
+            let eye_closure = score.as_ref().and_then(|s| open_eye_closures(s, self.closed_eyes()));
+            results.push(FrameResult { t: *t, score, repetitions, eye_closure, at_rest });
         }
         Ok(results)
     }
 
     /// Ends the recording: repetitions still under way that were held long enough.
     pub fn finish(&mut self) -> Vec<Repetition> {
+        if self.rest_only {
+            return Vec::new();
+        }
         self.counters.iter_mut().filter_map(RepetitionCounter::finish).collect()
     }
 

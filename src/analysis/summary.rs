@@ -4,9 +4,10 @@
 use std::fmt;
 
 use super::recording::FrameResult;
-use crate::session::events::{Blink, BlinkDetector, per_minute};
+use crate::session::events::{Event, EventFinder, EventKind, per_minute};
 use crate::session::history::{RatioBand, median};
 use crate::session::repetitions::Repetition;
+use crate::session::twitches::SETTLE_S;
 use crate::symmetry::score::plus_minus;
 use crate::symmetry::{CORE_MOVEMENTS, MovementId, ScoreStatus, Side};
 
@@ -23,9 +24,9 @@ pub struct RecordingSummary {
     disagreed: Vec<(MovementId, u64)>,
     /// Readings not measured per movement: the skin not followed on both sides.
     unfollowed: Vec<(MovementId, u64)>,
-    /// Blinks found, in order ([`BlinkDetector`]).
-    pub blinks: Vec<Blink>,
-    blink_detector: BlinkDetector,
+    /// Blinks, twitches and spasms found ([`EventFinder`]), in order of their start.
+    pub events: Vec<Event>,
+    finder: EventFinder,
     /// Seconds from the first frame to the last one's end.
     duration_s: f64,
     frame_s: f64,
@@ -50,16 +51,35 @@ impl RecordingSummary {
             not_scored: Vec::new(),
             disagreed: per_movement.clone(),
             unfollowed: per_movement,
-            blinks: Vec::new(),
-            blink_detector: BlinkDetector::new(frame_s),
+            events: Vec::new(),
+            finder: EventFinder::new(frame_s),
             duration_s: 0.0,
             frame_s,
         }
     }
 
-    /// Ends the recording: a blink under way at its end.
+    /// Ends the recording: the events under way at its end are added, and twitches and
+    /// spasms during a counted repetition (a voluntary movement, from its onset to
+    /// [`SETTLE_S`] after its end) are left out.
     pub fn finish(&mut self) {
-        self.blinks.extend(self.blink_detector.finish());
+        let ended = self.finder.finish();
+        self.events.extend(ended);
+        self.events.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
+        let repetitions = &self.repetitions;
+        self.events.retain(|e| {
+            e.kind == EventKind::Blink
+                || !repetitions.iter().any(|r| e.overlaps(r.onset_s, r.end_s + SETTLE_S, 0.0))
+        });
+    }
+
+    /// The blinks found.
+    pub fn blinks(&self) -> impl Iterator<Item = &Event> {
+        self.events.iter().filter(|e| e.kind == EventKind::Blink)
+    }
+
+    /// The twitches and spasms found.
+    pub fn twitches(&self) -> impl Iterator<Item = &Event> {
+        self.events.iter().filter(|e| e.kind != EventKind::Blink)
     }
 }
 
@@ -68,7 +88,9 @@ impl RecordingSummary {
     pub fn add_frame(&mut self, result: &FrameResult) {
         self.frames += 1;
         self.duration_s = result.t + self.frame_s;
-        self.blinks.extend(self.blink_detector.push(result.t, result.eye_closure));
+        let regions = result.score.as_ref().and_then(|s| s.regions.as_ref());
+        let ended = self.finder.push(result.t, result.eye_closure, regions, result.at_rest);
+        self.events.extend(ended);
         if let Some(flag) = result.score.as_ref().and_then(|s| s.flags.first()) {
             match self.not_scored.iter_mut().find(|(kind, _)| *kind == flag.kind()) {
                 Some((_, n)) => *n += 1,
@@ -163,18 +185,90 @@ impl fmt::Display for RecordingSummary {
         for line in unsure {
             writeln!(f, "{line}")?;
         }
-        if !self.blinks.is_empty() {
-            let rate = per_minute(self.blinks.len(), self.duration_s).unwrap_or(0.0);
-            let left = median(self.blinks.iter().map(|b| b.peak_left)).unwrap_or(f64::NAN);
-            let right = median(self.blinks.iter().map(|b| b.peak_right)).unwrap_or(f64::NAN);
+        let blinks: Vec<&Event> = self.blinks().collect();
+        if !blinks.is_empty() {
+            let rate = per_minute(blinks.len(), self.duration_s).unwrap_or(0.0);
+            let left = median(blinks.iter().filter_map(|b| b.peak_left)).unwrap_or(f64::NAN);
+            let right = median(blinks.iter().filter_map(|b| b.peak_right)).unwrap_or(f64::NAN);
             writeln!(
                 f,
                 "blinks: {} ({rate:.0} a minute); each eye closed at most, median: left \
                  {left:.2}, right {right:.2} of the open eye (eye closure is provisional)",
-                self.blinks.len()
+                blinks.len()
             )?;
         }
+        write!(f, "{}", TwitchCounts::of(&self.twitches().collect::<Vec<_>>(), self.duration_s))?;
         write!(f, "{}", Caveats)
+    }
+}
+
+/// Events closer together than this (seconds, from one's end to the next's start) belong to
+/// one burst.
+pub const BURST_GAP_S: f64 = 2.0;
+/// Events a burst has at least.
+pub const BURST_EVENTS: usize = 3;
+
+/// The twitches and spasms of a recording counted: by side, by region, per minute, and the
+/// bursts among them. Nothing when there are none.
+pub struct TwitchCounts<'a> {
+    events: &'a [&'a Event],
+    duration_s: f64,
+}
+
+impl<'a> TwitchCounts<'a> {
+    /// `events` (twitches and spasms, in order) over `duration_s` seconds.
+    pub fn of(events: &'a [&'a Event], duration_s: f64) -> Self {
+        Self { events, duration_s }
+    }
+
+    /// Runs of at least [`BURST_EVENTS`] events each within [`BURST_GAP_S`] of the last.
+    pub fn bursts(&self) -> usize {
+        let mut bursts = 0;
+        let mut run = 0;
+        let mut last_end = f64::NEG_INFINITY;
+        for e in self.events {
+            run = if e.start_s - last_end <= BURST_GAP_S { run + 1 } else { 1 };
+            if run == BURST_EVENTS {
+                bursts += 1;
+            }
+            last_end = last_end.max(e.end_s);
+        }
+        bursts
+    }
+}
+
+/// "twitches and spasms at rest: 3 (1.5 a minute; 2 twitches, 1 spasm): left 3; lower lid 2,
+/// mouth corner 1; largest 0.031 IOD; bursts 1".
+impl fmt::Display for TwitchCounts<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.events.is_empty() {
+            return Ok(());
+        }
+        let count = |pick: &dyn Fn(&Event) -> &str, names: &[&str]| -> Vec<String> {
+            names
+                .iter()
+                .filter_map(|name| {
+                    let n = self.events.iter().filter(|e| pick(e) == *name).count();
+                    (n > 0).then(|| format!("{} {n}", name.replace('_', " ")))
+                })
+                .collect()
+        };
+        let rate = per_minute(self.events.len(), self.duration_s).unwrap_or(0.0);
+        let spasms = self.events.iter().filter(|e| e.kind == EventKind::Spasm).count();
+        let sides = count(&|e| e.side, &["left", "right", "both"]);
+        let regions: Vec<&str> = crate::symmetry::regions::Region::ALL.map(|r| r.name()).to_vec();
+        let regions = count(&|e| e.region, &regions);
+        let largest = self.events.iter().filter_map(|e| e.peak_iod).fold(0.0, f64::max);
+        writeln!(
+            f,
+            "twitches and spasms at rest: {} ({rate:.1} a minute; {} twitches, {spasms} spasms): \
+             {}; {}; largest {largest:.3} IOD; bursts {} (not validated on real twitches)",
+            self.events.len(),
+            self.events.len() - spasms,
+            sides.join(", "),
+            regions.join(", "),
+            self.bursts()
+        )
     }
 }
 

@@ -125,6 +125,7 @@ mod tests {
                     MovementScore::from_excursions(m, e, e)
                 })
                 .collect(),
+            regions: None,
         }
     }
 
@@ -175,8 +176,7 @@ mod tests {
     #[test]
     fn a_flagged_frame_rejects_with_its_reason() {
         let mut check = StillnessCheck::new(0.0);
-        let flagged =
-            FrameScore { pose: None, flags: vec![FrameFlag::NoFace], movements: Vec::new() };
+        let flagged = FrameScore::no_face();
         assert_eq!(check.push(0.1, &flagged), Stillness::Moved(FrameFlag::NoFace.to_string()));
     }
 

@@ -6,6 +6,9 @@
 
 use serde::Serialize;
 
+use super::twitches::{TwitchDetector, merge_eye_regions};
+use crate::symmetry::regions::RegionReading;
+
 /// Closure (of the open aperture) an eye must reach for an episode to start: a half-closed eye
 /// reads about 0.3 through the iris model's lids, a closed one 0.46–0.88 (docs/validation.md).
 pub const BLINK_START: f64 = 0.3;
@@ -17,24 +20,148 @@ pub const MAX_BLINK_S: f64 = 0.5;
 /// Frames without a reading (no face, head turned) for longer than this end an episode.
 pub const MAX_GAP_S: f64 = 0.25;
 
-/// One blink.
+/// What kind of involuntary event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// Both eyes closing together, briefly.
+    Blink,
+    /// A brief involuntary movement of one region (shorter than
+    /// [`MIN_SPASM_S`](super::twitches::MIN_SPASM_S)).
+    Twitch,
+    /// A sustained one.
+    Spasm,
+}
+
+impl EventKind {
+    /// As written in events: "blink", "twitch", "spasm".
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::Blink => "blink",
+            EventKind::Twitch => "twitch",
+            EventKind::Spasm => "spasm",
+        }
+    }
+}
+
+/// One involuntary event: a blink, a twitch or a spasm.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Blink {
-    /// Always "blink" (the events list will hold other kinds).
-    pub kind: &'static str,
-    /// Always "eye".
+pub struct Event {
+    /// What kind.
+    pub kind: EventKind,
+    /// Where: "eye" for a blink, else a [`Region`](crate::symmetry::regions::Region)'s name.
     pub region: &'static str,
-    /// Always "both": one eye closing alone is not a blink.
+    /// "left", "right" or "both" (always both for a blink).
     pub side: &'static str,
-    /// Seconds from the start: the first frame at or over [`BLINK_START`].
+    /// Seconds from the start of the recording: its first frame.
     pub start_s: f64,
-    /// The last frame at or over [`BLINK_START`].
+    /// Its last frame.
     pub end_s: f64,
-    /// How far each eye closed at most, a fraction of its open aperture (1 is shut): the
-    /// blink's completeness per eye.
-    pub peak_left: f64,
+    /// A twitch's or spasm's largest displacement from rest, IOD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_iod: Option<f64>,
+    /// A blink's completeness: how far the left eye closed at most, a fraction of its open
+    /// aperture (1 is shut).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_left: Option<f64>,
     /// The right eye's.
-    pub peak_right: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_right: Option<f64>,
+}
+
+impl Event {
+    /// Whether it overlaps the span `from`–`to` (seconds) widened by `margin` on each side.
+    pub fn overlaps(&self, from: f64, to: f64, margin: f64) -> bool {
+        self.start_s <= to + margin && self.end_s >= from - margin
+    }
+}
+
+/// Seconds around a blink within which a twitch is taken for part of it: the lids and the
+/// skin round the eye move before and after the closure the blink detector sees.
+pub const BLINK_MARGIN_S: f64 = 0.15;
+
+/// A twitch is given out this long after its end: by then a blink it was part of has ended
+/// and been found (a blink lasts at most [`MAX_BLINK_S`], is ended by [`MAX_GAP_S`] without a
+/// reading, and reaches [`BLINK_MARGIN_S`] around it).
+pub const SETTLED_AFTER_S: f64 = MAX_BLINK_S + MAX_GAP_S + BLINK_MARGIN_S;
+
+/// Blinks, twitches and spasms found frame by frame, as `facesym analyze` and the Rest check
+/// give them: a twitch within [`BLINK_MARGIN_S`] of a blink is part of the blink, and one
+/// movement of the lids seen in both of their regions on one side is one event
+/// ([`merge_eye_regions`](super::twitches::merge_eye_regions)). Blinks are given out as they
+/// end, twitches and spasms [`SETTLED_AFTER_S`] after.
+#[derive(Clone, Debug)]
+pub struct EventFinder {
+    blinks: BlinkDetector,
+    twitches: TwitchDetector,
+    /// Twitches and spasms not yet given out.
+    pending: Vec<Event>,
+    /// Spans of the blinks found, for the twitches that end after them.
+    blink_spans: Vec<(f64, f64)>,
+}
+
+impl EventFinder {
+    /// For frames `frame_s` seconds apart.
+    pub fn new(frame_s: f64) -> Self {
+        Self {
+            blinks: BlinkDetector::new(frame_s),
+            twitches: TwitchDetector::new(frame_s),
+            pending: Vec::new(),
+            blink_spans: Vec::new(),
+        }
+    }
+
+    /// The frame at `t_s`: each eye's closure (a fraction of the open aperture; `None`
+    /// without a reading), the regions' readings, and whether the face is at rest (no
+    /// exercise under way). Returns the events now settled, in order of their start.
+    pub fn push(
+        &mut self,
+        t_s: f64,
+        closures: Option<[f64; 2]>,
+        regions: Option<&RegionReading>,
+        at_rest: bool,
+    ) -> Vec<Event> {
+        let blink = self.blinks.push(t_s, closures);
+        let twitches = self.twitches.push(t_s, regions, at_rest);
+        let mut out = self.take(blink.into_iter().chain(twitches).collect());
+        let (settled, pending): (Vec<Event>, Vec<Event>) = std::mem::take(&mut self.pending)
+            .into_iter()
+            .partition(|e| e.end_s < t_s - SETTLED_AFTER_S);
+        self.pending = pending;
+        self.blink_spans.retain(|&(_, end)| end >= t_s - 2.0 * SETTLED_AFTER_S);
+        out.extend(settled);
+        out.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
+        out
+    }
+
+    /// Ends the recording: every event not yet given out, in order of their start.
+    pub fn finish(&mut self) -> Vec<Event> {
+        let ended: Vec<Event> =
+            self.blinks.finish().into_iter().chain(self.twitches.finish()).collect();
+        let mut out = self.take(ended);
+        out.append(&mut self.pending);
+        out.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
+        out
+    }
+
+    /// Takes newly ended events: blinks are given out (and the pending twitches they overlap
+    /// dropped), twitches and spasms kept pending unless a blink overlaps them.
+    fn take(&mut self, ended: Vec<Event>) -> Vec<Event> {
+        let mut out = Vec::new();
+        for event in ended {
+            if event.kind == EventKind::Blink {
+                let (from, to) = (event.start_s, event.end_s);
+                self.pending.retain(|e| !e.overlaps(from, to, BLINK_MARGIN_S));
+                self.blink_spans.push((from, to));
+                out.push(event);
+            } else if !self.blink_spans.iter().any(|&(f, t)| event.overlaps(f, t, BLINK_MARGIN_S)) {
+                self.pending.push(event);
+                self.pending.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
+                self.pending = merge_eye_regions(std::mem::take(&mut self.pending));
+            }
+        }
+        out
+    }
 }
 
 /// An episode of closing under way.
@@ -63,7 +190,7 @@ impl BlinkDetector {
 
     /// The frame at `t_s` with each eye's closure, `[left, right]` (a fraction of the open
     /// aperture), or `None` when it has no reading; a blink that ended before it, if one did.
-    pub fn push(&mut self, t_s: f64, closures: Option<[f64; 2]>) -> Option<Blink> {
+    pub fn push(&mut self, t_s: f64, closures: Option<[f64; 2]>) -> Option<Event> {
         let Some([left, right]) = closures.filter(|c| c.iter().all(|v| v.is_finite())) else {
             let stale = self.episode.as_ref().is_some_and(|e| t_s - e.last_read_s > MAX_GAP_S);
             return if stale { self.finish() } else { None };
@@ -104,23 +231,24 @@ impl BlinkDetector {
     }
 
     /// Ends the episode under way (the recording ended): the blink it was, if it was one.
-    pub fn finish(&mut self) -> Option<Blink> {
+    pub fn finish(&mut self) -> Option<Event> {
         let episode = self.episode.take()?;
         let span = episode.last_over_s - episode.start_s + self.frame_s;
         let both = episode.peak.iter().all(|&p| p >= BLINK_START);
-        (both && span <= MAX_BLINK_S).then(|| Blink {
-            kind: "blink",
+        (both && span <= MAX_BLINK_S).then(|| Event {
+            kind: EventKind::Blink,
             region: "eye",
             side: "both",
             start_s: episode.start_s,
             end_s: episode.last_over_s,
-            peak_left: episode.peak[0],
-            peak_right: episode.peak[1],
+            peak_iod: None,
+            peak_left: Some(episode.peak[0]),
+            peak_right: Some(episode.peak[1]),
         })
     }
 }
 
-/// Blinks per minute over `duration_s` seconds of recording.
+/// Events per minute over `duration_s` seconds of recording.
 pub fn per_minute(count: usize, duration_s: f64) -> Option<f64> {
     (duration_s > 0.0).then(|| count as f64 * 60.0 / duration_s)
 }
@@ -130,9 +258,9 @@ mod tests {
     use super::*;
 
     /// Frames at 25 fps with these closures (left = right unless given apart).
-    fn run(closures: &[(f64, f64)]) -> Vec<Blink> {
+    fn run(closures: &[(f64, f64)]) -> Vec<Event> {
         let mut detector = BlinkDetector::new(0.04);
-        let mut found: Vec<Blink> = closures
+        let mut found: Vec<Event> = closures
             .iter()
             .enumerate()
             .filter_map(|(i, &(l, r))| detector.push(i as f64 * 0.04, Some([l, r])))
@@ -152,7 +280,7 @@ mod tests {
         assert_eq!(blinks.len(), 1, "{blinks:?}");
         let b = &blinks[0];
         assert!((b.start_s - 0.2).abs() < 1e-9 && (b.end_s - 0.32).abs() < 1e-9, "{b:?}");
-        assert_eq!((b.peak_left, b.peak_right), (0.8, 0.6));
+        assert_eq!((b.peak_left, b.peak_right), (Some(0.8), Some(0.6)));
 
         let one_eye = [(0.0, 0.0), (0.7, 0.05), (0.8, 0.1), (0.0, 0.0)];
         assert!(run(&one_eye).is_empty());
@@ -163,6 +291,47 @@ mod tests {
         let mut two = frames.clone();
         two.extend(frames);
         assert_eq!(run(&two).len(), 2);
+    }
+
+    /// A twitch of a lid during a blink is part of the blink; one apart from it is given out
+    /// once settled, after the blink.
+    #[test]
+    fn twitches_at_blinks_are_the_blinks() {
+        use crate::symmetry::regions::{Region, RegionSide};
+        let reading = |dy: f64| {
+            let mut r = RegionReading([[RegionSide { displacement: [0.0; 2], points: 1 }; 2]; 6]);
+            let lid = Region::ALL.iter().position(|&r| r == Region::LowerLid).unwrap();
+            r.0[lid][if dy < 0.0 { 0 } else { 1 }].displacement[1] = dy;
+            r
+        };
+        let mut finder = EventFinder::new(0.04);
+        let mut found = Vec::new();
+        for i in 0..150 {
+            let t = i as f64 * 0.04;
+            // A blink at 2.0–2.16 s with the left lower lid moving then; the right lower lid
+            // twitching at 4.0–4.2 s.
+            let blink = (2.0..2.16).contains(&t);
+            let closures = if blink { [0.7, 0.7] } else { [0.05, 0.05] };
+            let dy = if blink {
+                -0.02
+            } else if (4.0..4.2).contains(&t) {
+                0.02
+            } else {
+                0.0
+            };
+            let jitter = 0.0002 * ((i * 7 % 5) as f64 - 2.0);
+            found.extend(finder.push(t, Some(closures), Some(&reading(dy + jitter)), true));
+            if (4.3..4.4).contains(&t) {
+                assert_eq!(found.len(), 1, "the twitch waits to be settled: {found:?}");
+            }
+        }
+        found.extend(finder.finish());
+        let kinds: Vec<_> = found.iter().map(|e| (e.kind, e.region, e.side)).collect();
+        assert_eq!(
+            kinds,
+            [(EventKind::Blink, "eye", "both"), (EventKind::Twitch, "lower_lid", "right")],
+            "{found:?}"
+        );
     }
 
     /// A frame without a reading in the middle of a blink does not split it; a gap longer

@@ -9,6 +9,7 @@ pub mod history;
 pub mod repetitions;
 pub mod report;
 pub mod store;
+pub mod twitches;
 pub mod writer;
 
 pub use repetitions::{Repetition, RepetitionCounter, Sample, segment};

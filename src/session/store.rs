@@ -9,6 +9,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, pa
 use serde::Serialize;
 
 pub use super::calendar::format_utc;
+use super::events::Event;
 use super::repetitions::{Repetition, no_ratio_reason, too_disputed};
 use crate::symmetry::Side;
 
@@ -17,7 +18,7 @@ pub const DATABASE_FILE: &str = "facesym.sqlite3";
 
 /// Schema migrations, in order: migration `k` (0-based) brings the schema from version `k` to
 /// `k + 1` (SQLite's `user_version`). Never edit a released one; add the next.
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 5] = [
     // Version 1: sessions and their repetitions.
     "CREATE TABLE sessions (
         id INTEGER PRIMARY KEY,
@@ -49,6 +50,27 @@ const MIGRATIONS: [&str; 4] = [
     // Version 4: the closure the person's closed eyes read when the session's eye closure was
     // calibrated to them (NULL when it was not, as for sessions recorded before).
     "ALTER TABLE sessions ADD COLUMN closed_eyes REAL;",
+    // Version 5: rest checks (the face held still for a while) and the involuntary events
+    // found in them: blinks, twitches and spasms.
+    "CREATE TABLE rest_checks (
+        id INTEGER PRIMARY KEY,
+        started_unix INTEGER NOT NULL,
+        duration_s REAL NOT NULL,
+        source TEXT NOT NULL
+    );
+    CREATE TABLE involuntary_events (
+        id INTEGER PRIMARY KEY,
+        rest_check_id INTEGER NOT NULL REFERENCES rest_checks(id),
+        kind TEXT NOT NULL,
+        region TEXT NOT NULL,
+        side TEXT NOT NULL,
+        start_s REAL NOT NULL,
+        end_s REAL NOT NULL,
+        peak_iod REAL,
+        peak_left REAL,
+        peak_right REAL
+    );
+    CREATE INDEX involuntary_events_by_check ON involuntary_events(rest_check_id);",
 ];
 
 /// The schema version this build writes.
@@ -109,6 +131,53 @@ pub struct SessionInfo {
     /// The closure the person's closed eyes read when eye closure was measured against them
     /// (its values are then fractions of it); `None` when measured against fully shut lids.
     pub closed_eyes: Option<f64>,
+}
+
+/// A rest check as listed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RestCheckInfo {
+    /// Its number.
+    pub id: i64,
+    /// When it started, seconds since 1970-01-01 UTC.
+    pub started_unix: i64,
+    /// How long the face was watched, seconds.
+    pub duration_s: f64,
+    /// What it was recorded from.
+    pub source: String,
+    /// Twitches and spasms found.
+    pub twitches: i64,
+    /// Blinks found.
+    pub blinks: i64,
+}
+
+impl RestCheckInfo {
+    /// Twitches and spasms per minute.
+    pub fn twitches_per_minute(&self) -> Option<f64> {
+        (self.duration_s > 0.0).then(|| self.twitches as f64 * 60.0 / self.duration_s)
+    }
+}
+
+/// An involuntary event as stored.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StoredEvent {
+    /// The rest check it was found in.
+    pub rest_check_id: i64,
+    /// "blink", "twitch" or "spasm".
+    pub kind: String,
+    /// The region ("eye" for a blink).
+    pub region: String,
+    /// "left", "right" or "both".
+    pub side: String,
+    /// Seconds from the check's start.
+    pub start_s: f64,
+    /// Its last frame.
+    pub end_s: f64,
+    /// A twitch's or spasm's size, IOD.
+    pub peak_iod: Option<f64>,
+    /// A blink's completeness, left eye.
+    pub peak_left: Option<f64>,
+    /// The right eye's.
+    pub peak_right: Option<f64>,
 }
 
 /// A repetition as stored.
@@ -412,6 +481,107 @@ impl Store {
         rows.map_err(|e| self.sqlite(e))
     }
 
+    /// Stores a rest check that started at `started_unix` and watched the face for
+    /// `duration_s` from `source`, with the events found in it, in one transaction (whole or
+    /// not at all); returns its number.
+    pub fn add_rest_check(
+        &self,
+        started_unix: i64,
+        duration_s: f64,
+        source: &str,
+        events: &[Event],
+    ) -> Result<i64, StoreError> {
+        let tx = self.connection.unchecked_transaction().map_err(|e| self.sqlite(e))?;
+        tx.execute(
+            "INSERT INTO rest_checks (started_unix, duration_s, source) VALUES (?1, ?2, ?3)",
+            params![started_unix, duration_s, source],
+        )
+        .map_err(|e| self.sqlite(e))?;
+        let id = tx.last_insert_rowid();
+        for e in events {
+            tx.execute(
+                "INSERT INTO involuntary_events (rest_check_id, kind, region, side, start_s,
+                     end_s, peak_iod, peak_left, peak_right)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    id,
+                    e.kind.name(),
+                    e.region,
+                    e.side,
+                    e.start_s,
+                    e.end_s,
+                    e.peak_iod,
+                    e.peak_left,
+                    e.peak_right
+                ],
+            )
+            .map_err(|e| self.sqlite(e))?;
+        }
+        tx.commit().map_err(|e| self.sqlite(e))?;
+        Ok(id)
+    }
+
+    /// Every rest check, oldest first, with its counts (none in a record older than them).
+    pub fn rest_checks(&self) -> Result<Vec<RestCheckInfo>, StoreError> {
+        if self.version < 5 {
+            return Ok(Vec::new());
+        }
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT c.id, c.started_unix, c.duration_s, c.source,
+                     COUNT(CASE WHEN e.kind != 'blink' THEN 1 END),
+                     COUNT(CASE WHEN e.kind = 'blink' THEN 1 END)
+                 FROM rest_checks c LEFT JOIN involuntary_events e ON e.rest_check_id = c.id
+                 GROUP BY c.id ORDER BY c.id",
+            )
+            .map_err(|e| self.sqlite(e))?;
+        let rows: rusqlite::Result<Vec<RestCheckInfo>> = statement
+            .query_map([], |r| {
+                Ok(RestCheckInfo {
+                    id: r.get(0)?,
+                    started_unix: r.get(1)?,
+                    duration_s: r.get(2)?,
+                    source: r.get(3)?,
+                    twitches: r.get(4)?,
+                    blinks: r.get(5)?,
+                })
+            })
+            .and_then(Iterator::collect);
+        rows.map_err(|e| self.sqlite(e))
+    }
+
+    /// The events of rest check `check` (all checks when `None`), in the order found.
+    pub fn rest_events(&self, check: Option<i64>) -> Result<Vec<StoredEvent>, StoreError> {
+        if self.version < 5 {
+            return Ok(Vec::new());
+        }
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT rest_check_id, kind, region, side, start_s, end_s, peak_iod, peak_left,
+                     peak_right
+                 FROM involuntary_events WHERE ?1 IS NULL OR rest_check_id = ?1 ORDER BY id",
+            )
+            .map_err(|e| self.sqlite(e))?;
+        let rows: rusqlite::Result<Vec<StoredEvent>> = statement
+            .query_map(params![check], |r| {
+                Ok(StoredEvent {
+                    rest_check_id: r.get(0)?,
+                    kind: r.get(1)?,
+                    region: r.get(2)?,
+                    side: r.get(3)?,
+                    start_s: r.get(4)?,
+                    end_s: r.get(5)?,
+                    peak_iod: r.get(6)?,
+                    peak_left: r.get(7)?,
+                    peak_right: r.get(8)?,
+                })
+            })
+            .and_then(Iterator::collect);
+        rows.map_err(|e| self.sqlite(e))
+    }
+
     /// Whether a session exists.
     pub fn has_session(&self, session: i64) -> Result<bool, StoreError> {
         self.connection
@@ -667,7 +837,60 @@ mod tests {
         let version: i64 =
             store.connection.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
         assert_eq!(version, SCHEMA_VERSION);
+        assert!(store.rest_checks().unwrap().is_empty());
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// A rest check is kept with its events and read back as given, with its counts; read
+    /// without migrating, an older record has none.
+    #[test]
+    fn rest_checks_round_trip() {
+        use crate::session::events::{Event, EventKind};
+        let dir = scratch("rest-checks");
+        let event = |kind, region, side, peak_iod, blink: Option<f64>| Event {
+            kind,
+            region,
+            side,
+            start_s: 1.5,
+            end_s: 1.75,
+            peak_iod,
+            peak_left: blink,
+            peak_right: blink,
+        };
+        let events = [
+            event(EventKind::Twitch, "lower_lid", "left", Some(0.021), None),
+            event(EventKind::Blink, "eye", "both", None, Some(0.8)),
+            event(EventKind::Spasm, "mouth_corner", "right", Some(0.04), None),
+        ];
+        let store = Store::open(&dir).unwrap();
+        let id = store.add_rest_check(1_700_000_000, 120.0, "camera", &events).unwrap();
+        store.add_rest_check(1_700_086_400, 60.0, "camera", &[]).unwrap();
+        let checks = store.rest_checks().unwrap();
+        assert_eq!(checks.len(), 2);
+        assert_eq!((checks[0].id, checks[0].twitches, checks[0].blinks), (id, 2, 1));
+        assert_eq!(checks[0].twitches_per_minute(), Some(1.0));
+        assert_eq!((checks[1].twitches, checks[1].blinks), (0, 0));
+        let stored = store.rest_events(Some(id)).unwrap();
+        assert_eq!(stored.len(), 3);
+        for (s, e) in stored.iter().zip(&events) {
+            assert_eq!(
+                (s.kind.as_str(), s.region.as_str(), s.side.as_str()),
+                (e.kind.name(), e.region, e.side)
+            );
+            assert_eq!(
+                (s.start_s, s.end_s, s.peak_iod, s.peak_left),
+                (e.start_s, e.end_s, e.peak_iod, e.peak_left)
+            );
+        }
+        drop(store);
+        let old = scratch("rest-checks-old");
+        version_1_record(&old);
+        let read = Store::open_read_only(&old).unwrap().unwrap();
+        assert!(
+            read.rest_checks().unwrap().is_empty() && read.rest_events(None).unwrap().is_empty()
+        );
+        let _ = std::fs::remove_dir_all(dir);
+        let _ = std::fs::remove_dir_all(old);
     }
 
     /// A record from a newer facesym is refused, to write or to read, and not a byte of it

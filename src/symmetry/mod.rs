@@ -7,6 +7,7 @@ pub mod flow;
 pub mod frame;
 pub mod landmarks_map;
 pub mod movements;
+pub mod regions;
 pub mod score;
 
 pub use frame::{FaceFrame, FrameFlag, HeadPose, describe_flags};

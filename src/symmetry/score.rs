@@ -19,6 +19,7 @@ use super::landmarks_map::{
     OUTER_EYE_CORNER_RIGHT, Side, on_side,
 };
 use super::movements::{CORE_MOVEMENTS, Movement, MovementId, movement};
+use super::regions::RegionReading;
 
 /// A person's neutral face, the reference every movement is measured against.
 #[derive(Clone, Debug, PartialEq)]
@@ -406,12 +407,16 @@ pub struct FrameScore {
     pub flags: Vec<FrameFlag>,
     /// Each core movement, in catalogue order; empty when flagged.
     pub movements: Vec<MovementScore>,
+    /// Where each region of the face is against the neutral (for twitches at rest); `None`
+    /// when flagged.
+    #[serde(skip)]
+    pub regions: Option<RegionReading>,
 }
 
 impl FrameScore {
     /// A frame in which no face was found.
     pub fn no_face() -> Self {
-        Self { pose: None, flags: vec![FrameFlag::NoFace], movements: Vec::new() }
+        Self { pose: None, flags: vec![FrameFlag::NoFace], movements: Vec::new(), regions: None }
     }
 }
 
@@ -448,7 +453,14 @@ fn score_with(
 ) -> FrameScore {
     let frame = match FaceFrame::fit(landmarks) {
         Ok(frame) => frame,
-        Err(flag) => return FrameScore { pose: None, flags: vec![flag], movements: Vec::new() },
+        Err(flag) => {
+            return FrameScore {
+                pose: None,
+                flags: vec![flag],
+                movements: Vec::new(),
+                regions: None,
+            };
+        }
     };
     let mut flags = frame.flags();
     // Skin motion reads the face in the plane of the neutral's: a larger turn or tilt since
@@ -462,17 +474,21 @@ fn score_with(
         flags.push(FrameFlag::TurnedFromNeutral { yaw_deg: turn[0], pitch_deg: turn[1] });
     }
     if !flags.is_empty() {
-        return FrameScore { pose: Some(frame.pose), flags, movements: Vec::new() };
+        return FrameScore { pose: Some(frame.pose), flags, movements: Vec::new(), regions: None };
     }
     let measured = CORE_MOVEMENTS.iter().map(|m| neutral.movement(m.id));
     let neutral = &neutral.landmarks;
-    let movements = match follow.map(|follow| follow(&frame)) {
-        Some(followed) => {
-            measured.map(|m| MovementScore::of_followed(&m, neutral, &followed)).collect()
-        }
-        None => measured.map(|m| MovementScore::of(&m, neutral, &frame.landmarks)).collect(),
+    let (movements, regions) = match follow.map(|follow| follow(&frame)) {
+        Some(followed) => (
+            measured.map(|m| MovementScore::of_followed(&m, neutral, &followed)).collect(),
+            RegionReading::of(neutral, &followed.landmarks, Some(&followed.followed)),
+        ),
+        None => (
+            measured.map(|m| MovementScore::of(&m, neutral, &frame.landmarks)).collect(),
+            RegionReading::of(neutral, &frame.landmarks, None),
+        ),
     };
-    FrameScore { pose: Some(frame.pose), flags, movements }
+    FrameScore { pose: Some(frame.pose), flags, movements, regions: Some(regions) }
 }
 
 /// How far a side's reading may differ from its mirror image's, as a fraction of the stronger
@@ -591,6 +607,7 @@ mod tests {
                 .iter()
                 .map(|&(id, l, r)| MovementScore::from_excursions(movement(id), l, r))
                 .collect(),
+            regions: None,
         }
     }
 
@@ -697,7 +714,8 @@ mod tests {
         assert_eq!(m.weaker, Some(Side::Left));
         // A mirror reading 0.25 apart is within the calibrated threshold (0.15 / 0.7), not the
         // catalogue's 0.15.
-        let direct = FrameScore { pose: None, flags: Vec::new(), movements: vec![m.clone()] };
+        let direct =
+            FrameScore { pose: None, flags: Vec::new(), movements: vec![m.clone()], regions: None };
         let mut checked = direct.clone();
         let mirrored = MovementScore::from_excursions(
             &neutral.movement(EyeClosure),
@@ -720,7 +738,7 @@ mod tests {
                 MovementScore::of(&neutral.movement(m.id), &neutral.landmarks, &frame.landmarks)
             })
             .collect();
-        FrameScore { pose: Some(frame.pose), flags: Vec::new(), movements }
+        FrameScore { pose: Some(frame.pose), flags: Vec::new(), movements, regions: None }
     }
 
     /// Nothing followed: every landmark where the mesh put it (here, at rest).

@@ -6,6 +6,7 @@ pub mod composite;
 pub mod deform;
 pub mod demo;
 pub mod exercise;
+pub mod twitch;
 pub mod validation;
 
 use std::f64::consts::TAU;

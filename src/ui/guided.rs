@@ -222,7 +222,7 @@ impl LiveApp {
         self.control.count(counting);
     }
 
-    fn source_label(&self) -> String {
+    pub(super) fn source_label(&self) -> String {
         match self.source_kind {
             SourceKind::Camera => "camera".into(),
             SourceKind::Demo => "demo".into(),

@@ -6,7 +6,7 @@ use egui_plot::{HLine, HoverPosition, Line, LineStyle, MarkerShape, Plot, PlotPo
 
 use super::{LiveApp, ratio_colour};
 use crate::session::history::{FAIR_RATIO, GOOD_RATIO, SessionSummary, summarize, trend};
-use crate::session::store::format_utc;
+use crate::session::store::{RestCheckInfo, format_utc};
 use crate::session::{Store, StoreError};
 use crate::symmetry::CORE_MOVEMENTS;
 use crate::symmetry::score::plus_minus;
@@ -20,6 +20,7 @@ pub(super) struct HistoryState {
     pub(super) stale: bool,
     loaded: bool,
     summaries: Vec<SessionSummary>,
+    rest_checks: Vec<RestCheckInfo>,
     error: Option<String>,
 }
 
@@ -30,14 +31,23 @@ impl LiveApp {
         if self.history.loaded && !self.history.stale {
             return;
         }
-        let read = || -> Result<Vec<SessionSummary>, StoreError> {
-            let Some(store) = Store::open_read_only(&self.data_dir)? else { return Ok(Vec::new()) };
-            Ok(summarize(&store.sessions()?, &store.repetitions(None)?))
+        type Read = (Vec<SessionSummary>, Vec<RestCheckInfo>);
+        let read = || -> Result<Read, StoreError> {
+            let Some(store) = Store::open_read_only(&self.data_dir)? else {
+                return Ok((Vec::new(), Vec::new()));
+            };
+            let summaries = summarize(&store.sessions()?, &store.repetitions(None)?);
+            Ok((summaries, store.rest_checks()?))
         };
         let history = &mut self.history;
         match read() {
-            Ok(summaries) => (history.summaries, history.error) = (summaries, None),
-            Err(err) => (history.summaries, history.error) = (Vec::new(), Some(err.to_string())),
+            Ok((summaries, checks)) => {
+                (history.summaries, history.rest_checks, history.error) = (summaries, checks, None)
+            }
+            Err(err) => {
+                (history.summaries, history.rest_checks) = (Vec::new(), Vec::new());
+                history.error = Some(err.to_string());
+            }
         }
         (history.loaded, history.stale) = (true, false);
     }
@@ -67,25 +77,106 @@ impl LiveApp {
             self.history.summaries.len(),
             self.data_dir.display()
         ));
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            egui::Grid::new("sessions").num_columns(4).striped(true).spacing([10.0, 4.0]).show(
-                ui,
-                |ui| {
-                    for title in ["#", "started (UTC)", "source", "repetitions"] {
+        egui::ScrollArea::vertical()
+            .id_salt("sessions")
+            .max_height(ui.available_height() * 0.5)
+            .show(ui, |ui| {
+                egui::Grid::new("sessions").num_columns(4).striped(true).spacing([10.0, 4.0]).show(
+                    ui,
+                    |ui| {
+                        for title in ["#", "started (UTC)", "source", "repetitions"] {
+                            ui.label(RichText::new(title).strong());
+                        }
+                        ui.end_row();
+                        for s in self.history.summaries.iter().rev() {
+                            let info = &s.session;
+                            ui.label(info.id.to_string());
+                            ui.label(&format_utc(info.started_unix)[..16]);
+                            ui.label(&info.source);
+                            ui.label(info.repetitions.to_string());
+                            ui.end_row();
+                        }
+                    },
+                );
+            });
+    }
+
+    /// The rest checks: each one's twitches and blinks a minute, and the twitches a minute
+    /// over days.
+    pub(super) fn rest_checks_ui(&mut self, ui: &mut egui::Ui) {
+        self.refresh_history();
+        ui.heading("Rest checks");
+        let checks = &self.history.rest_checks;
+        if checks.is_empty() {
+            ui.label("No rest checks recorded yet: the Rest check view keeps each one.");
+            return;
+        }
+        let first_day = checks[0].started_unix.div_euclid(86_400);
+        let day = |unix: i64| (unix as f64 / SECONDS_PER_DAY) - first_day as f64;
+        let xy: Vec<[f64; 2]> = checks
+            .iter()
+            .filter_map(|c| Some([day(c.started_unix), c.twitches_per_minute()?]))
+            .collect();
+        let last_day = xy.last().map_or(1.0, |p| p[0].max(1.0));
+        Plot::new("rest_checks")
+            .height(110.0)
+            .include_y(0.0)
+            .include_x(0.0)
+            .include_x(last_day)
+            .allow_drag(false)
+            .allow_zoom(false)
+            .allow_scroll(false)
+            .allow_boxed_zoom(false)
+            .x_axis_label("date")
+            .y_axis_label("twitches a minute")
+            .x_axis_formatter(move |mark, _| {
+                let unix = ((first_day as f64 + mark.value) * SECONDS_PER_DAY) as i64;
+                format_utc(unix)[5..10].to_string()
+            })
+            .show(ui, |plot| {
+                if xy.len() > 1 {
+                    plot.line(
+                        Line::new("twitches a minute", PlotPoints::from(xy.clone()))
+                            .color(Color32::from_gray(160)),
+                    );
+                }
+                plot.points(
+                    Points::new("twitches a minute", PlotPoints::from(xy.clone()))
+                        .shape(MarkerShape::Circle)
+                        .radius(4.0)
+                        .color(Color32::from_rgb(230, 120, 40)),
+                );
+            });
+        egui::ScrollArea::vertical().id_salt("rest_checks").show(ui, |ui| {
+            egui::Grid::new("rest_checks_list")
+                .num_columns(4)
+                .striped(true)
+                .spacing([10.0, 4.0])
+                .show(ui, |ui| {
+                    for title in ["started (UTC)", "length", "twitches", "blinks"] {
                         ui.label(RichText::new(title).strong());
                     }
                     ui.end_row();
-                    for s in self.history.summaries.iter().rev() {
-                        let info = &s.session;
-                        ui.label(info.id.to_string());
-                        ui.label(&format_utc(info.started_unix)[..16]);
-                        ui.label(&info.source);
-                        ui.label(info.repetitions.to_string());
+                    for c in checks.iter().rev() {
+                        let minutes = c.duration_s / 60.0;
+                        let rate = |n: i64| {
+                            let per = if minutes > 0.0 { n as f64 / minutes } else { 0.0 };
+                            format!("{n} ({per:.1}/min)")
+                        };
+                        ui.label(&format_utc(c.started_unix)[..16]);
+                        ui.label(format!("{minutes:.1} min"));
+                        ui.label(rate(c.twitches));
+                        ui.label(rate(c.blinks));
                         ui.end_row();
                     }
-                },
-            );
+                });
         });
+    }
+
+    /// The rest checks read from the record for the history view (reading it if needed).
+    pub fn rest_checks(&mut self) -> &[RestCheckInfo] {
+        self.refresh_history();
+        &self.history.rest_checks
     }
 
     pub(super) fn trends_ui(&mut self, ui: &mut egui::Ui) {

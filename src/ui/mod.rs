@@ -7,6 +7,7 @@
 
 mod guided;
 mod history;
+mod rest;
 
 pub use crate::pipeline::SourceKind;
 
@@ -41,6 +42,8 @@ pub enum View {
     Mirror,
     /// The mirror and a guided exercise session.
     Guided,
+    /// The mirror and a rest check: twitches and spasms looked for while the face is still.
+    RestCheck,
     /// Past sessions and each movement's trend.
     History,
 }
@@ -118,6 +121,7 @@ pub struct LiveApp {
     /// The record's folder.
     data_dir: PathBuf,
     guided: guided::GuidedState,
+    rest: rest::RestState,
     history: history::HistoryState,
 }
 
@@ -149,6 +153,7 @@ impl LiveApp {
             view: View::Mirror,
             data_dir: Store::default_dir(),
             guided: guided::GuidedState::default(),
+            rest: rest::RestState::default(),
             history: history::HistoryState::default(),
         }
     }
@@ -270,6 +275,7 @@ impl LiveApp {
             self.handle_event(event, now);
         }
         self.guided_retry(now);
+        self.rest_tick(now);
         self.poll_record();
         if self.paused {
             return;
@@ -343,6 +349,8 @@ impl LiveApp {
                 self.guided_eyes_closed(Err(why), now);
             }
             LiveEvent::Repetition(rep) => self.guided_repetition(&rep, now),
+            LiveEvent::Involuntary { generation, event } => self.rest_event(generation, event),
+            LiveEvent::RestCheckEnded { generation } => self.rest_ended(generation),
         }
     }
 
@@ -368,8 +376,16 @@ impl LiveApp {
                 egui::Panel::right("guided").min_size(380.0).show(ui, |ui| self.guided_ui(ui, now));
                 egui::CentralPanel::default().show(ui, |ui| self.mirror_ui(ui));
             }
+            View::RestCheck => {
+                egui::Panel::right("rest").min_size(380.0).show(ui, |ui| self.rest_ui(ui, now));
+                egui::CentralPanel::default().show(ui, |ui| self.mirror_ui(ui));
+            }
             View::History => {
-                egui::Panel::right("sessions").min_size(340.0).show(ui, |ui| self.sessions_ui(ui));
+                egui::Panel::right("sessions").min_size(340.0).show(ui, |ui| {
+                    self.sessions_ui(ui);
+                    ui.separator();
+                    self.rest_checks_ui(ui);
+                });
                 egui::CentralPanel::default().show(ui, |ui| self.trends_ui(ui));
             }
         }
@@ -380,6 +396,7 @@ impl LiveApp {
             ui.label("Show:");
             ui.selectable_value(&mut self.view, View::Mirror, "Mirror");
             ui.selectable_value(&mut self.view, View::Guided, "Guided session");
+            ui.selectable_value(&mut self.view, View::RestCheck, "Rest check");
             if ui.selectable_value(&mut self.view, View::History, "History").clicked() {
                 self.history.stale = true;
             }

@@ -1,3 +1,4 @@
 mod analyze;
 mod repetitions;
 mod report;
+mod twitches;

@@ -107,7 +107,8 @@ pub enum Command {
         mesh_only: bool,
     },
     /// Measure a recorded video (or a folder of frames): every frame's six movements against
-    /// the neutral face, each movement's repetitions, and the blinks.
+    /// the neutral face, each movement's repetitions, the blinks, and twitches and spasms
+    /// while the face is at rest.
     Analyze {
         /// A video file, or a folder of PNG/JPEG frames in name order.
         #[arg(value_name = "VIDEO|FOLDER")]
@@ -121,13 +122,17 @@ pub enum Command {
         /// 0.5–0.7 closed).
         #[arg(long, value_name = "IMAGE")]
         eyes_closed: Option<PathBuf>,
-        /// Write every frame's measures to this .csv file (the blinks beside it, in
-        /// NAME.events.csv) or .json file (with the repetitions and the blinks).
+        /// Write every frame's measures to this .csv file (the events beside it, in
+        /// NAME.events.csv) or .json file (with the repetitions and the events).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
         /// Frame rate of a folder of frames (a video's own rate is used).
         #[arg(long, default_value_t = 30.0, value_name = "FPS", value_parser = parse_fps)]
         fps: f64,
+        /// The recording is of the face at rest throughout (a rest check): no repetitions
+        /// are counted, and every movement is looked at as a twitch or spasm.
+        #[arg(long, conflicts_with = "record")]
+        rest: bool,
         /// Keep the repetitions found as a session in your record.
         #[arg(long)]
         record: bool,

@@ -84,17 +84,15 @@ fn run() -> Result<ExitCode> {
                 stills::Reference { neutral: &neutral, eyes_closed: eyes_closed.as_deref() };
             stills::score(&models, reference, &frames, json, mesh_only)
         }
-        Command::Analyze { input, neutral, eyes_closed, out, fps, record, data } => {
+        Command::Analyze { input, neutral, eyes_closed, out, fps, rest, record, data } => {
             let data = record.then(|| data.unwrap_or_else(Store::default_dir));
-            recording::analyze(
-                &models,
-                &input,
-                neutral.as_deref(),
-                eyes_closed.as_deref(),
-                out.as_deref(),
+            let how = recording::How {
+                neutral: neutral.as_deref(),
+                eyes_closed: eyes_closed.as_deref(),
                 fps,
-                data.as_deref(),
-            )
+                rest,
+            };
+            recording::analyze(&models, &input, how, out.as_deref(), data.as_deref())
         }
         Command::Sessions { data, action } => {
             record::sessions(&data.unwrap_or_else(Store::default_dir), action)

@@ -84,17 +84,28 @@ pub fn bench_command(
     Ok(ExitCode::SUCCESS)
 }
 
+/// How a recording is analysed.
+pub struct How<'a> {
+    /// The image of the relaxed face, if given.
+    pub neutral: Option<&'a Path>,
+    /// The image of the closed eyes, if given.
+    pub eyes_closed: Option<&'a Path>,
+    /// Frame rate of a folder of frames.
+    pub fps: f64,
+    /// The face is at rest throughout (no repetitions counted).
+    pub rest: bool,
+}
+
 /// `facesym analyze`: frames analysed in order as they are decoded (memory stays bounded on
 /// any length), written out as they come, repetitions recorded as they end.
 pub fn analyze(
     models: &ModelPaths,
     input: &Path,
-    neutral: Option<&Path>,
-    eyes_closed: Option<&Path>,
+    how: How,
     out: Option<&Path>,
-    fps: f64,
     record: Option<&Path>,
 ) -> Result<ExitCode> {
+    let How { neutral, eyes_closed, fps, rest } = how;
     let format = match out {
         Some(path) => Some(Format::from_path(path).with_context(|| {
             format!("{}: the output file must end in .csv or .json", path.display())
@@ -133,6 +144,9 @@ pub fn analyze(
         None => None,
     };
     let mut analyzer = RecordingAnalyzer::new(tracker, calibration);
+    if rest {
+        analyzer.rest_only();
+    }
     if let (Some(frame), Some(path)) = (closed_eyes, eyes_closed) {
         analyzer
             .calibrate_closed_eyes(vec![frame])
@@ -206,11 +220,11 @@ pub fn analyze(
         let path = writer.path().to_owned();
         if writer.format() == Format::Csv {
             let events = events_path(&path);
-            write_events_csv(&events, &summary.blinks)
+            write_events_csv(&events, &summary.events)
                 .with_context(|| format!("writing {}", events.display()))?;
         }
         writer
-            .finish(&summary.repetitions, &summary.blinks)
+            .finish(&summary.repetitions, &summary.events)
             .with_context(|| format!("writing {}", path.display()))?;
     }
     print!("{summary}");

@@ -70,6 +70,7 @@ use self::track::{GridTemplate, texture, window_gradients};
 use super::frame::{FaceFrame, TEMPLATE, Vec3};
 use super::landmarks_map::{NASAL_BRIDGE, Side, on_side};
 use super::movements::{CORE_MOVEMENTS, EYE_CLOSURE_MEASURE, Measure, MovementId, movement};
+use super::regions::REST_SKIN_POINTS;
 use crate::stats::median_in_place;
 
 /// An eye closed by at least this fraction of its neutral aperture (the lids the landmarks
@@ -128,6 +129,9 @@ impl NeutralImage {
         let stable =
             TEMPLATE.par_iter().map(|(i, _)| GridTemplate::new(&pyramid, seen(*i))).collect();
         let followed = flow_points()
+            .into_iter()
+            .chain(rest_points())
+            .collect::<Vec<_>>()
             .into_par_iter()
             .map(|i| (i, GridTemplate::new(&pyramid, seen(i))))
             .collect();
@@ -262,11 +266,16 @@ impl NeutralImage {
             None => first,
         };
         let last = track.as_deref().and_then(|t| t.last.as_ref());
-        // Only the shown movement's points, when the track is limited to one.
+        // Only the shown movement's points, when the track is limited to one; the regions'
+        // own points only when the track looks for twitches.
         let shown =
             track.as_deref().and_then(|t| t.only).map(|id| skin_points(&movement(id).measure));
-        let wanted =
-            |i: usize| shown.as_ref().is_none_or(|points: &Vec<usize>| points.contains(&i));
+        let rest = track.as_deref().is_some_and(|t| t.at_rest && t.only.is_none());
+        let rest_only = rest_points();
+        let wanted = |i: usize| {
+            shown.as_ref().is_none_or(|points: &Vec<usize>| points.contains(&i))
+                && (rest || !rest_only.contains(&i))
+        };
         // Each point is followed independently; the cores share them, the stable ones with
         // the measured ones. Each carries its depth (the neutral mesh's z) for the parallax.
         let stable = stable.into_par_iter().map(|(i, grid)| (None, i, grid, grid.track(&now)));
@@ -359,6 +368,8 @@ pub struct SkinTrack {
     last: Option<LastFrame>,
     /// Follow only this movement's points (the one on screen); `None`: all of them.
     only: Option<MovementId>,
+    /// Follow the skin twitches are looked for in as well ([`REST_SKIN_POINTS`]).
+    at_rest: bool,
 }
 
 impl SkinTrack {
@@ -373,6 +384,12 @@ impl SkinTrack {
     /// along read exactly what following every point reads.
     pub fn follow_only(&mut self, movement: Option<MovementId>) {
         self.only = movement;
+    }
+
+    /// Follows the skin of the regions twitches are looked for in as well
+    /// ([`RegionReading`](super::regions::RegionReading)), where no one movement is shown.
+    pub fn follow_rest(&mut self, at_rest: bool) {
+        self.at_rest = at_rest;
     }
 
     /// The movement [`SkinTrack::follow_only`] limits the track to, if any.
@@ -420,6 +437,13 @@ fn flow_points() -> Vec<usize> {
     points.sort_unstable();
     points.dedup();
     points
+}
+
+/// The skin points (both sides) only the regions twitches are looked for in read.
+fn rest_points() -> Vec<usize> {
+    let movements = flow_points();
+    let both = REST_SKIN_POINTS.iter().flat_map(|&i| Side::BOTH.map(|side| on_side(i, side)));
+    both.filter(|i| !movements.contains(i)).collect()
 }
 
 /// The landmarks (both sides) whose skin motion `measure` reads: none for a measure that
