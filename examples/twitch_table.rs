@@ -46,6 +46,11 @@ fn main() -> Result<()> {
         let face = largest_face(landmarker.faces(&image)?).context("no face")?;
         let frame = FaceFrame::fit(&face.landmarks).map_err(|f| anyhow::anyhow!("{f}"))?;
         let iod = frame.px_per_iod;
+        let name = path.file_name().unwrap_or_default().to_string_lossy().to_string();
+        if let Err(why) = facesym::symmetry::Neutral::from_landmarks(&face.landmarks) {
+            println!("| {name} | {iod:.0} | not measured: {why} | | | | |");
+            continue;
+        }
         let events = varied_events(seconds);
         let moving = RestRecording::new(
             image.clone(),
@@ -54,9 +59,9 @@ fn main() -> Result<()> {
             seconds,
             events.clone(),
         );
-        let found = analyse(&landmarker, &moving)?;
+        let (found, not_scored) = analyse(&landmarker, &moving)?;
         let (twitches, false_events) = match_events(&events, &found);
-        let still_events = analyse(
+        let (still_events, _) = analyse(
             &landmarker,
             &RestRecording::new(image, face.landmarks, frame, still, Vec::new()),
         )?;
@@ -75,7 +80,6 @@ fn main() -> Result<()> {
                 Some((e.start_s - start).abs().max((e.end_s - end).abs()))
             })
             .fold(0.0, f64::max);
-        let name = path.file_name().unwrap_or_default().to_string_lossy();
         println!(
             "| {name} | {iod:.0} | {} | {} | {timing:.2} | {} | {} |",
             right(0.0),
@@ -86,6 +90,9 @@ fn main() -> Result<()> {
                 .filter(|e| e.kind != facesym::session::events::EventKind::Blink)
                 .count()
         );
+        if !not_scored.is_empty() {
+            println!("  {not_scored}");
+        }
         if list {
             for f in &twitches {
                 println!("  {:?} -> {:?}", f.twitch, f.event);
@@ -98,8 +105,9 @@ fn main() -> Result<()> {
     Ok(())
 }
 
-/// The events `facesym analyze --rest` finds in `recording` (frames made 16 at a time).
-fn analyse(landmarker: &FaceLandmarker, recording: &RestRecording) -> Result<Vec<Event>> {
+/// The events `facesym analyze --rest` finds in `recording` (frames made 16 at a time), and
+/// what its summary says of frames not scored.
+fn analyse(landmarker: &FaceLandmarker, recording: &RestRecording) -> Result<(Vec<Event>, String)> {
     let tracker = Tracker::with_landmarker(landmarker.clone(), TrackerOptions::default());
     let mut analyzer = RecordingAnalyzer::new(tracker, None);
     analyzer.rest_only();
@@ -119,5 +127,8 @@ fn analyse(landmarker: &FaceLandmarker, recording: &RestRecording) -> Result<Vec
         start = end;
     }
     summary.finish();
-    Ok(summary.events)
+    let text = summary.to_string();
+    let not_scored =
+        text.lines().filter(|l| l.contains("not scored")).collect::<Vec<_>>().join("; ");
+    Ok((summary.events, not_scored))
 }

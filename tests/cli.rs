@@ -735,6 +735,7 @@ fn a_read_only_record_can_be_listed() {
         time_to_peak_s: 0.5,
         hold_s: 0.8,
         mirror_disputed: Some(0.0),
+        synkinesis: None,
     };
     store.add_repetition(session, &rep).unwrap();
     drop(store);

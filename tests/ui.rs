@@ -292,6 +292,7 @@ fn repetition(movement: MovementId, ratio: f64) -> Repetition {
         time_to_peak_s: 0.6,
         hold_s: 1.1,
         mirror_disputed: None,
+        synkinesis: None,
     }
 }
 

@@ -21,6 +21,7 @@ use crate::session::calibration::{Stillness, StillnessCheck};
 use crate::session::events::{Event, EventFinder};
 use crate::session::repetitions::{Repetition, RepetitionCounter, Sample};
 use crate::symmetry::score::MIN_CLOSED_EYES;
+use crate::symmetry::synkinesis::CoMovement;
 use crate::symmetry::{FaceFrame, FrameScore, Method, Movement, MovementId, NeutralFace};
 
 /// The frame rate the rest check's event finder assumes (events need two frames beyond their
@@ -356,7 +357,9 @@ impl LiveAnalyzer {
         let Some((_, _, counter)) = &mut self.counter else { return };
         let Some(m) = score.movements.iter().find(|m| m.movement == id) else { return };
         let t_s = frame.captured_at.saturating_duration_since(counting.since).as_secs_f64();
-        if let Some(rep) = counter.push(Sample::of(t_s, m)) {
+        let closed = self.calibration.as_ref().and_then(|c| c.direct.neutral.closed_eyes);
+        let co = CoMovement::during(id).map_or([f64::NAN; 2], |c| c.read(score, closed));
+        if let Some(rep) = counter.push(Sample::of(t_s, m).with_co(co)) {
             self.tell(LiveEvent::Repetition(rep));
         }
     }

@@ -13,6 +13,7 @@ use crate::capture::{CaptureError, FrameSource};
 use crate::landmarks::{Face, LandmarkError, Tracker, largest_face};
 use crate::session::repetitions::{Repetition, RepetitionCounter, Sample};
 use crate::symmetry::score::ClosedEyesError;
+use crate::symmetry::synkinesis::CoMovement;
 use crate::symmetry::{CORE_MOVEMENTS, FaceFrame, FrameScore, NeutralError, NeutralFace};
 
 /// Frames decoded and scored together, per core: enough to keep both cores busy, few enough
@@ -234,9 +235,12 @@ impl RecordingAnalyzer {
         let mut results = Vec::with_capacity(frames.len());
         for ((t, _), score) in frames.iter().zip(scores) {
             let mut repetitions = Vec::new();
+            let closed = self.closed_eyes();
             if let Some(score) = score.as_ref().filter(|_| !self.rest_only) {
                 for (counter, m) in self.counters.iter_mut().zip(&score.movements) {
-                    repetitions.extend(counter.push(Sample::of(*t, m)));
+                    let co = CoMovement::during(m.movement)
+                        .map_or([f64::NAN; 2], |c| c.read(score, closed));
+                    repetitions.extend(counter.push(Sample::of(*t, m).with_co(co)));
                 }
             }
             let at_rest = !self.counters.iter().any(RepetitionCounter::under_way);

@@ -9,6 +9,7 @@ use crate::session::history::{RatioBand, median};
 use crate::session::repetitions::Repetition;
 use crate::session::twitches::SETTLE_S;
 use crate::symmetry::score::plus_minus;
+use crate::symmetry::synkinesis::CoMovement;
 use crate::symmetry::{CORE_MOVEMENTS, MovementId, ScoreStatus, Side};
 
 /// Tallies over a recording, fed frame by frame.
@@ -185,6 +186,34 @@ impl fmt::Display for RecordingSummary {
         for line in unsure {
             writeln!(f, "{line}")?;
         }
+        let mut synkinesis = Vec::new();
+        for m in CORE_MOVEMENTS {
+            let Some(co) = CoMovement::during(m.id) else { continue };
+            let reps: Vec<[f64; 2]> = self
+                .repetitions
+                .iter()
+                .filter(|r| r.movement == m.id)
+                .filter_map(|r| r.synkinesis)
+                .collect();
+            let side = |k: usize| median(reps.iter().map(|s| s[k]));
+            if let (Some(left), Some(right)) = (side(0), side(1)) {
+                synkinesis.push(format!(
+                    "{}: {} left {}, right {}",
+                    m.id,
+                    co.label(),
+                    co.amount(left),
+                    co.amount(right)
+                ));
+            }
+        }
+        if !synkinesis.is_empty() {
+            writeln!(
+                f,
+                "synkinesis, median over repetitions: {} (provisional: a generated eye narrowing \
+                 reads 0.6-0.95 of its size, and none through glasses; docs/validation.md)",
+                synkinesis.join("; ")
+            )?;
+        }
         let blinks: Vec<&Event> = self.blinks().collect();
         if !blinks.is_empty() {
             let rate = per_minute(blinks.len(), self.duration_s).unwrap_or(0.0);
@@ -261,10 +290,12 @@ impl fmt::Display for TwitchCounts<'_> {
         let largest = self.events.iter().filter_map(|e| e.peak_iod).fold(0.0, f64::max);
         writeln!(
             f,
-            "twitches and spasms at rest: {} ({rate:.1} a minute; {} twitches, {spasms} spasms): \
+            "twitches and spasms at rest: {} ({rate:.1} a minute; {} twitch{}, {spasms} spasm{}): \
              {}; {}; largest {largest:.3} IOD; bursts {} (not validated on real twitches)",
             self.events.len(),
             self.events.len() - spasms,
+            if self.events.len() - spasms == 1 { "" } else { "es" },
+            if spasms == 1 { "" } else { "s" },
             sides.join(", "),
             regions.join(", "),
             self.bursts()

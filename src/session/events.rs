@@ -80,13 +80,48 @@ impl Event {
 /// skin round the eye move before and after the closure the blink detector sees.
 pub const BLINK_MARGIN_S: f64 = 0.15;
 
+/// Spans of the eyes closing together are kept this much longer than blinks: a twitch is
+/// handed over when it ends, up to [`MAX_SPASM_S`](super::twitches::MAX_SPASM_S) after its
+/// start.
+const MAX_SPASM_WAIT_S: f64 = super::twitches::MAX_SPASM_S;
+
+/// Regions moving on both sides at once from which the whole face is taken to have moved.
+pub const WHOLE_FACE_REGIONS: usize = 3;
+
+/// `settled` without the events of both sides that overlap events of both sides in at least
+/// [`WHOLE_FACE_REGIONS`] regions in all (among `settled` and the `later` ones): the whole
+/// face moving at once is the head, an expression or the face frame's own jump, not an
+/// involuntary movement of one region.
+fn without_whole_face(settled: Vec<Event>, later: &[Event]) -> Vec<Event> {
+    let both = |e: &&Event| e.kind != EventKind::Blink && e.side == "both";
+    let all: Vec<&Event> = settled.iter().chain(later).filter(both).collect();
+    let whole_face = |e: &Event| {
+        let mut regions: Vec<&str> =
+            all.iter().filter(|o| o.overlaps(e.start_s, e.end_s, 0.0)).map(|o| o.region).collect();
+        regions.sort_unstable();
+        regions.dedup();
+        regions.len() >= WHOLE_FACE_REGIONS
+    };
+    let keep: Vec<bool> = settled.iter().map(|e| !(both(&e) && whole_face(e))).collect();
+    settled.into_iter().zip(keep).filter_map(|(e, keep)| keep.then_some(e)).collect()
+}
+
 /// A twitch is given out this long after its end: by then a blink it was part of has ended
 /// and been found (a blink lasts at most [`MAX_BLINK_S`], is ended by [`MAX_GAP_S`] without a
 /// reading, and reaches [`BLINK_MARGIN_S`] around it).
 pub const SETTLED_AFTER_S: f64 = MAX_BLINK_S + MAX_GAP_S + BLINK_MARGIN_S;
 
+/// Both eyes' closure this much above their own recent median at once (a fraction of the
+/// open aperture) is the eyes closing together: a blink too shallow for [`BLINK_START`], or a
+/// squint; the lids' movements then are not twitches. At rest an eye's closure wanders by
+/// about ±0.04.
+pub const EYES_TOGETHER_RISE: f64 = 0.1;
+/// Seconds of closure an eye's recent median is taken over.
+const EYE_REST_S: f64 = 2.0;
+
 /// Blinks, twitches and spasms found frame by frame, as `facesym analyze` and the Rest check
-/// give them: a twitch within [`BLINK_MARGIN_S`] of a blink is part of the blink, and one
+/// give them: a twitch within [`BLINK_MARGIN_S`] of a blink is part of the blink, a twitch of
+/// the lids while both eyes close together ([`EYES_TOGETHER_RISE`]) is part of that, and one
 /// movement of the lids seen in both of their regions on one side is one event
 /// ([`merge_eye_regions`](super::twitches::merge_eye_regions)). Blinks are given out as they
 /// end, twitches and spasms [`SETTLED_AFTER_S`] after.
@@ -98,6 +133,11 @@ pub struct EventFinder {
     pending: Vec<Event>,
     /// Spans of the blinks found, for the twitches that end after them.
     blink_spans: Vec<(f64, f64)>,
+    /// Each eye's recent closures (seconds, closure), and the spans in which both eyes closed
+    /// together (the last one possibly still open) with their frames.
+    eye_rest: [std::collections::VecDeque<(f64, f64)>; 2],
+    together: Vec<(f64, f64, usize)>,
+    together_now: bool,
 }
 
 impl EventFinder {
@@ -108,7 +148,52 @@ impl EventFinder {
             twitches: TwitchDetector::new(frame_s),
             pending: Vec::new(),
             blink_spans: Vec::new(),
+            eye_rest: Default::default(),
+            together: Vec::new(),
+            together_now: false,
         }
+    }
+
+    /// Follows both eyes' closure against their recent medians, and the spans in which both
+    /// rose together by [`EYES_TOGETHER_RISE`].
+    fn watch_eyes(&mut self, t_s: f64, closures: Option<[f64; 2]>) {
+        let Some(closures) = closures else {
+            self.together_now = false;
+            return;
+        };
+        let mut together = true;
+        for (rest, c) in self.eye_rest.iter_mut().zip(closures) {
+            while rest.front().is_some_and(|r| t_s - r.0 > EYE_REST_S) {
+                rest.pop_front();
+            }
+            let mut recent: Vec<f64> = rest.iter().map(|r| r.1).collect();
+            let rose = recent.len() >= 10
+                && crate::stats::median_in_place(&mut recent)
+                    .is_some_and(|m| c - m >= EYES_TOGETHER_RISE);
+            together &= rose;
+            rest.push_back((t_s, c));
+        }
+        match (together, self.together_now) {
+            (true, true) => {
+                if let Some(span) = self.together.last_mut() {
+                    (span.1, span.2) = (t_s, span.2 + 1);
+                }
+            }
+            (true, false) => self.together.push((t_s, t_s, 1)),
+            _ => {}
+        }
+        self.together_now = together;
+        self.together.retain(|&(_, end, _)| end >= t_s - 2.0 * SETTLED_AFTER_S - MAX_SPASM_WAIT_S);
+    }
+
+    /// Whether `event` is a movement of the lids while both eyes closed together, for two
+    /// frames or more (one frame of both reading high is their noise coinciding).
+    fn lids_closing_together(&self, event: &Event) -> bool {
+        (event.region == "eye" || event.region == "lower_lid")
+            && self
+                .together
+                .iter()
+                .any(|&(f, t, frames)| frames >= 2 && event.overlaps(f, t, BLINK_MARGIN_S))
     }
 
     /// The frame at `t_s`: each eye's closure (a fraction of the open aperture; `None`
@@ -122,13 +207,15 @@ impl EventFinder {
         at_rest: bool,
     ) -> Vec<Event> {
         let blink = self.blinks.push(t_s, closures);
+        self.watch_eyes(t_s, closures);
         let twitches = self.twitches.push(t_s, regions, at_rest);
         let mut out = self.take(blink.into_iter().chain(twitches).collect());
         let (settled, pending): (Vec<Event>, Vec<Event>) = std::mem::take(&mut self.pending)
             .into_iter()
             .partition(|e| e.end_s < t_s - SETTLED_AFTER_S);
+        let settled = without_whole_face(settled, &pending);
         self.pending = pending;
-        self.blink_spans.retain(|&(_, end)| end >= t_s - 2.0 * SETTLED_AFTER_S);
+        self.blink_spans.retain(|&(_, end)| end >= t_s - 2.0 * SETTLED_AFTER_S - MAX_SPASM_WAIT_S);
         out.extend(settled);
         out.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
         out
@@ -139,7 +226,7 @@ impl EventFinder {
         let ended: Vec<Event> =
             self.blinks.finish().into_iter().chain(self.twitches.finish()).collect();
         let mut out = self.take(ended);
-        out.append(&mut self.pending);
+        out.extend(without_whole_face(std::mem::take(&mut self.pending), &[]));
         out.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
         out
     }
@@ -154,7 +241,9 @@ impl EventFinder {
                 self.pending.retain(|e| !e.overlaps(from, to, BLINK_MARGIN_S));
                 self.blink_spans.push((from, to));
                 out.push(event);
-            } else if !self.blink_spans.iter().any(|&(f, t)| event.overlaps(f, t, BLINK_MARGIN_S)) {
+            } else if !self.blink_spans.iter().any(|&(f, t)| event.overlaps(f, t, BLINK_MARGIN_S))
+                && !self.lids_closing_together(&event)
+            {
                 self.pending.push(event);
                 self.pending.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
                 self.pending = merge_eye_regions(std::mem::take(&mut self.pending));
@@ -332,6 +421,33 @@ mod tests {
             [(EventKind::Blink, "eye", "both"), (EventKind::Twitch, "lower_lid", "right")],
             "{found:?}"
         );
+    }
+
+    /// Events of both sides in three regions at once are the whole face moving and go; in
+    /// two they stay, as do one-sided ones.
+    #[test]
+    fn the_whole_face_moving_is_no_twitch() {
+        let event = |region, side, start_s| Event {
+            kind: EventKind::Twitch,
+            region,
+            side,
+            start_s,
+            end_s: start_s + 0.2,
+            peak_iod: Some(0.01),
+            peak_left: None,
+            peak_right: None,
+        };
+        let settled = vec![
+            event("brow", "both", 1.0),
+            event("cheek", "both", 1.1),
+            event("lower_lid", "left", 1.0),
+            event("brow", "both", 5.0),
+            event("chin", "both", 5.1),
+        ];
+        let later = [event("chin", "both", 1.15)];
+        let kept: Vec<_> =
+            without_whole_face(settled, &later).iter().map(|e| (e.region, e.start_s)).collect();
+        assert_eq!(kept, [("lower_lid", 1.0), ("brow", 5.0), ("chin", 5.1)]);
     }
 
     /// A frame without a reading in the middle of a blink does not split it; a gap longer

@@ -264,6 +264,7 @@ mod tests {
             time_to_peak_s: 0.5,
             hold_s: 0.4,
             mirror_disputed: None,
+            synkinesis: None,
         }
     }
 

@@ -240,6 +240,8 @@ mod tests {
             time_to_peak_s: 0.5,
             hold_s: 1.0,
             mirror_disputed: None,
+            synkinesis_left: None,
+            synkinesis_right: None,
         }
     }
 

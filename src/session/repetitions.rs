@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use super::history::median;
 use crate::symmetry::{Movement, MovementId, MovementScore, ScoreStatus, Side};
 
 /// A repetition starts when the activation reaches this multiple of the movement's
@@ -54,12 +55,27 @@ pub struct Sample {
     /// How far the reading and its mirror image's differ (the movement's unit; 0 when not
     /// checked): widens the repetition's ratio uncertainty.
     pub mirror_difference: f64,
+    /// What moved along with it on each side, `[left, right]`
+    /// ([`CoMovement`](crate::symmetry::synkinesis::CoMovement)); NaN where not read.
+    pub co: [f64; 2],
 }
 
 impl Sample {
     /// A reading at `t_s` that was not checked against the mirror image.
     pub fn new(t_s: f64, left: f64, right: f64) -> Self {
-        Self { t_s, left, right, mirror: MirrorCheck::NotChecked, mirror_difference: 0.0 }
+        Self {
+            t_s,
+            left,
+            right,
+            mirror: MirrorCheck::NotChecked,
+            mirror_difference: 0.0,
+            co: [f64::NAN; 2],
+        }
+    }
+
+    /// This sample with what moved along with it on each side.
+    pub fn with_co(self, co: [f64; 2]) -> Self {
+        Self { co, ..self }
     }
 
     /// The sample of `score` at `t_s`, with the mirror check's verdict when it was made.
@@ -70,7 +86,14 @@ impl Sample {
             (_, None) => MirrorCheck::NotChecked,
         };
         let mirror_difference = score.mirror_difference.filter(|d| d.is_finite()).unwrap_or(0.0);
-        Self { t_s, left: score.left, right: score.right, mirror, mirror_difference }
+        Self {
+            t_s,
+            left: score.left,
+            right: score.right,
+            mirror,
+            mirror_difference,
+            co: [f64::NAN; 2],
+        }
     }
 
     /// How strongly the movement is being made: the stronger side, so that a person with a
@@ -111,6 +134,11 @@ pub struct Repetition {
     /// there is no ratio. The live app checks every frame of a repetition. `None` when
     /// nothing was checked.
     pub mirror_disputed: Option<f64>,
+    /// Synkinesis: what moved along with the exercise on each side, `[left, right]`, the
+    /// median over the frames of its hold (at or above [`HOLD_FRACTION`] of its peak), in the
+    /// unit of the movement's [`CoMovement`](crate::symmetry::synkinesis::CoMovement);
+    /// `None` when not read.
+    pub synkinesis: Option<[f64; 2]>,
 }
 
 impl Repetition {
@@ -231,6 +259,7 @@ impl RepetitionCounter {
             right: median(|s| s.right),
             mirror: self.recent[1].mirror,
             mirror_difference: self.recent.iter().map(|s| s.mirror_difference).fold(0.0, f64::max),
+            co: self.recent[1].co,
         };
         self.step(filtered)
     }
@@ -295,6 +324,12 @@ impl RepetitionCounter {
         let above: Vec<f64> =
             samples.iter().filter(|s| s.activation() >= level).map(|s| s.t_s).collect();
         let hold_s = above.last().zip(above.first()).map_or(0.0, |(b, a)| b - a);
+        let held = samples.iter().filter(|s| s.activation() >= level);
+        let co = [0, 1].map(|k| median(held.clone().map(|s| s.co[k]).filter(|v| v.is_finite())));
+        let synkinesis = match co {
+            [Some(left), Some(right)] => Some([left, right]),
+            _ => None,
+        };
         let mut score = MovementScore::from_excursions(&self.movement, peak_left, peak_right);
         let spread = samples.iter().map(|s| s.mirror_difference).fold(0.0, f64::max);
         score.widen_by_mirror(spread);
@@ -312,6 +347,7 @@ impl RepetitionCounter {
             time_to_peak_s: peak.t_s - first.t_s,
             hold_s,
             mirror_disputed: None,
+            synkinesis,
         };
         if self.checked {
             repetition.record_mirror_check(disputed as f64 / (disputed + samples.len()) as f64);

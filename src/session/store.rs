@@ -50,9 +50,12 @@ const MIGRATIONS: [&str; 5] = [
     // Version 4: the closure the person's closed eyes read when the session's eye closure was
     // calibrated to them (NULL when it was not, as for sessions recorded before).
     "ALTER TABLE sessions ADD COLUMN closed_eyes REAL;",
-    // Version 5: rest checks (the face held still for a while) and the involuntary events
-    // found in them: blinks, twitches and spasms.
-    "CREATE TABLE rest_checks (
+    // Version 5: each repetition's synkinesis per side (NULL when not read, as for
+    // repetitions recorded before); rest checks (the face held still for a while) and the
+    // involuntary events found in them: blinks, twitches and spasms.
+    "ALTER TABLE repetitions ADD COLUMN synkinesis_left REAL;
+    ALTER TABLE repetitions ADD COLUMN synkinesis_right REAL;
+    CREATE TABLE rest_checks (
         id INTEGER PRIMARY KEY,
         started_unix INTEGER NOT NULL,
         duration_s REAL NOT NULL,
@@ -215,6 +218,11 @@ pub struct StoredRepetition {
     /// alone: 0 or 1); `None` when not checked (repetitions recorded before facesym
     /// checked, or whose mirror image had no face).
     pub mirror_disputed: Option<f64>,
+    /// Synkinesis on the left side ([`Repetition::synkinesis`]); `None` when not read (and
+    /// for repetitions recorded before facesym read it).
+    pub synkinesis_left: Option<f64>,
+    /// On the right side.
+    pub synkinesis_right: Option<f64>,
 }
 
 impl StoredRepetition {
@@ -397,8 +405,8 @@ impl Store {
             .execute(
                 "INSERT INTO repetitions (session_id, movement, number, onset_s, peak_s, end_s,
                      peak_left, peak_right, ratio, weaker, time_to_peak_s, hold_s,
-                     ratio_uncertainty, mirror_disputed)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                     ratio_uncertainty, mirror_disputed, synkinesis_left, synkinesis_right)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
                 params![
                     session,
                     rep.movement.as_str(),
@@ -413,7 +421,9 @@ impl Store {
                     rep.time_to_peak_s,
                     rep.hold_s,
                     rep.ratio_uncertainty,
-                    rep.mirror_disputed
+                    rep.mirror_disputed,
+                    rep.synkinesis.map(|s| s[0]),
+                    rep.synkinesis.map(|s| s[1])
                 ],
             )
             .map_err(|e| self.sqlite(e))?;
@@ -451,11 +461,12 @@ impl Store {
             .connection
             .prepare(&format!(
                 "SELECT session_id, movement, number, onset_s, peak_s, end_s, peak_left,
-                     peak_right, ratio, weaker, time_to_peak_s, hold_s, {}, {}
+                     peak_right, ratio, weaker, time_to_peak_s, hold_s, {}, {}, {}
                  FROM repetitions WHERE ?1 IS NULL OR session_id = ?1 ORDER BY id",
                 // An older record read without migrating it has no such columns yet.
                 if self.version >= 2 { "ratio_uncertainty" } else { "NULL" },
                 if self.version >= 3 { "mirror_disputed" } else { "NULL" },
+                if self.version >= 5 { "synkinesis_left, synkinesis_right" } else { "NULL, NULL" },
             ))
             .map_err(|e| self.sqlite(e))?;
         let rows: rusqlite::Result<Vec<StoredRepetition>> = statement
@@ -475,6 +486,8 @@ impl Store {
                     time_to_peak_s: r.get(10)?,
                     hold_s: r.get(11)?,
                     mirror_disputed: r.get(13)?,
+                    synkinesis_left: r.get(14)?,
+                    synkinesis_right: r.get(15)?,
                 })
             })
             .and_then(Iterator::collect);
@@ -604,7 +617,7 @@ impl Store {
 /// The CSV header of exported repetitions.
 pub const CSV_HEADER: &str = "session,movement,number,onset_s,peak_s,end_s,peak_left,peak_right,\
                               ratio,weaker,time_to_peak_s,hold_s,ratio_uncertainty,\
-                              mirror_disputed";
+                              mirror_disputed,synkinesis_left,synkinesis_right";
 
 /// Repetitions as CSV (header first); floats at full precision, so they read back equal. A
 /// field holding a comma, a quote or a line break is quoted.
@@ -637,6 +650,8 @@ fn write_repetitions_csv<W: std::io::Write>(
             r.hold_s.to_string(),
             optional(r.ratio_uncertainty),
             optional(r.mirror_disputed),
+            optional(r.synkinesis_left),
+            optional(r.synkinesis_right),
         ])?;
     }
     Ok(())
@@ -697,6 +712,7 @@ mod tests {
             time_to_peak_s: 0.5,
             hold_s: 0.8,
             mirror_disputed: ratio.map(|_| 0.25),
+            synkinesis: None,
         }
     }
 
@@ -764,6 +780,8 @@ mod tests {
             time_to_peak_s: 0.25,
             hold_s: 0.5,
             mirror_disputed: Some(0.0),
+            synkinesis_left: Some(0.25),
+            synkinesis_right: None,
         }
     }
 
@@ -775,8 +793,8 @@ mod tests {
             csv,
             format!(
                 "{CSV_HEADER}\n\
-                 3,smile,2,1.25,1.5,2,0.12,0.03333333333333333,0.5,right,0.25,0.5,,0\n\
-                 3,pucker,2,1.25,1.5,2,0.12,0.03333333333333333,,,0.25,0.5,,0\n"
+                 3,smile,2,1.25,1.5,2,0.12,0.03333333333333333,0.5,right,0.25,0.5,,0,0.25,\n\
+                 3,pucker,2,1.25,1.5,2,0.12,0.03333333333333333,,,0.25,0.5,,0,0.25,\n"
             )
         );
     }
@@ -834,6 +852,11 @@ mod tests {
         let reps = store.repetitions(None).unwrap();
         assert_eq!(reps[1].ratio_uncertainty, rep(Smile, Some(0.5)).ratio_uncertainty);
         assert_eq!(reps[1].mirror_disputed, Some(0.25));
+        assert_eq!((reps[0].synkinesis_left, reps[1].synkinesis_left), (None, None));
+        let with = Repetition { synkinesis: Some([0.3, 0.1]), ..rep(Smile, Some(0.5)) };
+        store.add_repetition(1, &with).unwrap();
+        let reps = store.repetitions(None).unwrap();
+        assert_eq!((reps[2].synkinesis_left, reps[2].synkinesis_right), (Some(0.3), Some(0.1)));
         let version: i64 =
             store.connection.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
         assert_eq!(version, SCHEMA_VERSION);

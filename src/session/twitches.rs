@@ -37,6 +37,15 @@ pub const MAX_SPASM_S: f64 = 5.0;
 /// event "both" (whether or not it crossed its own threshold: the two eyes' lids are read
 /// with different noise); less, and it is the other side's pull on it.
 pub const BOTH_FRACTION: f64 = 0.5;
+/// The slow wander of a region at rest (the 95th percentile of its distance from rest over
+/// the last [`NOISE_S`]) times this is a floor of the threshold too: a region read on skin
+/// that slides with the head's sway (the cheek of a face turned away) wanders for seconds,
+/// which frame-to-frame changes do not show.
+pub const WANDER_FACTOR: f64 = 2.0;
+/// Readings of other points than the region's rest was measured on (a point's track lost)
+/// are skipped, as frames without a reading; after this many seconds of them the rest is
+/// measured afresh on the new points.
+pub const POINTS_SWITCH_S: f64 = 1.0;
 /// After a voluntary movement (not at rest), seconds before anything is called again.
 pub const SETTLE_S: f64 = 1.0;
 /// Frames without a reading for longer than this end an event and restart the rest.
@@ -49,6 +58,8 @@ struct Channel {
     rest: VecDeque<(f64, [f64; 2])>,
     /// Sizes of frame-to-frame changes at rest, (seconds, IOD), the last [`NOISE_S`].
     changes: VecDeque<(f64, f64)>,
+    /// Distances from rest at rest, (seconds, IOD), the last [`NOISE_S`].
+    wander: VecDeque<(f64, f64)>,
     /// Which points the readings are of ([`RegionSide::points`](crate::symmetry::regions::RegionSide)).
     points: u8,
     /// The last reading taken, at rest or not.
@@ -73,14 +84,26 @@ impl Channel {
             let mut v: Vec<f64> = self.rest.iter().map(|(_, d)| d[k]).collect();
             median_in_place(&mut v).unwrap_or(0.0)
         };
-        let mut changes: Vec<f64> = self.changes.iter().map(|c| c.1).collect();
-        changes.sort_by(f64::total_cmp);
-        let p95 = changes[((changes.len() - 1) as f64 * 0.95).round() as usize];
-        Some(([median(0), median(1)], MIN_TWITCH_IOD.max(NOISE_FACTOR * p95)))
+        let p95 = |values: &VecDeque<(f64, f64)>| {
+            let mut v: Vec<f64> = values.iter().map(|c| c.1).collect();
+            v.sort_by(f64::total_cmp);
+            v.get(((v.len().max(1) - 1) as f64 * 0.95).round() as usize).copied().unwrap_or(0.0)
+        };
+        let threshold = MIN_TWITCH_IOD
+            .max(NOISE_FACTOR * p95(&self.changes))
+            .max(WANDER_FACTOR * p95(&self.wander));
+        Some(([median(0), median(1)], threshold))
     }
 
-    /// Takes a reading at rest into the resting position and its noise.
-    fn rest_on(&mut self, t: f64, d: [f64; 2]) {
+    /// Takes a reading at rest, `distance` from the rest when that was known, into the
+    /// resting position, its noise and its wander.
+    fn rest_on(&mut self, t: f64, d: [f64; 2], distance: Option<f64>) {
+        if let Some(x) = distance {
+            self.wander.push_back((t, x));
+        }
+        while self.wander.front().is_some_and(|c| t - c.0 > NOISE_S) {
+            self.wander.pop_front();
+        }
         if let Some((t0, last)) = self.last
             && t - t0 <= MAX_GAP_S
             && self.rest.back().is_some_and(|r| r.0 == t0)
@@ -118,6 +141,8 @@ pub struct TwitchDetector {
     frame_s: f64,
     channels: [[Channel; 2]; 6],
     open: [Option<Open>; 6],
+    /// Since when each region's readings have been of other points than its rest's.
+    other_points: [Option<f64>; 6],
     /// Nothing is called before this time (a voluntary movement just ended).
     settle_until: f64,
 }
@@ -129,6 +154,7 @@ impl TwitchDetector {
             frame_s,
             channels: Default::default(),
             open: Default::default(),
+            other_points: Default::default(),
             settle_until: f64::NEG_INFINITY,
         }
     }
@@ -165,15 +191,24 @@ impl TwitchDetector {
         };
         for (r, region) in Region::ALL.into_iter().enumerate() {
             let sides = Side::BOTH.map(|side| reading.get(region, side));
-            // Readings of other points, or after a gap, start the region's rest afresh.
-            let restart = (0..2).any(|s| {
-                let c = &self.channels[r][s];
-                c.points != sides[s].points || c.last.is_some_and(|l| t - l.0 > MAX_GAP_S)
-            });
-            if restart {
-                if self.open[r].is_some() {
-                    self.open[r] = None;
+            let same = (0..2).all(|s| self.channels[r][s].points == sides[s].points);
+            let fresh =
+                self.open[r].is_none() && self.channels[r].iter().all(|c| c.rest.is_empty());
+            let gap = self.channels[r][0].last.is_some_and(|l| t - l.0 > MAX_GAP_S);
+            if gap {
+                // Too long without a reading of the region: what was under way ended.
+                ended.extend(self.close(r));
+            }
+            if !same && !fresh && !gap {
+                // Other points (a track lost): skipped as no reading, unless it lasts.
+                let since = *self.other_points[r].get_or_insert(t);
+                if t - since <= POINTS_SWITCH_S {
+                    continue;
                 }
+                self.open[r] = None;
+            }
+            self.other_points[r] = None;
+            if gap || !same {
                 for (c, side) in self.channels[r].iter_mut().zip(&sides) {
                     c.points = side.points;
                     c.clear();
@@ -213,7 +248,7 @@ impl TwitchDetector {
             let ended = self.close(r);
             for (c, d) in self.channels[r].iter_mut().zip(d) {
                 c.last_distance = None;
-                c.rest_on(t, d);
+                c.rest_on(t, d, None);
             }
             return ended;
         }
@@ -247,7 +282,7 @@ impl TwitchDetector {
         }
         for s in 0..2 {
             self.channels[r][s].last_distance = distance[s].map(|x| (t, x));
-            self.channels[r][s].rest_on(t, d[s]);
+            self.channels[r][s].rest_on(t, d[s], distance[s]);
         }
         None
     }

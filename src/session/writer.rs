@@ -213,6 +213,7 @@ mod tests {
             time_to_peak_s: 0.5,
             hold_s: 0.8,
             mirror_disputed: Some(0.0),
+            synkinesis: None,
         }
     }
 

@@ -9,6 +9,7 @@ pub mod landmarks_map;
 pub mod movements;
 pub mod regions;
 pub mod score;
+pub mod synkinesis;
 
 pub use frame::{FaceFrame, FrameFlag, HeadPose, describe_flags};
 pub use landmarks_map::Side;

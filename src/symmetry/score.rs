@@ -20,6 +20,7 @@ use super::landmarks_map::{
 };
 use super::movements::{CORE_MOVEMENTS, Movement, MovementId, movement};
 use super::regions::RegionReading;
+use super::synkinesis::CoMovement;
 
 /// A person's neutral face, the reference every movement is measured against.
 #[derive(Clone, Debug, PartialEq)]
@@ -167,7 +168,8 @@ impl NeutralFace {
     /// skin followed from where `track` last saw it ([`NeutralImage::follow_video`]): what
     /// `analyze` and the live app measure. A frame that cannot be scored ends the track, and
     /// the next is followed from the neutral again. A track limited to one movement
-    /// ([`SkinTrack::follow_only`]) gives that movement's score alone.
+    /// ([`SkinTrack::follow_only`]) gives that movement's score alone, with the one that
+    /// carries its synkinesis ([`CoMovement::source`]).
     pub fn score_video(
         &self,
         image: &RgbImage,
@@ -180,9 +182,11 @@ impl NeutralFace {
         if !score.flags.is_empty() {
             track.reset();
         }
-        // A track limited to one movement reads that movement alone.
+        // A track limited to one movement reads that movement alone, and what moves along
+        // with it when another movement's score carries that (synkinesis).
         if let Some(id) = only {
-            score.movements.retain(|m| m.movement == id);
+            let co = CoMovement::during(id).and_then(CoMovement::source);
+            score.movements.retain(|m| m.movement == id || Some(m.movement) == co);
         }
         score
     }

@@ -6,9 +6,10 @@
 
 use image::RgbImage;
 
-use super::deform::{SYNTHETIC_MOVEMENTS, SyntheticMovement, apply_movement};
+use super::deform::{SYNTHETIC_MOVEMENTS, SyntheticMovement, warp_face};
 use super::{Motion, moving_frame};
 use crate::landmarks::Landmarks;
+use crate::symmetry::frame::Vec3;
 use crate::symmetry::{FaceFrame, MovementId};
 
 /// One repetition's timing (seconds) and strength (0–1 of the synthetic movement).
@@ -117,6 +118,10 @@ pub struct ExerciseRecording {
     pub jitter: f64,
     /// The head's slow drift over the recording.
     pub drift: Motion,
+    /// Synkinesis: another synthetic movement made along with every repetition on each side,
+    /// at this fraction of that side's strength (the eye narrowing with a smile,
+    /// [`EYE_NARROWING`](super::twitch::EYE_NARROWING)); `None`: nothing.
+    pub synkinesis: Option<(SyntheticMovement, f64)>,
 }
 
 impl ExerciseRecording {
@@ -162,6 +167,7 @@ impl ExerciseRecording {
             fps: 10.0,
             jitter: 0.05,
             drift: Motion { shift_px: [3.0, 2.0], roll_deg: 2.0 },
+            synkinesis: None,
         })
     }
 
@@ -221,23 +227,36 @@ impl ExerciseRecording {
         self.movement_at(index).1
     }
 
+    /// Where the landmarks are (face coordinates) when the left side moves with strength `s`
+    /// (the right with [`Self::right_strength`] of it), synkinesis included.
+    pub fn displaced(&self, movement: &SyntheticMovement, s: f64) -> Vec<Vec3> {
+        let base = &self.frame.landmarks;
+        let right = s * self.right_strength;
+        let mut moved = movement.displaced(base, s, right);
+        let co = self.synkinesis.map(|(co, k)| co.displaced(base, k * s, k * right));
+        for (m, (c, b)) in moved.iter_mut().zip(co.iter().flatten().zip(base)) {
+            for k in 0..3 {
+                m[k] += c[k] - b[k];
+            }
+        }
+        moved
+    }
+
     /// Frame `index`.
     pub fn frame(&self, index: usize) -> RgbImage {
         let moved = match self.movement_at(index) {
             (Some(movement), s) if s > 0.0 => {
-                apply_movement(
-                    &self.face,
-                    &self.landmarks,
-                    &self.frame,
-                    movement,
-                    s,
-                    s * self.right_strength,
-                )
-                .0
+                let to = self.displaced(movement, s);
+                warp_face(&self.face, &self.landmarks, &self.frame, &to).0
             }
             _ => self.face.clone(),
         };
         moving_frame(&moved, index, self.len(), self.drift)
+    }
+
+    /// The synthetic movement of repetition `rep` (see [`Self::schedule`]).
+    pub fn movement_of(&self, rep: &ScheduledRepetition) -> Option<&SyntheticMovement> {
+        self.segments.iter().find(|s| s.id == rep.movement).map(|s| &s.movement)
     }
 }
 

@@ -14,7 +14,10 @@ use crate::symmetry::regions::Region;
 use crate::symmetry::{FaceFrame, MovementId, Side};
 
 /// The lower lid margin rising by 1 IOD (scaled by a twitch's size) and the lid's skin below it
-/// by 0.7, the upper lid staying (each group's fall-off is short of it).
+/// by 0.7, the upper lid staying (each group's fall-off is short of it). At a strength of 0.04
+/// it is also how the eye narrows in a smile (the cheek pushing the lower lid up): synkinesis.
+pub const EYE_NARROWING: SyntheticMovement = LOWER_LID_TWITCH;
+
 const LOWER_LID_TWITCH: SyntheticMovement = SyntheticMovement {
     groups: &[
         ControlGroup {

@@ -106,6 +106,7 @@ impl LiveApp {
     pub(super) fn rest_checks_ui(&mut self, ui: &mut egui::Ui) {
         self.refresh_history();
         ui.heading("Rest checks");
+        ui.label("Twitches and spasms a minute in each rest check.");
         let checks = &self.history.rest_checks;
         if checks.is_empty() {
             ui.label("No rest checks recorded yet: the Rest check view keeps each one.");
@@ -119,7 +120,7 @@ impl LiveApp {
             .collect();
         let last_day = xy.last().map_or(1.0, |p| p[0].max(1.0));
         Plot::new("rest_checks")
-            .height(110.0)
+            .height(130.0)
             .include_y(0.0)
             .include_x(0.0)
             .include_x(last_day)
@@ -128,7 +129,7 @@ impl LiveApp {
             .allow_scroll(false)
             .allow_boxed_zoom(false)
             .x_axis_label("date")
-            .y_axis_label("twitches a minute")
+            .y_axis_label("a minute")
             .x_axis_formatter(move |mark, _| {
                 let unix = ((first_day as f64 + mark.value) * SECONDS_PER_DAY) as i64;
                 format_utc(unix)[5..10].to_string()

@@ -222,6 +222,8 @@ impl LiveApp {
         while self.recent.front().is_some_and(|&(t, _)| t < now - READOUT_WINDOW_S) {
             self.recent.pop_front();
         }
+        let scored = analysis.output.score.as_ref().is_some_and(|s| s.flags.is_empty());
+        self.rest_watch(scored, now);
         self.shown = Some(analysis);
         self.texture_dirty = true;
     }
@@ -275,7 +277,10 @@ impl LiveApp {
             self.handle_event(event, now);
         }
         self.guided_retry(now);
-        self.rest_tick(now);
+        let source_over = self.pipeline.as_ref().is_some_and(|p| {
+            matches!(p.source_state(), SourceState::Ended | SourceState::Failed(_))
+        });
+        self.rest_tick(now, source_over);
         self.poll_record();
         if self.paused {
             return;

@@ -58,9 +58,14 @@ struct RestRun {
     /// Whether every event has come in.
     done: bool,
     started_unix: i64,
-    /// Seconds asked for, and watched (once ended).
+    /// Seconds asked for.
     length_s: f64,
+    /// Seconds the face was seen and measured (what the rates are of), and the UI time of
+    /// the last result that was.
     watched_s: f64,
+    last_seen: Option<f64>,
+    /// Why it ended before its time, if it did.
+    cut_short: Option<&'static str>,
     source: String,
     events: Vec<Event>,
 }
@@ -83,6 +88,8 @@ impl LiveApp {
             started_unix: now_unix(),
             length_s: rest.minutes * 60.0,
             watched_s: 0.0,
+            last_seen: None,
+            cut_short: None,
             source,
             events: Vec::new(),
         });
@@ -94,9 +101,22 @@ impl LiveApp {
     pub fn stop_rest_check(&mut self, now: f64) {
         if let Some(run) = self.rest.run.as_mut().filter(|r| r.ending.is_none()) {
             run.ending = Some(now);
-            run.watched_s = (now - run.started).min(run.length_s);
             self.control.rest_check(None);
         }
+    }
+
+    /// A result shown at UI time `now`: the time since the last one counts as watched when
+    /// both measured the face (gaps of more than half a second, the face lost or the
+    /// analysis stalled, do not).
+    pub(super) fn rest_watch(&mut self, measured: bool, now: f64) {
+        let Some(run) = self.rest.run.as_mut().filter(|r| r.ending.is_none()) else { return };
+        if let (true, Some(last)) = (measured, run.last_seen) {
+            let step = now - last;
+            if step > 0.0 && step <= 0.5 {
+                run.watched_s += step;
+            }
+        }
+        run.last_seen = measured.then_some(now);
     }
 
     /// The events of the rest check under way or last ended.
@@ -127,9 +147,9 @@ impl LiveApp {
         }
     }
 
-    /// Ends the check when its time is up, and gives up waiting for its last events when
-    /// the analysis has gone; takes the record's answer.
-    pub(super) fn rest_tick(&mut self, now: f64) {
+    /// Ends the check when its time is up or its source has ended (`source_over`), and gives
+    /// up waiting for its last events when the analysis has gone; takes the record's answer.
+    pub(super) fn rest_tick(&mut self, now: f64, source_over: bool) {
         let (ending, started, length) = match &self.rest.run {
             Some(run) if !run.done => (run.ending, run.started, run.length_s),
             _ => (None, 0.0, 0.0),
@@ -137,6 +157,12 @@ impl LiveApp {
         if self.rest.run.as_ref().is_some_and(|r| !r.done) {
             match ending {
                 None if now - started >= length => self.stop_rest_check(now),
+                None if source_over => {
+                    if let Some(run) = &mut self.rest.run {
+                        run.cut_short = Some("the video or camera stopped");
+                    }
+                    self.stop_rest_check(now);
+                }
                 Some(at) if now - at > END_WAIT_S => self.finish_rest_check(),
                 _ => {}
             }
@@ -182,6 +208,7 @@ impl LiveApp {
             }
             self.calibration_ui(ui);
         } else {
+            self.neutral_warnings_ui(ui);
             ui.horizontal(|ui| {
                 ui.label("Length:");
                 for minutes in REST_MINUTES {
@@ -264,8 +291,8 @@ fn region_colour(region: &str) -> Color32 {
 /// The events over the check's length: one lane per side (an event of both sides in both)
 /// and one of blinks, with a mark at `now_s`; under it, the regions' colours.
 fn timeline(ui: &mut egui::Ui, events: &[Event], length_s: f64, now_s: f64) {
-    let lanes = ["left", "right", "blinks"];
-    let label_w = 52.0;
+    let lanes = ["your left", "your right", "blinks"];
+    let label_w = 70.0;
     let (rect, _) = ui.allocate_exact_size(egui::vec2(ui.available_width(), 96.0), Sense::hover());
     let painter = ui.painter_at(rect);
     let lane_h = rect.height() / lanes.len() as f32;
@@ -287,9 +314,12 @@ fn timeline(ui: &mut egui::Ui, events: &[Event], length_s: f64, now_s: f64) {
             ui.visuals().text_color(),
         );
         for e in events {
-            let shown = match *lane {
-                "blinks" => e.kind == EventKind::Blink,
-                side => e.kind != EventKind::Blink && (e.side == side || e.side == "both"),
+            let shown = match i {
+                2 => e.kind == EventKind::Blink,
+                _ => {
+                    let side = if i == 0 { "left" } else { "right" };
+                    e.kind != EventKind::Blink && (e.side == side || e.side == "both")
+                }
             };
             if !shown {
                 continue;

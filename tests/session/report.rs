@@ -47,6 +47,7 @@ fn rep(
         time_to_peak_s,
         hold_s,
         mirror_disputed: None,
+        synkinesis: None,
     }
 }
 
@@ -448,4 +449,52 @@ fn report_says_what_eye_closure_is_measured_against() {
     assert!(text.contains("a fraction of your closed eyes (they read 0.68"), "{text}");
     let text = text_of(&render_report(&store, 4).unwrap());
     assert!(text.contains("not calibrated to your closed eyes"), "{text}");
+}
+
+/// The report lists the rest checks up to the end of its session's day (newest first), each
+/// with its twitches per side, spasms, rates and regions, and says what they are; a later
+/// check is left out, and without any the section is not there.
+#[test]
+fn report_lists_the_rest_checks_so_far() {
+    use facesym::session::events::{Event, EventKind};
+    let store = Store::open(&common::scratch("report-rest")).unwrap();
+    let session = store.start_session_at("camera", day(0)).unwrap();
+    store.add_repetition(session, &rep(Smile, Some(0.7), false, 0.5, 1.0)).unwrap();
+    let bare = render_report(&store, session).unwrap();
+    assert!(!bare.contains("Rest checks"));
+    let event = |kind, region, side| Event {
+        kind,
+        region,
+        side,
+        start_s: 3.0,
+        end_s: 3.2,
+        peak_iod: Some(0.02),
+        peak_left: None,
+        peak_right: None,
+    };
+    let events = [
+        event(EventKind::Twitch, "lower_lid", "left"),
+        event(EventKind::Spasm, "lower_lid", "left"),
+        event(EventKind::Twitch, "mouth_corner", "right"),
+        event(EventKind::Blink, "eye", "both"),
+    ];
+    store.add_rest_check(day(0) + 3600, 120.0, "camera", &events).unwrap();
+    store.add_rest_check(day(-2), 60.0, "camera", &[]).unwrap();
+    store.add_rest_check(day(1), 60.0, "camera", &events).unwrap();
+    let page = render_report(&store, session).unwrap();
+    let text = text_of(&page);
+    assert!(text.contains("Rest checks") && text.contains("not a diagnosis"), "{text}");
+    let rows: Vec<&str> = page.split("<tr><th scope=\"row\">2026-").skip(1).collect();
+    assert_eq!(rows.len(), 2, "the later day's check is left out");
+    let cells = |row: &str| -> Vec<String> {
+        row.split("<td").skip(1).map(|c| text_of(&format!("<td{c}")).trim().to_string()).collect()
+    };
+    // Newest first: the same day's check (2 minutes: 2 left, 1 right, 1 spasm, 1.5 a minute,
+    // one blink), then the one two days before (nothing found).
+    assert!(rows[0].starts_with("03-02 09:00"), "{}", rows[0]);
+    assert_eq!(
+        cells(rows[0]),
+        ["2.0", "2", "1", "0", "1", "1.5", "0.5", "lower lid 2, mouth corner 1"]
+    );
+    assert_eq!(cells(rows[1])[..7], ["1.0", "0", "0", "0", "0", "0.0", "0.0"]);
 }

@@ -30,8 +30,8 @@ pub enum ReportError {
 }
 
 /// The report of `session` as one self-contained HTML page: its movements' medians, each
-/// movement's ratio per repetition, and each movement's median ratio per session over the
-/// record up to and including this session.
+/// movement's ratio per repetition, each movement's median ratio per session over the
+/// record up to and including this session, and the rest checks up to its day.
 pub fn render_report(store: &Store, session: i64) -> Result<String, ReportError> {
     let sessions = store.sessions()?;
     let reps = store.repetitions(None)?;
@@ -40,11 +40,22 @@ pub fn render_report(store: &Store, session: i64) -> Result<String, ReportError>
         .iter()
         .position(|s| s.session.id == session)
         .ok_or(ReportError::NoSession { session })?;
+    // The rest checks up to the end of the session's day (UTC).
+    let day_end = (summaries[position].session.started_unix.div_euclid(86_400) + 1) * 86_400;
+    let checks = store.rest_checks()?;
+    let events = store.rest_events(None)?;
+    let mut rest_checks: Vec<_> = checks
+        .iter()
+        .filter(|c| c.started_unix < day_end)
+        .map(|c| (c, events.iter().filter(|e| e.rest_check_id == c.id).collect()))
+        .collect();
+    rest_checks.sort_by_key(|(c, _)| c.started_unix);
     let page = Page {
         summary: &summaries[position],
         history: &summaries[..=position],
         sessions_in_record: summaries.len(),
         reps: reps.iter().filter(|r| r.session_id == session).collect(),
+        rest_checks,
     };
     Ok(page.to_string())
 }

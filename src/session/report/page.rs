@@ -10,7 +10,7 @@ use crate::session::history::{
     FAIR_RATIO, GOOD_RATIO, MovementSummary, SessionSummary, TrendPoint, trend,
 };
 use crate::session::repetitions::{NOT_ENOUGH_MOVEMENT_LABEL, UNSURE_LABEL};
-use crate::session::store::StoredRepetition;
+use crate::session::store::{RestCheckInfo, StoredEvent, StoredRepetition};
 use crate::symmetry::CORE_MOVEMENTS;
 
 /// The page's styles: the system's own fonts, nothing loaded.
@@ -26,6 +26,8 @@ pub(super) struct Page<'a> {
     pub(super) sessions_in_record: usize,
     /// This session's repetitions, in the order recorded.
     pub(super) reps: Vec<&'a StoredRepetition>,
+    /// The rest checks up to the end of this session's day, oldest first, with their events.
+    pub(super) rest_checks: Vec<(&'a RestCheckInfo, Vec<&'a StoredEvent>)>,
 }
 
 impl Display for Page<'_> {
@@ -49,6 +51,7 @@ impl Display for Page<'_> {
             self.movement_section(f, index, movement)?;
         }
         self.not_done(f)?;
+        self.rest_checks(f)?;
         footer(f)?;
         writeln!(f, "</main>")?;
         writeln!(f, "</body>")?;
@@ -249,6 +252,78 @@ impl Page<'_> {
             text += "No earlier session in the record has this movement.";
         }
         text.trim_end().to_string()
+    }
+
+    /// The rest checks so far: each one's twitches and spasms per side, a minute, and its
+    /// blinks; nothing when there are none.
+    fn rest_checks(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        if self.rest_checks.is_empty() {
+            return Ok(());
+        }
+        writeln!(f, "<section class=\"summary rest-checks\">")?;
+        writeln!(f, "<h2>Rest checks</h2>")?;
+        writeln!(
+            f,
+            "<p>In a rest check the face is held still while each side is watched for \
+             twitches and spasms (involuntary movements of one region: the lower lid, eye, \
+             brow, cheek, mouth corner or chin) and the blinks are counted. A spasm lasts half \
+             a second or more. Twitch detection is checked on generated twitches only, not yet \
+             on filmed ones: these counts are a guide, not a diagnosis.</p>"
+        )?;
+        writeln!(f, "<div class=\"table-wrap\">")?;
+        writeln!(f, "<table>")?;
+        writeln!(
+            f,
+            "<caption>Rest checks up to this session’s day, newest first. Rates are per \
+             minute of the face measured.</caption>"
+        )?;
+        writeln!(
+            f,
+            "<thead><tr><th scope=\"col\">Started (UTC)</th><th scope=\"col\" class=\"num\">\
+             Minutes</th><th scope=\"col\" class=\"num\">Left</th><th scope=\"col\" \
+             class=\"num\">Right</th><th scope=\"col\" class=\"num\">Both</th><th scope=\"col\" \
+             class=\"num\">Of them spasms</th><th scope=\"col\" class=\"num\">Twitches a \
+             minute</th><th scope=\"col\" class=\"num\">Blinks a minute</th><th scope=\"col\">\
+             Regions</th></tr></thead>"
+        )?;
+        writeln!(f, "<tbody>")?;
+        for (check, events) in self.rest_checks.iter().rev() {
+            let twitches: Vec<&&StoredEvent> =
+                events.iter().filter(|e| e.kind != "blink").collect();
+            let side = |s: &str| twitches.iter().filter(|e| e.side == s).count();
+            let spasms = twitches.iter().filter(|e| e.kind == "spasm").count();
+            let minutes = check.duration_s / 60.0;
+            let rate = |n: i64| {
+                if minutes > 0.0 { format!("{:.1}", n as f64 / minutes) } else { "–".into() }
+            };
+            let mut regions: Vec<(&str, usize)> = Vec::new();
+            for e in &twitches {
+                match regions.iter_mut().find(|(r, _)| *r == e.region) {
+                    Some((_, n)) => *n += 1,
+                    None => regions.push((&e.region, 1)),
+                }
+            }
+            let regions: Vec<String> =
+                regions.iter().map(|(r, n)| format!("{} {n}", r.replace('_', " "))).collect();
+            writeln!(
+                f,
+                "<tr><th scope=\"row\">{}</th><td class=\"num\">{minutes:.1}</td><td \
+                 class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td \
+                 class=\"num\">{spasms}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+                 <td>{}</td></tr>",
+                Escaped(&format_utc(check.started_unix)[..16]),
+                side("left"),
+                side("right"),
+                side("both"),
+                rate(check.twitches),
+                rate(check.blinks),
+                Escaped(&regions.join(", ")),
+            )?;
+        }
+        writeln!(f, "</tbody>")?;
+        writeln!(f, "</table>")?;
+        writeln!(f, "</div>")?;
+        writeln!(f, "</section>")
     }
 
     fn not_done(&self, f: &mut Formatter<'_>) -> fmt::Result {
