@@ -353,12 +353,20 @@ fn guided_session_records_each_repetition() {
     assert!(!data.exists(), "no empty session");
 
     // Each repetition is in the record soon after it is reported, before the next.
-    harness.state_mut().send_event(LiveEvent::Repetition(repetition(MovementId::BrowLift, 0.5)));
+    let with_synkinesis =
+        Repetition { synkinesis: Some([0.02, 0.01]), ..repetition(MovementId::BrowLift, 0.5) };
+    harness.state_mut().send_event(LiveEvent::Repetition(with_synkinesis));
     harness.run();
     wait_until_recorded(&mut harness);
+    // What moved along with it: the brow lift's mouth-corner pull, each side.
+    harness.get_by_label(
+        "During it your left mouth corner pulled 0.020 IOD, your right 0.010 IOD (provisional)",
+    );
     let session = harness.state().recorded_session().expect("recorded with its first repetition");
     let store = Store::open(&data).unwrap();
-    assert_eq!(store.repetitions(Some(session)).unwrap().len(), 1);
+    let stored = store.repetitions(Some(session)).unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!((stored[0].synkinesis_left, stored[0].synkinesis_right), (Some(0.02), Some(0.01)));
     // The record says eye closure is measured against the closed eyes, and how they read.
     assert_eq!(store.sessions().unwrap()[0].closed_eyes, Some(0.7));
     // The uncertainty of a 0.12-IOD peak against 0.005 IOD of noise: 0.005 · 1.5 / 0.12.

@@ -16,6 +16,7 @@ use crate::session::history::median;
 use crate::session::repetitions::Repetition;
 use crate::session::writer::{RecordWriter, WriterEvent};
 use crate::symmetry::score::plus_minus;
+use crate::symmetry::synkinesis::CoMovement;
 use crate::symmetry::{CORE_MOVEMENTS, MovementId};
 
 /// Seconds between a calibration that was not kept and the next try: time to read why.
@@ -408,6 +409,12 @@ impl LiveApp {
                 last.ratio.map_or(Color32::GRAY, |r| reading_colour(r, last.ratio_uncertainty)),
                 format!("Last repetition: {}", describe(last)),
             );
+            if let Some(line) = synkinesis_line(last) {
+                ui.label(line).on_hover_text(
+                    "What moved along with the exercise on each side (synkinesis). Provisional: \
+                     not yet checked on real faces (docs/validation.md).",
+                );
+            }
         }
         for warning in self.shown.iter().flat_map(|a| &a.output.warnings) {
             ui.colored_label(Color32::from_rgb(230, 160, 40), format!("Warning: {warning}"));
@@ -525,6 +532,22 @@ impl LiveApp {
         }
         self.update_counting();
     }
+}
+
+/// "During it your left eye narrowed 35 %, your right 12 % (provisional)": the repetition's
+/// synkinesis, when read.
+pub(super) fn synkinesis_line(rep: &Repetition) -> Option<String> {
+    let co = CoMovement::during(rep.movement)?;
+    let [left, right] = rep.synkinesis?;
+    let (what, how) = match co {
+        CoMovement::EyeNarrowing => ("eye", "narrowed"),
+        CoMovement::MouthCornerPull => ("mouth corner", "pulled"),
+    };
+    Some(format!(
+        "During it your left {what} {how} {}, your right {} (provisional)",
+        co.amount(left),
+        co.amount(right)
+    ))
 }
 
 /// "ratio 0.52 ± 0.08, weaker right" for a repetition.
