@@ -316,3 +316,46 @@ impl fmt::Display for Caveats {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn twitch(region: &'static str, side: &'static str, start_s: f64, kind: EventKind) -> Event {
+        Event {
+            kind,
+            region,
+            side,
+            start_s,
+            end_s: start_s + 0.2,
+            peak_iod: Some(0.01 * start_s),
+            peak_left: None,
+            peak_right: None,
+        }
+    }
+
+    /// Three events each within 2 s of the last are a burst (a fourth does not make a second
+    /// one); the line counts kinds, sides, regions and the rate, and says nothing without
+    /// events.
+    #[test]
+    fn twitch_counts_and_bursts() {
+        let events = [
+            twitch("lower_lid", "left", 1.0, EventKind::Twitch),
+            twitch("lower_lid", "left", 2.5, EventKind::Twitch),
+            twitch("mouth_corner", "left", 4.0, EventKind::Spasm),
+            twitch("lower_lid", "left", 5.5, EventKind::Twitch),
+            twitch("chin", "both", 20.0, EventKind::Twitch),
+        ];
+        let refs: Vec<&Event> = events.iter().collect();
+        let counts = TwitchCounts::of(&refs, 60.0);
+        assert_eq!(counts.bursts(), 1);
+        assert_eq!(
+            counts.to_string(),
+            "twitches and spasms at rest: 5 (5.0 a minute; 4 twitches, 1 spasm): left 4, both 1; \
+             lower lid 3, mouth corner 1, chin 1; largest 0.200 IOD; bursts 1 (not validated on \
+             real twitches)\n"
+        );
+        assert_eq!(TwitchCounts::of(&refs[..2], 60.0).bursts(), 0);
+        assert_eq!(TwitchCounts::of(&[], 60.0).to_string(), "");
+    }
+}

@@ -1,8 +1,9 @@
-//! Involuntary eye events found in a recording's eye closure over time: blinks (both eyes
-//! closing together, briefly), each with how far each eye closed (the palsied eye often
-//! blinks incompletely). A closure held longer than a blink is a voluntary one (the eye
-//! closure exercise) and one eye closing alone is not a blink; neither is reported here.
-//! Formulas in docs/metrics.md, "Blinks".
+//! Involuntary events of a recording or a rest check: blinks (both eyes closing together,
+//! briefly), each with how far each eye closed (the palsied eye often blinks incompletely),
+//! found in the eye closure over time; and, with [`EventFinder`], the twitches and spasms of
+//! [`TwitchDetector`] that are not part of a blink or of the whole face moving. A closure held
+//! longer than a blink is a voluntary one (the eye closure exercise) and one eye closing alone
+//! is not a blink. Formulas in docs/metrics.md, "Blinks" and "Twitches and spasms".
 
 use serde::Serialize;
 
