@@ -453,15 +453,21 @@ fn report_says_what_eye_closure_is_measured_against() {
 
 /// The report lists the rest checks up to the end of its session's day (newest first), each
 /// with its twitches per side, spasms, rates and regions, and says what they are; a later
-/// check is left out, and without any the section is not there.
+/// check is left out, and without any the section is not there. A movement's synkinesis is
+/// said under it.
 #[test]
 fn report_lists_the_rest_checks_so_far() {
     use facesym::session::events::{Event, EventKind};
     let store = Store::open(&common::scratch("report-rest")).unwrap();
     let session = store.start_session_at("camera", day(0)).unwrap();
-    store.add_repetition(session, &rep(Smile, Some(0.7), false, 0.5, 1.0)).unwrap();
+    let with_synkinesis =
+        Repetition { synkinesis: Some([0.3, 0.1]), ..rep(Smile, Some(0.7), false, 0.5, 1.0) };
+    store.add_repetition(session, &with_synkinesis).unwrap();
     let bare = render_report(&store, session).unwrap();
     assert!(!bare.contains("Rest checks"));
+    // The smile's synkinesis, said in words and called provisional.
+    let words = text_of(&bare);
+    assert!(words.contains("your left eye narrowed a median 30 %, your right 10 %"), "{words}");
     let event = |kind, region, side| Event {
         kind,
         region,

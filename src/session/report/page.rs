@@ -7,11 +7,12 @@ use super::charts::{repetitions_chart, trend_chart};
 use super::text::{Band, Escaped, date_text, movement_name, seconds_text, uncertainty_text};
 use crate::session::calendar::format_utc;
 use crate::session::history::{
-    FAIR_RATIO, GOOD_RATIO, MovementSummary, SessionSummary, TrendPoint, trend,
+    FAIR_RATIO, GOOD_RATIO, MovementSummary, SessionSummary, TrendPoint, median, trend,
 };
 use crate::session::repetitions::{NOT_ENOUGH_MOVEMENT_LABEL, UNSURE_LABEL};
 use crate::session::store::{RestCheckInfo, StoredEvent, StoredRepetition};
 use crate::symmetry::CORE_MOVEMENTS;
+use crate::symmetry::synkinesis::CoMovement;
 
 /// The page's styles: the system's own fonts, nothing loaded.
 const STYLE: &str = include_str!("style.css");
@@ -159,9 +160,12 @@ impl Page<'_> {
         }
         let points = trend(self.history, id);
         writeln!(f, "<p>{}</p>", Escaped(&self.movement_text(movement, &points)))?;
-        writeln!(f, "<div class=\"charts\">")?;
         let reps: Vec<&StoredRepetition> =
             self.reps.iter().copied().filter(|r| &r.movement == id).collect();
+        if let Some(text) = synkinesis_text(id, &reps) {
+            writeln!(f, "<p class=\"caveat\">{}</p>", Escaped(&text))?;
+        }
+        writeln!(f, "<div class=\"charts\">")?;
         writeln!(f, "<figure>")?;
         repetitions_chart(f, index, self.summary, movement, &reps)?;
         writeln!(f, "<figcaption>This session: the ratio of each repetition.</figcaption>")?;
@@ -340,6 +344,26 @@ impl Page<'_> {
         writeln!(f, "<p>{}.</p>", missing.join(", "))?;
         writeln!(f, "</section>")
     }
+}
+
+/// "During these repetitions your left eye narrowed a median 35 %, your right 12 %
+/// (synkinesis; provisional …)", when the movement's synkinesis was read.
+fn synkinesis_text(id: &str, reps: &[&StoredRepetition]) -> Option<String> {
+    let movement = CORE_MOVEMENTS.iter().find(|m| m.id.as_str() == id)?;
+    let co = CoMovement::during(movement.id)?;
+    let left = median(reps.iter().filter_map(|r| r.synkinesis_left))?;
+    let right = median(reps.iter().filter_map(|r| r.synkinesis_right))?;
+    let (what, how) = match co {
+        CoMovement::EyeNarrowing => ("eye", "narrowed"),
+        CoMovement::MouthCornerPull => ("mouth corner", "pulled"),
+    };
+    Some(format!(
+        "During these repetitions your left {what} {how} a median {}, your right {} \
+         (synkinesis: what moves along with the exercise when it should not). This measure is \
+         provisional: not yet checked on real faces.",
+        co.amount(left),
+        co.amount(right)
+    ))
 }
 
 fn about(f: &mut Formatter<'_>) -> fmt::Result {
