@@ -78,7 +78,7 @@ impl LiveApp {
             self.data_dir.display()
         ));
         egui::ScrollArea::vertical()
-            .id_salt("sessions")
+            .id_salt("sessions_scroll")
             .max_height(ui.available_height() * 0.5)
             .show(ui, |ui| {
                 egui::Grid::new("sessions").num_columns(4).striped(true).spacing([10.0, 4.0]).show(
@@ -148,7 +148,7 @@ impl LiveApp {
                         .color(Color32::from_rgb(230, 120, 40)),
                 );
             });
-        egui::ScrollArea::vertical().id_salt("rest_checks").show(ui, |ui| {
+        egui::ScrollArea::vertical().id_salt("rest_checks_scroll").show(ui, |ui| {
             egui::Grid::new("rest_checks_list")
                 .num_columns(4)
                 .striped(true)
