@@ -70,6 +70,14 @@ impl CoMovement {
         }
     }
 
+    /// What moves and how, in the past: ("eye", "narrowed"), ("mouth corner", "pulled").
+    pub fn what_and_how(self) -> (&'static str, &'static str) {
+        match self {
+            CoMovement::EyeNarrowing => ("eye", "narrowed"),
+            CoMovement::MouthCornerPull => ("mouth corner", "pulled"),
+        }
+    }
+
     /// A reading in words: "35 %" of the open eye, "0.04 IOD" of the corner.
     pub fn amount(self, value: f64) -> String {
         match self {

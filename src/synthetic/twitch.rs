@@ -6,6 +6,7 @@
 use image::RgbImage;
 
 use super::deform::{ControlGroup, SYNTHETIC_MOVEMENTS, SyntheticMovement, warp_face};
+use super::{Motion, frame_from_original};
 use crate::landmarks::Landmarks;
 use crate::landmarks::warp::{self, Affine, Border};
 use crate::session::events::{Event, EventKind};
@@ -200,27 +201,19 @@ impl RestRecording {
 
     /// The head's placement in frame `index` (sway and jitter): face image to frame pixels.
     fn head_at(&self, index: usize, width: u32, height: u32) -> Affine {
-        let phase = std::f64::consts::TAU * index as f64 / (self.fps * SWAY_PERIOD_S);
+        // The sway is `moving_frame`'s path with a period of SWAY_PERIOD_S.
+        let period = (self.fps * SWAY_PERIOD_S).round().max(1.0) as usize;
+        let ([sx, sy], roll_deg) = self.sway;
+        let sway = Motion { shift_px: [sx, sy], roll_deg };
+        let mut placed = frame_from_original(width, height, index % period, period, sway);
         // Deterministic jitter from the frame number (a hash, uniform in ±1).
         let unit = |salt: u64| {
             let h = (index as u64 * 2 + salt + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
             ((h >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
         };
-        let ([sx, sy], roll) = self.sway;
-        let shift = [
-            sx * phase.sin() + self.jitter_px * unit(0),
-            sy * (2.0 * phase).sin() + self.jitter_px * unit(1),
-        ];
-        let (sin, cos) = (roll * phase.sin()).to_radians().sin_cos();
-        let (cx, cy) = (f64::from(width) / 2.0, f64::from(height) / 2.0);
-        Affine([
-            cos,
-            -sin,
-            cx - cos * cx + sin * cy + shift[0],
-            sin,
-            cos,
-            cy - sin * cx - cos * cy + shift[1],
-        ])
+        placed.0[2] += self.jitter_px * unit(0);
+        placed.0[5] += self.jitter_px * unit(1);
+        placed
     }
 }
 

@@ -539,10 +539,7 @@ impl LiveApp {
 pub(super) fn synkinesis_line(rep: &Repetition) -> Option<String> {
     let co = CoMovement::during(rep.movement)?;
     let [left, right] = rep.synkinesis?;
-    let (what, how) = match co {
-        CoMovement::EyeNarrowing => ("eye", "narrowed"),
-        CoMovement::MouthCornerPull => ("mouth corner", "pulled"),
-    };
+    let (what, how) = co.what_and_how();
     Some(format!(
         "During it your left {what} {how} {}, your right {} (provisional)",
         co.amount(left),

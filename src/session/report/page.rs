@@ -353,10 +353,7 @@ fn synkinesis_text(id: &str, reps: &[&StoredRepetition]) -> Option<String> {
     let co = CoMovement::during(movement.id)?;
     let left = median(reps.iter().filter_map(|r| r.synkinesis_left))?;
     let right = median(reps.iter().filter_map(|r| r.synkinesis_right))?;
-    let (what, how) = match co {
-        CoMovement::EyeNarrowing => ("eye", "narrowed"),
-        CoMovement::MouthCornerPull => ("mouth corner", "pulled"),
-    };
+    let (what, how) = co.what_and_how();
     Some(format!(
         "During these repetitions your left {what} {how} a median {}, your right {} \
          (synkinesis: what moves along with the exercise when it should not). This measure is \
