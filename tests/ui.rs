@@ -679,4 +679,20 @@ fn rest_check_shows_and_keeps_its_events() {
     harness.get_by_label("Rest checks");
     harness.get_by_label_contains("3 (");
     assert_eq!(harness.state_mut().rest_checks().len(), 1);
+
+    // A guided session ends a rest check under way, and none starts while it lasts.
+    harness.get_by_label("Rest check").click();
+    harness.run();
+    harness.get_by_label("Start rest check").click();
+    harness.run();
+    assert!(harness.state().live_control().resting().is_some());
+    harness.state_mut().start_guided();
+    harness.run();
+    assert!(harness.state().live_control().resting().is_none(), "ended by the guided session");
+    harness.get_by_label("Rest check").click();
+    harness.run();
+    harness.get_by_label_contains("A guided session is under way");
+    let now = 1e6;
+    harness.state_mut().start_rest_check(now);
+    assert!(harness.state().live_control().resting().is_none());
 }

@@ -57,8 +57,10 @@ pub(super) struct GuidedState {
 }
 
 impl LiveApp {
-    /// Starts a guided session with the current settings: calibration first.
+    /// Starts a guided session with the current settings: calibration first. A rest check
+    /// under way ends (exercises are not at rest).
     pub fn start_guided(&mut self) {
+        self.stop_rest_check(self.now);
         let guided = &mut self.guided;
         guided.session = Some(GuidedSession::new(guided.settings, &CORE_MOVEMENTS));
         (guided.recorded_as, guided.record_error, guided.last) = (None, None, None);

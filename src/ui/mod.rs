@@ -118,6 +118,8 @@ pub struct LiveApp {
     texture_dirty: bool,
     /// What the window shows.
     pub view: View,
+    /// UI time (seconds) of the last poll.
+    now: f64,
     /// The record's folder.
     data_dir: PathBuf,
     guided: guided::GuidedState,
@@ -151,6 +153,7 @@ impl LiveApp {
             injected: None,
             texture_dirty: false,
             view: View::Mirror,
+            now: 0.0,
             data_dir: Store::default_dir(),
             guided: guided::GuidedState::default(),
             rest: rest::RestState::default(),
@@ -247,6 +250,7 @@ impl LiveApp {
     /// Takes the newest result from the pipeline (or one handed in), if any; never waits.
     /// `now` is the UI time in seconds.
     pub fn poll(&mut self, now: f64) {
+        self.now = now;
         if let Some(pipeline) = &self.pipeline {
             // The status line follows the source's changes only, so that other news said
             // there (cameras found) stays until the source has news of its own.

@@ -11,6 +11,7 @@ use super::LiveApp;
 use crate::analysis::RestCheck;
 use crate::session::calendar::now_unix;
 use crate::session::events::{Event, EventKind, per_minute};
+use crate::session::guide::Phase;
 use crate::session::writer::until_unlocked;
 use crate::session::{Store, StoreError};
 use crate::symmetry::regions::Region;
@@ -71,9 +72,11 @@ struct RestRun {
 }
 
 impl LiveApp {
-    /// Starts a rest check of the chosen length at UI time `now`; needs a neutral face.
+    /// Starts a rest check of the chosen length at UI time `now`; needs a neutral face and
+    /// no guided session under way.
     pub fn start_rest_check(&mut self, now: f64) {
-        if !self.neutral_set() {
+        let exercising = self.guided_session().is_some_and(|s| s.phase() != Phase::Finished);
+        if !self.neutral_set() || exercising {
             return;
         }
         let source = self.source_label();
@@ -221,10 +224,18 @@ impl LiveApp {
                     });
                 }
             });
-            if running {
+            let exercising = self.guided_session().is_some_and(|s| s.phase() != Phase::Finished);
+            let ending = self.rest.run.as_ref().is_some_and(|r| r.ending.is_some());
+            if running && !ending {
                 if ui.button("Stop").clicked() {
                     self.stop_rest_check(now);
                 }
+            } else if exercising {
+                ui.label(
+                    "A guided session is under way: stop it first (a rest check is made at rest).",
+                );
+            } else if running {
+                ui.label("Ending: waiting for the last events…");
             } else if ui.button("Start rest check").clicked() {
                 self.start_rest_check(now);
             }
