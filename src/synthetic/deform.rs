@@ -120,6 +120,17 @@ pub fn apply_movement(
     warp_face(image, landmarks, frame, &movement.displaced(&frame.landmarks, left, right))
 }
 
+/// Adds to `moved` what one more movement does: `displaced` (its
+/// [`SyntheticMovement::displaced`]) less `base` (the landmarks it moved from), landmark by
+/// landmark; for movements made together.
+pub fn add_displacement(moved: &mut [Vec3], displaced: &[Vec3], base: &[Vec3]) {
+    for ((m, d), b) in moved.iter_mut().zip(displaced).zip(base) {
+        for k in 0..3 {
+            m[k] += d[k] - b[k];
+        }
+    }
+}
+
 /// `image` with the face's landmarks (`frame` fitted to `landmarks`) moved to `moved`, face
 /// coordinates: for movements composed of several [`SyntheticMovement::displaced`]. Also
 /// returns the moved landmarks in image pixels (x, y).

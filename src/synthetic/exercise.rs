@@ -6,7 +6,7 @@
 
 use image::RgbImage;
 
-use super::deform::{SYNTHETIC_MOVEMENTS, SyntheticMovement, warp_face};
+use super::deform::{SYNTHETIC_MOVEMENTS, SyntheticMovement, add_displacement, warp_face};
 use super::{Motion, moving_frame};
 use crate::landmarks::Landmarks;
 use crate::symmetry::frame::Vec3;
@@ -233,11 +233,8 @@ impl ExerciseRecording {
         let base = &self.frame.landmarks;
         let right = s * self.right_strength;
         let mut moved = movement.displaced(base, s, right);
-        let co = self.synkinesis.map(|(co, k)| co.displaced(base, k * s, k * right));
-        for (m, (c, b)) in moved.iter_mut().zip(co.iter().flatten().zip(base)) {
-            for k in 0..3 {
-                m[k] += c[k] - b[k];
-            }
+        if let Some((co, k)) = self.synkinesis {
+            add_displacement(&mut moved, &co.displaced(base, k * s, k * right), base);
         }
         moved
     }

@@ -5,7 +5,9 @@
 
 use image::RgbImage;
 
-use super::deform::{ControlGroup, SYNTHETIC_MOVEMENTS, SyntheticMovement, warp_face};
+use super::deform::{
+    ControlGroup, SYNTHETIC_MOVEMENTS, SyntheticMovement, add_displacement, warp_face,
+};
 use super::{Motion, frame_from_original};
 use crate::landmarks::Landmarks;
 use crate::landmarks::warp::{self, Affine, Border};
@@ -177,11 +179,7 @@ impl RestRecording {
                     movement.displaced(base, s, s)
                 }
             };
-            for ((m, d), b) in moved.iter_mut().zip(&displaced).zip(base) {
-                for k in 0..3 {
-                    m[k] += d[k] - b[k];
-                }
-            }
+            add_displacement(&mut moved, &displaced, base);
         }
         any.then_some(moved)
     }

@@ -119,21 +119,10 @@ impl LiveApp {
             .filter_map(|c| Some([day(c.started_unix), c.twitches_per_minute()?]))
             .collect();
         let last_day = xy.last().map_or(1.0, |p| p[0].max(1.0));
-        Plot::new("rest_checks")
+        dated_plot("rest_checks", first_day, last_day)
             .height(130.0)
             .include_y(0.0)
-            .include_x(0.0)
-            .include_x(last_day)
-            .allow_drag(false)
-            .allow_zoom(false)
-            .allow_scroll(false)
-            .allow_boxed_zoom(false)
-            .x_axis_label("date")
             .y_axis_label("a minute")
-            .x_axis_formatter(move |mark, _| {
-                let unix = ((first_day as f64 + mark.value) * SECONDS_PER_DAY) as i64;
-                format_utc(unix)[5..10].to_string()
-            })
             .show(ui, |plot| {
                 if xy.len() > 1 {
                     plot.line(
@@ -212,23 +201,12 @@ impl LiveApp {
                     let xy: Vec<[f64; 2]> =
                         points.iter().map(|p| [day(p.started_unix), p.median_ratio]).collect();
                     let (hover_xy, hover_points) = (&xy, &points);
-                    Plot::new(("trend", movement.id.as_str()))
+                    dated_plot(("trend", movement.id.as_str()), first_day, last_day)
                         .width(width)
                         .height(height)
                         .include_y(0.0)
                         .include_y(1.0)
-                        .include_x(0.0)
-                        .include_x(last_day)
-                        .allow_drag(false)
-                        .allow_zoom(false)
-                        .allow_scroll(false)
-                        .allow_boxed_zoom(false)
                         .show_grid(true)
-                        .x_axis_label("date")
-                        .x_axis_formatter(move |mark, _| {
-                            let unix = ((first_day as f64 + mark.value) * SECONDS_PER_DAY) as i64;
-                            format_utc(unix)[5..10].to_string()
-                        })
                         .y_axis_formatter(|mark, _| format!("{:.1}", mark.value))
                         .label_formatter(move |hover| match hover {
                             HoverPosition::NearDataPoint { position, .. } => {
@@ -297,4 +275,25 @@ impl LiveApp {
             }
         });
     }
+}
+
+/// A chart over dates that stays as drawn: x in days from `first_day` (days since 1970, UTC)
+/// to at least `last_day`, labelled with month and day; no dragging, zooming or scrolling.
+fn dated_plot<'a>(
+    id: impl std::hash::Hash + std::fmt::Debug,
+    first_day: i64,
+    last_day: f64,
+) -> Plot<'a> {
+    Plot::new(id)
+        .include_x(0.0)
+        .include_x(last_day)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+        .x_axis_label("date")
+        .x_axis_formatter(move |mark, _| {
+            let unix = ((first_day as f64 + mark.value) * SECONDS_PER_DAY) as i64;
+            format_utc(unix)[5..10].to_string()
+        })
 }

@@ -112,8 +112,10 @@ pub struct NeutralImage {
     landmarks: Vec<Vec3>,
     /// The stable template points, for the head-motion correction.
     stable: Vec<GridTemplate>,
-    /// The points skin motion measures, with their landmark index.
+    /// The points skin motion measures, with their landmark index: the movements' first,
+    /// then from `rest_from` on those only the regions twitches are looked for in read.
     followed: Vec<(usize, GridTemplate)>,
+    rest_from: usize,
     /// See [`NeutralImage::detail`].
     detail: f64,
     /// The neutral face's turn from the camera (degrees, as [`HeadPose`](super::HeadPose)).
@@ -128,7 +130,9 @@ impl NeutralImage {
         let seen = |i: usize| seen_at(frame, landmarks[i]);
         let stable =
             TEMPLATE.par_iter().map(|(i, _)| GridTemplate::new(&pyramid, seen(*i))).collect();
-        let followed = flow_points()
+        let movement_points = flow_points();
+        let rest_from = movement_points.len();
+        let followed = movement_points
             .into_iter()
             .chain(rest_points())
             .collect::<Vec<_>>()
@@ -145,7 +149,7 @@ impl NeutralImage {
             .collect();
         // There is always a measured landmark, so a median (NaN would stand for none).
         let detail = median_in_place(&mut textures).unwrap_or(f64::NAN);
-        NeutralImage { landmarks, stable, followed, detail, yaw_deg: frame.pose.yaw_deg }
+        NeutralImage { landmarks, stable, followed, rest_from, detail, yaw_deg: frame.pose.yaw_deg }
     }
 
     /// How much fine detail the neutral skin has where skin motion follows it: the median,
@@ -271,16 +275,15 @@ impl NeutralImage {
         let shown =
             track.as_deref().and_then(|t| t.only).map(|id| skin_points(&movement(id).measure));
         let rest = track.as_deref().is_some_and(|t| t.at_rest && t.only.is_none());
-        let rest_only = rest_points();
-        let wanted = |i: usize| {
+        let wanted = |k: usize, i: usize| {
             shown.as_ref().is_none_or(|points: &Vec<usize>| points.contains(&i))
-                && (rest || !rest_only.contains(&i))
+                && (rest || k < self.rest_from)
         };
         // Each point is followed independently; the cores share them, the stable ones with
         // the measured ones. Each carries its depth (the neutral mesh's z) for the parallax.
         let stable = stable.into_par_iter().map(|(i, grid)| (None, i, grid, grid.track(&now)));
         let followed = self.followed.par_iter().enumerate().map(|(k, (i, grid))| {
-            if !wanted(*i) {
+            if !wanted(k, *i) {
                 return (Some(*i), *i, grid, None);
             }
             let from_last = last.and_then(|last| {
