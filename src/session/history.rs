@@ -80,6 +80,10 @@ pub struct MovementSummary {
     /// Repetitions without a ratio because most of their frames read differently in their
     /// mirror image (recorded analysis; [`UNSURE_LABEL`](super::repetitions::UNSURE_LABEL)).
     pub unsure: usize,
+    /// Each side's median synkinesis over the repetitions that read it, `[left, right]`, in
+    /// the unit of the movement's co-movement
+    /// ([`CoMovement`](crate::symmetry::synkinesis::CoMovement)); `None` when none did.
+    pub median_synkinesis: Option<[f64; 2]>,
 }
 
 /// One session and its movements.
@@ -207,6 +211,9 @@ fn summarize_movement(id: &str, reps: &[&StoredRepetition]) -> MovementSummary {
         median_time_to_peak_s: median(reps.iter().map(|r| r.time_to_peak_s)),
         median_hold_s: median(reps.iter().map(|r| r.hold_s)),
         unsure: reps.iter().filter(|r| r.is_unsure()).count(),
+        median_synkinesis: median(reps.iter().filter_map(|r| r.synkinesis_left))
+            .zip(median(reps.iter().filter_map(|r| r.synkinesis_right)))
+            .map(|(left, right)| [left, right]),
     }
 }
 

@@ -7,7 +7,7 @@ use super::charts::{repetitions_chart, trend_chart};
 use super::text::{Band, Escaped, date_text, movement_name, seconds_text, uncertainty_text};
 use crate::session::calendar::format_utc;
 use crate::session::history::{
-    FAIR_RATIO, GOOD_RATIO, MovementSummary, SessionSummary, TrendPoint, median, trend,
+    FAIR_RATIO, GOOD_RATIO, MovementSummary, SessionSummary, TrendPoint, trend,
 };
 use crate::session::repetitions::{NOT_ENOUGH_MOVEMENT_LABEL, UNSURE_LABEL};
 use crate::session::store::{RestCheckInfo, StoredEvent, StoredRepetition};
@@ -162,7 +162,7 @@ impl Page<'_> {
         writeln!(f, "<p>{}</p>", Escaped(&self.movement_text(movement, &points)))?;
         let reps: Vec<&StoredRepetition> =
             self.reps.iter().copied().filter(|r| &r.movement == id).collect();
-        if let Some(text) = synkinesis_text(id, &reps) {
+        if let Some(text) = synkinesis_text(movement) {
             writeln!(f, "<p class=\"caveat\">{}</p>", Escaped(&text))?;
         }
         writeln!(f, "<div class=\"charts\">")?;
@@ -348,11 +348,10 @@ impl Page<'_> {
 
 /// "During these repetitions your left eye narrowed a median 35 %, your right 12 %
 /// (synkinesis; provisional …)", when the movement's synkinesis was read.
-fn synkinesis_text(id: &str, reps: &[&StoredRepetition]) -> Option<String> {
-    let movement = CORE_MOVEMENTS.iter().find(|m| m.id.as_str() == id)?;
+fn synkinesis_text(summary: &MovementSummary) -> Option<String> {
+    let movement = CORE_MOVEMENTS.iter().find(|m| m.id.as_str() == summary.movement)?;
     let co = CoMovement::during(movement.id)?;
-    let left = median(reps.iter().filter_map(|r| r.synkinesis_left))?;
-    let right = median(reps.iter().filter_map(|r| r.synkinesis_right))?;
+    let [left, right] = summary.median_synkinesis?;
     let (what, how) = co.what_and_how();
     Some(format!(
         "During these repetitions your left {what} {how} a median {}, your right {} \
