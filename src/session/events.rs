@@ -112,11 +112,20 @@ fn without_whole_face(settled: Vec<Event>, later: &[Event]) -> Vec<Event> {
 /// reading, and reaches [`BLINK_MARGIN_S`] around it).
 pub const SETTLED_AFTER_S: f64 = MAX_BLINK_S + MAX_GAP_S + BLINK_MARGIN_S;
 
-/// Both eyes' closure this much above their own recent median at once (a fraction of the
-/// open aperture) is the eyes closing together: a blink too shallow for [`BLINK_START`], or a
+/// One eye's closure this much above its own recent median (a fraction of the open
+/// aperture) while the other's is [`EYES_TOGETHER_OTHER`] above its own is the eyes closing
+/// together: a blink too shallow for [`BLINK_START`] (or one eye's incomplete blink), or a
 /// squint; the lids' movements then are not twitches. At rest an eye's closure wanders by
-/// about ±0.04.
+/// about ±0.04; a one-sided lid twitch of 0.03 IOD raises its eye's by about 0.14.
 pub const EYES_TOGETHER_RISE: f64 = 0.1;
+/// How far the other eye's closure rises with it for the eyes to close together, and at
+/// least [`EYES_TOGETHER_SPREADS`] times its own spread at rest: a generated blink rose one
+/// eye's closure by 0.15 and the other's by 0.08; the eyes behind Grace Hopper's glasses read
+/// ±0.06 at rest (spread 0.025).
+pub const EYES_TOGETHER_OTHER: f64 = 0.05;
+/// The other eye's rise in its own spread at rest (the median absolute deviation of its
+/// closure over the last [`EYE_REST_S`]).
+pub const EYES_TOGETHER_SPREADS: f64 = 3.0;
 /// Seconds of closure an eye's recent median is taken over.
 const EYE_REST_S: f64 = 2.0;
 
@@ -156,24 +165,30 @@ impl EventFinder {
     }
 
     /// Follows both eyes' closure against their recent medians, and the spans in which both
-    /// rose together by [`EYES_TOGETHER_RISE`].
+    /// rose together ([`EYES_TOGETHER_RISE`], [`EYES_TOGETHER_OTHER`]).
     fn watch_eyes(&mut self, t_s: f64, closures: Option<[f64; 2]>) {
         let Some(closures) = closures else {
             self.together_now = false;
             return;
         };
-        let mut together = true;
-        for (rest, c) in self.eye_rest.iter_mut().zip(closures) {
+        // Each eye's rise over its recent median, and the least rise its noise cannot make.
+        let mut rises = [[f64::NAN; 2]; 2];
+        for ((rest, c), rise) in self.eye_rest.iter_mut().zip(closures).zip(&mut rises) {
             while rest.front().is_some_and(|r| t_s - r.0 > EYE_REST_S) {
                 rest.pop_front();
             }
             let mut recent: Vec<f64> = rest.iter().map(|r| r.1).collect();
-            let rose = recent.len() >= 10
-                && crate::stats::median_in_place(&mut recent)
-                    .is_some_and(|m| c - m >= EYES_TOGETHER_RISE);
-            together &= rose;
+            if recent.len() >= 10
+                && let Some(m) = crate::stats::median_in_place(&mut recent)
+            {
+                let mut spread: Vec<f64> = recent.iter().map(|v| (v - m).abs()).collect();
+                let spread = crate::stats::median_in_place(&mut spread).unwrap_or(0.0);
+                *rise = [c - m, EYES_TOGETHER_OTHER.max(EYES_TOGETHER_SPREADS * spread)];
+            }
             rest.push_back((t_s, c));
         }
+        let together = rises.iter().all(|&[rise, least]| rise >= least)
+            && rises.iter().any(|&[rise, _]| rise >= EYES_TOGETHER_RISE);
         match (together, self.together_now) {
             (true, true) => {
                 if let Some(span) = self.together.last_mut() {
@@ -187,14 +202,14 @@ impl EventFinder {
         self.together.retain(|&(_, end, _)| end >= t_s - 2.0 * SETTLED_AFTER_S - MAX_SPASM_WAIT_S);
     }
 
-    /// Whether `event` is a movement of the lids while both eyes closed together, for two
-    /// frames or more (one frame of both reading high is their noise coinciding).
+    /// Whether `event` is a movement of the lids that began while both eyes closed together,
+    /// for two frames or more (one frame of both reading high is their noise coinciding; a
+    /// long twitch is not undone by the other eye's noise later in it).
     fn lids_closing_together(&self, event: &Event) -> bool {
         (event.region == "eye" || event.region == "lower_lid")
-            && self
-                .together
-                .iter()
-                .any(|&(f, t, frames)| frames >= 2 && event.overlaps(f, t, BLINK_MARGIN_S))
+            && self.together.iter().any(|&(f, t, frames)| {
+                frames >= 2 && (f - BLINK_MARGIN_S..=t + BLINK_MARGIN_S).contains(&event.start_s)
+            })
     }
 
     /// The frame at `t_s`: each eye's closure (a fraction of the open aperture; `None`
@@ -420,6 +435,52 @@ mod tests {
         assert_eq!(
             kinds,
             [(EventKind::Blink, "eye", "both"), (EventKind::Twitch, "lower_lid", "right")],
+            "{found:?}"
+        );
+    }
+
+    /// A blink too shallow for the blink detector, one eye closing further than the other
+    /// (0.15 and 0.08 over their rest), takes the lid's movement with it; a lid twitch, which
+    /// closes its own eye alone (the other within its noise), is kept, and so is a long one
+    /// during which the other eye's noise reads it closing for two frames.
+    #[test]
+    fn shallow_uneven_blinks_are_not_twitches() {
+        use crate::symmetry::regions::{Region, RegionSide};
+        let lid = Region::ALL.iter().position(|&r| r == Region::LowerLid).unwrap();
+        let mut finder = EventFinder::new(0.04);
+        let mut found = Vec::new();
+        for i in 0..200 {
+            let t = i as f64 * 0.04;
+            let jitter = 0.0002 * ((i * 7 % 5) as f64 - 2.0);
+            let mut closures = [0.05 + jitter * 50.0, 0.05 - jitter * 50.0];
+            let mut r = RegionReading([[RegionSide { displacement: [0.0; 2], points: 1 }; 2]; 6]);
+            r.0[lid][0].displacement[1] = jitter;
+            r.0[lid][1].displacement[1] = -jitter;
+            if (2.0..2.16).contains(&t) {
+                // The shallow blink: the left lid's skin moves with it.
+                closures = [0.2, 0.13];
+                r.0[lid][0].displacement[1] -= 0.02;
+            } else if (4.0..4.2).contains(&t) {
+                // The left lower lid twitches, closing its eye a little; the right stays.
+                closures = [0.19, 0.07];
+                r.0[lid][0].displacement[1] -= 0.02;
+            } else if (5.5..6.3).contains(&t) {
+                // The right lower lid held up 0.8 s; the left eye reads 0.07 high twice.
+                closures = [if (6.0..6.08).contains(&t) { 0.12 } else { 0.05 }, 0.25];
+                r.0[lid][1].displacement[1] -= 0.02;
+            }
+            found.extend(finder.push(t, Some(closures), Some(&r), true));
+        }
+        found.extend(finder.finish());
+        let centis = |t: f64| (t * 100.0).round() as i64;
+        let kinds: Vec<_> =
+            found.iter().map(|e| (e.kind, e.region, e.side, centis(e.start_s))).collect();
+        assert_eq!(
+            kinds,
+            [
+                (EventKind::Twitch, "lower_lid", "left", 400),
+                (EventKind::Spasm, "lower_lid", "right", 552)
+            ],
             "{found:?}"
         );
     }
