@@ -425,12 +425,24 @@ fn follow_step(
     d: [f64; 2],
     now: &Pyramid,
 ) -> Option<[f64; 2]> {
+    let at_rest = |d: [f64; 2]| d[0].hypot(d[1]) <= 2.0 * ANCHOR_PX;
+    // Near rest, the skin is matched against the neutral from rest first: a step can settle
+    // a pixel off, in a dip of the match beside the true one, and stay there.
+    if at_rest(d)
+        && let Some(rest) = grid.track_near(now, [0.0, 0.0], ANCHOR_PX)
+    {
+        return Some(rest);
+    }
     let step = track::follow_point(last, [grid.at[0] + d[0], grid.at[1] + d[1]], now)?;
     let stepped = [d[0] + step[0], d[1] + step[1]];
     if stepped[0].hypot(stepped[1]) > track::MAX_TRACK_PX {
         return None;
     }
-    Some(grid.track_near(now, stepped, ANCHOR_PX).unwrap_or(stepped))
+    let anchored = grid.track_near(now, stepped, ANCHOR_PX).or_else(|| {
+        // Back at rest: a step that latched onto an edge nearby would not find its way back.
+        (!at_rest(d)).then(|| grid.track_near(now, [0.0, 0.0], ANCHOR_PX)).flatten()
+    });
+    Some(anchored.unwrap_or(stepped))
 }
 
 /// Landmarks whose position skin motion measures (both sides).
