@@ -579,24 +579,38 @@ fn batches_give_the_results_of_one_frame_at_a_time() {
     assert_eq!(counted, [BrowLift], "the one brow lift is counted");
 }
 
-/// `analyze --record` while another program holds the record for 7 s (longer than SQLite's
-/// 5-s wait), taken once the first repetitions are in: the run says it is waiting, goes on
-/// when the record is free, and every repetition is recorded exactly once, numbered without
-/// gaps, in one session.
+/// `analyze --record` while another program holds the record, taken once the first
+/// repetitions are in and kept until the run says it is waiting (longer than SQLite's 5-s
+/// wait, however fast the machine): the run goes on when the record is free, and every
+/// repetition is recorded exactly once, numbered without gaps, in one session.
 #[test]
 fn a_locked_record_delays_analyze_and_loses_nothing() {
+    use std::io::BufRead;
     let data = common::scratch("analyze-locked");
-    let (child, _) = recording_until(&data, 1);
+    let (mut child, _) = recording_until(&data, 1);
     let locker =
         rusqlite::Connection::open(data.join(facesym::session::store::DATABASE_FILE)).unwrap();
     locker.query_row("PRAGMA busy_timeout = 10000", [], |_| Ok(())).unwrap();
     locker.execute_batch("BEGIN IMMEDIATE;").unwrap();
-    std::thread::sleep(Duration::from_secs(7));
+    let (said, heard) = std::sync::mpsc::channel();
+    let errors = std::io::BufReader::new(child.stderr.take().unwrap());
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in errors.lines().map_while(Result::ok) {
+            if line.contains("waiting for the record") {
+                let _ = said.send(());
+            }
+            all += &line;
+            all.push('\n');
+        }
+        all
+    });
+    let waited = heard.recv_timeout(Duration::from_secs(240));
     locker.execute_batch("COMMIT;").unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("waiting for the record"), "{stderr}");
+    let status = child.wait().unwrap();
+    let stderr = reader.join().unwrap();
+    assert!(waited.is_ok(), "never said it was waiting: {stderr}");
+    assert!(status.success(), "{stderr}");
     let store = Store::open_read_only(&data).unwrap().unwrap();
     let reps = store.repetitions(None).unwrap();
     assert_eq!(reps.len(), REPS, "every repetition, once");
