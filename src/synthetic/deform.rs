@@ -150,6 +150,42 @@ pub fn warp_face(
     (warp_landmarks(image, &image_points(landmarks), &to), to)
 }
 
+/// The lower lid's margin, right eye, outer corner to inner.
+const LOWER_LID_MARGIN_RIGHT: [usize; 9] = [33, 7, 163, 144, 145, 153, 154, 155, 133];
+
+/// How far above a risen lower lid's margin the eye is pinned, pixels: the band the eye's
+/// contents between are pressed into.
+const LID_PIN_PX: f64 = 0.5;
+
+/// [`warp_face`], with each eye's opening kept still above a lower lid that rose by more than
+/// [`LID_PIN_PX`]: the lid slides over the eye, as when the cheek pushes it up in a smile,
+/// instead of stretching the eye's contents with it (a point pinned just above each risen
+/// margin point, at the same place in the image before and after).
+pub fn warp_face_lids_over_eyes(
+    image: &RgbImage,
+    landmarks: &Landmarks,
+    frame: &FaceFrame,
+    moved: &[Vec3],
+) -> RgbImage {
+    let mut from = image_points(landmarks);
+    let mut to: Vec<Point> = moved
+        .iter()
+        .map(|&q| {
+            let p = frame.image_from_face(q);
+            [p[0], p[1]]
+        })
+        .collect();
+    let margin =
+        Side::BOTH.into_iter().flat_map(|side| LOWER_LID_MARGIN_RIGHT.map(|i| on_side(i, side)));
+    let pins: Vec<Point> = margin
+        .filter(|&i| from[i][1] - to[i][1] > LID_PIN_PX)
+        .map(|i| [to[i][0], to[i][1] - LID_PIN_PX])
+        .collect();
+    from.extend(&pins);
+    to.extend(&pins);
+    warp_landmarks(image, &from, &to)
+}
+
 /// The landmarks' image positions (x, y).
 fn image_points(landmarks: &Landmarks) -> Vec<Point> {
     landmarks.points().iter().map(|p| [f64::from(p[0]), f64::from(p[1])]).collect()

@@ -6,7 +6,9 @@
 
 use image::RgbImage;
 
-use super::deform::{SYNTHETIC_MOVEMENTS, SyntheticMovement, add_displacement, warp_face};
+use super::deform::{
+    SYNTHETIC_MOVEMENTS, SyntheticMovement, add_displacement, warp_face, warp_face_lids_over_eyes,
+};
 use super::{Motion, moving_frame};
 use crate::landmarks::Landmarks;
 use crate::symmetry::frame::Vec3;
@@ -244,7 +246,11 @@ impl ExerciseRecording {
         let moved = match self.movement_at(index) {
             (Some(movement), s) if s > 0.0 => {
                 let to = self.displaced(movement, s);
-                warp_face(&self.face, &self.landmarks, &self.frame, &to).0
+                if self.synkinesis.is_some() {
+                    warp_face_lids_over_eyes(&self.face, &self.landmarks, &self.frame, &to)
+                } else {
+                    warp_face(&self.face, &self.landmarks, &self.frame, &to).0
+                }
             }
             _ => self.face.clone(),
         };
