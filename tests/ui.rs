@@ -418,9 +418,9 @@ fn guided_session_records_each_repetition() {
     // The same sessions' synkinesis: the median of the repetitions that read it, per side.
     harness.get_by_label("Synkinesis (provisional)").click();
     harness.run();
-    harness.get_by_label("Brow lift · latest: mouth corner pulled left 0.020 IOD, right 0.010 IOD");
+    harness.get_by_label("Brow lift · mouth corner pulled: left 0.020 IOD, right 0.010 IOD");
     harness.get_by_label("Smile · no sessions yet");
-    harness.get_by_label("Nothing is read along with it: it narrows healthy eyes too.");
+    harness.get_by_label("Nothing is read along with it: a nose wrinkle narrows healthy eyes too.");
 }
 
 /// Steps the app until every repetition handed to the record's writer is written.

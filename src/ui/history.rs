@@ -2,9 +2,7 @@
 //! session over days (egui_plot).
 
 use eframe::egui::{self, Color32, RichText};
-use egui_plot::{
-    Corner, HLine, HoverPosition, Legend, Line, LineStyle, MarkerShape, Plot, PlotPoints, Points,
-};
+use egui_plot::{HLine, HoverPosition, Line, LineStyle, MarkerShape, Plot, PlotPoints, Points};
 
 use super::{LiveApp, ratio_colour};
 use crate::session::history::{FAIR_RATIO, GOOD_RATIO, SessionSummary, summarize, trend};
@@ -279,16 +277,22 @@ impl LiveApp {
         ui.label(
             "Each point is one session's median, per side, of what moved along with the \
              exercise when it should not (synkinesis): how far the eye narrowed, as a share of \
-             the open eye, or how far the mouth corner pulled, in eye widths (IOD). Lower is \
-             better. Provisional: not yet checked on real faces.",
+             the open eye, or how far the mouth corner pulled, in eye widths (IOD), with the \
+             latest session's in each title. Lower is better. Provisional: not yet checked on \
+             real faces.",
         );
+        ui.horizontal(|ui| {
+            for (name, colour) in SIDES {
+                ui.colored_label(colour, RichText::new(name).strong());
+            }
+        });
         let summaries = &self.history.summaries;
         let (first_day, last_day) = day_span(summaries);
         let day = |unix: i64| (unix as f64 / SECONDS_PER_DAY) - first_day as f64;
         chart_grid(ui, "synkinesis", |ui, movement, width, height| {
             let Some(co) = CoMovement::during(movement.id) else {
                 ui.label(RichText::new(movement.name).strong());
-                ui.label("Nothing is read along with it: it narrows healthy eyes too.");
+                ui.label("Nothing is read along with it: a nose wrinkle narrows healthy eyes too.");
                 return;
             };
             let read: Vec<(f64, [f64; 2])> = summaries
@@ -300,7 +304,7 @@ impl LiveApp {
                 .collect();
             let (what, how) = co.what_and_how();
             let last = read.last().map_or("no sessions yet".to_string(), |(_, [l, r])| {
-                format!("latest: {what} {how} left {}, right {}", co.amount(*l), co.amount(*r))
+                format!("{what} {how}: left {}, right {}", co.amount(*l), co.amount(*r))
             });
             ui.label(RichText::new(format!("{} · {last}", movement.name)).strong());
             dated_plot(("synkinesis", movement.id.as_str()), first_day, last_day)
@@ -308,7 +312,6 @@ impl LiveApp {
                 .height(height)
                 .include_y(0.0)
                 .show_grid(true)
-                .legend(Legend::default().position(Corner::LeftTop))
                 .y_axis_formatter(move |mark, _| co.amount(mark.value))
                 .show(ui, |plot| {
                     for (k, (name, colour)) in SIDES.into_iter().enumerate() {
