@@ -126,6 +126,11 @@ pub const EYES_TOGETHER_OTHER: f64 = 0.05;
 /// The other eye's rise in its own spread at rest (the median absolute deviation of its
 /// closure over the last [`EYE_REST_S`]).
 pub const EYES_TOGETHER_SPREADS: f64 = 3.0;
+/// In a blink both lids begin to move at once: a lid's movement that began this long or more
+/// before both eyes were seen closing is not the blink's, seconds (a 0.05-IOD lower-lid
+/// twitch began 0.07 s before the other eye's noise read it closing; a generated blink's
+/// lid skin moved one frame, 0.03 s, before both eyes read closing).
+pub const TOGETHER_ONSET_S: f64 = 0.05;
 /// Seconds of closure an eye's recent median is taken over.
 const EYE_REST_S: f64 = 2.0;
 
@@ -202,13 +207,15 @@ impl EventFinder {
         self.together.retain(|&(_, end, _)| end >= t_s - 2.0 * SETTLED_AFTER_S - MAX_SPASM_WAIT_S);
     }
 
-    /// Whether `event` is a movement of the lids that began while both eyes closed together,
-    /// for two frames or more (one frame of both reading high is their noise coinciding; a
-    /// long twitch is not undone by the other eye's noise later in it).
+    /// Whether `event` is a movement of the lids that began as both eyes began closing
+    /// together (at most [`TOGETHER_ONSET_S`], or a frame and a half, before they were seen
+    /// to) or while they did, for two frames or more: one frame of both reading high is their
+    /// noise coinciding, and a lid twitch is not undone by the other eye's noise later in it.
     fn lids_closing_together(&self, event: &Event) -> bool {
+        let onset = TOGETHER_ONSET_S.max(1.5 * self.blinks.frame_s);
         (event.region == "eye" || event.region == "lower_lid")
             && self.together.iter().any(|&(f, t, frames)| {
-                frames >= 2 && (f - BLINK_MARGIN_S..=t + BLINK_MARGIN_S).contains(&event.start_s)
+                frames >= 2 && (f - onset..=t + BLINK_MARGIN_S).contains(&event.start_s)
             })
     }
 
@@ -442,7 +449,8 @@ mod tests {
     /// A blink too shallow for the blink detector, one eye closing further than the other
     /// (0.15 and 0.08 over their rest), takes the lid's movement with it; a lid twitch, which
     /// closes its own eye alone (the other within its noise), is kept, and so is a long one
-    /// during which the other eye's noise reads it closing for two frames.
+    /// during which the other eye's noise reads it closing for two frames from 0.08 s after
+    /// it began.
     #[test]
     fn shallow_uneven_blinks_are_not_twitches() {
         use crate::symmetry::regions::{Region, RegionSide};
@@ -466,7 +474,7 @@ mod tests {
                 r.0[lid][0].displacement[1] -= 0.02;
             } else if (5.5..6.3).contains(&t) {
                 // The right lower lid held up 0.8 s; the left eye reads 0.07 high twice.
-                closures = [if (6.0..6.08).contains(&t) { 0.12 } else { 0.05 }, 0.25];
+                closures = [if (5.6..5.68).contains(&t) { 0.12 } else { 0.05 }, 0.25];
                 r.0[lid][1].displacement[1] -= 0.02;
             }
             found.extend(finder.push(t, Some(closures), Some(&r), true));
