@@ -140,14 +140,19 @@ pub fn warp_face(
     frame: &FaceFrame,
     moved: &[Vec3],
 ) -> (RgbImage, Vec<Point>) {
-    let to: Vec<Point> = moved
+    let to = in_image(frame, moved);
+    (warp_landmarks(image, &image_points(landmarks), &to), to)
+}
+
+/// Face coordinates `moved` in image pixels (x, y), by `frame`.
+fn in_image(frame: &FaceFrame, moved: &[Vec3]) -> Vec<Point> {
+    moved
         .iter()
         .map(|&q| {
             let p = frame.image_from_face(q);
             [p[0], p[1]]
         })
-        .collect();
-    (warp_landmarks(image, &image_points(landmarks), &to), to)
+        .collect()
 }
 
 /// The lower lid's margin, right eye, outer corner to inner.
@@ -167,14 +172,7 @@ pub fn warp_face_lids_over_eyes(
     frame: &FaceFrame,
     moved: &[Vec3],
 ) -> RgbImage {
-    let mut from = image_points(landmarks);
-    let mut to: Vec<Point> = moved
-        .iter()
-        .map(|&q| {
-            let p = frame.image_from_face(q);
-            [p[0], p[1]]
-        })
-        .collect();
+    let (mut from, mut to) = (image_points(landmarks), in_image(frame, moved));
     let margin =
         Side::BOTH.into_iter().flat_map(|side| LOWER_LID_MARGIN_RIGHT.map(|i| on_side(i, side)));
     let pins: Vec<Point> = margin

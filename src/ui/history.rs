@@ -1,5 +1,5 @@
-//! The history view: the sessions in the record, and each movement's median ratio per
-//! session over days (egui_plot).
+//! The history view: the sessions and rest checks in the record, and each movement's median
+//! ratio (or synkinesis, per side) per session over days (egui_plot).
 
 use eframe::egui::{self, Color32, RichText};
 use egui_plot::{HLine, HoverPosition, Line, LineStyle, MarkerShape, Plot, PlotPoints, Points};
