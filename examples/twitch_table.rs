@@ -43,10 +43,13 @@ fn main() -> Result<()> {
     for path in &faces {
         let mut landmarker = FaceLandmarker::new(&models)?;
         let image = read_rgb(path)?;
-        let face = largest_face(landmarker.faces(&image)?).context("no face")?;
+        let name = path.file_name().unwrap_or_default().to_string_lossy().to_string();
+        let Some(face) = largest_face(landmarker.faces(&image)?) else {
+            println!("| {name} | – | not measured: no face found | | | | |");
+            continue;
+        };
         let frame = FaceFrame::fit(&face.landmarks).map_err(|f| anyhow::anyhow!("{f}"))?;
         let iod = frame.px_per_iod;
-        let name = path.file_name().unwrap_or_default().to_string_lossy().to_string();
         if let Err(why) = facesym::symmetry::Neutral::from_landmarks(&face.landmarks) {
             println!("| {name} | {iod:.0} | not measured: {why} | | | | |");
             continue;
