@@ -89,13 +89,19 @@ const MAX_SPASM_WAIT_S: f64 = super::twitches::MAX_SPASM_S;
 /// Regions moving on both sides at once from which the whole face is taken to have moved.
 pub const WHOLE_FACE_REGIONS: usize = 3;
 
+/// A one-sided event and an event of both sides elsewhere that begin this close (seconds),
+/// the latter ending by the former's end as close: the face frame's jump at the twitch.
+pub const ECHO_S: f64 = 0.1;
+
 /// `settled` without the events of both sides that overlap events of both sides in at least
-/// [`WHOLE_FACE_REGIONS`] regions in all (among `settled` and the `later` ones): the whole
+/// [`WHOLE_FACE_REGIONS`] regions in all (among `settled` and the `others`): the whole
 /// face moving at once is the head, an expression or the face frame's own jump, not an
-/// involuntary movement of one region.
-fn without_whole_face(settled: Vec<Event>, later: &[Event]) -> Vec<Event> {
+/// involuntary movement of one region; nor those that begin and end with a one-sided event
+/// ([`ECHO_S`]): a twitch that narrows an eye moves the face frame (the head's motion is then
+/// measured without that eye's corner), which shifts both sides of another region a little.
+fn without_whole_face(settled: Vec<Event>, others: &[Event]) -> Vec<Event> {
     let both = |e: &&Event| e.kind != EventKind::Blink && e.side == "both";
-    let all: Vec<&Event> = settled.iter().chain(later).filter(both).collect();
+    let all: Vec<&Event> = settled.iter().chain(others).filter(both).collect();
     let whole_face = |e: &Event| {
         let mut regions: Vec<&str> =
             all.iter().filter(|o| o.overlaps(e.start_s, e.end_s, 0.0)).map(|o| o.region).collect();
@@ -103,7 +109,18 @@ fn without_whole_face(settled: Vec<Event>, later: &[Event]) -> Vec<Event> {
         regions.dedup();
         regions.len() >= WHOLE_FACE_REGIONS
     };
-    let keep: Vec<bool> = settled.iter().map(|e| !(both(&e) && whole_face(e))).collect();
+    let one_sided: Vec<&Event> = settled
+        .iter()
+        .chain(others)
+        .filter(|e| e.kind != EventKind::Blink && e.side != "both")
+        .collect();
+    let echo = |e: &Event| {
+        one_sided
+            .iter()
+            .any(|o| (e.start_s - o.start_s).abs() <= ECHO_S && e.end_s <= o.end_s + ECHO_S)
+    };
+    let keep: Vec<bool> =
+        settled.iter().map(|e| !(both(&e) && (whole_face(e) || echo(e)))).collect();
     settled.into_iter().zip(keep).filter_map(|(e, keep)| keep.then_some(e)).collect()
 }
 
@@ -153,6 +170,9 @@ pub struct EventFinder {
     eye_rest: [std::collections::VecDeque<(f64, f64)>; 2],
     together: Vec<(f64, f64, usize)>,
     together_now: bool,
+    /// Twitches and spasms given out lately, which events settling after them are compared
+    /// with ([`ECHO_S`]).
+    given: Vec<Event>,
 }
 
 impl EventFinder {
@@ -166,6 +186,7 @@ impl EventFinder {
             eye_rest: Default::default(),
             together: Vec::new(),
             together_now: false,
+            given: Vec::new(),
         }
     }
 
@@ -236,9 +257,12 @@ impl EventFinder {
         let (settled, pending): (Vec<Event>, Vec<Event>) = std::mem::take(&mut self.pending)
             .into_iter()
             .partition(|e| e.end_s < t_s - SETTLED_AFTER_S);
-        let settled = without_whole_face(settled, &pending);
+        let others: Vec<Event> = pending.iter().chain(&self.given).cloned().collect();
+        let settled = without_whole_face(settled, &others);
         self.pending = pending;
         self.blink_spans.retain(|&(_, end)| end >= t_s - 2.0 * SETTLED_AFTER_S - MAX_SPASM_WAIT_S);
+        self.given.retain(|e| e.end_s >= t_s - 2.0 * SETTLED_AFTER_S - MAX_SPASM_WAIT_S);
+        self.given.extend(settled.iter().cloned());
         out.extend(settled);
         out.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
         out
@@ -249,7 +273,7 @@ impl EventFinder {
         let ended: Vec<Event> =
             self.blinks.finish().into_iter().chain(self.twitches.finish()).collect();
         let mut out = self.take(ended);
-        out.extend(without_whole_face(std::mem::take(&mut self.pending), &[]));
+        out.extend(without_whole_face(std::mem::take(&mut self.pending), &self.given));
         out.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
         out
     }
@@ -494,7 +518,8 @@ mod tests {
     }
 
     /// Events of both sides in three regions at once are the whole face moving and go; in
-    /// two they stay, as do one-sided ones.
+    /// two they stay, as do one-sided ones; one of both sides begun and ended with a
+    /// one-sided event goes.
     #[test]
     fn the_whole_face_moving_is_no_twitch() {
         let event = |region, side, start_s| Event {
@@ -513,11 +538,57 @@ mod tests {
             event("lower_lid", "left", 1.0),
             event("brow", "both", 5.0),
             event("chin", "both", 5.1),
+            // With a one-sided twitch: begun together, the face frame's jump; begun later, not.
+            event("mouth_corner", "right", 8.0),
+            event("chin", "both", 8.03),
+            event("lower_lid", "left", 11.0),
+            event("cheek", "both", 11.2),
         ];
         let later = [event("chin", "both", 1.15)];
         let kept: Vec<_> =
             without_whole_face(settled, &later).iter().map(|e| (e.region, e.start_s)).collect();
-        assert_eq!(kept, [("lower_lid", 1.0), ("brow", 5.0), ("chin", 5.1)]);
+        assert_eq!(
+            kept,
+            [
+                ("lower_lid", 1.0),
+                ("brow", 5.0),
+                ("chin", 5.1),
+                ("mouth_corner", 8.0),
+                ("lower_lid", 11.0),
+                ("cheek", 11.2)
+            ]
+        );
+    }
+
+    /// The cheeks of both sides moving with a brief lid twitch, a frame longer than it, are
+    /// the face frame's jump, though the twitch was given out before they ended.
+    #[test]
+    fn both_sides_moving_with_a_twitch_are_its_echo() {
+        use crate::symmetry::regions::{Region, RegionSide};
+        let at = |region: Region| Region::ALL.iter().position(|&r| r == region).unwrap();
+        let mut finder = EventFinder::new(0.04);
+        let mut found = Vec::new();
+        for i in 0..150 {
+            let t = i as f64 * 0.04;
+            let jitter = 0.0002 * ((i * 7 % 5) as f64 - 2.0);
+            let mut r = RegionReading([[RegionSide { displacement: [0.0; 2], points: 1 }; 2]; 6]);
+            for region in r.0.iter_mut() {
+                region[0].displacement[1] = jitter;
+                region[1].displacement[1] = -jitter;
+            }
+            if (2.0..2.1).contains(&t) {
+                r.0[at(Region::LowerLid)][0].displacement[1] -= 0.02;
+            }
+            if (2.0..2.18).contains(&t) {
+                for side in &mut r.0[at(Region::Cheek)] {
+                    side.displacement[1] += 0.01;
+                }
+            }
+            found.extend(finder.push(t, Some([0.05, 0.05]), Some(&r), true));
+        }
+        found.extend(finder.finish());
+        let kinds: Vec<_> = found.iter().map(|e| (e.region, e.side)).collect();
+        assert_eq!(kinds, [("lower_lid", "left")], "{found:?}");
     }
 
     /// A frame without a reading in the middle of a blink does not split it; a gap longer
