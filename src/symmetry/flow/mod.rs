@@ -270,6 +270,7 @@ impl NeutralImage {
             None => first,
         };
         let last = track.as_deref().and_then(|t| t.last.as_ref());
+        let frame_number = track.as_deref().map_or(0, |t| t.frames);
         // Only the shown movement's points, when the track is limited to one; the regions'
         // own points only when the track looks for twitches.
         let shown =
@@ -288,7 +289,9 @@ impl NeutralImage {
             }
             let from_last = last.and_then(|last| {
                 let d = last.displacements.get(k).copied().flatten()?;
-                follow_step(grid, &last.canonical, d, &now)
+                // Each point looks for the way back to rest every few frames, in turn.
+                let look_back = (frame_number + k as u64).is_multiple_of(LOOK_BACK_EVERY);
+                follow_step(grid, &last.canonical, d, look_back, &now)
             });
             (Some(*i), *i, grid, from_last.or_else(|| grid.track(&now)))
         });
@@ -313,6 +316,7 @@ impl NeutralImage {
             let displacements =
                 tracked.iter().filter(|(index, _, _)| index.is_some()).map(|t| t.2).collect();
             track.last = Some(LastFrame { canonical: now, displacements });
+            track.frames += 1;
         }
         Followed { landmarks: out, followed: moved }
     }
@@ -364,6 +368,11 @@ fn stable_motion(now: &Pyramid, stable: &[(usize, &GridTemplate)]) -> Option<Sim
 /// anchored to the neutral again and does not drift.
 const ANCHOR_PX: f64 = 1.0;
 
+/// A point whose step cannot be anchored is matched against the neutral from rest once in
+/// this many frames (each point in its turn): once back at rest it stays there, and trying
+/// every frame cost a fifth more on a talking face, whose look keeps changing.
+const LOOK_BACK_EVERY: u64 = 4;
+
 /// Where a video's skin was seen in its last frame, for [`NeutralImage::follow_video`], and
 /// which movement's skin to follow.
 #[derive(Clone, Debug, Default)]
@@ -373,6 +382,8 @@ pub struct SkinTrack {
     only: Option<MovementId>,
     /// Follow the skin twitches are looked for in as well ([`REST_SKIN_POINTS`]).
     at_rest: bool,
+    /// Frames followed so far.
+    frames: u64,
 }
 
 impl SkinTrack {
@@ -418,11 +429,14 @@ struct LastFrame {
 /// `grid`'s displacement into `now`, followed from `last`, where it had moved by `d`: the
 /// skin at it in `last` followed into `now` (one point: the grid's median guards the match
 /// against the neutral, and a grid for the step cost a fifth more for the same readings),
-/// then matched against the neutral from there ([`ANCHOR_PX`]). `None` when the step is lost.
+/// then matched against the neutral from there ([`ANCHOR_PX`]); near rest, or where the step
+/// cannot be anchored and `look_back`, matched against the neutral from rest. `None` when the
+/// step is lost.
 fn follow_step(
     grid: &GridTemplate,
     last: &Pyramid,
     d: [f64; 2],
+    look_back: bool,
     now: &Pyramid,
 ) -> Option<[f64; 2]> {
     let at_rest = |d: [f64; 2]| d[0].hypot(d[1]) <= 2.0 * ANCHOR_PX;
@@ -440,7 +454,7 @@ fn follow_step(
     }
     let anchored = grid.track_near(now, stepped, ANCHOR_PX).or_else(|| {
         // Back at rest: a step that latched onto an edge nearby would not find its way back.
-        (!at_rest(d)).then(|| grid.track_near(now, [0.0, 0.0], ANCHOR_PX)).flatten()
+        (!at_rest(d) && look_back).then(|| grid.track_near(now, [0.0, 0.0], ANCHOR_PX)).flatten()
     });
     Some(anchored.unwrap_or(stepped))
 }
