@@ -86,6 +86,10 @@ pub const BLINK_MARGIN_S: f64 = 0.15;
 /// start.
 const MAX_SPASM_WAIT_S: f64 = super::twitches::MAX_SPASM_S;
 
+/// How long the spans and events that later events are compared with are kept, seconds: a
+/// twitch still pending may have begun this long ago.
+const KEPT_S: f64 = 2.0 * SETTLED_AFTER_S + MAX_SPASM_WAIT_S;
+
 /// Regions moving on both sides at once from which the whole face is taken to have moved.
 pub const WHOLE_FACE_REGIONS: usize = 3;
 
@@ -225,7 +229,7 @@ impl EventFinder {
             _ => {}
         }
         self.together_now = together;
-        self.together.retain(|&(_, end, _)| end >= t_s - 2.0 * SETTLED_AFTER_S - MAX_SPASM_WAIT_S);
+        self.together.retain(|&(_, end, _)| end >= t_s - KEPT_S);
     }
 
     /// Whether `event` is a movement of the lids that began as both eyes began closing
@@ -260,8 +264,8 @@ impl EventFinder {
         let others: Vec<Event> = pending.iter().chain(&self.given).cloned().collect();
         let settled = without_whole_face(settled, &others);
         self.pending = pending;
-        self.blink_spans.retain(|&(_, end)| end >= t_s - 2.0 * SETTLED_AFTER_S - MAX_SPASM_WAIT_S);
-        self.given.retain(|e| e.end_s >= t_s - 2.0 * SETTLED_AFTER_S - MAX_SPASM_WAIT_S);
+        self.blink_spans.retain(|&(_, end)| end >= t_s - KEPT_S);
+        self.given.retain(|e| e.end_s >= t_s - KEPT_S);
         self.given.extend(settled.iter().cloned());
         out.extend(settled);
         out.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));

@@ -122,7 +122,8 @@ pub struct ExerciseRecording {
     pub drift: Motion,
     /// Synkinesis: another synthetic movement made along with every repetition on each side,
     /// at this fraction of that side's strength (the eye narrowing with a smile,
-    /// [`EYE_NARROWING`](super::twitch::EYE_NARROWING)); `None`: nothing.
+    /// [`EYE_NARROWING`](super::twitch::EYE_NARROWING), a risen lower lid drawn over the eye:
+    /// [`warp_face_lids_over_eyes`]); `None`: nothing.
     pub synkinesis: Option<(SyntheticMovement, f64)>,
 }
 
