@@ -145,7 +145,7 @@ pub const EYES_TOGETHER_RISE: f64 = 0.1;
 /// ±0.06 at rest (spread 0.025).
 pub const EYES_TOGETHER_OTHER: f64 = 0.05;
 /// The other eye's rise in its own spread at rest (the median absolute deviation of its
-/// closure over the last [`EYE_REST_S`]).
+/// closure over the last 2 s, `EYE_REST_S`).
 pub const EYES_TOGETHER_SPREADS: f64 = 3.0;
 /// In a blink both lids begin to move at once: a lid's movement that began this long or more
 /// before both eyes were seen closing is not the blink's, seconds (a 0.05-IOD lower-lid
