@@ -210,7 +210,7 @@ impl fmt::Display for RecordingSummary {
             writeln!(
                 f,
                 "synkinesis, median over repetitions: {} (provisional: a generated eye narrowing \
-                 reads 0.6-0.95 of its size, and none through glasses; docs/validation.md)",
+                 reads 0.5-0.95 of its size, and none through glasses; docs/validation.md)",
                 synkinesis.join("; ")
             )?;
         }
