@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::recording::FrameResult;
 use crate::session::events::{Event, EventFinder, EventKind, per_minute};
-use crate::session::history::{RatioBand, median};
+use crate::session::history::{RatioBand, median, median_sides};
 use crate::session::repetitions::Repetition;
 use crate::session::twitches::SETTLE_S;
 use crate::symmetry::score::plus_minus;
@@ -189,14 +189,8 @@ impl fmt::Display for RecordingSummary {
         let mut synkinesis = Vec::new();
         for m in CORE_MOVEMENTS {
             let Some(co) = CoMovement::during(m.id) else { continue };
-            let reps: Vec<[f64; 2]> = self
-                .repetitions
-                .iter()
-                .filter(|r| r.movement == m.id)
-                .filter_map(|r| r.synkinesis)
-                .collect();
-            let side = |k: usize| median(reps.iter().map(|s| s[k]));
-            if let (Some(left), Some(right)) = (side(0), side(1)) {
+            let reps = self.repetitions.iter().filter(|r| r.movement == m.id);
+            if let Some([left, right]) = median_sides(reps.filter_map(|r| r.synkinesis)) {
                 synkinesis.push(format!(
                     "{}: {} left {}, right {}",
                     m.id,

@@ -186,6 +186,12 @@ pub fn median(values: impl IntoIterator<Item = f64>) -> Option<f64> {
     crate::stats::median(values.into_iter().filter(|v| v.is_finite()))
 }
 
+/// Each side's [`median`] of `values` (`[left, right]`, NaN where a side was not read), or
+/// `None` when either side has none.
+pub fn median_sides(values: impl Iterator<Item = [f64; 2]> + Clone) -> Option<[f64; 2]> {
+    Some([median(values.clone().map(|v| v[0]))?, median(values.map(|v| v[1]))?])
+}
+
 /// Catalogue order for the core movements, then alphabetical for any other id.
 fn movement_order(a: &str, b: &str) -> Ordering {
     let rank = |id: &str| CORE_MOVEMENTS.iter().position(|m| m.id.as_str() == id);
@@ -211,9 +217,10 @@ fn summarize_movement(id: &str, reps: &[&StoredRepetition]) -> MovementSummary {
         median_time_to_peak_s: median(reps.iter().map(|r| r.time_to_peak_s)),
         median_hold_s: median(reps.iter().map(|r| r.hold_s)),
         unsure: reps.iter().filter(|r| r.is_unsure()).count(),
-        median_synkinesis: median(reps.iter().filter_map(|r| r.synkinesis_left))
-            .zip(median(reps.iter().filter_map(|r| r.synkinesis_right)))
-            .map(|(left, right)| [left, right]),
+        median_synkinesis: median_sides(
+            reps.iter()
+                .map(|r| [r.synkinesis_left, r.synkinesis_right].map(|v| v.unwrap_or(f64::NAN))),
+        ),
     }
 }
 

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::history::median;
+use super::history::median_sides;
 use crate::symmetry::{Movement, MovementId, MovementScore, ScoreStatus, Side};
 
 /// A repetition starts when the activation reaches this multiple of the movement's
@@ -324,12 +324,8 @@ impl RepetitionCounter {
         let above: Vec<f64> =
             samples.iter().filter(|s| s.activation() >= level).map(|s| s.t_s).collect();
         let hold_s = above.last().zip(above.first()).map_or(0.0, |(b, a)| b - a);
-        let held = samples.iter().filter(|s| s.activation() >= level);
-        let co = [0, 1].map(|k| median(held.clone().map(|s| s.co[k]).filter(|v| v.is_finite())));
-        let synkinesis = match co {
-            [Some(left), Some(right)] => Some([left, right]),
-            _ => None,
-        };
+        let synkinesis =
+            median_sides(samples.iter().filter(|s| s.activation() >= level).map(|s| s.co));
         let mut score = MovementScore::from_excursions(&self.movement, peak_left, peak_right);
         let spread = samples.iter().map(|s| s.mirror_difference).fold(0.0, f64::max);
         score.widen_by_mirror(spread);

@@ -75,8 +75,7 @@ impl LiveApp {
     /// Starts a rest check of the chosen length at UI time `now`; needs a neutral face and
     /// no guided session under way.
     pub fn start_rest_check(&mut self, now: f64) {
-        let exercising = self.guided_session().is_some_and(|s| s.phase() != Phase::Finished);
-        if !self.neutral_set() || exercising {
+        if !self.neutral_set() || self.guided_under_way() {
             return;
         }
         let source = self.source_label();
@@ -106,6 +105,11 @@ impl LiveApp {
             run.ending = Some(now);
             self.control.rest_check(None);
         }
+    }
+
+    /// Whether a guided session is under way (a rest check is made at rest, not during one).
+    fn guided_under_way(&self) -> bool {
+        self.guided_session().is_some_and(|s| s.phase() != Phase::Finished)
     }
 
     /// A result shown at UI time `now`: the time since the last one counts as watched when
@@ -224,7 +228,7 @@ impl LiveApp {
                     });
                 }
             });
-            let exercising = self.guided_session().is_some_and(|s| s.phase() != Phase::Finished);
+            let exercising = self.guided_under_way();
             let ending = self.rest.run.as_ref().is_some_and(|r| r.ending.is_some());
             if running && !ending {
                 if ui.button("Stop").clicked() {
