@@ -918,3 +918,34 @@ fn analyze_rest_lists_twitches() {
     assert!(!run.status.success() && stderr(&run).contains("--rest"), "{}", stderr(&run));
     assert!(!record.exists());
 }
+
+/// `facesym today`: with no record, the guides' plan and nothing done, and no record made;
+/// with sessions, today's counted (the demo's not) and the streak read.
+#[test]
+fn today_reads_the_day_against_the_plan() {
+    let dir = scratch("cli_today");
+    let _ = std::fs::remove_dir_all(&dir);
+    let data = dir.join("data");
+    let out = facesym(&["today", "--json", "--data", data.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["today"]["done"].as_u64(), v["today"]["planned"].as_u64()), (Some(0), Some(2)));
+    assert_eq!(v["today"]["streak"].as_u64(), Some(0));
+    assert_eq!(v["plan"]["repetitions"].as_u64(), Some(10));
+    assert_eq!(v["plan"]["movements"].as_array().map(Vec::len), Some(6));
+    assert!(!data.exists(), "reading the day makes no record");
+
+    let store = facesym::session::Store::open(&data).unwrap();
+    let now = facesym::session::calendar::now_unix();
+    store.start_session_at("camera", now).unwrap();
+    store.start_session_at("camera", now - 86_400).unwrap();
+    store.start_session_at("demo", now).unwrap();
+    drop(store);
+    let out = facesym(&["today", "--data", data.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Sessions: 1 of 2 done"), "{text}");
+    assert!(text.contains("Streak: 2 days in a row, today included"), "{text}");
+    assert!(text.contains("the guides'"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -702,3 +702,69 @@ fn rest_check_shows_and_keeps_its_events() {
     harness.state_mut().start_rest_check(now);
     assert!(harness.state().live_control().resting().is_none());
 }
+
+/// Today: the sessions of the record against the plan and the streak; the plan edited and
+/// saved into the record; the warm-up stepped through into a guided session that follows
+/// the plan; a reminder shown and put off.
+#[test]
+fn today_keeps_the_plan_and_leads_into_the_session() {
+    use facesym::session::plan::{ClockTime, Plan};
+    let (mut harness, data) = harness_with_record("ui-today");
+    // Tall enough for the plan's editor without scrolling.
+    harness.set_size(eframe::egui::vec2(1180.0, 1000.0));
+    {
+        let store = Store::open(&data).unwrap();
+        let now = facesym::session::calendar::now_unix();
+        // Yesterday and the day before (a day's worth of seconds back is another local day,
+        // whatever the clock's hour), and a demo session that does not count.
+        for days in [1, 2] {
+            store.start_session_at("camera", now - days * 86_400).unwrap();
+        }
+        store.start_session_at("demo", now).unwrap();
+    }
+    harness.get_by_label("Today").click();
+    harness.run();
+    harness.get_by_label_contains("Sessions: 0 of 2");
+    harness.get_by_label_contains("2 days in a row up to yesterday: a session today keeps it");
+    harness.get_by_label_contains("The guides' plan");
+
+    harness.get_by_label("Edit the plan").click();
+    harness.run();
+    harness.get_by_label("Pucker").click();
+    harness.run();
+    harness.get_by_label("Save the plan").click();
+    harness.run();
+    harness.get_by_label_contains("Brow lift, Eye closure, Nose wrinkle, Smile, Cheek puff");
+    let saved = Store::open_read_only(&data).unwrap().unwrap().plan().unwrap().expect("saved");
+    assert!(!saved.movements.contains(&MovementId::Pucker));
+    assert_eq!(saved.movements.len(), 5);
+    assert!(harness.query_by_label_contains("The guides' plan").is_none());
+
+    harness.get_by_label("Warm up, then exercise").click();
+    harness.run();
+    harness.get_by_label_contains("Warm compress (step 1 of 2)");
+    harness.get_by_label_contains("damp cloth");
+    harness.get_by_label("Next step").click();
+    harness.run();
+    harness.get_by_label_contains("Massage (step 2 of 2)");
+    harness.get_by_label("Next step").click();
+    harness.run();
+    harness.get_by_label("Warm-up done");
+    harness.get_by_label("Start the session").click();
+    harness.run();
+    let session = harness.state().guided_session().expect("started");
+    let movements: Vec<MovementId> = session.steps().iter().map(|s| s.movement.id).collect();
+    assert_eq!(movements, saved.movements);
+    assert_eq!(session.settings().repetitions, saved.repetitions);
+    harness.state_mut().stop_guided();
+
+    // A reminder at midnight is due all day while no session is done today.
+    let midnight = Plan { reminders: vec![ClockTime::new(0, 0).unwrap()], ..saved };
+    harness.state_mut().save_plan(midnight).unwrap();
+    harness.get_by_label("Mirror").click();
+    harness.run();
+    harness.get_by_label_contains("Reminder, 00:00: time for session 1 of 2 today.");
+    harness.get_by_label("Not now").click();
+    harness.run();
+    assert!(harness.query_by_label_contains("Reminder, 00:00").is_none());
+}

@@ -95,14 +95,17 @@ pub struct GuidedSession {
 
 impl GuidedSession {
     /// A session over `movements`, in order, starting with calibration.
-    pub fn new(settings: GuideSettings, movements: &'static [Movement]) -> Self {
+    pub fn new(
+        settings: GuideSettings,
+        movements: impl IntoIterator<Item = &'static Movement>,
+    ) -> Self {
         let settings = GuideSettings {
             repetitions: settings.repetitions.max(1),
             hold_s: settings.hold_s.max(0.5),
             relax_s: settings.relax_s.max(0.5),
         };
         let steps = movements
-            .iter()
+            .into_iter()
             .map(|movement| Step {
                 movement,
                 done: 0,

@@ -6,6 +6,7 @@ pub mod calibration;
 pub mod events;
 pub mod guide;
 pub mod history;
+pub mod plan;
 pub mod repetitions;
 pub mod report;
 pub mod store;

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 pub use super::calendar::format_utc;
 use super::events::Event;
+use super::plan::Plan;
 use super::repetitions::{Repetition, no_ratio_reason, too_disputed};
 use crate::symmetry::Side;
 
@@ -18,7 +19,7 @@ pub const DATABASE_FILE: &str = "facesym.sqlite3";
 
 /// Schema migrations, in order: migration `k` (0-based) brings the schema from version `k` to
 /// `k + 1` (SQLite's `user_version`). Never edit a released one; add the next.
-const MIGRATIONS: [&str; 5] = [
+const MIGRATIONS: [&str; 6] = [
     // Version 1: sessions and their repetitions.
     "CREATE TABLE sessions (
         id INTEGER PRIMARY KEY,
@@ -74,6 +75,12 @@ const MIGRATIONS: [&str; 5] = [
         peak_right REAL
     );
     CREATE INDEX involuntary_events_by_check ON involuntary_events(rest_check_id);",
+    // Version 6: the person's exercise plan (one row, its JSON: `plan::Plan`).
+    "CREATE TABLE plan (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        json TEXT NOT NULL,
+        saved_unix INTEGER NOT NULL
+    );",
 ];
 
 /// The schema version this build writes.
@@ -106,6 +113,14 @@ pub enum StoreError {
     ReadOnly {
         /// The database file.
         path: PathBuf,
+    },
+    /// The saved plan cannot be read.
+    #[error("the exercise plan saved in {path} cannot be read ({why}): save it again")]
+    BadPlan {
+        /// The database file.
+        path: PathBuf,
+        /// Why.
+        why: String,
     },
     /// Written by a newer facesym.
     #[error(
@@ -428,6 +443,37 @@ impl Store {
             )
             .map_err(|e| self.sqlite(e))?;
         Ok(number)
+    }
+
+    /// The exercise plan saved, `None` when none was (or the record is older than plans).
+    /// A saved plan this build cannot read is an error, not the default.
+    pub fn plan(&self) -> Result<Option<Plan>, StoreError> {
+        if self.version < 6 {
+            return Ok(None);
+        }
+        let json: Option<String> = self
+            .connection
+            .query_row("SELECT json FROM plan WHERE id = 1", [], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.sqlite(e))?;
+        json.map(|json| {
+            Plan::from_json(&json)
+                .map_err(|e| StoreError::BadPlan { path: self.path.clone(), why: e.to_string() })
+        })
+        .transpose()
+    }
+
+    /// Saves the exercise plan (within its bounds), replacing the one before.
+    pub fn save_plan(&self, plan: &Plan) -> Result<(), StoreError> {
+        let json = plan.clone().normalized().to_json();
+        self.connection
+            .execute(
+                "INSERT INTO plan (id, json, saved_unix) VALUES (1, ?1, ?2)
+                 ON CONFLICT (id) DO UPDATE SET json = excluded.json, saved_unix = excluded.saved_unix",
+                params![json, super::calendar::now_unix()],
+            )
+            .map_err(|e| self.sqlite(e))?;
+        Ok(())
     }
 
     /// Every session, oldest first.
@@ -861,6 +907,33 @@ mod tests {
             store.connection.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
         assert_eq!(version, SCHEMA_VERSION);
         assert!(store.rest_checks().unwrap().is_empty());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// The plan: none until saved (and none in an older record read without migrating it),
+    /// then what was saved, within its bounds, the last save replacing the one before; a
+    /// saved plan that cannot be read is said, not replaced by the guides'.
+    #[test]
+    fn the_plan_is_kept() {
+        let dir = scratch("plan");
+        version_1_record(&dir);
+        let old = Store::open_read_only(&dir).unwrap().unwrap();
+        assert_eq!(old.plan().unwrap(), None);
+        drop(old);
+        let store = Store::open(&dir).unwrap();
+        assert_eq!(store.plan().unwrap(), None);
+        let plan = Plan { repetitions: 15, movements: vec![Smile], ..Plan::default() };
+        store.save_plan(&plan).unwrap();
+        store.save_plan(&Plan { repetitions: 99, ..plan.clone() }).unwrap();
+        let read = store.plan().unwrap().unwrap();
+        assert_eq!((read.repetitions, read.movements.as_slice()), (30, [Smile].as_slice()));
+        assert_eq!(Store::open_read_only(&dir).unwrap().unwrap().plan().unwrap(), Some(read));
+        store
+            .connection
+            .execute("UPDATE plan SET json = '{\"repetitions\": \"many\"}'", [])
+            .unwrap();
+        let err = store.plan().unwrap_err().to_string();
+        assert!(err.contains("exercise plan") && err.contains("save it again"), "{err}");
         let _ = std::fs::remove_dir_all(dir);
     }
 

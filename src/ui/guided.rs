@@ -15,9 +15,9 @@ use crate::session::guide::{Action, GuideSettings, GuidedSession, Phase};
 use crate::session::history::median;
 use crate::session::repetitions::Repetition;
 use crate::session::writer::{RecordWriter, WriterEvent};
+use crate::symmetry::MovementId;
 use crate::symmetry::score::plus_minus;
 use crate::symmetry::synkinesis::CoMovement;
-use crate::symmetry::{CORE_MOVEMENTS, MovementId};
 
 /// Seconds between a calibration that was not kept and the next try: time to read why.
 const CALIBRATION_RETRY_S: f64 = 1.5;
@@ -61,8 +61,9 @@ impl LiveApp {
     /// under way ends (exercises are not at rest).
     pub fn start_guided(&mut self) {
         self.stop_rest_check(self.now);
+        let (settings, movements) = self.next_session();
         let guided = &mut self.guided;
-        guided.session = Some(GuidedSession::new(guided.settings, &CORE_MOVEMENTS));
+        guided.session = Some(GuidedSession::new(settings, movements));
         (guided.recorded_as, guided.record_error, guided.last) = (None, None, None);
         (guided.record_waiting, guided.record_pending) = (None, 0);
         // The last session's writer finishes what it was given on its own thread.
@@ -103,6 +104,7 @@ impl LiveApp {
                     guided.record_pending = guided.record_pending.saturating_sub(1);
                     guided.record_waiting = None;
                     self.history.stale = true;
+                    self.today.stale = true;
                 }
                 WriterEvent::Waiting(why) => guided.record_waiting = Some(why),
                 WriterEvent::Failed(why) => {
@@ -269,7 +271,8 @@ impl LiveApp {
             ui.end_row();
         });
         ui.add_space(6.0);
-        for (i, movement) in CORE_MOVEMENTS.iter().enumerate() {
+        ui.label("Your plan's movements (change them in Today):");
+        for (i, movement) in self.plan().session_movements().iter().enumerate() {
             ui.label(format!("{}. {}", i + 1, movement.name));
         }
         ui.add_space(6.0);

@@ -8,6 +8,7 @@
 mod guided;
 mod history;
 mod rest;
+mod today;
 
 pub use crate::pipeline::SourceKind;
 
@@ -46,6 +47,8 @@ pub enum View {
     RestCheck,
     /// Past sessions and each movement's trend.
     History,
+    /// Today against the plan, the plan, and the warm-up.
+    Today,
 }
 
 /// What is drawn over the mirror.
@@ -125,6 +128,7 @@ pub struct LiveApp {
     guided: guided::GuidedState,
     rest: rest::RestState,
     history: history::HistoryState,
+    today: today::TodayState,
 }
 
 impl LiveApp {
@@ -158,6 +162,7 @@ impl LiveApp {
             guided: guided::GuidedState::default(),
             rest: rest::RestState::default(),
             history: history::HistoryState::default(),
+            today: today::TodayState::default(),
         }
     }
 
@@ -165,6 +170,7 @@ impl LiveApp {
     pub fn set_data_dir(&mut self, dir: PathBuf) {
         self.data_dir = dir;
         self.history = history::HistoryState::default();
+        self.today = today::TodayState::default();
     }
 
     /// Starts the chosen source (stopping any running one). The models are loaded and the
@@ -373,8 +379,14 @@ impl LiveApp {
             _ => None,
         };
         self.control.show_only(shown.map(|movement| movement.id));
-        egui::Panel::top("controls").show(ui, |ui| self.controls_ui(ui));
+        egui::Panel::top("controls").show(ui, |ui| {
+            self.controls_ui(ui);
+            self.reminder_ui(ui, now);
+        });
         match self.view {
+            View::Today => {
+                egui::CentralPanel::default().show(ui, |ui| self.today_ui(ui, now));
+            }
             View::Mirror => {
                 egui::Panel::right("movements")
                     .min_size(320.0)
@@ -404,6 +416,9 @@ impl LiveApp {
         ui.horizontal(|ui| {
             ui.label("Show:");
             ui.selectable_value(&mut self.view, View::Mirror, "Mirror");
+            if ui.selectable_value(&mut self.view, View::Today, "Today").clicked() {
+                self.today.stale = true;
+            }
             ui.selectable_value(&mut self.view, View::Guided, "Guided session");
             ui.selectable_value(&mut self.view, View::RestCheck, "Rest check");
             if ui.selectable_value(&mut self.view, View::History, "History").clicked() {

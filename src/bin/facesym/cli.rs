@@ -150,6 +150,16 @@ pub enum Command {
         #[command(subcommand)]
         action: SessionsAction,
     },
+    /// Today against your exercise plan: sessions done, the streak of days, what is next.
+    Today {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Folder of the record [default: $FACESYM_DATA, else $XDG_DATA_HOME/facesym, else
+        /// ~/.local/share/facesym].
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+    },
     /// Write one session's report: a single HTML page with its movements' medians, each
     /// repetition's ratio and each movement's trend over the sessions so far.
     Report {

@@ -97,6 +97,9 @@ fn run() -> Result<ExitCode> {
         Command::Sessions { data, action } => {
             record::sessions(&data.unwrap_or_else(Store::default_dir), action)
         }
+        Command::Today { json, data } => {
+            record::today(&data.unwrap_or_else(Store::default_dir), json)
+        }
         Command::Report { session, out, data } => {
             record::report(&data.unwrap_or_else(Store::default_dir), session, &out)
         }

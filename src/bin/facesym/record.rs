@@ -7,6 +7,7 @@ use anyhow::{Context, Result, bail};
 
 use facesym::capture::{CaptureError, list_cameras};
 use facesym::session::Store;
+use facesym::session::plan::read_today;
 
 use crate::cli::SessionsAction;
 
@@ -52,6 +53,30 @@ fn not_the_record(out: &Path, store: &Store) -> Result<()> {
         bail!("{} is your record itself: choose another file to write to", out.display());
     }
     Ok(())
+}
+
+/// `facesym today`: today against the plan (the guides' when none is saved).
+pub fn today(dir: &Path, json: bool) -> Result<ExitCode> {
+    let store = read_record(dir)?;
+    let (plan, today) = read_today(store.as_ref())?;
+    if json {
+        let out = serde_json::json!({ "today": today, "plan": plan });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("Today, {}", today.date_text());
+    println!("Sessions: {} of {} done", today.done, today.planned);
+    println!("Streak: {}", today.streak_text());
+    println!("Next: {}", today.next_text());
+    let recent: String =
+        today.recent.iter().map(|&(_, n)| if n == 0 { '.' } else { '#' }).collect();
+    println!("Last {} days: {recent} (# a day with a session; today last)", recent.len());
+    let own = store.as_ref().map_or(Ok(None), Store::plan)?.is_some();
+    println!("Plan{}:", if own { "" } else { " (the guides'; change it in the app's Today view)" });
+    for (what, how) in plan.lines() {
+        println!("  {what:<16} {how}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `facesym sessions list|export`.
