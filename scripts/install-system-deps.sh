@@ -7,10 +7,12 @@
 # build time.
 # libsqlite3-dev, pkg-config: the record's SQLite, linked from the system rather than compiled
 # with every build.
+# alsa-utils: `aplay`, which plays a guided session's sound cues (any of aplay, paplay or
+# pw-play will do; without one the session is silent and says so).
 set -euo pipefail
 
 packages=(ffmpeg libgl1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6
-    libclang-dev libsqlite3-dev pkg-config)
+    libclang-dev libsqlite3-dev pkg-config alsa-utils)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -470,6 +470,9 @@ fn guided_session_counts_the_demo() {
     harness.run();
     harness.get_by_label("Guided session").click();
     harness.run();
+    // The cues are kept, not played (no sound from a test).
+    let quiet = facesym::session::plan::Plan { sound_cues: false, ..Default::default() };
+    harness.state_mut().save_plan(quiet).unwrap();
     harness.state_mut().guide_settings_mut().repetitions = 1;
     harness.get_by_label("Start guided session").click();
     harness.run();
@@ -500,6 +503,11 @@ fn guided_session_counts_the_demo() {
         }
     }
     harness.get_by_label("Movement 2 of 6: Eye closure");
+    // The timer turned to hold and back while the brow lift was made; its set's end is heard.
+    use facesym::session::cues::Sound;
+    let heard = harness.state().cues_heard().to_vec();
+    assert!(heard.starts_with(&[Sound::Hold, Sound::Relax]), "{heard:?}");
+    assert_eq!(heard.last(), Some(&Sound::SetDone), "{heard:?}");
     wait_until_recorded(&mut harness);
     assert_eq!(harness.state().recording_error(), None);
     let session = harness.state().recorded_session().unwrap();

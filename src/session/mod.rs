@@ -3,6 +3,7 @@
 
 pub mod calendar;
 pub mod calibration;
+pub mod cues;
 pub mod events;
 pub mod guide;
 pub mod history;

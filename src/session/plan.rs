@@ -236,6 +236,8 @@ pub struct Plan {
     pub warm_up: WarmUp,
     /// When to remind, local time, in order.
     pub reminders: Vec<ClockTime>,
+    /// Hold, relax and the end of a set also heard in a guided session.
+    pub sound_cues: bool,
 }
 
 impl Default for Plan {
@@ -250,6 +252,7 @@ impl Default for Plan {
             relax_s: DEFAULT_RELAX_S,
             warm_up: WarmUp::default(),
             reminders: DEFAULT_REMINDERS.to_vec(),
+            sound_cues: true,
         }
     }
 }

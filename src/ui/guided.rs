@@ -7,10 +7,12 @@ use std::time::Instant;
 
 use eframe::egui::{self, Color32, RichText};
 
+use super::sound::CuePlayer;
 use super::{CLOSE_EYES_INSTRUCTION, LiveApp, SourceKind, View, movement_row, reading_colour};
 use crate::analysis::{Counting, LiveEvent};
 use crate::session::calendar::now_unix;
 use crate::session::calibration::CALIBRATION_S;
+use crate::session::cues::{CueSchedule, Sound};
 use crate::session::guide::{Action, GuideSettings, GuidedSession, Phase};
 use crate::session::history::median;
 use crate::session::repetitions::Repetition;
@@ -54,6 +56,9 @@ pub(super) struct GuidedState {
     closed_eyes_read: Option<f64>,
     /// Events handed in from outside the pipeline.
     pub(super) injected: VecDeque<LiveEvent>,
+    /// When the session's sound cues fall, and those that fell.
+    cues: CueSchedule,
+    heard: Vec<Sound>,
 }
 
 impl LiveApp {
@@ -71,6 +76,7 @@ impl LiveApp {
             std::thread::spawn(move || drop(writer));
         }
         (guided.started, guided.retry, guided.closed_eyes) = (None, None, None);
+        (guided.cues, guided.heard) = (CueSchedule::default(), Vec::new());
         guided.closed_eyes_read = None;
         self.view = View::Guided;
         self.request_calibration();
@@ -431,6 +437,7 @@ impl LiveApp {
             repeat = ui.button("Repeat").on_hover_text("Start this movement over").clicked();
             stop = ui.button("Stop").on_hover_text("End the session here").clicked();
         });
+        self.sound_switch_ui(ui);
         ui.separator();
         self.steps_ui(ui);
         self.record_note_ui(ui);
@@ -526,6 +533,39 @@ impl LiveApp {
             ));
         } else if guided.writer.is_some() {
             ui.label("Each repetition is recorded as it ends.");
+        }
+    }
+
+    /// The session's sound cue falling now, if any: kept, and played when the plan has
+    /// sound cues on.
+    pub(super) fn sound_cues(&mut self, now: f64) {
+        let Some(session) = &self.guided.session else { return };
+        let Some(sound) = self.guided.cues.next(session, now) else { return };
+        self.guided.heard.push(sound);
+        if self.plan().sound_cues {
+            self.sound.get_or_insert_with(CuePlayer::new).play(sound);
+        }
+    }
+
+    /// The cues of the guided session so far, in order (heard when sound cues are on).
+    pub fn cues_heard(&self) -> &[Sound] {
+        &self.guided.heard
+    }
+
+    /// Sound cues on or off (kept in the plan), and what plays them.
+    fn sound_switch_ui(&mut self, ui: &mut egui::Ui) {
+        let mut on = self.plan().sound_cues;
+        let hint = "A tone (and the word, where your system can speak) when to hold, when to \
+                    relax and when a set ends: for eye closure, when you cannot see the timer";
+        if ui.checkbox(&mut on, "Sound cues").on_hover_text(hint).changed() {
+            let plan = crate::session::plan::Plan { sound_cues: on, ..self.plan() };
+            if let Err(err) = self.save_plan(plan) {
+                self.guided.record_error = Some(err.to_string());
+            }
+        }
+        if on {
+            let player = self.sound.get_or_insert_with(CuePlayer::new);
+            ui.label(RichText::new(&player.described).weak());
         }
     }
 

@@ -8,6 +8,7 @@
 mod guided;
 mod history;
 mod rest;
+mod sound;
 mod today;
 
 pub use crate::pipeline::SourceKind;
@@ -129,6 +130,8 @@ pub struct LiveApp {
     rest: rest::RestState,
     history: history::HistoryState,
     today: today::TodayState,
+    /// Plays the guided session's sound cues, once one is to be heard.
+    sound: Option<sound::CuePlayer>,
 }
 
 impl LiveApp {
@@ -163,6 +166,7 @@ impl LiveApp {
             rest: rest::RestState::default(),
             history: history::HistoryState::default(),
             today: today::TodayState::default(),
+            sound: None,
         }
     }
 
@@ -373,6 +377,7 @@ impl LiveApp {
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         let now = ui.input(|i| i.time);
         self.poll(now);
+        self.sound_cues(now);
         // The analysis scores only what is on screen: the guided session's movement.
         let shown = match self.view {
             View::Guided => self.guided.session.as_ref().and_then(|session| session.current()),

@@ -288,6 +288,7 @@ impl LiveApp {
                 .labelled_by(label);
             ui.end_row();
         });
+        ui.checkbox(&mut draft.sound_cues, "Sound cues in a session (hold, relax, end of a set)");
         ui.add_space(6.0);
         ui.label("Reminders (while facesym is open):");
         let mut remove = None;
