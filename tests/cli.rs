@@ -949,3 +949,31 @@ fn today_reads_the_day_against_the_plan() {
     assert!(text.contains("the guides'"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `facesym movements --json`: the documented fields for every drill, the six measured.
+#[test]
+fn movements_lists_the_catalogue() {
+    let out = facesym(&["movements", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let drills = v.as_array().unwrap();
+    for d in drills {
+        for field in ["id", "name", "instruction", "assist_resist", "validated"] {
+            assert!(d[field].as_str().is_some_and(|s| !s.is_empty()), "{field}: {d}");
+        }
+    }
+    let measured: Vec<&str> = drills
+        .iter()
+        .filter(|d| d["measured"] == true)
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        measured,
+        ["brow_lift", "eye_closure", "nose_wrinkle", "smile", "pucker", "cheek_puff"]
+    );
+    assert!(drills.iter().any(|d| d["id"] == "upper_lip_raise" && d["measured"] == false));
+    let text = facesym(&["movements"]);
+    assert!(
+        String::from_utf8_lossy(&text.stdout).contains("Brow furrow (brow_furrow, guided only)")
+    );
+}

@@ -3,6 +3,7 @@
 //!
 //! Formulas: docs/metrics.md. Validation: docs/validation.md.
 
+pub mod catalogue;
 pub mod flow;
 pub mod frame;
 pub mod landmarks_map;

@@ -150,6 +150,13 @@ pub enum Command {
         #[command(subcommand)]
         action: SessionsAction,
     },
+    /// The catalogue of drills: each one's instruction, how a hand can assist or resist it,
+    /// and whether (and how far) facesym measures it.
+    Movements {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Today against your exercise plan: sessions done, the streak of days, what is next.
     Today {
         /// Print JSON instead of text.

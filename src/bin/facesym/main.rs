@@ -97,6 +97,7 @@ fn run() -> Result<ExitCode> {
         Command::Sessions { data, action } => {
             record::sessions(&data.unwrap_or_else(Store::default_dir), action)
         }
+        Command::Movements { json } => record::movements(json),
         Command::Today { json, data } => {
             record::today(&data.unwrap_or_else(Store::default_dir), json)
         }

@@ -55,6 +55,25 @@ fn not_the_record(out: &Path, store: &Store) -> Result<()> {
     Ok(())
 }
 
+/// `facesym movements`: the catalogue of drills.
+pub fn movements(json: bool) -> Result<ExitCode> {
+    let drills = facesym::symmetry::catalogue::catalogue();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&drills)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for drill in &drills {
+        let measured = if drill.measured { "measured" } else { "guided only" };
+        println!("{} ({}, {measured})", drill.name, drill.id);
+        println!("  {}", drill.instruction);
+        println!("  {}", drill.assist_resist);
+        if drill.measured {
+            println!("  Validated: {}", drill.validated);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `facesym today`: today against the plan (the guides' when none is saved).
 pub fn today(dir: &Path, json: bool) -> Result<ExitCode> {
     let store = read_record(dir)?;
