@@ -82,8 +82,8 @@ const GUIDED_ONLY: [(&str, &str, &str, &str); 8] = [
     ),
 ];
 
-/// How a measured movement's hand can help or work against it.
-fn assist_resist(id: MovementId) -> &'static str {
+/// How a hand can help a measured movement's weak side or work against the movement.
+pub fn assist_resist(id: MovementId) -> &'static str {
     match id {
         MovementId::BrowLift => {
             "Assist: a fingertip lifts the weak brow along with the movement. Resist: a \

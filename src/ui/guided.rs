@@ -18,6 +18,7 @@ use crate::session::history::median;
 use crate::session::repetitions::Repetition;
 use crate::session::writer::{RecordWriter, WriterEvent};
 use crate::symmetry::MovementId;
+use crate::symmetry::catalogue::assist_resist;
 use crate::symmetry::score::plus_minus;
 use crate::symmetry::synkinesis::CoMovement;
 
@@ -380,6 +381,7 @@ impl LiveApp {
             .strong(),
         );
         ui.label(RichText::new(movement.instruction).size(15.0));
+        ui.label(RichText::new(assist_resist(movement.id)).weak());
         ui.add_space(8.0);
         if let Some(cue) = session.cue(now) {
             let (text, colour) = match cue.action {

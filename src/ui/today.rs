@@ -11,7 +11,7 @@ use crate::session::plan::{
     REPETITIONS_RANGE, SESSIONS_RANGE, Today, WarmUpRun, read_today,
 };
 use crate::session::{Store, StoreError};
-use crate::symmetry::CORE_MOVEMENTS;
+use crate::symmetry::{CORE_MOVEMENTS, Movement};
 
 /// Seconds between two readings of the day (for the reminders and a day that turns).
 const REREAD_S: f64 = 30.0;
@@ -23,8 +23,10 @@ pub(super) struct TodayState {
     plan: Option<Plan>,
     /// Whether the plan was saved by the person (else it is the guides').
     saved: bool,
-    /// The day as last read, and when (UI seconds).
-    today: Option<(Today, f64)>,
+    /// The day as last read.
+    today: Option<Today>,
+    /// When the record was last read (UI seconds), whether or not it could be.
+    read_at: Option<f64>,
     /// Read again before it is next shown.
     pub(super) stale: bool,
     /// Why the record could not be read or the plan saved.
@@ -43,7 +45,7 @@ impl LiveApp {
     /// Reads the plan and the day again when stale or every [`REREAD_S`].
     fn refresh_today(&mut self, now: f64) {
         let state = &mut self.today;
-        let fresh = state.today.as_ref().is_some_and(|(_, at)| now - at < REREAD_S);
+        let fresh = state.read_at.is_some_and(|at| now - at < REREAD_S);
         if state.plan.is_some() && fresh && !state.stale {
             return;
         }
@@ -57,14 +59,14 @@ impl LiveApp {
         match read() {
             Ok((plan, saved, today)) => {
                 state.plan = Some(plan);
-                (state.saved, state.today, state.error) = (saved, Some((today, now)), None);
+                (state.saved, state.today, state.error) = (saved, Some(today), None);
             }
             Err(err) => {
                 state.plan.get_or_insert_with(Plan::default);
                 (state.today, state.error) = (None, Some(err.to_string()));
             }
         }
-        state.stale = false;
+        (state.stale, state.read_at) = (false, Some(now));
         // The next guided session follows the plan read at start (the guided panel may still
         // change its numbers for one session).
         if first && let Some(plan) = &state.plan {
@@ -89,16 +91,9 @@ impl LiveApp {
     }
 
     /// The settings and movements of the next guided session: the plan's.
-    pub(super) fn next_session(
-        &mut self,
-    ) -> (GuideSettings, Vec<&'static crate::symmetry::Movement>) {
+    pub(super) fn next_session(&mut self) -> (GuideSettings, Vec<&'static Movement>) {
         let plan = self.plan();
         (self.guided.settings, plan.session_movements())
-    }
-
-    /// The warm-up step's view, while one is under way.
-    pub fn warming_up(&self) -> bool {
-        self.today.warm_up.is_some()
     }
 
     pub(super) fn today_ui(&mut self, ui: &mut egui::Ui, now: f64) {
@@ -120,7 +115,7 @@ impl LiveApp {
         if let Some(err) = &self.today.error {
             ui.colored_label(Color32::from_rgb(230, 70, 60), err);
         }
-        let Some((today, _)) = self.today.today.clone() else { return };
+        let Some(today) = self.today.today.clone() else { return };
         ui.heading(format!("Today, {}", today.date_text()));
         ui.add_space(6.0);
         ui.horizontal(|ui| {
@@ -346,7 +341,7 @@ impl LiveApp {
         if exercising || self.today.warm_up.is_some() {
             return;
         }
-        let Some((today, _)) = &self.today.today else { return };
+        let Some(today) = &self.today.today else { return };
         let Some(due) = today.due_reminder else { return };
         if self.today.dismissed == Some((today.date, due)) {
             return;
