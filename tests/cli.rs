@@ -939,7 +939,7 @@ fn today_reads_the_day_against_the_plan() {
     let now = facesym::session::calendar::now_unix();
     store.start_session_at("camera", now).unwrap();
     store.start_session_at("camera", now - 86_400).unwrap();
-    store.start_session_at("demo", now).unwrap();
+    store.start_session_at("guided session (demo)", now).unwrap();
     drop(store);
     let out = facesym(&["today", "--data", data.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));

@@ -726,9 +726,9 @@ fn today_keeps_the_plan_and_leads_into_the_session() {
         // Yesterday and the day before (a day's worth of seconds back is another local day,
         // whatever the clock's hour), and a demo session that does not count.
         for days in [1, 2] {
-            store.start_session_at("camera", now - days * 86_400).unwrap();
+            store.start_session_at("guided session (camera)", now - days * 86_400).unwrap();
         }
-        store.start_session_at("demo", now).unwrap();
+        store.start_session_at("guided session (demo)", now).unwrap();
     }
     harness.get_by_label("Today").click();
     harness.run();
@@ -775,4 +775,51 @@ fn today_keeps_the_plan_and_leads_into_the_session() {
     harness.get_by_label("Not now").click();
     harness.run();
     assert!(harness.query_by_label_contains("Reminder, 00:00").is_none());
+}
+
+/// The plan's guided-only drills follow its measured movements: each timed, each hold
+/// counted by the timer, skippable, with the set's and the session's cues.
+#[test]
+fn guided_only_drills_follow_the_measured_movements() {
+    use facesym::session::cues::Sound;
+    use facesym::session::plan::Plan;
+    let (mut harness, _data) = harness_with_record("ui-drills");
+    let plan = Plan {
+        movements: vec![MovementId::Smile],
+        drills: vec!["lip_hold".into(), "brow_furrow".into()],
+        repetitions: 1,
+        hold_s: 1.0,
+        relax_s: 1.0,
+        sound_cues: false,
+        ..Plan::default()
+    };
+    harness.state_mut().save_plan(plan).unwrap();
+    harness.get_by_label("Guided session").click();
+    harness.run();
+    harness.get_by_label_contains("Brow furrow (timed, not measured)");
+    harness.get_by_label("Start guided session").click();
+    harness.run();
+    harness.state_mut().send_event(LiveEvent::Calibrated { warnings: Vec::new() });
+    harness.run();
+    harness.get_by_label("Movement 1 of 1: Smile");
+    harness.get_by_label("Skip").click();
+    harness.run();
+    // In the catalogue's order: the brow furrow first.
+    harness.get_by_label("Guided drill 1 of 2: Brow furrow");
+    harness.get_by_label_contains("Not measured");
+    // One relax and one hold (2 s of the UI's clock) count its one repetition.
+    step_until(&mut harness, "the first drill's hold is counted", |h| {
+        h.query_by_label("Guided drill 2 of 2: Hold between the lips").is_some()
+    });
+    harness.get_by_label("Skip").click();
+    harness.run();
+    harness.get_by_label("Session done");
+    harness.get_by_label_contains("1 of 1 holds (not measured)");
+    assert_eq!(harness.query_all_by_label("skipped").count(), 2, "the smile and the last drill");
+    let heard = harness.state().cues_heard().to_vec();
+    let sets = heard.iter().filter(|s| **s == Sound::SetDone).count();
+    assert_eq!(sets, 2, "{heard:?}");
+    // With one repetition each hold's end is its set's end: no relax cue.
+    assert!(heard.contains(&Sound::Hold) && !heard.contains(&Sound::Relax), "{heard:?}");
+    assert_eq!(heard.last(), Some(&Sound::SessionDone), "{heard:?}");
 }

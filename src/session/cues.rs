@@ -3,8 +3,7 @@
 //! session are also heard. This is when each cue falls and what it sounds like; playing it
 //! is the app's (`ui/sound.rs`).
 
-use super::guide::{Action, GuidedSession, Phase};
-use crate::symmetry::MovementId;
+use super::guide::{Action, GuidedSession, Phase, TimedDrills};
 
 /// A cue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,37 +83,68 @@ pub fn wav(sound: Sound) -> Vec<u8> {
     out
 }
 
+/// What the cues follow at one moment: the timer's action, the step under way (measured
+/// movements first, then guided-only drills), and whether the whole session has ended (not
+/// stopped).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CueState {
+    /// Hold or relax, while a step is under way.
+    pub action: Option<Action>,
+    /// The step under way.
+    pub step: Option<usize>,
+    /// Every step done (or skipped); `false` when stopped.
+    pub ended: bool,
+}
+
+impl CueState {
+    /// A session's measured movements at `now_s`; `more` when drills follow them (then their
+    /// end is not the session's).
+    pub fn of_session(session: &GuidedSession, now_s: f64, more: bool) -> Self {
+        CueState {
+            action: session.cue(now_s).map(|cue| cue.action),
+            step: session.current_index(),
+            ended: session.phase() == Phase::Finished && !session.stopped() && !more,
+        }
+    }
+
+    /// The guided-only drills after `first` measured steps, at `now_s`.
+    pub fn of_drills(drills: &TimedDrills, now_s: f64, first: usize) -> Self {
+        CueState {
+            action: drills.cue(now_s).map(|cue| cue.action),
+            step: drills.current_index().map(|k| first + k),
+            ended: drills.finished() && !drills.stopped(),
+        }
+    }
+}
+
 /// Watches a guided session frame by frame and says which cue falls now: the timer turning
-/// to hold or to relax, a movement's last repetition done (the set), the session's end. A
+/// to hold or to relax, a step's last repetition done (the set), the session's end. A
 /// session stopped by the person ends without a cue.
 #[derive(Clone, Debug, Default)]
 pub struct CueSchedule {
-    /// What was seen last: the timer's action and the movement under way.
-    last: Option<(Option<Action>, Option<MovementId>)>,
+    /// What was seen last.
+    last: Option<CueState>,
 }
 
 impl CueSchedule {
-    /// The cue at `now_s`, if one falls between the last call and this one.
-    pub fn next(&mut self, session: &GuidedSession, now_s: f64) -> Option<Sound> {
-        let action = session.cue(now_s).map(|cue| cue.action);
-        let movement = session.current().map(|m| m.id);
-        let seen = (action, movement);
-        let last = self.last.replace(seen)?;
-        if last == seen {
+    /// The cue at `state`, if one falls between the last call and this one.
+    pub fn next(&mut self, state: CueState) -> Option<Sound> {
+        let last = self.last.replace(state)?;
+        if last == state {
             return None;
         }
-        match session.phase() {
-            Phase::Finished => {
-                (last.0.is_some() && !session.stopped()).then_some(Sound::SessionDone)
-            }
-            Phase::Calibrating => None,
-            Phase::Exercising => match (last, action) {
-                // A new movement: its set ended (the first one's start is not a set's end).
-                ((Some(_), Some(before)), _) if movement != Some(before) => Some(Sound::SetDone),
-                ((Some(Action::Relax), _), Some(Action::Hold)) => Some(Sound::Hold),
-                ((Some(Action::Hold), _), Some(Action::Relax)) => Some(Sound::Relax),
-                _ => None,
-            },
+        if state.ended {
+            return (!last.ended && last.action.is_some()).then_some(Sound::SessionDone);
+        }
+        state.action?;
+        // A new step: the last one's set ended (the first one's start is not a set's end).
+        if last.step.is_some() && state.step != last.step {
+            return Some(Sound::SetDone);
+        }
+        match (last.action, state.action) {
+            (Some(Action::Relax), Some(Action::Hold)) => Some(Sound::Hold),
+            (Some(Action::Hold), Some(Action::Relax)) => Some(Sound::Relax),
+            _ => None,
         }
     }
 }
@@ -124,7 +154,7 @@ mod tests {
     use super::*;
     use crate::session::Repetition;
     use crate::session::guide::GuideSettings;
-    use crate::symmetry::{CORE_MOVEMENTS, Side};
+    use crate::symmetry::{CORE_MOVEMENTS, MovementId, Side};
 
     fn rep(movement: MovementId) -> Repetition {
         Repetition {
@@ -167,7 +197,7 @@ mod tests {
                 session.repetition(&rep(CORE_MOVEMENTS[k].id), at);
                 counted.next();
             }
-            if let Some(sound) = schedule.next(&session, t) {
+            if let Some(sound) = schedule.next(CueState::of_session(&session, t, false)) {
                 heard.push((format!("{t:.1}"), sound));
             }
         }
@@ -195,9 +225,9 @@ mod tests {
         let mut session = GuidedSession::new(GuideSettings::default(), &CORE_MOVEMENTS);
         let mut schedule = CueSchedule::default();
         session.calibrated(0.0);
-        assert_eq!(schedule.next(&session, 0.5), None);
+        assert_eq!(schedule.next(CueState::of_session(&session, 0.5, false)), None);
         session.stop();
-        assert_eq!(schedule.next(&session, 0.6), None);
+        assert_eq!(schedule.next(CueState::of_session(&session, 0.6, false)), None);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 use super::repetitions::Repetition;
 use crate::symmetry::Movement;
+use crate::symmetry::catalogue::GuidedDrill;
 
 /// Repetitions per movement when the person sets none: the usual prescription is 10–20, two
 /// or three times a day.
@@ -166,25 +167,8 @@ impl GuidedSession {
     /// The timer at `now_s`: each repetition is a relax period (getting ready, the first time)
     /// then a hold, round and round until the repetitions are done.
     pub fn cue(&self, now_s: f64) -> Option<Cue> {
-        if self.phase != Phase::Exercising {
-            return None;
-        }
-        let GuideSettings { hold_s, relax_s, .. } = self.settings;
-        let into = (now_s - self.timer_start_s).max(0.0) % (relax_s + hold_s);
-        Some(if into < relax_s {
-            Cue {
-                action: Action::Relax,
-                remaining_s: relax_s - into,
-                elapsed_fraction: into / relax_s,
-            }
-        } else {
-            let into = into - relax_s;
-            Cue {
-                action: Action::Hold,
-                remaining_s: hold_s - into,
-                elapsed_fraction: into / hold_s,
-            }
-        })
+        (self.phase == Phase::Exercising)
+            .then(|| timer_cue(self.settings, now_s - self.timer_start_s))
     }
 
     /// A repetition was found at `now_s`. It counts when it is of the current movement; the last
@@ -242,6 +226,118 @@ impl GuidedSession {
             self.current = self.steps.len() - 1;
             self.phase = Phase::Finished;
         }
+    }
+}
+
+/// The timer `since_s` seconds after it started: a relax period (getting ready, the first
+/// time) then a hold, round and round.
+fn timer_cue(settings: GuideSettings, since_s: f64) -> Cue {
+    let GuideSettings { hold_s, relax_s, .. } = settings;
+    let into = since_s.max(0.0) % (relax_s + hold_s);
+    if into < relax_s {
+        Cue { action: Action::Relax, remaining_s: relax_s - into, elapsed_fraction: into / relax_s }
+    } else {
+        let into = into - relax_s;
+        Cue { action: Action::Hold, remaining_s: hold_s - into, elapsed_fraction: into / hold_s }
+    }
+}
+
+/// One guided-only drill's progress.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimedStep {
+    /// The drill.
+    pub drill: &'static GuidedDrill,
+    /// Holds the timer has counted.
+    pub done: u32,
+    /// The person skipped it.
+    pub skipped: bool,
+}
+
+/// The guided-only drills after a session's measured movements: nothing can count them from
+/// the face, so each hold the timer runs through counts as a repetition.
+#[derive(Clone, Debug)]
+pub struct TimedDrills {
+    settings: GuideSettings,
+    steps: Vec<TimedStep>,
+    current: usize,
+    timer_start_s: f64,
+    stopped: bool,
+}
+
+impl TimedDrills {
+    /// `drills` in order, the first starting at `now_s` with the session's settings.
+    pub fn new(
+        settings: GuideSettings,
+        drills: impl IntoIterator<Item = &'static GuidedDrill>,
+        now_s: f64,
+    ) -> Self {
+        let steps =
+            drills.into_iter().map(|drill| TimedStep { drill, done: 0, skipped: false }).collect();
+        Self { settings, steps, current: 0, timer_start_s: now_s, stopped: false }
+    }
+
+    /// Counts the holds done by `now_s`, moving on when a drill's are all done (its last hold's
+    /// end is when the next drill's timer starts).
+    pub fn tick(&mut self, now_s: f64) {
+        let cycle = self.settings.relax_s + self.settings.hold_s;
+        while let Some(step) = self.steps.get_mut(self.current).filter(|_| !self.stopped) {
+            let holds = ((now_s - self.timer_start_s) / cycle).floor().max(0.0) as u32;
+            step.done = holds.min(self.settings.repetitions);
+            if step.done < self.settings.repetitions {
+                break;
+            }
+            self.timer_start_s += f64::from(self.settings.repetitions) * cycle;
+            self.current += 1;
+        }
+    }
+
+    /// The timer at `now_s`, while a drill is under way.
+    pub fn cue(&self, now_s: f64) -> Option<Cue> {
+        self.current().map(|_| timer_cue(self.settings, now_s - self.timer_start_s))
+    }
+
+    /// The drill under way.
+    pub fn current(&self) -> Option<&'static GuidedDrill> {
+        (!self.stopped).then(|| self.steps.get(self.current).map(|s| s.drill)).flatten()
+    }
+
+    /// Index of the drill under way in [`steps`](Self::steps).
+    pub fn current_index(&self) -> Option<usize> {
+        self.current().map(|_| self.current)
+    }
+
+    /// Every drill's progress.
+    pub fn steps(&self) -> &[TimedStep] {
+        &self.steps
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> GuideSettings {
+        self.settings
+    }
+
+    /// Leaves the drill under way for the next, its timer starting at `now_s`.
+    pub fn skip(&mut self, now_s: f64) {
+        if let Some(step) = self.steps.get_mut(self.current).filter(|_| !self.stopped) {
+            step.skipped = true;
+            self.current += 1;
+            self.timer_start_s = now_s;
+        }
+    }
+
+    /// Ends the drills here.
+    pub fn stop(&mut self) {
+        self.stopped = true;
+    }
+
+    /// Whether every drill is done or skipped, or the person stopped.
+    pub fn finished(&self) -> bool {
+        self.current().is_none()
+    }
+
+    /// Whether the person stopped before the end.
+    pub fn stopped(&self) -> bool {
+        self.stopped && self.current < self.steps.len()
     }
 }
 
@@ -357,5 +453,32 @@ mod tests {
         );
         assert_eq!(s.settings().repetitions, 1);
         assert!(s.settings().hold_s > 0.0 && s.settings().relax_s > 0.0);
+    }
+
+    /// Guided-only drills are counted by the timer: each hold run through is one, a drill's
+    /// last moves on to the next at its end; a skip starts the next at once.
+    #[test]
+    fn timed_drills_count_the_holds() {
+        use crate::symmetry::catalogue::GUIDED_ONLY;
+        let settings = GuideSettings { repetitions: 2, hold_s: 2.0, relax_s: 3.0 };
+        let mut drills = TimedDrills::new(settings, &GUIDED_ONLY[..3], 10.0);
+        drills.tick(14.9);
+        assert_eq!((drills.current_index(), drills.steps()[0].done), (Some(0), 0));
+        assert_eq!(drills.cue(14.9).map(|c| c.action), Some(Action::Hold));
+        drills.tick(15.0);
+        assert_eq!(drills.steps()[0].done, 1);
+        // Looked at late: both holds of the first counted, the second's timer from 20 s.
+        drills.tick(21.0);
+        assert_eq!((drills.current_index(), drills.steps()[0].done), (Some(1), 2));
+        assert_eq!(drills.cue(21.0).map(|c| (c.action, c.remaining_s)), Some((Action::Relax, 2.0)));
+        drills.skip(22.0);
+        assert_eq!((drills.current_index(), drills.steps()[1].skipped), (Some(2), true));
+        drills.tick(31.9);
+        assert!(!drills.finished());
+        drills.tick(32.0);
+        assert!(drills.finished() && !drills.stopped() && drills.cue(32.0).is_none());
+        let mut stopped = TimedDrills::new(settings, &GUIDED_ONLY[..1], 0.0);
+        stopped.stop();
+        assert!(stopped.finished() && stopped.stopped());
     }
 }

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::calendar::now_unix;
 use super::guide::{DEFAULT_HOLD_S, DEFAULT_RELAX_S, DEFAULT_REPETITIONS, GuideSettings};
 use super::{Store, StoreError};
+use crate::symmetry::catalogue::{GUIDED_ONLY, GuidedDrill, guided_drill};
 use crate::symmetry::movements::movement;
 use crate::symmetry::{CORE_MOVEMENTS, Movement, MovementId};
 
@@ -222,8 +223,10 @@ impl WarmUp {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Plan {
-    /// The movements of each session, in order.
+    /// The measured movements of each session, in order.
     pub movements: Vec<MovementId>,
+    /// The guided-only drills done after them (catalogue ids), timed, not measured.
+    pub drills: Vec<String>,
     /// Repetitions of each movement.
     pub repetitions: u32,
     /// Sessions a day.
@@ -246,6 +249,7 @@ impl Default for Plan {
     fn default() -> Self {
         Self {
             movements: CORE_MOVEMENTS.iter().map(|m| m.id).collect(),
+            drills: Vec::new(),
             repetitions: DEFAULT_REPETITIONS,
             sessions_per_day: DEFAULT_SESSIONS_PER_DAY,
             hold_s: DEFAULT_HOLD_S,
@@ -266,6 +270,10 @@ impl Plan {
         let movements: Vec<MovementId> =
             CORE_MOVEMENTS.iter().filter(chosen).map(|m| m.id).collect();
         self.movements = if movements.is_empty() { Plan::default().movements } else { movements };
+        // Drills in the catalogue's order, once each; an id this build does not know (a newer
+        // facesym's) is left out.
+        let drills = GUIDED_ONLY.iter().filter(|d| self.drills.iter().any(|id| id == d.id));
+        self.drills = drills.map(|d| d.id.to_string()).collect();
         self.repetitions = self.repetitions.clamp(REPETITIONS_RANGE.0, REPETITIONS_RANGE.1);
         self.sessions_per_day = self.sessions_per_day.clamp(SESSIONS_RANGE.0, SESSIONS_RANGE.1);
         let seconds = |s: f64, default: f64| {
@@ -295,9 +303,14 @@ impl Plan {
         GuideSettings { repetitions: self.repetitions, hold_s: self.hold_s, relax_s: self.relax_s }
     }
 
-    /// The movements of a session, in order.
+    /// The measured movements of a session, in order.
     pub fn session_movements(&self) -> Vec<&'static Movement> {
         self.movements.iter().map(|&id| movement(id)).collect()
+    }
+
+    /// The guided-only drills of a session, in order.
+    pub fn session_drills(&self) -> Vec<&'static GuidedDrill> {
+        self.drills.iter().filter_map(|id| guided_drill(id)).collect()
     }
 
     /// The plan as (what, how) lines.
@@ -314,6 +327,10 @@ impl Plan {
             ("Sessions a day", self.sessions_per_day.to_string()),
             ("Warm-up", warm_up),
             ("Movements", names.join(", ")),
+            ("Guided only", {
+                let drills: Vec<&str> = self.session_drills().iter().map(|d| d.name).collect();
+                if drills.is_empty() { "none".into() } else { drills.join(", ") }
+            }),
             (
                 "Each movement",
                 format!(
@@ -451,9 +468,10 @@ impl Today {
     }
 }
 
-/// Whether a recorded session counts as a day's exercise: the built-in demo's do not.
+/// Whether a recorded session counts as a day's exercise: the built-in demo's do not (the
+/// app records them as "guided session (demo)").
 pub fn counts_as_exercise(source: &str) -> bool {
-    source != "demo"
+    !matches!(source, "demo" | "guided session (demo)")
 }
 
 /// The plan saved in `store` (the guides' when none is, or there is no record yet) and today
@@ -579,12 +597,21 @@ mod tests {
     }
 
     #[test]
+    fn the_demo_is_not_exercise() {
+        assert!(!counts_as_exercise("guided session (demo)") && !counts_as_exercise("demo"));
+        assert!(counts_as_exercise("guided session (camera)"));
+        assert!(counts_as_exercise("video clip.mp4"));
+    }
+
+    #[test]
     fn a_plan_is_kept_within_bounds() {
         let json = r#"{"movements": ["smile", "brow_lift", "smile"], "repetitions": 500,
+            "drills": ["lip_hold", "juggle", "brow_furrow", "lip_hold"],
             "sessions_per_day": 0, "hold_s": -1, "reminders": ["19:00", "07:30", "19:00"],
             "warm_up": {"compress_min": 90}}"#;
         let plan = Plan::from_json(json).unwrap();
         assert_eq!(plan.movements, [MovementId::BrowLift, MovementId::Smile]);
+        assert_eq!(plan.drills, ["brow_furrow", "lip_hold"]);
         assert_eq!((plan.repetitions, plan.sessions_per_day), (30, 1));
         assert_eq!((plan.hold_s, plan.relax_s), (1.0, DEFAULT_RELAX_S));
         assert_eq!(plan.reminders, ["07:30".parse().unwrap(), "19:00".parse().unwrap()]);

@@ -23,63 +23,81 @@ pub struct Drill {
     pub validated: String,
 }
 
-/// Drills the guides prescribe that facesym does not measure yet: (id, name, instruction,
-/// assist/resist).
-const GUIDED_ONLY: [(&str, &str, &str, &str); 8] = [
-    (
-        "brow_furrow",
-        "Brow furrow",
-        "Frown as hard as you can: brows down and together.",
-        "Assist: a fingertip draws the weak brow down and in. Resist: fingertips on both brows \
+/// A drill facesym guides (instruction, timer, sound cues) but does not measure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GuidedDrill {
+    /// Stable identifier.
+    pub id: &'static str,
+    /// Name shown to people.
+    pub name: &'static str,
+    /// What to do, in plain words.
+    pub instruction: &'static str,
+    /// Fingers helping the weak side, or pressing against the movement.
+    pub assist_resist: &'static str,
+}
+
+/// The guided-only drill `id`, if there is one.
+pub fn guided_drill(id: &str) -> Option<&'static GuidedDrill> {
+    GUIDED_ONLY.iter().find(|d| d.id == id)
+}
+
+/// Drills the guides prescribe that facesym does not measure yet, in the guides' order
+/// (forehead, eyes, nose, lips).
+pub const GUIDED_ONLY: [GuidedDrill; 8] = [
+    GuidedDrill {
+        id: "brow_furrow",
+        name: "Brow furrow",
+        instruction: "Frown as hard as you can: brows down and together.",
+        assist_resist: "Assist: a fingertip draws the weak brow down and in. Resist: fingertips on both brows \
          hold them apart as you frown.",
-    ),
-    (
-        "tight_eye_closure",
-        "Tight eye closure",
-        "Close your eyes firmly, then gently, in turn.",
-        "Assist: a fingertip eases the weak upper lid down. Resist: a fingertip lifts the brow \
+    },
+    GuidedDrill {
+        id: "tight_eye_closure",
+        name: "Tight eye closure",
+        instruction: "Close your eyes firmly, then gently, in turn.",
+        assist_resist: "Assist: a fingertip eases the weak upper lid down. Resist: a fingertip lifts the brow \
          lightly as you squeeze.",
-    ),
-    (
-        "nostril_flare",
-        "Nostril flare",
-        "Flare your nostrils as if short of breath.",
-        "Assist: a fingertip draws the weak nostril's side outward. Resist: a fingertip presses \
+    },
+    GuidedDrill {
+        id: "nostril_flare",
+        name: "Nostril flare",
+        instruction: "Flare your nostrils as if short of breath.",
+        assist_resist: "Assist: a fingertip draws the weak nostril's side outward. Resist: a fingertip presses \
          lightly on the side of the nostril as it flares.",
-    ),
-    (
-        "nostril_narrow",
-        "Nostril narrowing",
-        "Narrow your nostrils as if at a bad smell.",
-        "Assist: a fingertip presses the weak nostril's side in. Resist: none; do it unaided.",
-    ),
-    (
-        "lip_retraction",
-        "Lips back (\"ee\")",
-        "Pull your lips back as if saying \"ee\".",
-        "Assist: a fingertip draws the weak mouth corner back. Resist: a fingertip holds the \
+    },
+    GuidedDrill {
+        id: "nostril_narrow",
+        name: "Nostril narrowing",
+        instruction: "Narrow your nostrils as if at a bad smell.",
+        assist_resist: "Assist: a fingertip presses the weak nostril's side in. Resist: none; do it unaided.",
+    },
+    GuidedDrill {
+        id: "lip_retraction",
+        name: "Lips back (\"ee\")",
+        instruction: "Pull your lips back as if saying \"ee\".",
+        assist_resist: "Assist: a fingertip draws the weak mouth corner back. Resist: a fingertip holds the \
          corner in as you pull.",
-    ),
-    (
-        "upper_lip_raise",
-        "Upper lip raise",
-        "Raise your upper lip to show your upper gum.",
-        "Assist: a fingertip lifts the weak side of the upper lip. Resist: a fingertip presses \
+    },
+    GuidedDrill {
+        id: "upper_lip_raise",
+        name: "Upper lip raise",
+        instruction: "Raise your upper lip to show your upper gum.",
+        assist_resist: "Assist: a fingertip lifts the weak side of the upper lip. Resist: a fingertip presses \
          the lip down lightly as you raise it.",
-    ),
-    (
-        "lower_lip_depress",
-        "Lower lip down",
-        "Lower your lower lip to show your lower gum.",
-        "Assist: a fingertip draws the weak side of the lower lip down. Resist: a fingertip \
+    },
+    GuidedDrill {
+        id: "lower_lip_depress",
+        name: "Lower lip down",
+        instruction: "Lower your lower lip to show your lower gum.",
+        assist_resist: "Assist: a fingertip draws the weak side of the lower lip down. Resist: a fingertip \
          holds the lip up lightly as you lower it.",
-    ),
-    (
-        "lip_hold",
-        "Hold between the lips",
-        "Hold a straw or a folded paper between your lips and move it from side to side.",
-        "Assist: none; the lips work together. Resist: pull the straw gently as you hold it.",
-    ),
+    },
+    GuidedDrill {
+        id: "lip_hold",
+        name: "Hold between the lips",
+        instruction: "Hold a straw or a folded paper between your lips and move it from side to side.",
+        assist_resist: "Assist: none; the lips work together. Resist: pull the straw gently as you hold it.",
+    },
 ];
 
 /// How a hand can help a measured movement's weak side or work against the movement.
@@ -131,11 +149,11 @@ pub fn catalogue() -> Vec<Drill> {
         measured: true,
         validated: validated(m),
     });
-    let guided = GUIDED_ONLY.iter().map(|&(id, name, instruction, assist_resist)| Drill {
-        id,
-        name,
-        instruction,
-        assist_resist,
+    let guided = GUIDED_ONLY.iter().map(|d| Drill {
+        id: d.id,
+        name: d.name,
+        instruction: d.instruction,
+        assist_resist: d.assist_resist,
         measured: false,
         validated: "not measured yet: guided only".into(),
     });

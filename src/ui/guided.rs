@@ -12,12 +12,13 @@ use super::{CLOSE_EYES_INSTRUCTION, LiveApp, SourceKind, View, movement_row, rea
 use crate::analysis::{Counting, LiveEvent};
 use crate::session::calendar::now_unix;
 use crate::session::calibration::CALIBRATION_S;
-use crate::session::cues::{CueSchedule, Sound};
-use crate::session::guide::{Action, GuideSettings, GuidedSession, Phase};
+use crate::session::cues::{CueSchedule, CueState, Sound};
+use crate::session::guide::{Action, GuideSettings, GuidedSession, Phase, TimedDrills};
 use crate::session::history::median;
 use crate::session::repetitions::Repetition;
 use crate::session::writer::{RecordWriter, WriterEvent};
 use crate::symmetry::MovementId;
+use crate::symmetry::catalogue::GuidedDrill;
 use crate::symmetry::catalogue::assist_resist;
 use crate::symmetry::score::plus_minus;
 use crate::symmetry::synkinesis::CoMovement;
@@ -60,6 +61,9 @@ pub(super) struct GuidedState {
     /// When the session's sound cues fall, and those that fell.
     cues: CueSchedule,
     heard: Vec<Sound>,
+    /// The plan's guided-only drills, to follow the measured movements, and once begun.
+    pending_drills: Vec<&'static GuidedDrill>,
+    drills: Option<TimedDrills>,
 }
 
 impl LiveApp {
@@ -67,9 +71,10 @@ impl LiveApp {
     /// under way ends (exercises are not at rest).
     pub fn start_guided(&mut self) {
         self.stop_rest_check(self.now);
-        let (settings, movements) = self.next_session();
+        let (settings, movements, drills) = self.next_session();
         let guided = &mut self.guided;
         guided.session = Some(GuidedSession::new(settings, movements));
+        (guided.pending_drills, guided.drills) = (drills, None);
         (guided.recorded_as, guided.record_error, guided.last) = (None, None, None);
         (guided.record_waiting, guided.record_pending) = (None, 0);
         // The last session's writer finishes what it was given on its own thread.
@@ -251,7 +256,7 @@ impl LiveApp {
         egui::ScrollArea::vertical().show(ui, |ui| match phase {
             Phase::Calibrating => self.calibrating_ui(ui, now),
             Phase::Exercising => self.exercising_ui(ui, now),
-            Phase::Finished => self.finished_ui(ui),
+            Phase::Finished => self.finished_ui(ui, now),
         });
     }
 
@@ -279,8 +284,13 @@ impl LiveApp {
         });
         ui.add_space(6.0);
         ui.label("Your plan's movements (change them in Today):");
-        for (i, movement) in self.plan().session_movements().iter().enumerate() {
+        let plan = self.plan();
+        let movements = plan.session_movements();
+        for (i, movement) in movements.iter().enumerate() {
             ui.label(format!("{}. {}", i + 1, movement.name));
+        }
+        for (i, drill) in plan.session_drills().iter().enumerate() {
+            ui.label(format!("{}. {} (timed, not measured)", movements.len() + i + 1, drill.name));
         }
         ui.add_space(6.0);
         if self.pipeline.is_none() {
@@ -442,6 +452,7 @@ impl LiveApp {
         self.sound_switch_ui(ui);
         ui.separator();
         self.steps_ui(ui);
+        self.drill_steps_ui(ui);
         self.record_note_ui(ui);
         let session = self.guided.session.as_mut().expect("a session is under way");
         if skip {
@@ -462,11 +473,18 @@ impl LiveApp {
         ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
     }
 
-    fn finished_ui(&mut self, ui: &mut egui::Ui) {
+    fn finished_ui(&mut self, ui: &mut egui::Ui, now: f64) {
+        if self.guided.drills.as_ref().is_some_and(|d| !d.finished()) {
+            self.drill_ui(ui, now);
+            return;
+        }
         let Some(session) = &self.guided.session else { return };
-        let title = if session.stopped() { "Session stopped" } else { "Session done" };
+        let stopped =
+            session.stopped() || self.guided.drills.as_ref().is_some_and(TimedDrills::stopped);
+        let title = if stopped { "Session stopped" } else { "Session done" };
         ui.label(RichText::new(title).size(18.0).strong());
         self.steps_ui(ui);
+        self.drill_steps_ui(ui);
         self.record_note_ui(ui);
         ui.add_space(8.0);
         ui.horizontal(|ui| {
@@ -476,6 +494,98 @@ impl LiveApp {
             if ui.button("Show history").clicked() {
                 self.history.stale = true;
                 self.view = View::History;
+            }
+        });
+    }
+
+    /// A guided-only drill under way: its instruction, the timer, the holds it counted.
+    fn drill_ui(&mut self, ui: &mut egui::Ui, now: f64) {
+        let Some(drills) = &self.guided.drills else { return };
+        let (Some(index), Some(drill)) = (drills.current_index(), drills.current()) else {
+            return;
+        };
+        ui.label(
+            RichText::new(format!(
+                "Guided drill {} of {}: {}",
+                index + 1,
+                drills.steps().len(),
+                drill.name
+            ))
+            .size(18.0)
+            .strong(),
+        );
+        ui.label(RichText::new(drill.instruction).size(15.0));
+        ui.label(RichText::new(drill.assist_resist).weak());
+        ui.label("Not measured: follow the timer, each hold counts.");
+        ui.add_space(8.0);
+        if let Some(cue) = drills.cue(now) {
+            let (text, colour) = match cue.action {
+                Action::Hold => ("Hold", Color32::from_rgb(70, 200, 90)),
+                Action::Relax => ("Relax", Color32::from_gray(170)),
+            };
+            ui.label(
+                RichText::new(format!("{text} · {:.0} s", cue.remaining_s.ceil()))
+                    .size(26.0)
+                    .color(colour),
+            );
+            ui.add(
+                egui::ProgressBar::new(cue.elapsed_fraction as f32)
+                    .desired_width(300.0)
+                    .fill(colour),
+            );
+        }
+        let (done, target) = (drills.steps()[index].done, drills.settings().repetitions);
+        ui.add_space(6.0);
+        ui.add(
+            egui::ProgressBar::new(done as f32 / target as f32)
+                .desired_width(300.0)
+                .text(format!("{done} of {target} holds done")),
+        );
+        ui.add_space(8.0);
+        let (mut skip, mut stop) = (false, false);
+        ui.horizontal(|ui| {
+            skip = ui.button("Skip").on_hover_text("Go on to the next drill").clicked();
+            stop = ui.button("Stop").on_hover_text("End the session here").clicked();
+        });
+        self.sound_switch_ui(ui);
+        ui.separator();
+        self.steps_ui(ui);
+        self.drill_steps_ui(ui);
+        if let Some(drills) = &mut self.guided.drills {
+            if skip {
+                drills.skip(now);
+            }
+            if stop {
+                drills.stop();
+            }
+        }
+    }
+
+    /// Each guided-only drill: done, skipped or to do.
+    fn drill_steps_ui(&self, ui: &mut egui::Ui) {
+        let Some(drills) = &self.guided.drills else {
+            // Not begun: what follows the movements.
+            egui::Grid::new("guided drills").num_columns(2).spacing([10.0, 4.0]).show(ui, |ui| {
+                for drill in &self.guided.pending_drills {
+                    ui.label(drill.name);
+                    ui.label("timed, after the movements");
+                    ui.end_row();
+                }
+            });
+            return;
+        };
+        let current = drills.current_index();
+        let target = drills.settings().repetitions;
+        egui::Grid::new("guided drills").num_columns(2).spacing([10.0, 4.0]).show(ui, |ui| {
+            for (i, step) in drills.steps().iter().enumerate() {
+                let name = RichText::new(step.drill.name);
+                ui.label(if current == Some(i) { name.strong() } else { name });
+                ui.label(if step.skipped {
+                    "skipped".to_string()
+                } else {
+                    format!("{} of {target} holds (not measured)", step.done)
+                });
+                ui.end_row();
             }
         });
     }
@@ -541,8 +651,25 @@ impl LiveApp {
     /// The session's sound cue falling now, if any: kept, and played when the plan has
     /// sound cues on.
     pub(super) fn sound_cues(&mut self, now: f64) {
-        let Some(session) = &self.guided.session else { return };
-        let Some(sound) = self.guided.cues.next(session, now) else { return };
+        let guided = &mut self.guided;
+        let Some(session) = &guided.session else { return };
+        // The guided-only drills begin when the measured movements end (not when stopped).
+        if session.phase() == Phase::Finished
+            && !session.stopped()
+            && guided.drills.is_none()
+            && !guided.pending_drills.is_empty()
+        {
+            let drills = std::mem::take(&mut guided.pending_drills);
+            guided.drills = Some(TimedDrills::new(session.settings(), drills, now));
+        }
+        let state = match &mut guided.drills {
+            Some(drills) => {
+                drills.tick(now);
+                CueState::of_drills(drills, now, session.steps().len())
+            }
+            None => CueState::of_session(session, now, !guided.pending_drills.is_empty()),
+        };
+        let Some(sound) = guided.cues.next(state) else { return };
         self.guided.heard.push(sound);
         if self.plan().sound_cues {
             self.sound.get_or_insert_with(CuePlayer::new).play(sound);

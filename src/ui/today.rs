@@ -11,6 +11,7 @@ use crate::session::plan::{
     REPETITIONS_RANGE, SESSIONS_RANGE, Today, WarmUpRun, read_today,
 };
 use crate::session::{Store, StoreError};
+use crate::symmetry::catalogue::{GUIDED_ONLY, GuidedDrill};
 use crate::symmetry::{CORE_MOVEMENTS, Movement};
 
 /// Seconds between two readings of the day (for the reminders and a day that turns).
@@ -90,10 +91,13 @@ impl LiveApp {
         Ok(())
     }
 
-    /// The settings and movements of the next guided session: the plan's.
-    pub(super) fn next_session(&mut self) -> (GuideSettings, Vec<&'static Movement>) {
+    /// The settings, measured movements and guided-only drills of the next guided session:
+    /// the plan's.
+    pub(super) fn next_session(
+        &mut self,
+    ) -> (GuideSettings, Vec<&'static Movement>, Vec<&'static GuidedDrill>) {
         let plan = self.plan();
-        (self.guided.settings, plan.session_movements())
+        (self.guided.settings, plan.session_movements(), plan.session_drills())
     }
 
     pub(super) fn today_ui(&mut self, ui: &mut egui::Ui, now: f64) {
@@ -236,6 +240,19 @@ impl LiveApp {
                     draft.movements.push(movement.id);
                 } else {
                     draft.movements.retain(|&id| id != movement.id);
+                }
+                *draft = draft.clone().normalized();
+            }
+        }
+        ui.add_space(4.0);
+        ui.label("Guided only (timed, not measured), after them:");
+        for drill in &GUIDED_ONLY {
+            let mut on = draft.drills.iter().any(|id| id == drill.id);
+            if ui.checkbox(&mut on, drill.name).changed() {
+                if on {
+                    draft.drills.push(drill.id.to_string());
+                } else {
+                    draft.drills.retain(|id| id != drill.id);
                 }
                 *draft = draft.clone().normalized();
             }
