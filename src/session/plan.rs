@@ -339,6 +339,7 @@ impl Plan {
                 ),
             ),
             ("Reminders", if reminders.is_empty() { "none".into() } else { reminders.join(", ") }),
+            ("Sound cues", if self.sound_cues { "on" } else { "off" }.into()),
         ]
     }
 

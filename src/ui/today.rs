@@ -231,32 +231,36 @@ impl LiveApp {
             return;
         };
         ui.label("Movements of each session:");
-        for movement in &CORE_MOVEMENTS {
-            let mut on = draft.movements.contains(&movement.id);
-            // The last movement cannot be taken out: a session needs one.
-            let last = on && draft.movements.len() == 1;
-            if ui.add_enabled(!last, egui::Checkbox::new(&mut on, movement.name)).changed() {
-                if on {
-                    draft.movements.push(movement.id);
-                } else {
-                    draft.movements.retain(|&id| id != movement.id);
+        ui.horizontal_wrapped(|ui| {
+            for movement in &CORE_MOVEMENTS {
+                let mut on = draft.movements.contains(&movement.id);
+                // The last movement cannot be taken out: a session needs one.
+                let last = on && draft.movements.len() == 1;
+                if ui.add_enabled(!last, egui::Checkbox::new(&mut on, movement.name)).changed() {
+                    if on {
+                        draft.movements.push(movement.id);
+                    } else {
+                        draft.movements.retain(|&id| id != movement.id);
+                    }
+                    *draft = draft.clone().normalized();
                 }
-                *draft = draft.clone().normalized();
             }
-        }
+        });
         ui.add_space(4.0);
         ui.label("Guided only (timed, not measured), after them:");
-        for drill in &GUIDED_ONLY {
-            let mut on = draft.drills.iter().any(|id| id == drill.id);
-            if ui.checkbox(&mut on, drill.name).changed() {
-                if on {
-                    draft.drills.push(drill.id.to_string());
-                } else {
-                    draft.drills.retain(|id| id != drill.id);
+        ui.horizontal_wrapped(|ui| {
+            for drill in &GUIDED_ONLY {
+                let mut on = draft.drills.iter().any(|id| id == drill.id);
+                if ui.checkbox(&mut on, drill.name).changed() {
+                    if on {
+                        draft.drills.push(drill.id.to_string());
+                    } else {
+                        draft.drills.retain(|id| id != drill.id);
+                    }
+                    *draft = draft.clone().normalized();
                 }
-                *draft = draft.clone().normalized();
             }
-        }
+        });
         ui.add_space(6.0);
         egui::Grid::new("plan numbers").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
             let label = ui.label("Sessions a day").id;
