@@ -152,27 +152,9 @@ impl CueSchedule {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::Repetition;
     use crate::session::guide::GuideSettings;
-    use crate::symmetry::{CORE_MOVEMENTS, MovementId, Side};
-
-    fn rep(movement: MovementId) -> Repetition {
-        Repetition {
-            movement,
-            onset_s: 0.0,
-            peak_s: 0.5,
-            end_s: 1.0,
-            peak_left: 0.1,
-            peak_right: 0.1,
-            ratio: Some(1.0),
-            ratio_uncertainty: Some(0.05),
-            weaker: Some(Side::Right),
-            time_to_peak_s: 0.5,
-            hold_s: 0.4,
-            mirror_disputed: None,
-            synkinesis: None,
-        }
-    }
+    use crate::session::guide::tests::rep;
+    use crate::symmetry::CORE_MOVEMENTS;
 
     /// The schedule of a session of two movements, two repetitions each, hold 2 s and relax
     /// 3 s, looked at ten times a second, calibrated at 1.05 s: hold 3 s after, relax 5 s
@@ -194,7 +176,7 @@ mod tests {
                 session.calibrated(1.05);
             }
             while let Some(&(at, k)) = counted.peek().filter(|(at, _)| *at <= t) {
-                session.repetition(&rep(CORE_MOVEMENTS[k].id), at);
+                session.repetition(&rep(CORE_MOVEMENTS[k].id, 1.0), at);
                 counted.next();
             }
             if let Some(sound) = schedule.next(CueState::of_session(&session, t, false)) {

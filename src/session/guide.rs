@@ -342,14 +342,15 @@ impl TimedDrills {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::symmetry::MovementId::{
         self, BrowLift, CheekPuff, EyeClosure, NoseWrinkle, Pucker, Smile,
     };
     use crate::symmetry::{CORE_MOVEMENTS, Side};
 
-    fn rep(movement: MovementId, ratio: f64) -> Repetition {
+    /// A repetition of `movement` with `ratio`, the right side weaker.
+    pub(crate) fn rep(movement: MovementId, ratio: f64) -> Repetition {
         Repetition {
             movement,
             onset_s: 0.0,

@@ -8,12 +8,14 @@ use std::time::Instant;
 use eframe::egui::{self, Color32, RichText};
 
 use super::sound::CuePlayer;
-use super::{CLOSE_EYES_INSTRUCTION, LiveApp, SourceKind, View, movement_row, reading_colour};
+use super::{
+    CLOSE_EYES_INSTRUCTION, LiveApp, SourceKind, View, movement_row, reading_colour, timing_rows,
+};
 use crate::analysis::{Counting, LiveEvent};
 use crate::session::calendar::now_unix;
 use crate::session::calibration::CALIBRATION_S;
 use crate::session::cues::{CueSchedule, CueState, Sound};
-use crate::session::guide::{Action, GuideSettings, GuidedSession, Phase, TimedDrills};
+use crate::session::guide::{Action, Cue, GuideSettings, GuidedSession, Phase, TimedDrills};
 use crate::session::history::median;
 use crate::session::repetitions::Repetition;
 use crate::session::writer::{RecordWriter, WriterEvent};
@@ -269,18 +271,7 @@ impl LiveApp {
         ui.add_space(6.0);
         let settings = &mut self.guided.settings;
         egui::Grid::new("guide settings").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
-            let label = ui.label("Repetitions of each movement").id;
-            ui.add(egui::DragValue::new(&mut settings.repetitions).range(1..=30))
-                .labelled_by(label);
-            ui.end_row();
-            let label = ui.label("Hold (seconds)").id;
-            ui.add(egui::DragValue::new(&mut settings.hold_s).range(1.0..=10.0).speed(0.1))
-                .labelled_by(label);
-            ui.end_row();
-            let label = ui.label("Relax (seconds)").id;
-            ui.add(egui::DragValue::new(&mut settings.relax_s).range(1.0..=10.0).speed(0.1))
-                .labelled_by(label);
-            ui.end_row();
+            timing_rows(ui, &mut settings.repetitions, &mut settings.hold_s, &mut settings.relax_s)
         });
         ui.add_space(6.0);
         ui.label("Your plan's movements (change them in Today):");
@@ -393,22 +384,7 @@ impl LiveApp {
         ui.label(RichText::new(movement.instruction).size(15.0));
         ui.label(RichText::new(assist_resist(movement.id)).weak());
         ui.add_space(8.0);
-        if let Some(cue) = session.cue(now) {
-            let (text, colour) = match cue.action {
-                Action::Hold => ("Hold", Color32::from_rgb(70, 200, 90)),
-                Action::Relax => ("Relax", Color32::from_gray(170)),
-            };
-            ui.label(
-                RichText::new(format!("{text} · {:.0} s", cue.remaining_s.ceil()))
-                    .size(26.0)
-                    .color(colour),
-            );
-            ui.add(
-                egui::ProgressBar::new(cue.elapsed_fraction as f32)
-                    .desired_width(300.0)
-                    .fill(colour),
-            );
-        }
+        timer_ui(ui, session.cue(now));
         ui.add_space(6.0);
         ui.add(
             egui::ProgressBar::new(step.done as f32 / target as f32)
@@ -518,22 +494,7 @@ impl LiveApp {
         ui.label(RichText::new(drill.assist_resist).weak());
         ui.label("Not measured: follow the timer, each hold counts.");
         ui.add_space(8.0);
-        if let Some(cue) = drills.cue(now) {
-            let (text, colour) = match cue.action {
-                Action::Hold => ("Hold", Color32::from_rgb(70, 200, 90)),
-                Action::Relax => ("Relax", Color32::from_gray(170)),
-            };
-            ui.label(
-                RichText::new(format!("{text} · {:.0} s", cue.remaining_s.ceil()))
-                    .size(26.0)
-                    .color(colour),
-            );
-            ui.add(
-                egui::ProgressBar::new(cue.elapsed_fraction as f32)
-                    .desired_width(300.0)
-                    .fill(colour),
-            );
-        }
+        timer_ui(ui, drills.cue(now));
         let (done, target) = (drills.steps()[index].done, drills.settings().repetitions);
         ui.add_space(6.0);
         ui.add(
@@ -706,6 +667,19 @@ impl LiveApp {
         }
         self.update_counting();
     }
+}
+
+/// The timer: hold or relax, the seconds left, and how far it has gone.
+fn timer_ui(ui: &mut egui::Ui, cue: Option<Cue>) {
+    let Some(cue) = cue else { return };
+    let (text, colour) = match cue.action {
+        Action::Hold => ("Hold", Color32::from_rgb(70, 200, 90)),
+        Action::Relax => ("Relax", Color32::from_gray(170)),
+    };
+    ui.label(
+        RichText::new(format!("{text} · {:.0} s", cue.remaining_s.ceil())).size(26.0).color(colour),
+    );
+    ui.add(egui::ProgressBar::new(cue.elapsed_fraction as f32).desired_width(300.0).fill(colour));
 }
 
 /// "During it your left eye narrowed 35 %, your right 12 % (provisional)": the repetition's

@@ -86,6 +86,25 @@ pub struct LiveStart {
 pub const CLOSE_EYES_INSTRUCTION: &str = "Close both eyes gently, as in sleep, without \
      squeezing; count slowly to three, then open them.";
 
+/// A grid row: a label and the number it names.
+fn number_row(ui: &mut egui::Ui, label: &str, value: egui::DragValue<'_>) {
+    let label = ui.label(label).id;
+    ui.add(value).labelled_by(label);
+    ui.end_row();
+}
+
+/// The grid rows a session's timing is set with: repetitions of each movement, hold and relax
+/// seconds, within the plan's bounds.
+fn timing_rows(ui: &mut egui::Ui, repetitions: &mut u32, hold_s: &mut f64, relax_s: &mut f64) {
+    use crate::session::plan::{PHASE_S_RANGE, REPETITIONS_RANGE};
+    let (reps, seconds) =
+        (REPETITIONS_RANGE.0..=REPETITIONS_RANGE.1, PHASE_S_RANGE.0..=PHASE_S_RANGE.1);
+    number_row(ui, "Repetitions of each movement", egui::DragValue::new(repetitions).range(reps));
+    let hold = egui::DragValue::new(hold_s).range(seconds.clone()).speed(0.1);
+    number_row(ui, "Hold (seconds)", hold);
+    number_row(ui, "Relax (seconds)", egui::DragValue::new(relax_s).range(seconds).speed(0.1));
+}
+
 /// The app's state.
 pub struct LiveApp {
     models: ModelPaths,

@@ -4,11 +4,11 @@
 use eframe::egui::{self, Color32, RichText};
 use jiff::civil::Date;
 
-use super::{LiveApp, View};
+use super::{LiveApp, View, number_row, timing_rows};
 use crate::session::guide::{GuideSettings, Phase};
 use crate::session::plan::{
-    COMPRESS_MIN_MAX, ClockTime, MASSAGE_MIN_MAX, MAX_REMINDERS, PHASE_S_RANGE, Plan,
-    REPETITIONS_RANGE, SESSIONS_RANGE, Today, WarmUpRun, read_today,
+    COMPRESS_MIN_MAX, ClockTime, MASSAGE_MIN_MAX, MAX_REMINDERS, Plan, SESSIONS_RANGE, Today,
+    WarmUpRun, read_today,
 };
 use crate::session::{Store, StoreError};
 use crate::symmetry::catalogue::{GUIDED_ONLY, GuidedDrill};
@@ -263,46 +263,19 @@ impl LiveApp {
         });
         ui.add_space(6.0);
         egui::Grid::new("plan numbers").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
-            let label = ui.label("Sessions a day").id;
-            ui.add(
-                egui::DragValue::new(&mut draft.sessions_per_day)
-                    .range(SESSIONS_RANGE.0..=SESSIONS_RANGE.1),
-            )
-            .labelled_by(label);
-            ui.end_row();
-            let label = ui.label("Repetitions of each movement").id;
-            ui.add(
-                egui::DragValue::new(&mut draft.repetitions)
-                    .range(REPETITIONS_RANGE.0..=REPETITIONS_RANGE.1),
-            )
-            .labelled_by(label);
-            ui.end_row();
-            let label = ui.label("Hold (seconds)").id;
-            ui.add(
-                egui::DragValue::new(&mut draft.hold_s)
-                    .range(PHASE_S_RANGE.0..=PHASE_S_RANGE.1)
-                    .speed(0.1),
-            )
-            .labelled_by(label);
-            ui.end_row();
-            let label = ui.label("Relax (seconds)").id;
-            ui.add(
-                egui::DragValue::new(&mut draft.relax_s)
-                    .range(PHASE_S_RANGE.0..=PHASE_S_RANGE.1)
-                    .speed(0.1),
-            )
-            .labelled_by(label);
-            ui.end_row();
-            let label = ui.label("Warm compress (minutes)").id;
-            ui.add(
-                egui::DragValue::new(&mut draft.warm_up.compress_min).range(0..=COMPRESS_MIN_MAX),
-            )
-            .labelled_by(label);
-            ui.end_row();
-            let label = ui.label("Massage (minutes)").id;
-            ui.add(egui::DragValue::new(&mut draft.warm_up.massage_min).range(0..=MASSAGE_MIN_MAX))
-                .labelled_by(label);
-            ui.end_row();
+            let sessions = SESSIONS_RANGE.0..=SESSIONS_RANGE.1;
+            number_row(
+                ui,
+                "Sessions a day",
+                egui::DragValue::new(&mut draft.sessions_per_day).range(sessions),
+            );
+            timing_rows(ui, &mut draft.repetitions, &mut draft.hold_s, &mut draft.relax_s);
+            let compress =
+                egui::DragValue::new(&mut draft.warm_up.compress_min).range(0..=COMPRESS_MIN_MAX);
+            number_row(ui, "Warm compress (minutes)", compress);
+            let massage =
+                egui::DragValue::new(&mut draft.warm_up.massage_min).range(0..=MASSAGE_MIN_MAX);
+            number_row(ui, "Massage (minutes)", massage);
         });
         ui.checkbox(&mut draft.sound_cues, "Sound cues in a session (hold, relax, end of a set)");
         ui.add_space(6.0);
